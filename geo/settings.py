@@ -1,0 +1,42 @@
+"""Global settings, in one place (the osmnx way).
+
+Change them at run time by assignment, e.g. ``geo.settings.overpass_url = "http://..."``.
+The command line and the study file override the study-level ones; these are the
+machine-level ones (where to download from, where to cache, how patiently to retry).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Base URL of the Overpass API (without ``/interpreter``).
+overpass_url: str = os.environ.get("URAL_ACCESS_OVERPASS_URL", "https://overpass-api.de/api")
+
+#: Folder for cached Overpass responses and built networks.
+cache_folder: Path = Path(os.environ.get("URAL_ACCESS_CACHE", "data/cache"))
+
+#: Read and write the Overpass response cache.
+use_cache: bool = True
+
+#: Seconds to wait for one HTTP response; also sent to Overpass as ``[timeout:…]``.
+requests_timeout: float = 180.0
+
+#: How many times one Overpass query is tried before giving up.
+overpass_max_attempts: int = 5
+
+#: First back-off pause in seconds; it doubles after each failed attempt.
+overpass_backoff_s: float = 5.0
+
+#: Upper bound for one back-off pause, in seconds.
+overpass_backoff_max_s: float = 120.0
+
+#: Query areas larger than this (km²) are split into tiles, one request each, so that
+#: a public Overpass server does not refuse them for memory.
+overpass_max_query_area_km2: float = 40_000.0
+
+#: Sent with every HTTP request, as the Overpass usage policy asks.
+user_agent: str = "ural-access/0.1 (+https://github.com/ural-access/ural-access)"
+
+#: Show progress bars (on a terminal) or log lines; ``False`` silences both.
+show_progress: bool = True
