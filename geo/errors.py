@@ -72,3 +72,10 @@ EXIT_CODES: dict[str, int] = {
     "nothing routable": 6,
     "interrupted": 130,
 }
+
+
+class UralAccessWarning(UserWarning):
+    """Something was left out or estimated (an unsnappable place, an unreachable town).
+
+    The command line gathers these and lists them in its summary.
+    """

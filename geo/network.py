@@ -1,0 +1,330 @@
+"""The road network: a directed graph in compact arrays, with drive-time weights.
+
+:class:`RoadNetwork` is what a user holds: nodes and directed edges as numpy arrays
+(length, class, maxspeed, geometry, speed, travel time), its provenance, and ways to
+save, load, and hand it to networkx/osmnx or GeoPandas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from . import __version__
+from ._atomic import atomic_dir
+from .errors import CacheError, EmptyNetworkError
+from .osm import OSMRoads
+from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
+
+#: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
+CACHE_FORMAT = 1
+
+_STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
+
+
+@dataclass
+class RoadNetwork:
+    """A directed road graph with drive-time weights, in compact arrays.
+
+    Node ``i`` is OSM node ``node_osmid[i]`` at ``(node_lon[i], node_lat[i])``. Edge ``j``
+    runs from node ``u[j]`` to ``v[j]`` along ``geometry[j]`` (lon/lat LineString).
+    """
+
+    node_osmid: npt.NDArray[np.int64]
+    node_lon: npt.NDArray[np.float64]
+    node_lat: npt.NDArray[np.float64]
+    u: npt.NDArray[np.int64]
+    v: npt.NDArray[np.int64]
+    length_m: npt.NDArray[np.float64]
+    highway: npt.NDArray[np.str_]
+    maxspeed: npt.NDArray[np.str_]
+    name: npt.NDArray[np.str_]
+    ref: npt.NDArray[np.str_]
+    oneway: npt.NDArray[np.bool_]
+    osm_way_id: npt.NDArray[np.int64]
+    geometry: npt.NDArray[np.object_]
+    speed_kph: npt.NDArray[np.float64]
+    travel_time_s: npt.NDArray[np.float64]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_osmid)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.u)
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork({self.n_nodes:,} nodes, {self.n_edges:,} edges, "
+            f"source={self.provenance.get('source')!r}, "
+            f"osm_timestamp={self.provenance.get('osm_timestamp')!r})"
+        )
+
+    def with_speeds(self, model: str = "ru", factor: float = 1.0) -> RoadNetwork:
+        """A copy whose ``speed_kph`` and ``travel_time_s`` follow another speed model."""
+        speed = edge_speeds_kph(self.highway, self.maxspeed, factor=factor, model=model)
+        prov = dict(self.provenance, speed_model=speed_model_info(model, factor))
+        return replace(
+            self,
+            speed_kph=speed,
+            travel_time_s=travel_times_s(self.length_m, speed),
+            provenance=prov,
+        )
+
+    def km_by_class(self) -> pd.Series:
+        """Kilometres of road per highway class, each road counted once (not per direction)."""
+        # A two-way road is two directed edges; count it once.
+        weight = np.where(self.oneway, 1.0, 0.5)
+        km = pd.Series(self.length_m * weight / 1000.0).groupby(self.highway).sum()
+        return km.sort_values(ascending=False)
+
+    # ------------------------------------------------------------------ exports
+    def edges_gdf(self) -> Any:
+        """Edges as a GeoDataFrame (EPSG:4326), one row per directed edge."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "u": self.node_osmid[self.u],
+                "v": self.node_osmid[self.v],
+                "osm_way_id": self.osm_way_id,
+                "highway": self.highway,
+                "maxspeed": self.maxspeed,
+                "name": self.name,
+                "ref": self.ref,
+                "oneway": self.oneway,
+                "length_m": self.length_m,
+                "speed_kph": self.speed_kph,
+                "travel_time_s": self.travel_time_s,
+            },
+            geometry=self.geometry,
+            crs="EPSG:4326",
+        )
+
+    def nodes_gdf(self) -> Any:
+        """Nodes as a GeoDataFrame (EPSG:4326) indexed by OSM node id."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"osmid": self.node_osmid, "x": self.node_lon, "y": self.node_lat},
+            geometry=shapely.points(self.node_lon, self.node_lat),
+            crs="EPSG:4326",
+        ).set_index("osmid")
+
+    def to_networkx(self) -> Any:
+        """An osmnx-compatible ``networkx.MultiDiGraph`` (node keys are OSM ids).
+
+        Edges carry ``length``, ``travel_time`` (seconds, the name osmnx uses) and the
+        other attributes, so ``osmnx.shortest_path(G, a, b, weight="travel_time")`` works.
+        """
+        import networkx as nx
+
+        graph = nx.MultiDiGraph(crs="EPSG:4326", **{k: str(v) for k, v in self.provenance.items()})
+        graph.add_nodes_from(
+            (int(i), {"x": float(x), "y": float(y)})
+            for i, x, y in zip(self.node_osmid, self.node_lon, self.node_lat, strict=True)
+        )
+        ids = self.node_osmid
+        graph.add_edges_from(
+            (
+                int(ids[a]),
+                int(ids[b]),
+                {
+                    "osmid": int(w),
+                    "length": float(length),
+                    "travel_time": float(t),
+                    "speed_kph": float(s),
+                    "highway": str(h),
+                    "maxspeed": str(m),
+                    "name": str(n),
+                    "ref": str(r),
+                    "oneway": bool(o),
+                    "geometry": g,
+                },
+            )
+            for a, b, w, length, t, s, h, m, n, r, o, g in zip(
+                self.u, self.v, self.osm_way_id, self.length_m, self.travel_time_s,
+                self.speed_kph, self.highway, self.maxspeed, self.name, self.ref,
+                self.oneway, self.geometry, strict=True,
+            )
+        )
+        return graph
+
+    # ------------------------------------------------------------------ cache
+    def save(self, folder: str | Path, geopackage: bool = True) -> Path:
+        """Write the network to ``folder`` atomically (all files appear at once, or none).
+
+        Files: ``network.npz`` (compact arrays for routing), ``provenance.json`` and,
+        unless ``geopackage`` is false, ``network.gpkg`` (nodes and edges, for QGIS).
+        """
+        folder = Path(folder)
+        with atomic_dir(folder) as tmp:
+            arrays: dict[str, Any] = {
+                "node_osmid": self.node_osmid,
+                "node_lon": self.node_lon,
+                "node_lat": self.node_lat,
+                "u": self.u,
+                "v": self.v,
+                "length_m": self.length_m,
+                "oneway": self.oneway,
+                "osm_way_id": self.osm_way_id,
+                "speed_kph": self.speed_kph,
+                "travel_time_s": self.travel_time_s,
+            }
+            for col in _STRING_COLUMNS:
+                arrays[col] = np.asarray(getattr(self, col), dtype=str)
+            _, coords, (offsets,) = shapely.to_ragged_array(self.geometry)
+            arrays["geom_coords"] = coords
+            arrays["geom_offsets"] = offsets
+            np.savez(tmp / "network.npz", **arrays)
+            meta = dict(self.provenance, cache_format=CACHE_FORMAT)
+            (tmp / "provenance.json").write_text(
+                json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+            if geopackage:
+                self.edges_gdf().to_file(tmp / "network.gpkg", layer="edges", driver="GPKG")
+                self.nodes_gdf().reset_index().to_file(
+                    tmp / "network.gpkg", layer="nodes", driver="GPKG"
+                )
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> RoadNetwork:
+        """Read a network written by :meth:`save`.
+
+        Raises
+        ------
+        CacheError
+            The folder or a file is missing, unreadable, or from another cache format.
+        """
+        folder = Path(folder)
+        npz_path, meta_path = folder / "network.npz", folder / "provenance.json"
+        if not npz_path.is_file() or not meta_path.is_file():
+            raise CacheError(
+                f"no cached network in {str(folder)!r}; build it first with `ural-access pull`"
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("cache_format") != CACHE_FORMAT:
+                raise CacheError(
+                    f"cached network in {str(folder)!r} has format {meta.get('cache_format')}, "
+                    f"this version reads {CACHE_FORMAT}; rebuild it with `ural-access pull`"
+                )
+            with np.load(npz_path, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except CacheError:
+            raise
+        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise CacheError(f"cached network in {str(folder)!r} is unreadable: {exc}") from exc
+        geometry = shapely.from_ragged_array(
+            shapely.GeometryType.LINESTRING, data.pop("geom_coords"), (data.pop("geom_offsets"),)
+        )
+        meta.pop("cache_format", None)
+        return cls(geometry=geometry, provenance=meta, **data)
+
+
+def build_network(
+    roads: OSMRoads,
+    area: Any,
+    *,
+    road_classes: str,
+    speed_model: str = "ru",
+    speed_factor: float = 1.0,
+    extra_provenance: dict[str, Any] | None = None,
+) -> RoadNetwork:
+    """Build the routable network from OSM roads: cut, clip, orient, keep the largest SCC.
+
+    Parameters
+    ----------
+    roads
+        Road ways and nodes from :func:`geo.osm.read_osm_file` or the Overpass download.
+    area
+        Study area polygon (lon/lat); road parts outside it are dropped.
+    road_classes
+        Lowest road class kept (recorded in the provenance).
+    speed_model, speed_factor
+        Passed to :func:`geo.speeds.edge_speeds_kph`.
+
+    Raises
+    ------
+    EmptyNetworkError
+        No road lies in the area.
+    """
+    from ._topology import build_edges
+
+    edges = build_edges(roads, area)
+    if len(edges.u) == 0:
+        raise EmptyNetworkError(
+            f"no road of class {road_classes} or above lies in the study area "
+            f"(bounds {tuple(round(b, 3) for b in shapely.bounds(area))}); "
+            "is the OSM data for another region?"
+        )
+    n = len(edges.node_ids)
+    graph = coo_matrix((np.ones(len(edges.u)), (edges.u, edges.v)), shape=(n, n)).tocsr()
+    n_comp, label = connected_components(graph, directed=True, connection="strong")
+    sizes = np.bincount(label)
+    # Ties go to the component with the lowest label, so rebuilding is deterministic.
+    main = int(np.argmax(sizes))
+    keep_node = label == main
+    keep_edge = keep_node[edges.u] & keep_node[edges.v]
+    remap = np.cumsum(keep_node) - 1
+
+    def tag(key: str) -> npt.NDArray[np.str_]:
+        values = roads.tags[key][edges.way[keep_edge]]
+        return np.array(["" if x is None else str(x) for x in values], dtype=str)
+
+    dropped_len = edges.length_m[~keep_edge]
+    dropped_oneway = edges.oneway[~keep_edge]
+    provenance: dict[str, Any] = {
+        "source": roads.source,
+        "osm_timestamp": roads.timestamp,
+        "road_classes": road_classes,
+        "area_bounds": [round(float(b), 6) for b in shapely.bounds(area)],
+        "area_wkt": shapely.to_wkt(area, rounding_precision=5),
+        "ural_access_version": __version__,
+        "largest_scc": {
+            "components": int(n_comp),
+            "dropped_nodes": int((~keep_node).sum()),
+            "dropped_edges": int((~keep_edge).sum()),
+            "dropped_km": round(
+                float((dropped_len * np.where(dropped_oneway, 1.0, 0.5)).sum() / 1000.0), 3
+            ),
+        },
+        **(extra_provenance or {}),
+    }
+    highway = tag("highway")
+    maxspeed = tag("maxspeed")
+    length = edges.length_m[keep_edge]
+    speed = edge_speeds_kph(highway, maxspeed, factor=speed_factor, model=speed_model)
+    provenance["speed_model"] = speed_model_info(speed_model, speed_factor)
+    return RoadNetwork(
+        node_osmid=edges.node_ids[keep_node],
+        node_lon=edges.lon[keep_node],
+        node_lat=edges.lat[keep_node],
+        u=remap[edges.u[keep_edge]],
+        v=remap[edges.v[keep_edge]],
+        length_m=length,
+        highway=highway,
+        maxspeed=maxspeed,
+        name=tag("name"),
+        ref=tag("ref"),
+        oneway=edges.oneway[keep_edge],
+        osm_way_id=roads.way_ids[edges.way[keep_edge]],
+        geometry=edges.geometry[keep_edge],
+        speed_kph=speed,
+        travel_time_s=travel_times_s(length, speed),
+        provenance=provenance,
+    )

@@ -1,0 +1,302 @@
+"""Read OSM road data into flat arrays: from ``.osm.pbf`` / ``.osm`` files or Overpass JSON.
+
+Every source ends as one :class:`OSMRoads` (ways as ragged node-id arrays, nodes as
+coordinate arrays, the tags routing needs), which :mod:`geo.network` turns into a graph.
+Files are streamed with pyosmium in two passes (road ways, then only their nodes), so a
+Geofabrik extract of several GB is never held in memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import OSMDataError
+from .study import ROAD_CLASSES
+
+#: Tags kept on each way (all that the network and the speed model use).
+WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
+
+#: ``access``-like values that close a road to private cars.
+_CLOSED = {"no", "private"}
+
+#: File suffixes pyosmium reads, with the format name it understands.
+OSM_FILE_FORMATS = {".pbf": "pbf", ".osm": "osm", ".bz2": "osm.bz2", ".gz": "osm.gz", ".o5m": "o5m"}
+
+
+def highway_classes(lowest: str) -> list[str]:
+    """OSM ``highway`` values kept when roads down to class ``lowest`` are wanted.
+
+    Each kept class brings its ``_link`` roads (ramps, slip roads) along.
+
+    Examples
+    --------
+    >>> highway_classes("primary")
+    ['motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link']
+    """
+    if lowest not in ROAD_CLASSES:
+        raise OSMDataError(f"road class {lowest!r} unknown; use one of {', '.join(ROAD_CLASSES)}")
+    kept: list[str] = []
+    for cls in ROAD_CLASSES[: ROAD_CLASSES.index(lowest) + 1]:
+        kept.append(cls)
+        if cls in {"motorway", "trunk", "primary", "secondary", "tertiary"}:
+            kept.append(f"{cls}_link")
+    return kept
+
+
+def is_drivable(tags: dict[str, str], classes: set[str]) -> bool:
+    """Whether a way with these tags is a public road of the kept classes for cars."""
+    if tags.get("highway") not in classes or tags.get("area") == "yes":
+        return False
+    for key in ("access", "motor_vehicle", "motorcar", "vehicle"):
+        if tags.get(key) in _CLOSED:
+            # A more specific "yes"/"destination" re-opens what a general "no" closed.
+            specific = [tags.get(k) for k in ("motorcar", "motor_vehicle") if k != key]
+            if not any(v in {"yes", "designated", "destination", "permissive"} for v in specific):
+                return False
+    return True
+
+
+@dataclass
+class OSMRoads:
+    """Road ways and their nodes, as flat arrays.
+
+    Way ``i`` has node ids ``refs[offsets[i]:offsets[i + 1]]``; node coordinates are
+    found by id in the sorted ``node_ids``.
+    """
+
+    way_ids: npt.NDArray[np.int64]
+    offsets: npt.NDArray[np.int64]
+    refs: npt.NDArray[np.int64]
+    tags: dict[str, npt.NDArray[np.object_]]
+    node_ids: npt.NDArray[np.int64]
+    node_lon: npt.NDArray[np.float64]
+    node_lat: npt.NDArray[np.float64]
+    timestamp: str | None = None
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_ways(self) -> int:
+        return len(self.way_ids)
+
+    @classmethod
+    def from_lists(
+        cls,
+        ways: list[tuple[int, list[int], dict[str, str]]],
+        nodes: dict[int, tuple[float, float]],
+        timestamp: str | None,
+        source: str,
+    ) -> OSMRoads:
+        """Build from Python lists (way id, node ids, tags) and ``{node id: (lon, lat)}``."""
+        ways = sorted(ways, key=lambda w: w[0])
+        lengths = np.fromiter((len(w[1]) for w in ways), dtype=np.int64, count=len(ways))
+        offsets = np.zeros(len(ways) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        refs = np.fromiter(
+            (r for w in ways for r in w[1]), dtype=np.int64, count=int(offsets[-1])
+        )
+        tags = {
+            key: np.array([w[2].get(key) for w in ways], dtype=object) for key in WAY_TAGS
+        }
+        ids = np.fromiter(nodes.keys(), dtype=np.int64, count=len(nodes))
+        coords = np.array(list(nodes.values()), dtype=np.float64).reshape(-1, 2)
+        order = np.argsort(ids, kind="stable")
+        return cls(
+            way_ids=np.array([w[0] for w in ways], dtype=np.int64),
+            offsets=offsets,
+            refs=refs,
+            tags=tags,
+            node_ids=ids[order],
+            node_lon=coords[order, 0],
+            node_lat=coords[order, 1],
+            timestamp=timestamp,
+            source=source,
+        )
+
+
+def _file_format(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (".osm.pbf", ".pbf", ".osm.bz2", ".osm.gz", ".osm", ".o5m"):
+        if name.endswith(suffix):
+            return suffix
+    raise OSMDataError(
+        f"{path.name}: unknown OSM file type; expected .osm.pbf, .osm, .osm.bz2 or .osm.gz"
+    )
+
+
+def read_osm_file(
+    path: str | Path,
+    lowest_class: str = "tertiary",
+    bbox: tuple[float, float, float, float] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> OSMRoads:
+    """Read the drivable roads of an OSM file (``.osm.pbf`` or ``.osm`` XML) with pyosmium.
+
+    Parameters
+    ----------
+    path
+        The file, e.g. a Geofabrik extract.
+    lowest_class
+        Keep roads from motorway down to this class (and the links).
+    bbox
+        ``(west, south, east, north)``: keep only ways with a node inside it. The exact
+        study polygon is applied later, when the graph is built.
+    progress
+        Called with a short message at each step.
+
+    Raises
+    ------
+    OSMDataError
+        The file is missing, unreadable, not OSM data, or holds no roads in ``bbox``.
+    """
+    import osmium
+
+    path = Path(path)
+    if not path.is_file():
+        raise OSMDataError(f"OSM file {str(path)!r} does not exist")
+    _file_format(path)
+    say = progress or (lambda _msg: None)
+    classes = highway_classes(lowest_class)
+    class_set = set(classes)
+
+    try:
+        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+        header = reader.header()
+        timestamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
+        reader.close()
+
+        say(f"reading road ways from {path.name}")
+        ways: list[tuple[int, list[int], dict[str, str]]] = []
+        way_filter = osmium.filter.TagFilter(*[("highway", c) for c in classes])
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(way_filter):
+            tags = dict(way.tags)
+            if not is_drivable(tags, class_set):
+                continue
+            refs = [n.ref for n in way.nodes]
+            if len(refs) >= 2:
+                ways.append((way.id, refs, {k: tags[k] for k in WAY_TAGS if k in tags}))
+
+        if not ways:
+            raise OSMDataError(
+                f"{path.name} holds no roads of the classes {', '.join(classes)}"
+            )
+        needed = np.unique(np.fromiter((r for w in ways for r in w[1]), dtype=np.int64))
+        say(f"reading {len(needed):,} node locations for {len(ways):,} ways")
+        tracker = osmium.IdTracker()
+        for nid in needed.tolist():
+            tracker.add_node(nid)
+        nodes: dict[int, tuple[float, float]] = {}
+        node_stream = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
+            tracker.id_filter()
+        )
+        for node in node_stream:
+            loc = node.location
+            if loc.valid():
+                nodes[node.id] = (loc.lon, loc.lat)
+    except OSMDataError:
+        raise
+    except (RuntimeError, ValueError, OSError) as exc:
+        # libosmium reports a truncated or foreign file as RuntimeError.
+        raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
+
+    roads = OSMRoads.from_lists(ways, nodes, timestamp, source=f"file:{path.name}")
+    roads.meta["file_size_bytes"] = path.stat().st_size
+    if bbox is not None:
+        roads = clip_to_bbox(roads, bbox)
+        if roads.n_ways == 0:
+            box = header.box()
+            raise OSMDataError(
+                f"{path.name} has no roads in the study area {bbox}; the file covers "
+                f"{box.bottom_left.lon:.3f},{box.bottom_left.lat:.3f} to "
+                f"{box.top_right.lon:.3f},{box.top_right.lat:.3f}"
+                if box.valid()
+                else f"{path.name} has no roads in the study area {bbox}"
+            )
+    return roads
+
+
+def clip_to_bbox(roads: OSMRoads, bbox: tuple[float, float, float, float]) -> OSMRoads:
+    """Keep the ways with at least one located node inside ``(west, south, east, north)``."""
+    west, south, east, north = bbox
+    inside = (
+        (roads.node_lon >= west)
+        & (roads.node_lon <= east)
+        & (roads.node_lat >= south)
+        & (roads.node_lat <= north)
+    )
+    pos = np.searchsorted(roads.node_ids, roads.refs).clip(0, max(len(roads.node_ids) - 1, 0))
+    ref_inside = (
+        inside[pos] & (roads.node_ids[pos] == roads.refs) if len(roads.node_ids) else np.zeros(len(roads.refs), bool)
+    )
+    way_of_ref = np.repeat(np.arange(roads.n_ways), np.diff(roads.offsets))
+    keep = np.zeros(roads.n_ways, dtype=bool)
+    keep[way_of_ref[ref_inside]] = True
+    return select_ways(roads, keep)
+
+
+def select_ways(roads: OSMRoads, keep: npt.NDArray[np.bool_]) -> OSMRoads:
+    """A copy holding only the ways where ``keep`` is true (and all their nodes)."""
+    lengths = np.diff(roads.offsets)[keep]
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ref_keep = np.repeat(keep, np.diff(roads.offsets))
+    return OSMRoads(
+        way_ids=roads.way_ids[keep],
+        offsets=offsets,
+        refs=roads.refs[ref_keep],
+        tags={k: v[keep] for k, v in roads.tags.items()},
+        node_ids=roads.node_ids,
+        node_lon=roads.node_lon,
+        node_lat=roads.node_lat,
+        timestamp=roads.timestamp,
+        source=roads.source,
+        meta=dict(roads.meta),
+    )
+
+
+def roads_from_overpass(
+    responses: Iterable[dict[str, Any]], lowest_class: str, source: str
+) -> OSMRoads:
+    """Combine Overpass JSON responses (ways + their nodes) into :class:`OSMRoads`.
+
+    Tiles overlap at their edges, so ways and nodes seen twice are kept once.
+    """
+    class_set = set(highway_classes(lowest_class))
+    ways: dict[int, tuple[int, list[int], dict[str, str]]] = {}
+    nodes: dict[int, tuple[float, float]] = {}
+    stamps: list[str] = []
+    for resp in responses:
+        stamp = resp.get("osm3s", {}).get("timestamp_osm_base")
+        if stamp:
+            stamps.append(stamp)
+        for el in resp.get("elements", []):
+            kind = el.get("type")
+            if kind == "node":
+                nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+            elif kind == "way":
+                tags = el.get("tags", {})
+                refs = [int(r) for r in el.get("nodes", [])]
+                if len(refs) >= 2 and is_drivable(tags, class_set):
+                    ways[int(el["id"])] = (
+                        int(el["id"]),
+                        refs,
+                        {k: str(tags[k]) for k in WAY_TAGS if k in tags},
+                    )
+    # The oldest tile's database state bounds the data's age.
+    timestamp = min(stamps) if stamps else None
+    return OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
+
+
+_ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def is_iso_timestamp(value: str | None) -> bool:
+    """Whether ``value`` is an OSM-style ISO timestamp (``2024-03-04T21:21:35Z``)."""
+    return bool(value and _ISO_TS.match(value))

@@ -1,0 +1,271 @@
+"""Exact fastest-route search on compact arrays (``scipy.sparse.csgraph``).
+
+:class:`Router` holds the network as a CSR matrix of travel times, with every study
+place inserted as an extra node at the exact point where it meets the nearest road (the
+road's edge is split there, in each direction it can be driven). One-to-all searches
+give a :class:`ShortestPathTree`: times, predecessors, and route lengths along the
+fastest routes, all as arrays over the nodes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString
+
+from .errors import RoutingError, UralAccessWarning
+from .network import RoadNetwork
+
+_NO_PRED = -9999  # scipy's marker for "no predecessor"
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where each place meets the network (one row per place)."""
+
+    table: pd.DataFrame
+    """Columns: place_id, lon, lat, node (-1 if not snapped), snap_m, edge, fraction."""
+
+
+@dataclass
+class ShortestPathTree:
+    """Fastest routes from one source node to every node."""
+
+    source: int
+    time_s: npt.NDArray[np.float64]
+    """Drive time to each node; ``inf`` where unreachable."""
+    pred: npt.NDArray[np.int32]
+    """Previous node on the fastest route; -9999 at the source and unreachable nodes."""
+    dist_m: npt.NDArray[np.float64]
+    """Length of the fastest route to each node; ``nan`` where unreachable."""
+
+
+class Router:
+    """A road network in CSR form, with places inserted as nodes.
+
+    Parameters
+    ----------
+    network
+        The road network with ``travel_time_s`` per edge.
+    places
+        Optional table with columns ``place_id``, ``lon``, ``lat``. Each place is joined
+        to the nearest point of the nearest road within ``snap_limit_m``; a place farther
+        away gets node -1 (its results become NaN) and a warning.
+    snap_limit_m
+        Largest allowed distance between a place and the road it is joined to.
+    """
+
+    def __init__(
+        self,
+        network: RoadNetwork,
+        places: pd.DataFrame | None = None,
+        snap_limit_m: float = 5000.0,
+    ) -> None:
+        self.network = network
+        self.n_base = network.n_nodes
+        # Augmented edge list: network edges, then place pieces. A piece covers the
+        # fraction [f0, f1] of network edge `base` (for geometry).
+        u, v = network.u, network.v
+        time, length = network.travel_time_s, network.length_m
+        base = np.arange(network.n_edges)
+        f0 = np.zeros(network.n_edges)
+        f1 = np.ones(network.n_edges)
+        self.snap = Snap(pd.DataFrame(columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"]))
+        if places is not None and len(places):
+            table, pieces = self._snap_places(places, snap_limit_m)
+            self.snap = Snap(table)
+            if len(pieces):
+                u = np.concatenate([u, pieces["u"].to_numpy()])
+                v = np.concatenate([v, pieces["v"].to_numpy()])
+                time = np.concatenate([time, pieces["time"].to_numpy()])
+                length = np.concatenate([length, pieces["length"].to_numpy()])
+                base = np.concatenate([base, pieces["base"].to_numpy()])
+                f0 = np.concatenate([f0, pieces["f0"].to_numpy()])
+                f1 = np.concatenate([f1, pieces["f1"].to_numpy()])
+        self.n = self.n_base + len(self.snap.table)
+        # Parallel edges: keep the fastest (then the shortest), as Dijkstra would.
+        order = np.lexsort((length, time, v, u))
+        u, v, time, length = u[order], v[order], time[order], length[order]
+        base, f0, f1 = base[order], f0[order], f1[order]
+        first = np.ones(len(u), dtype=bool)
+        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+        self.edge_u, self.edge_v = u[first], v[first]
+        self.edge_time, self.edge_length = time[first], length[first]
+        self.edge_base, self.edge_f0, self.edge_f1 = base[first], f0[first], f1[first]
+        self._keys = self.edge_u * self.n + self.edge_v
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.edge_u, minlength=self.n), out=indptr[1:])
+        # Explicit zeros stay edges in csgraph (zero-length segments are real roads).
+        self.matrix = csr_array((self.edge_time, self.edge_v, indptr), shape=(self.n, self.n))
+
+    # ------------------------------------------------------------------ snapping
+    def _snap_places(
+        self, places: pd.DataFrame, limit_m: float
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        net = self.network
+        tree = shapely.STRtree(net.geometry)
+        rows, pieces = [], []
+        for i, (pid, lon, lat) in enumerate(
+            zip(places["place_id"], places["lon"], places["lat"], strict=True)
+        ):
+            node, snap_m, edge, frac = -1, np.nan, -1, np.nan
+            dlat = limit_m / 110_000.0
+            dlon = dlat / max(np.cos(np.radians(lat)), 0.05)
+            cand = tree.query(shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+            if len(cand):
+                to_m = Transformer.from_crs(
+                    "EPSG:4326",
+                    f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m",
+                    always_xy=True,
+                )
+                geoms = shapely.transform(
+                    net.geometry[cand], lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1]))
+                )
+                origin = shapely.Point(0.0, 0.0)
+                dist = shapely.distance(geoms, origin)
+                best = float(dist.min())
+                if best <= limit_m:
+                    node = self.n_base + i
+                    snap_m = best
+                    # An edge and its reverse twin tie: join the place to both directions.
+                    for k in np.flatnonzero(dist <= best + 1e-6):
+                        e = int(cand[k])
+                        f = float(shapely.line_locate_point(geoms[k], origin, normalized=True))
+                        t, length = net.travel_time_s[e], net.length_m[e]
+                        pieces.append((net.u[e], node, f * t, f * length, e, 0.0, f))
+                        pieces.append((node, net.v[e], (1 - f) * t, (1 - f) * length, e, f, 1.0))
+                        if edge < 0:
+                            edge, frac = e, f
+            if node < 0:
+                where = f"{limit_m / 1000:g} km" if len(cand) else "the search box"
+                warnings.warn(
+                    f"place {pid!r} ({lat:.4f} N, {lon:.4f} E) is farther than {where} from any "
+                    "road of the network; its drive times are NaN",
+                    UralAccessWarning,
+                    stacklevel=3,
+                )
+            rows.append((pid, lon, lat, node, snap_m, edge, frac))
+        table = pd.DataFrame(rows, columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"])
+        piece_df = pd.DataFrame(pieces, columns=["u", "v", "time", "length", "base", "f0", "f1"])
+        return table, piece_df
+
+    def place_nodes(self, place_ids: list | npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Graph node of each place (-1 for places not joined to the network)."""
+        lookup = dict(zip(self.snap.table["place_id"], self.snap.table["node"], strict=True))
+        return np.array([int(lookup.get(p, -1)) for p in np.asarray(place_ids).tolist()], dtype=np.int64)
+
+    # ------------------------------------------------------------------ search
+    def edge_index(self, u: npt.ArrayLike, v: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Index of edge ``u → v`` in the (de-duplicated) edge arrays."""
+        keys = np.asarray(u, dtype=np.int64) * self.n + np.asarray(v, dtype=np.int64)
+        idx = np.searchsorted(self._keys, keys)
+        if np.any(idx >= len(self._keys)) or np.any(self._keys[idx.clip(max=len(self._keys) - 1)] != keys):
+            raise RoutingError("asked for an edge that is not in the graph")
+        return idx
+
+    def times(
+        self, sources: npt.ArrayLike, limit_s: float = np.inf
+    ) -> npt.NDArray[np.float64]:
+        """Drive times (s) from each source node to every node, shape ``(k, n)``."""
+        src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
+        return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
+
+    def tree(self, source: int, limit_s: float = np.inf) -> ShortestPathTree:
+        """The fastest-route tree from one node, with route lengths."""
+        if not 0 <= source < self.n:
+            raise RoutingError(f"source node {source} is not in the graph")
+        time, pred = dijkstra(
+            self.matrix, directed=True, indices=source, return_predecessors=True, limit=limit_s
+        )
+        return ShortestPathTree(source, time, pred, self.accumulate(source, pred, self.edge_length))
+
+    def accumulate(
+        self, source: int, pred: npt.NDArray[np.int32], weight: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Sum an edge weight along every tree path, by pointer jumping (O(n log depth))."""
+        n = len(pred)
+        nodes = np.arange(n)
+        has_pred = pred >= 0
+        parent = np.where(has_pred, pred, nodes).astype(np.int64)
+        total = np.zeros(n)
+        total[has_pred] = weight[self.edge_index(pred[has_pred], nodes[has_pred])]
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            total = total + total[parent] * (parent != nodes)
+            parent = grand
+        out = np.where(has_pred, total, np.nan)
+        out[source] = 0.0
+        return out
+
+    def path_nodes(self, tree: ShortestPathTree, target: int) -> list[int]:
+        """Nodes of the fastest route from the tree's source to ``target`` (empty if none)."""
+        if target < 0 or not np.isfinite(tree.time_s[target]):
+            return []
+        path = [int(target)]
+        while path[-1] != tree.source:
+            path.append(int(tree.pred[path[-1]]))
+        return path[::-1]
+
+    def route_line(self, tree: ShortestPathTree, target: int) -> Route | None:
+        """The fastest route to ``target`` as a line with cumulative time and distance."""
+        nodes = self.path_nodes(tree, target)
+        if len(nodes) < 2:
+            return None
+        edges = self.edge_index(nodes[:-1], nodes[1:])
+        coords, times, dists = [], [], []
+        t0 = d0 = 0.0
+        for e in edges.tolist():
+            geom = self.network.geometry[self.edge_base[e]]
+            f0, f1 = self.edge_f0[e], self.edge_f1[e]
+            if f0 > 0 or f1 < 1:
+                geom = _substring(geom, float(f0), float(f1))
+            xy = shapely.get_coordinates(geom)
+            seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
+            share = seg / seg[-1] if seg[-1] > 0 else np.linspace(0, 1, len(seg))
+            start = 1 if coords else 0
+            coords.append(xy[start:])
+            times.append(t0 + share[start:] * self.edge_time[e])
+            dists.append(d0 + share[start:] * self.edge_length[e])
+            t0 += float(self.edge_time[e])
+            d0 += float(self.edge_length[e])
+        return Route(
+            line=LineString(np.vstack(coords)),
+            cum_time_s=np.concatenate(times),
+            cum_dist_m=np.concatenate(dists),
+        )
+
+
+@dataclass
+class Route:
+    """A fastest route: its line (lon/lat) and the time and distance at each vertex."""
+
+    line: LineString
+    cum_time_s: npt.NDArray[np.float64]
+    cum_dist_m: npt.NDArray[np.float64]
+
+    @property
+    def time_s(self) -> float:
+        return float(self.cum_time_s[-1])
+
+    @property
+    def dist_m(self) -> float:
+        return float(self.cum_dist_m[-1])
+
+
+def _substring(geom: LineString, f0: float, f1: float) -> LineString:
+    from shapely.ops import substring
+
+    part = substring(geom, f0, f1, normalized=True)
+    if part.geom_type == "Point":  # a zero-length piece
+        return LineString([part, part])
+    return part
