@@ -1,0 +1,241 @@
+"""The ``ural-access`` command: ``pull``, ``route``, ``maps``, and ``run`` for all three.
+
+Exit codes: 0 success; 1 unexpected error (a bug); 2 bad study file, place name or
+parameter; 3 bad or empty OSM data; 4 Overpass failing; 5 missing or unreadable cache or
+results; 6 nothing routable; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import settings
+from .errors import UralAccessError, UralAccessWarning
+from .progress import Reporter
+
+EXAMPLES = {
+    "pull": (
+        "ural-access pull --study urals                     # download from Overpass (internet)\n"
+        "  ural-access pull --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf\n"
+        "  ural-access pull --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf"
+    ),
+    "route": (
+        "ural-access route --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
+        "  ural-access route --study urals --speed-factor 0.85 --bands 30,60,90,120"
+    ),
+    "maps": (
+        "ural-access maps --study djibouti --self-contained --png"
+    ),
+    "run": (
+        "ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
+        "  ural-access run --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf --self-contained --png"
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ural-access",
+        description=(
+            "Drive times from the first-tier cities to second-tier agglomerations, from "
+            "OpenStreetMap: pull the road network, route, and draw maps."
+        ),
+        epilog="Example:\n  " + EXAMPLES["run"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--study", default="urals", help="study key in data/studies/ or a TOML path (default: urals)")
+        p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the final summary")
+        p.add_argument("-v", "--verbose", action="store_true", help="more detail, and tracebacks on errors")
+        p.add_argument("--output", type=Path, default=None, help="output folder (default: output/<study>)")
+        p.add_argument("--cache-dir", type=Path, default=None, help=f"cache folder (default: {settings.cache_folder})")
+
+    def network_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--source", choices=["overpass", "pbf", "xml"], default=None,
+                       help="where the roads come from (default: pbf if --osm-file is given, else overpass)")
+        p.add_argument("--osm-file", type=Path, default=None, help="a .osm.pbf or .osm file (e.g. a Geofabrik extract)")
+        p.add_argument("--network", type=Path, default=None, help="network cache folder (default: under --cache-dir)")
+        p.add_argument("--overpass-url", default=None, help=f"Overpass API base URL (default: {settings.overpass_url})")
+        p.add_argument("--road-classes", default=None, help="lowest road class kept, e.g. secondary, tertiary")
+        p.add_argument("--refresh", action="store_true", help="rebuild the network even if it is cached")
+
+    def route_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--speed-factor", type=float, default=None, help="real-world share of the speed limit, e.g. 0.85")
+        p.add_argument("--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing")
+        p.add_argument("--snap-limit-km", type=float, default=None, help="largest place-to-road distance")
+        p.add_argument("--radius-km", type=float, default=None, help="agglomeration radius")
+        p.add_argument("--decay-half-life", type=float, default=None, help="minutes at which the potential halves")
+        p.add_argument("--no-isochrones", action="store_true", help="skip the drive-time bands")
+
+    def map_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--self-contained", action="store_true", help="inline scripts and styles: maps open offline")
+        p.add_argument("--png", action="store_true", help="also write a PNG picture of each map (headless Chromium)")
+
+    for name, helptext, adders in (
+        ("pull", "build and cache the road network", (network_args,)),
+        ("route", "compute drive times, routes, isochrones and agglomeration measures", (network_args, route_args)),
+        ("maps", "draw the interactive maps from computed results", (map_args,)),
+        ("run", "pull, route and maps in one go", (network_args, route_args, map_args)),
+    ):
+        p = sub.add_parser(
+            name, help=helptext, description=helptext.capitalize() + ".",
+            epilog="Example:\n  " + EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        common(p)
+        for add in adders:
+            add(p)
+    sub.add_parser("setup-assets", help="install the scripts and styles for offline maps (npm)")
+    return parser
+
+
+def _load_study(args: argparse.Namespace) -> Any:
+    from .study import load_study
+
+    study = load_study(args.study)
+    bands = None
+    if getattr(args, "bands", None) is not None:
+        bands = [b for b in args.bands.replace(" ", "").split(",") if b]
+        try:
+            bands = [float(b) for b in bands]
+        except ValueError as exc:
+            from .errors import ParameterError
+
+            raise ParameterError(f"--bands must be minutes separated by commas, got {args.bands!r}") from exc
+    return study.with_overrides(
+        road_classes=getattr(args, "road_classes", None),
+        speed_factor=getattr(args, "speed_factor", None),
+        bands_min=bands,
+        snap_limit_km=getattr(args, "snap_limit_km", None),
+        radius_km=getattr(args, "radius_km", None),
+        decay_half_life_min=getattr(args, "decay_half_life", None),
+    )
+
+
+def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull: bool) -> Any:
+    from .network import RoadNetwork
+    from .pull import default_network_path, network_summary, pull_network
+
+    source = args.source or ("pbf" if args.osm_file else "overpass")
+    if source == "pbf" and args.osm_file and args.osm_file.suffix.lower() == ".osm":
+        source = "xml"
+    path = args.network or default_network_path(study, source, args.osm_file)
+    if not force_pull and not args.refresh and (path / "network.npz").is_file():
+        report(f"using the cached network {path}")
+        return RoadNetwork.load(path), path
+    network, path = pull_network(study, source, args.osm_file, path, progress=report)
+    if report.verbosity >= 1:
+        print(network_summary(network, path), file=report.stream)
+    return network, path
+
+
+def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
+    from .format import format_km, format_minutes
+
+    width = max([len("agglomeration"), *(len(str(a)) for a in summary["agglomeration"])])
+    head = f"  {'agglomeration':<{width}}" + "".join(f"  {('from ' + name):>24}" for name, _ in cities)
+    lines = [head]
+    for _, row in summary.iterrows():
+        cells = "".join(
+            f"  {format_minutes(row[f'time_to_center_min_from_{key}']) + ', ' + format_km(row[f'dist_to_center_km_from_{key}']):>24}"
+            for _, key in cities
+        )
+        lines.append(f"  {row['agglomeration']:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace, report: Reporter) -> int:
+    if args.command == "setup-assets":
+        from maps.assets import install
+
+        install(progress=report)
+        return 0
+    if args.cache_dir is not None:
+        settings.cache_folder = args.cache_dir
+    if getattr(args, "overpass_url", None):
+        settings.overpass_url = args.overpass_url
+    study = _load_study(args)
+    out = args.output or Path("output") / study.key
+    written: list[Path] = []
+    results = None
+
+    if args.command == "pull":
+        _, path = _network(args, study, report, force_pull=True)
+        written.append(path)
+    if args.command in {"route", "run"}:
+        from .access import compute_access
+        from .io import write_results
+
+        network, _ = _network(args, study, report, force_pull=False)
+        results = compute_access(study, network, progress=report, with_isochrones=not args.no_isochrones)
+        written.append(write_results(results, out / "results"))
+    if args.command in {"maps", "run"}:
+        from maps import build_maps
+
+        from .io import read_results
+
+        if results is None:
+            results = read_results(out / "results", study)
+        written.extend(
+            build_maps(results, out / "maps", self_contained=args.self_contained, png=args.png, progress=report)
+        )
+
+    print(f"\nDone: {study.title}", file=sys.stdout)
+    for path in written:
+        print(f"  wrote {path}", file=sys.stdout)
+    if results is not None and len(results.summary):
+        print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
+        print(_headline(results.summary, [(p.name, _slug(p.name)) for p in study.first_tier]), file=sys.stdout)
+        if results.warnings:
+            print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
+            for w in results.warnings:
+                print(f"  - {w}", file=sys.stdout)
+    return 0
+
+
+def _slug(name: str) -> str:
+    from .access import slug
+
+    return slug(name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ural-access`` console command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    verbosity = 0 if getattr(args, "quiet", False) else (2 if getattr(args, "verbose", False) else 1)
+    report = Reporter(verbosity)
+    warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary instead
+    try:
+        return _run(args, report)
+    except UralAccessError as exc:
+        if verbosity >= 2:
+            traceback.print_exc()
+        print(f"ural-access: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ural-access: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so briefly, details with --verbose
+        if verbosity >= 2:
+            traceback.print_exc()
+        print(
+            f"ural-access: unexpected error: {type(exc).__name__}: {exc}\n"
+            "  (this is a bug; rerun with --verbose for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Numbers formatted for people: "2 h 15 min", "232 km", "1.2 M"."""
+
+from __future__ import annotations
+
+import math
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or not isinstance(value, int | float) or not math.isfinite(value)
+
+
+def format_minutes(minutes: float | None) -> str:
+    """``135.4`` → ``"2 h 15 min"``; ``42`` → ``"42 min"``; NaN → ``"no route"``."""
+    if _missing(minutes):
+        return "no route"
+    assert minutes is not None
+    total = int(round(float(minutes)))
+    hours, mins = divmod(total, 60)
+    if hours == 0:
+        return f"{mins} min"
+    return f"{hours} h {mins:02d} min" if mins else f"{hours} h"
+
+
+def format_km(km: float | None) -> str:
+    """``232.4`` → ``"232 km"``; ``3.46`` → ``"3.5 km"``; NaN → ``"–"``."""
+    if _missing(km):
+        return "–"
+    assert km is not None
+    return f"{km:,.1f} km" if km < 10 else f"{round(km):,} km"
+
+
+def format_population(people: float | None) -> str:
+    """``1495066`` → ``"1,495,066"``; NaN → ``"–"``."""
+    if _missing(people):
+        return "–"
+    assert people is not None
+    return f"{round(people):,}"
+
+
+def format_share(share: float | None) -> str:
+    """``0.937`` → ``"94 %"``; NaN → ``"–"``."""
+    if _missing(share):
+        return "–"
+    assert share is not None
+    return f"{100 * share:.0f} %"

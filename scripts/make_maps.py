@@ -1,0 +1,15 @@
+#!/usr/bin/env python3
+"""Thin entry point: `ural-access maps`. Run with --help for the options and an example.
+
+Open geo/cli.py to see what it does; the library calls are in geo/ and maps/.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from geo.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(["maps", *sys.argv[1:]]))

@@ -1,0 +1,122 @@
+"""Study files: loading, checking, and resolving towns through GeoNames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from geo.distance import geodesic_m
+from geo.errors import AmbiguousPlaceError, ParameterError, PlaceNotFoundError, StudyError
+from geo.places import find_place, fold_name
+from geo.study import load_study
+
+URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
+
+
+def test_urals_study_resolves_every_town_in_its_regions() -> None:
+    study = load_study("urals")
+    assert [p.name for p in study.first_tier] == ["Ekaterinburg", "Chelyabinsk"]
+    assert [a.name for a in study.agglomerations] == [
+        "Greater Serov", "Greater Tagil", "Kamensk-Uralsky", "Greater Miass", "Greater Kyshtym", "Magnitogorsk",
+    ]
+    regions = {code for _, code in study.regions}
+    for place in study.all_places():
+        assert place.country == "RU" and place.admin1 in regions
+    kyshtym = study.agglomerations[4]
+    by_name = {m.name: m for m in kyshtym.members}
+    # Spelling variants resolve to the right GeoNames entries.
+    assert by_name["Ozyorsk"].geonames_name == "Ozersk"
+    # Two Karabash exist in Russia; the study's regions pick Chelyabinsk oblast's.
+    assert by_name["Karabash"].admin1 == "13" and by_name["Karabash"].population > 10_000
+    assert study.agglomerations[2].center.geonames_name == "Kamensk-Ural’skiy"
+    assert study.agglomerations[0].population_k == 300
+    assert study.agglomerations[5].net_revenue_mln_rub == 412848
+
+
+def test_zone_settlements_are_within_the_radius_or_named() -> None:
+    study = load_study("urals")
+    zone = study.zone_settlements()
+    assert set(zone["agglomeration"]) == {a.name for a in study.agglomerations}
+    for agg in study.agglomerations:
+        rows = zone[zone["agglomeration"] == agg.name]
+        d = geodesic_m(agg.center.lon, agg.center.lat, rows["lon"], rows["lat"]) / 1000
+        np.testing.assert_allclose(d, rows["distance_km"], atol=1e-6)
+        assert ((rows["distance_km"] <= study.radius_km) | rows["named_member"]).all()
+        assert rows["is_center"].sum() == 1
+        named = {m.geonameid for m in agg.members}
+        assert named <= set(rows["geonameid"])
+    serov = zone[(zone["agglomeration"] == "Greater Serov") & (zone["display_name"] == "Serov")]
+    assert 20 < float(serov["distance_km"].iloc[0]) < 35
+    # Zone listings find towns the paper does not name (e.g. Karpinsk near Krasnoturinsk).
+    assert (~zone["named_member"] & zone["within_radius"]).any()
+
+
+def test_study_area_covers_every_place_with_margin() -> None:
+    study = load_study("urals")
+    area = study.area()
+    for p in study.all_places():
+        assert area.contains(shapely.Point(p.lon, p.lat))
+    assert load_study("andorra").area().bounds == (1.40, 42.42, 1.79, 42.66)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Kamensk-Ural’skiy", "Kamensk-Uralsky"), ("Yekaterinburg", "Ekaterinburg"), ("Chebarkul’", "Chebarkul")],
+)
+def test_fold_name_unifies_spellings(a: str, b: str) -> None:
+    assert fold_name(a) == fold_name(b)
+
+
+def test_unknown_and_ambiguous_names_fail_clearly() -> None:
+    with pytest.raises(AmbiguousPlaceError, match="Karabash.*geonameid"):
+        find_place("Karabash", "RU")
+    with pytest.raises(PlaceNotFoundError, match="Karabsh"):
+        find_place("Karabsh", "RU", ["13"])
+    with pytest.raises(PlaceNotFoundError, match="outside the study's regions"):
+        find_place("Yekaterinburg", "RU", ["13"])
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: s.replace("radius_km = 50", "radius_kn = 50"), "did you mean 'radius_km'"),
+        (lambda s: s.replace('center = "Kyshtym"', ""), "missing the required field 'center'"),
+        (lambda s: s.replace('name = "Chelyabinsk"', 'name = "Chelyabinks"'), "Chelyabinks"),
+        (lambda s: s.replace("bands_min = [30, 60,", "bands_min = [60, 30,"), "strictly increasing"),
+        (lambda s: s.replace("[network]", "[netwrk]"), "did you mean \\[network\\]"),
+        (lambda s: s.replace("radius_km = 50", 'radius_km = "fifty"'), "must be int or float"),
+        (lambda s: s + "\n[[agglomeration\n", "not valid TOML"),
+        (lambda s: s.replace('decay_function = "exponential"', 'decay_function = "linear"'), "decay function"),
+    ],
+)
+def test_study_file_errors_name_the_problem(tmp_path: Path, edit: object, message: str) -> None:
+    text = edit(URALS.read_text(encoding="utf-8"))  # type: ignore[operator]
+    with pytest.raises(StudyError, match=message):
+        load_study(_write(tmp_path, text))
+
+
+def test_missing_study_is_a_study_error(tmp_path: Path) -> None:
+    with pytest.raises(StudyError, match="known studies"):
+        load_study("atlantis")
+    with pytest.raises(StudyError, match="does not exist"):
+        load_study(tmp_path / "nope.toml")
+
+
+def test_overrides_are_checked() -> None:
+    study = load_study("andorra")
+    assert study.with_overrides(speed_factor=0.8).speed_factor == 0.8
+    with pytest.raises(ParameterError, match="empty"):
+        study.with_overrides(bands_min=[])
+    with pytest.raises(ParameterError, match="increasing"):
+        study.with_overrides(bands_min=[10, 10])
+    with pytest.raises(ParameterError, match="positive"):
+        study.with_overrides(speed_factor=0)
