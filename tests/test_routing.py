@@ -1,0 +1,111 @@
+"""Routing: exact against networkx Dijkstra on real extracts; NaN where no road goes."""
+
+from __future__ import annotations
+
+import warnings
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.errors import UralAccessWarning
+from geo.routing import Router
+
+
+def _nx_graph(router: Router) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(router.n))
+    graph.add_weighted_edges_from(
+        zip(router.edge_u.tolist(), router.edge_v.tolist(), router.edge_time.tolist(), strict=True)
+    )
+    return graph
+
+
+def _places(study) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    places = study.all_places()
+    return pd.DataFrame(
+        {"place_id": [p.name for p in places], "lon": [p.lon for p in places], "lat": [p.lat for p in places]}
+    )
+
+
+@pytest.mark.parametrize("key", ["andorra", "djibouti", "malta"])
+def test_times_equal_networkx_dijkstra_on_random_pairs(built: dict, key: str) -> None:
+    study, net, _ = built[key]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        router = Router(net, _places(study), study.snap_limit_km * 1000)
+    graph = _nx_graph(router)
+    rng = np.random.default_rng(42)
+    sources = rng.choice(router.n, size=6, replace=False)
+    pairs = 0
+    for s in sources.tolist():
+        ref = nx.single_source_dijkstra_path_length(graph, s, weight="weight")
+        ours = router.times([s])[0]
+        targets = rng.choice(router.n, size=60, replace=False)
+        for t in targets.tolist():
+            if t in ref:
+                assert abs(ours[t] - ref[t]) <= 1e-6
+            else:
+                assert np.isinf(ours[t])
+            pairs += 1
+        # and over all reached nodes at once
+        idx = np.fromiter(ref.keys(), dtype=int)
+        np.testing.assert_allclose(ours[idx], np.fromiter(ref.values(), dtype=float), atol=1e-6, rtol=0)
+    assert pairs >= 300
+
+
+def test_route_line_matches_tree_time_and_distance(built: dict) -> None:
+    study, net, _ = built["djibouti"]
+    router = Router(net, _places(study), study.snap_limit_km * 1000)
+    origin = int(router.place_nodes(["Djibouti"])[0])
+    tree = router.tree(origin)
+    graph = _nx_graph(router)
+    for name in ("Ali Sabieh", "Dikhil", "Tadjourah", "Obock", "Arta"):
+        node = int(router.place_nodes([name])[0])
+        route = router.route_line(tree, node)
+        assert route is not None
+        assert route.time_s == pytest.approx(tree.time_s[node], abs=1e-6)
+        assert route.dist_m == pytest.approx(tree.dist_m[node], rel=1e-9)
+        # The route's nodes are a shortest path in networkx too.
+        path = router.path_nodes(tree, node)
+        assert nx.path_weight(graph, path, "weight") == pytest.approx(
+            nx.shortest_path_length(graph, origin, node, weight="weight"), abs=1e-6
+        )
+        # The line starts at the origin's snap point and ends at the town's.
+        assert route.line.coords[0] != route.line.coords[-1]
+    # Tadjourah lies across the gulf: the road detour is much longer than the crow flies.
+    node = int(router.place_nodes(["Tadjourah"])[0])
+    assert tree.dist_m[node] > 150_000
+
+
+def test_route_distance_accumulation_equals_time_accumulation(built: dict) -> None:
+    study, net, _ = built["andorra"]
+    router = Router(net, _places(study), study.snap_limit_km * 1000)
+    tree = router.tree(0)
+    again = router.accumulate(0, tree.pred, router.edge_time)
+    finite = np.isfinite(tree.time_s)
+    np.testing.assert_allclose(again[finite], tree.time_s[finite], atol=1e-6)
+    assert np.isnan(tree.dist_m[~finite]).all()
+    assert tree.dist_m[0] == 0
+
+
+def test_unreachable_island_gives_infinite_time(built: dict) -> None:
+    study, net, _ = built["malta"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UralAccessWarning)
+        router = Router(net, _places(study), study.snap_limit_km * 1000)
+    # Gozo's towns are farther than the snap limit from Malta's (main-island) network.
+    gozo = router.place_nodes(["Victoria", "Nadur", "Xaghra"])
+    assert (gozo == -1).all()
+    messages = " ".join(str(w.message) for w in caught)
+    assert "Victoria" in messages and "NaN" in messages
+
+
+def test_place_far_from_roads_is_not_snapped(built: dict) -> None:
+    _, net, _ = built["andorra"]
+    sea = pd.DataFrame({"place_id": ["nowhere"], "lon": [1.0], "lat": [40.0]})
+    with pytest.warns(UralAccessWarning, match="nowhere"):
+        router = Router(net, sea, 5000)
+    assert router.place_nodes(["nowhere"])[0] == -1
+    assert np.isnan(router.snap.table["snap_m"].iloc[0])
