@@ -28,6 +28,10 @@ from .routing import Router, ShortestPathTree
 from .study import Study
 
 
+#: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
+ROUTE_SEGMENT_S = 300.0
+
+
 def slug(name: str) -> str:
     """An ASCII column-name fragment for a place name (``"Ekaterinburg"`` → ``ekaterinburg``)."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -44,6 +48,8 @@ class AccessResults:
     towns: pd.DataFrame
     summary: pd.DataFrame
     routes: gpd.GeoDataFrame
+    route_segments: gpd.GeoDataFrame
+    """Routes cut every 5 minutes, for colouring them by the drive time so far."""
     isochrones: gpd.GeoDataFrame
     zones: gpd.GeoDataFrame
     provenance: dict[str, Any]
@@ -192,7 +198,7 @@ def _compute(
     towns = zone.merge(places[["place_id", "snap_m", *time_cols]], left_on="geonameid", right_on="place_id", how="left").drop(columns="place_id")
 
     # Routes to the centres, zone entry, and the summary table.
-    route_rows, summary_rows = [], []
+    route_rows, summary_rows, segment_rows = [], [], []
     for agg in study.agglomerations:
         center_node = key_nodes[agg.center.geonameid]
         in_zone = towns[(towns["agglomeration"] == agg.name) & towns["within_radius"]]
@@ -224,6 +230,8 @@ def _compute(
             if route is not None:
                 line = shapely.set_precision(route.line, 1e-6)
                 route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
+                for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
+                    segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
             elif tree is not None:
                 warnings.warn(
                     f"no road route from {city.name} to {agg.center.name} ({agg.name})",
@@ -242,6 +250,11 @@ def _compute(
         crs="EPSG:4326",
     )
 
+    route_segments = gpd.GeoDataFrame(
+        pd.DataFrame(segment_rows, columns=["origin", "agglomeration", "from_min", "to_min", "geometry"]),
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
     zones = gpd.GeoDataFrame(
         {
             "agglomeration": [a.name for a in study.agglomerations],
@@ -293,6 +306,7 @@ def _compute(
     places = places.drop(columns=["node"])
     return AccessResults(
         study=study, places=places, od=od, towns=towns, summary=summary, routes=routes,
+        route_segments=route_segments,
         isochrones=isochrones_gdf, zones=zones, provenance=provenance,
         network_provenance=dict(network.provenance),
     )

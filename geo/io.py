@@ -2,7 +2,8 @@
 
 A results folder holds:
 
-- ``access.gpkg`` — layers ``places``, ``routes``, ``isochrones``, ``zones`` (opens in QGIS);
+- ``access.gpkg`` — layers ``places``, ``routes``, ``route_segments`` (routes cut every
+  5 minutes), ``isochrones``, ``zones`` (opens in QGIS);
 - ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
 - ``provenance.json``.
 
@@ -71,7 +72,13 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
             places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
         )
         points.to_file(gpkg, layer="places", driver="GPKG")
-        for layer, gdf in (("routes", results.routes), ("isochrones", results.isochrones), ("zones", results.zones)):
+        layers = (
+            ("routes", results.routes),
+            ("route_segments", results.route_segments),
+            ("isochrones", results.isochrones),
+            ("zones", results.zones),
+        )
+        for layer, gdf in layers:
             if len(gdf):
                 gdf.to_file(gpkg, layer=layer, driver="GPKG")
         meta = dict(
@@ -135,6 +142,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             towns=read["zone_towns"],
             summary=read["agglomerations"],
             routes=layer("routes"),
+            route_segments=layer("route_segments"),
             isochrones=layer("isochrones"),
             zones=layer("zones"),
             provenance=prov,

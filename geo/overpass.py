@@ -39,7 +39,7 @@ def build_query(polygon: BaseGeometry, classes: list[str], timeout_s: float) -> 
     coords = " ".join(f"{lat:.6f} {lon:.6f}" for lon, lat in zip(x, y, strict=True))
     regex = "^(" + "|".join(classes) + ")$"
     return (
-        f"[out:json][timeout:{int(timeout_s)}];\n"
+        f"[out:json][timeout:{max(1, math.ceil(timeout_s))}];\n"
         f'(\n  way["highway"~"{regex}"](poly:"{coords}");\n  >;\n);\nout body;'
     )
 

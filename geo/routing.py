@@ -261,6 +261,31 @@ class Route:
     def dist_m(self) -> float:
         return float(self.cum_dist_m[-1])
 
+    def split_by_time(self, step_s: float) -> list[tuple[float, float, LineString]]:
+        """Cut the route every ``step_s`` seconds: ``(start_s, end_s, piece)`` in order.
+
+        Cut points are placed exactly, by interpolating between vertices by time.
+        """
+        t = self.cum_time_s
+        xy = np.asarray(self.line.coords)
+        cuts = np.arange(step_s, t[-1], step_s)
+        # Each cut lands between two vertices; insert it there (vertices stay in order).
+        cx = np.interp(cuts, t, xy[:, 0])
+        cy = np.interp(cuts, t, xy[:, 1])
+        all_t = np.concatenate([t, cuts])
+        all_xy = np.vstack([xy, np.column_stack([cx, cy])])
+        # Cuts sort after a vertex of equal time, so each piece begins exactly at its cut.
+        order = np.lexsort((np.r_[np.zeros(len(t)), np.ones(len(cuts))], all_t))
+        all_t, all_xy = all_t[order], all_xy[order]
+        bounds = np.r_[0.0, cuts, t[-1]]
+        pieces = []
+        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+            sel = (all_t >= start) & (all_t <= end)
+            pts = all_xy[sel]
+            if len(pts) >= 2:
+                pieces.append((float(start), float(end), LineString(pts)))
+        return pieces
+
 
 def _substring(geom: LineString, f0: float, f1: float) -> LineString:
     from shapely.ops import substring
