@@ -70,6 +70,8 @@ EXIT_CODES: dict[str, int] = {
     "Overpass API unreachable or failing": 4,
     "missing or unreadable cache": 5,
     "nothing routable": 6,
+    "map assets not installed or unknown (run `ural-access setup-assets`)": 7,
+    "headless Chromium missing or failing": 8,
     "interrupted": 130,
 }
 

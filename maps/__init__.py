@@ -1,0 +1,1 @@
+"""Folium maps of drive times: offline assets, a headless-browser harness, the maps."""
