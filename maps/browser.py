@@ -105,8 +105,16 @@ async ({name, bounds, timeoutMs, mark}) => {
     map.eachLayer((l) => { if (l instanceof L.GridLayer && l.isLoading()) loading = true; });
     if (loading) return 'tiles loading';
     if ([...document.images].some((i) => !i.complete)) return 'images loading';
-    const fading = [...document.querySelectorAll('.leaflet-tile')].some(
-        (t) => t.style.opacity !== '' && parseFloat(t.style.opacity) < 1);
+    // Only the tiles of the current view count: Leaflet keeps tiles of the previous zoom
+    // level (opacity 0) until it prunes them, and the minimap is another map.
+    let fading = false;
+    map.eachLayer((l) => {
+      if (!(l instanceof L.GridLayer) || !l._tiles) return;
+      for (const key in l._tiles) {
+        const t = l._tiles[key];
+        if (t.current && (!t.loaded || (t.el.style.opacity !== '' && parseFloat(t.el.style.opacity) < 1))) fading = true;
+      }
+    });
     if (fading) return 'tiles fading in';
     return '';
   };

@@ -1,0 +1,77 @@
+"""Write every map of a study: overview, one per agglomeration, the index, PNGs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+
+from geo._atomic import write_text_atomic
+from geo.access import AccessResults, slug
+from geo.progress import ProgressFn
+
+from .index import index_page
+from .overview import agglomeration_map, overview_map, study_bounds
+
+#: Pixel size of the PNG pictures (fits an A4 page at 150 dpi).
+PNG_SIZE = (1400, 1000)
+
+
+def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
+    if self_contained:
+        from .assets import save_self_contained
+
+        return save_self_contained(fmap, path)
+    return write_text_atomic(path, fmap.get_root().render())
+
+
+def build_maps(
+    results: AccessResults,
+    out_dir: str | Path,
+    *,
+    self_contained: bool = False,
+    png: bool = False,
+    progress: ProgressFn | None = None,
+) -> list[Path]:
+    """Write the maps into ``out_dir`` and return the paths written (index first).
+
+    Parameters
+    ----------
+    self_contained
+        Inline Leaflet, the plugins and their styles (installed by ``ural-access
+        setup-assets``), so the maps open with no network; only base tiles stay online.
+    png
+        Also write a PNG of each map, rendered in headless Chromium at the map's bounds.
+    """
+    say = progress or (lambda _msg: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    pictures: dict[str, str] = {}
+    bounds: dict[Path, tuple[float, float, float, float]] = {}
+
+    say("drawing the overview map")
+    overview = _save(overview_map(results), out / "overview.html", self_contained)
+    bounds[overview] = study_bounds(results, pad=0.0)
+    written.append(overview)
+    agg_files: dict[str, str] = {}
+    for name in results.zones["agglomeration"]:
+        say(f"drawing the map of {name}")
+        path = _save(agglomeration_map(results, str(name)), out / f"agglomeration-{slug(str(name))}.html", self_contained)
+        zone = results.zones[results.zones["agglomeration"] == name].geometry.iloc[0]
+        bounds[path] = tuple(float(b) for b in zone.bounds)  # type: ignore[assignment]
+        agg_files[str(name)] = path.name
+        written.append(path)
+
+    if png:
+        from .browser import render_png
+
+        for path in list(written):
+            say(f"rendering {path.stem}.png in headless Chromium")
+            west, south, east, north = bounds[path]
+            picture = render_png(path, path.with_suffix(".png"), *PNG_SIZE, bounds=((south, west), (north, east)))
+            pictures["Overview" if path == overview else path.stem.removeprefix("agglomeration-")] = picture.name
+            written.append(picture)
+
+    index = write_text_atomic(out / "index.html", index_page(results, overview.name, agg_files, pictures))
+    return [index, *written]
