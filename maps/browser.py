@@ -372,16 +372,38 @@ def render_png(
         If Chromium is missing or fails, the page has no Leaflet map, or a script in the
         page threw an uncaught exception (the picture would be wrong).
     """
-    url = _file_url(html_path)
+    return render_pngs(
+        [(html_path, png_path, bounds)], width, height, timeout_s, map_name=map_name
+    )[0]
+
+
+def render_pngs(
+    jobs: list[tuple[str | Path, str | Path, Bounds | None]],
+    width: int = 1200,
+    height: int = 800,
+    timeout_s: float = 60.0,
+    *,
+    map_name: str | None = None,
+) -> list[Path]:
+    """Render several maps with one Chromium: ``(html_path, png_path, bounds)`` each.
+
+    Starting Chromium costs more than drawing a map, so a batch shares one browser.
+    Errors and waiting are as in :func:`render_png`.
+    """
+    out: list[Path] = []
     with chromium(width=width, height=height, timeout_s=timeout_s) as context:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _open(page, url, timeout_s)
-        _wait_for_map(page, map_name, bounds, timeout_s)
-        if errors:
-            raise BrowserError(f"the page {url} threw: " + " | ".join(errors))
-        return _screenshot(page, Path(png_path))
+        for html_path, png_path, bounds in jobs:
+            url = _file_url(html_path)
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            _open(page, url, timeout_s)
+            _wait_for_map(page, map_name, bounds, timeout_s)
+            if errors:
+                raise BrowserError(f"the page {url} threw: " + " | ".join(errors))
+            out.append(_screenshot(page, Path(png_path)))
+            page.close()
+    return out
 
 
 @contextmanager

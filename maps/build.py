@@ -17,6 +17,13 @@ from .overview import agglomeration_map, overview_map, study_bounds
 PNG_SIZE = (1400, 1000)
 
 
+def _label(results: AccessResults, stem: str) -> str:
+    for name in results.zones["agglomeration"]:
+        if stem == f"agglomeration-{slug(str(name))}":
+            return str(name)
+    return stem
+
+
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
         from .assets import save_self_contained
@@ -64,13 +71,16 @@ def build_maps(
         written.append(path)
 
     if png:
-        from .browser import render_png
+        from .browser import render_pngs
 
-        for path in list(written):
-            say(f"rendering {path.stem}.png in headless Chromium")
+        say(f"rendering {len(written)} PNG pictures in headless Chromium")
+        jobs = []
+        for path in written:
             west, south, east, north = bounds[path]
-            picture = render_png(path, path.with_suffix(".png"), *PNG_SIZE, bounds=((south, west), (north, east)))
-            pictures["Overview" if path == overview else path.stem.removeprefix("agglomeration-")] = picture.name
+            jobs.append((path, path.with_suffix(".png"), ((south, west), (north, east))))
+        for path, picture in zip(list(written), render_pngs(jobs, *PNG_SIZE), strict=True):
+            label = "Overview" if path == overview else _label(results, path.stem)
+            pictures[label] = picture.name
             written.append(picture)
 
     index = write_text_atomic(out / "index.html", index_page(results, overview.name, agg_files, pictures))

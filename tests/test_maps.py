@@ -1,0 +1,167 @@
+"""The study maps, opened in headless Chromium with the network cut off."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from geo.access import compute_access
+from geo.format import format_km, format_minutes
+from maps import build_maps
+from maps._png import distinct_colours, read_png
+from maps.browser import OfflinePage, open_offline
+from maps.build import PNG_SIZE
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def site(built: dict, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Djibouti maps, with one town and the title renamed to HTML that must stay text."""
+    study, net, _ = built["djibouti"]
+    study = replace(study, title=f"Djibouti <b>&</b> {EVIL}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net)
+    places = results.places
+    victim = places.index[places["role"] == "settlement"][0]
+    places.loc[victim, "name"] = EVIL
+    out = tmp_path_factory.mktemp("maps")
+    paths = build_maps(results, out, self_contained=True, png=True)
+    return results, out, paths
+
+
+def _click_town(view: OfflinePage, name: str) -> str:
+    """Click a town's circle where a person would, and return its popup's text."""
+    point = view.page.evaluate(
+        """([mapName, town]) => {
+          const map = window[mapName];
+          let found = null;
+          map.eachLayer((l) => {
+            if (l.feature && l.feature.properties && l.feature.properties.name === town && l.getLatLng) found = l;
+          });
+          if (!found) return null;
+          map.setView(found.getLatLng(), 12, {animate: false});
+          const p = map.latLngToContainerPoint(found.getLatLng());
+          const box = map.getContainer().getBoundingClientRect();
+          return [box.left + p.x, box.top + p.y];
+        }""",
+        [view.map_name, name],
+    )
+    assert point is not None, f"no town {name!r} on the map"
+    view.wait_for_map()
+    view.page.mouse.click(point[0], point[1])
+    popup = view.page.locator(".leaflet-popup-pane .leaflet-popup-content").last
+    popup.wait_for(state="visible", timeout=10_000)
+    return popup.inner_text()
+
+
+def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # type: ignore[no-untyped-def]
+    results, out, _ = site
+    dialogs: list[str] = []
+    with open_offline(out / "overview.html", width=1400, height=1000) as view:
+        view.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        assert view.console_errors == [] and view.page_errors == []
+        layers = view.layer_control()
+        assert layers["base"] == ["OpenStreetMap base map"]
+        assert layers["overlays"] == [
+            "Agglomeration zones (25 km)",
+            "Drive-time bands from Djibouti",
+            "Fastest routes from Djibouti",
+            "Towns",
+            "Place names",
+        ]
+        legend = view.page.locator(".legend.leaflet-control")
+        assert legend.is_visible() and "Drive time from the city (minutes)" in legend.inner_text()
+        for selector in (
+            ".leaflet-control-zoom-fullscreen", ".leaflet-control-minimap", ".leaflet-control-measure-toggle",
+            ".leaflet-control-search", ".leaflet-control-scale", ".ua-info",
+        ):
+            assert view.page.locator(selector).first.is_visible(), selector
+        # Requests that left the machine were base tiles only.
+        assert all("tile.openstreetmap.org" in u for u in view.blocked_requests)
+        # Search finds a town by name.
+        view.page.locator(".leaflet-control-search input").press_sequentially("Dikh", delay=30)
+        assert "Dikhil" in view.page.locator(".search-tip").first.inner_text()
+        text = _click_town(view, "Ali Sabieh")
+        row = results.places.set_index("name").loc["Ali Sabieh"]
+        assert "Ali Sabieh" in text and "50,006" in text
+        assert format_minutes(row["time_min_from_djibouti"]) in text
+        assert format_km(row["dist_km_from_djibouti"]) in text
+        assert "central town" in text
+    assert dialogs == []
+
+
+def test_text_from_data_is_escaped(site) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = site
+    html = (out / "overview.html").read_text(encoding="utf-8")
+    assert EVIL not in html.replace("\\u003c", "<").replace("\\/", "/") or "&lt;script&gt;" in html
+    assert "<b>&</b>" not in html
+    dialogs: list[str] = []
+    with open_offline(out / "overview.html") as view:
+        view.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        title = view.page.locator(".ua-info h3").inner_text()
+        assert title == f"Djibouti <b>&</b> {EVIL}"
+        text = _click_town(view, EVIL)
+        assert EVIL in text
+        assert view.page_errors == []
+    assert dialogs == []
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert EVIL not in index and "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+
+
+def test_agglomeration_map_is_zoomed_to_its_zone(site) -> None:  # type: ignore[no-untyped-def]
+    results, out, _ = site
+    with open_offline(out / "overview.html") as view:
+        overview_zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
+    with open_offline(out / "agglomeration-obock.html") as view:
+        zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
+        assert zoom >= overview_zoom + 1
+        assert view.console_errors == [] and view.page_errors == []
+        bounds = view.page.evaluate(f"() => {view.map_name}.getBounds().toBBoxString()")
+        west, south, east, north = (float(v) for v in bounds.split(","))
+        center = results.study.agglomerations[3].center
+        assert center.name == "Obock"
+        assert west < center.lon < east and south < center.lat < north
+        zone = results.zones.set_index("agglomeration").loc["Obock", "geometry"]
+        zw, zs, ze, zn = zone.bounds
+        assert west <= zw and east >= ze and south <= zs and north >= zn
+        overlays = view.layer_control()["overlays"]
+        assert "Fastest routes from Djibouti" in overlays and "Towns" in overlays
+        text = _click_town(view, "Obock")
+        assert format_minutes(results.places.set_index("name").loc["Obock", "time_min_from_djibouti"]) in text
+
+
+def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignore[no-untyped-def]
+    results, out, paths = site
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"#:]+\.(?:html|png))"', index)
+    assert "overview.html" in links
+    for link in links:
+        assert (out / link).is_file(), link
+    assert len([p for p in paths if p.name.startswith("agglomeration-") and p.suffix == ".html"]) == 5
+    for row in results.summary.itertuples():
+        assert format_minutes(row.time_to_center_min_from_djibouti) in index
+    assert "2022-08-01T20:21:29Z" in index and "OpenStreetMap" in index and "GeoNames" in index
+
+
+def test_png_pictures_have_the_right_size_and_content(site) -> None:  # type: ignore[no-untyped-def]
+    _, out, paths = site
+    pngs = [p for p in paths if p.suffix == ".png"]
+    assert len(pngs) == 6
+    pixels = read_png(out / "overview.png")
+    assert pixels.shape[:2] == (PNG_SIZE[1], PNG_SIZE[0])
+    assert distinct_colours(pixels) > 50
+    # The route colours of the legend's scale appear (a green start near the city).
+    assert ((pixels[..., 1] > 120) & (pixels[..., 0] < 120) & (pixels[..., 2] < 120)).sum() > 200
+
+
+def test_map_files_stay_small(site) -> None:  # type: ignore[no-untyped-def]
+    _, out, paths = site
+    for p in paths:
+        if p.suffix == ".html" and p.name != "index.html":
+            assert p.stat().st_size < 5_000_000, p
