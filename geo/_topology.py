@@ -43,11 +43,16 @@ class Edges:
 
 def way_directions(roads: OSMRoads) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
     """Whether each way can be driven forwards and backwards (along its node order)."""
-    oneway = np.array([str(v).strip().lower() if v is not None else "" for v in roads.tags["oneway"]])
+    oneway = np.array(
+        [str(v).strip().lower() if v is not None else "" for v in roads.tags["oneway"]]
+    )
     junction = roads.tags["junction"]
     highway = roads.tags["highway"]
     implied = np.array(
-        [h in _IMPLIED_ONEWAY_HIGHWAY or j in _IMPLIED_ONEWAY_JUNCTION for h, j in zip(highway, junction, strict=True)],
+        [
+            h in _IMPLIED_ONEWAY_HIGHWAY or j in _IMPLIED_ONEWAY_JUNCTION
+            for h, j in zip(highway, junction, strict=True)
+        ],
         dtype=bool,
     )
     is_yes = np.isin(oneway, list(_YES))

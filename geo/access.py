@@ -27,7 +27,6 @@ from .progress import ProgressFn, iterate
 from .routing import Router, ShortestPathTree
 from .study import Study
 
-
 #: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
 ROUTE_SEGMENT_S = 300.0
 
@@ -74,24 +73,46 @@ def _places_table(study: Study) -> pd.DataFrame:
     """Study places and every zone settlement, one row each, keyed by GeoNames id."""
     rows: dict[int, dict[str, Any]] = {}
 
-    def add(place_id: int, name: str, gname: str, lon: float, lat: float, pop: int, role: str) -> None:
+    def add(
+        place_id: int, name: str, gname: str, lon: float, lat: float, pop: int, role: str
+    ) -> None:
         if place_id not in rows:
             rows[place_id] = {
-                "place_id": place_id, "name": name, "geonames_name": gname, "lon": lon,
-                "lat": lat, "population": pop, "role": role, "agglomerations": [],
+                "place_id": place_id,
+                "name": name,
+                "geonames_name": gname,
+                "lon": lon,
+                "lat": lat,
+                "population": pop,
+                "role": role,
+                "agglomerations": [],
             }
 
     for p in study.first_tier:
         add(p.geonameid, p.name, p.geonames_name, p.lon, p.lat, p.population, "first_tier")
     for agg in study.agglomerations:
-        add(agg.center.geonameid, agg.center.name, agg.center.geonames_name, agg.center.lon,
-            agg.center.lat, agg.center.population, "center")
+        add(
+            agg.center.geonameid,
+            agg.center.name,
+            agg.center.geonames_name,
+            agg.center.lon,
+            agg.center.lat,
+            agg.center.population,
+            "center",
+        )
         for m in agg.members:
             add(m.geonameid, m.name, m.geonames_name, m.lon, m.lat, m.population, "member")
     zone = study.zone_settlements()
     for r in zone.itertuples():
-        add(int(r.geonameid), str(r.display_name), str(r.name), float(r.lon), float(r.lat),
-            int(r.population), "settlement")
+        add(
+            int(r.geonameid),
+            str(r.display_name),
+            str(r.name),
+            float(r.lon),
+            float(r.lat),
+            int(r.population),
+            "settlement",
+        )
         rows[int(r.geonameid)]["agglomerations"].append(str(r.agglomeration))
     table = pd.DataFrame(list(rows.values()))
     table["agglomerations"] = table["agglomerations"].map(lambda a: "; ".join(sorted(set(a))))
@@ -190,12 +211,19 @@ def _compute(
             else:
                 t_ab, d_ab = tree.time_s[nb] / 60.0, tree.dist_m[nb] / 1000.0
             od_rows.append((a, names[a], b, names[b], t_ab, d_ab))
-    od = pd.DataFrame(od_rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"])
+    od = pd.DataFrame(
+        od_rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"]
+    )
 
     # Towns of each zone, with times from each city.
     zone = study.zone_settlements()
     time_cols = [c for c in places.columns if c.startswith(("time_min_from_", "dist_km_from_"))]
-    towns = zone.merge(places[["place_id", "snap_m", *time_cols]], left_on="geonameid", right_on="place_id", how="left").drop(columns="place_id")
+    towns = zone.merge(
+        places[["place_id", "snap_m", *time_cols]],
+        left_on="geonameid",
+        right_on="place_id",
+        how="left",
+    ).drop(columns="place_id")
 
     # Routes to the centres, zone entry, and the summary table.
     route_rows, summary_rows, segment_rows = [], [], []
@@ -214,7 +242,11 @@ def _compute(
         potential_total = 0.0
         for city, key in cities:
             tree = trees[city.geonameid]
-            route = router.route_line(tree, center_node) if tree is not None and center_node >= 0 else None
+            route = (
+                router.route_line(tree, center_node)
+                if tree is not None and center_node >= 0
+                else None
+            )
             t_c = route.time_s / 60.0 if route else np.nan
             d_c = route.dist_m / 1000.0 if route else np.nan
             entry = zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0
@@ -243,15 +275,30 @@ def _compute(
     summary = pd.DataFrame(summary_rows)
     summary["rank_potential"] = rank(summary["potential_total"], ascending=False)
     for _city, key in cities:
-        summary[f"rank_time_from_{key}"] = rank(summary[f"time_to_center_min_from_{key}"], ascending=True)
+        summary[f"rank_time_from_{key}"] = rank(
+            summary[f"time_to_center_min_from_{key}"], ascending=True
+        )
     routes = gpd.GeoDataFrame(
-        pd.DataFrame(route_rows, columns=["origin", "agglomeration", "center", "time_min", "dist_km", "zone_entry_min", "geometry"]),
+        pd.DataFrame(
+            route_rows,
+            columns=[
+                "origin",
+                "agglomeration",
+                "center",
+                "time_min",
+                "dist_km",
+                "zone_entry_min",
+                "geometry",
+            ],
+        ),
         geometry="geometry",
         crs="EPSG:4326",
     )
 
     route_segments = gpd.GeoDataFrame(
-        pd.DataFrame(segment_rows, columns=["origin", "agglomeration", "from_min", "to_min", "geometry"]),
+        pd.DataFrame(
+            segment_rows, columns=["origin", "agglomeration", "from_min", "to_min", "geometry"]
+        ),
         geometry="geometry",
         crs="EPSG:4326",
     )
@@ -278,13 +325,18 @@ def _compute(
                 continue
             say(f"isochrones from {city.name} ({len(study.bands_min)} bands)")
             iso = isochrones(
-                network, tree.time_s[: network.n_nodes], study.bands_min, study.local_crs(),
+                network,
+                tree.time_s[: network.n_nodes],
+                study.bands_min,
+                study.local_crs(),
                 buffer_m=study.isochrone_buffer_m,
             )
             iso.insert(0, "origin", city.name)
             iso_frames.append(iso)
     isochrones_gdf = (
-        gpd.GeoDataFrame(pd.concat(iso_frames, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        gpd.GeoDataFrame(
+            pd.concat(iso_frames, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+        )
         if iso_frames
         else gpd.GeoDataFrame({"origin": [], "band_min": []}, geometry=[], crs="EPSG:4326")
     )
@@ -305,8 +357,15 @@ def _compute(
     }
     places = places.drop(columns=["node"])
     return AccessResults(
-        study=study, places=places, od=od, towns=towns, summary=summary, routes=routes,
+        study=study,
+        places=places,
+        od=od,
+        towns=towns,
+        summary=summary,
+        routes=routes,
         route_segments=route_segments,
-        isochrones=isochrones_gdf, zones=zones, provenance=provenance,
+        isochrones=isochrones_gdf,
+        zones=zones,
+        provenance=provenance,
         network_provenance=dict(network.provenance),
     )

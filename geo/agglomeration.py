@@ -35,7 +35,9 @@ def decay(time_min: npt.ArrayLike, settings: DecaySettings) -> npt.NDArray[np.fl
     return np.where(np.isfinite(w), w, 0.0)
 
 
-def zone_entry(route: Route | None, center_lon: float, center_lat: float, radius_km: float) -> float:
+def zone_entry(
+    route: Route | None, center_lon: float, center_lat: float, radius_km: float
+) -> float:
     """Drive time (s) at which a route first comes within ``radius_km`` of the centre.
 
     The crossing is interpolated between the last vertex outside and the first inside;
@@ -70,12 +72,16 @@ def zone_measures(
     total = pop.sum()
     ok = np.isfinite(t)
     out: dict[str, float] = {
-        "mean_time_weighted_min": float((pop[ok] * t[ok]).sum() / pop[ok].sum()) if pop[ok].sum() > 0 else float("nan"),
+        "mean_time_weighted_min": float((pop[ok] * t[ok]).sum() / pop[ok].sum())
+        if pop[ok].sum() > 0
+        else float("nan"),
         "reachable_population_share": float(pop[ok].sum() / total) if total > 0 else float("nan"),
     }
     for limit in coverage_min:
         within = ok & (np.where(ok, t, np.inf) <= limit)
-        out[f"share_within_{limit:g}_min"] = float(pop[within].sum() / total) if total > 0 else float("nan")
+        out[f"share_within_{limit:g}_min"] = (
+            float(pop[within].sum() / total) if total > 0 else float("nan")
+        )
     return out
 
 

@@ -29,9 +29,7 @@ EXAMPLES = {
         "ural-access route --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
         "  ural-access route --study urals --speed-factor 0.85 --bands 30,60,90,120"
     ),
-    "maps": (
-        "ural-access maps --study djibouti --self-contained --png"
-    ),
+    "maps": ("ural-access maps --study djibouti --self-contained --png"),
     "run": (
         "ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
         "  ural-access run --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf --self-contained --png"
@@ -52,42 +50,108 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--study", default="urals", help="study key in data/studies/ or a TOML path (default: urals)")
-        p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the final summary")
-        p.add_argument("-v", "--verbose", action="store_true", help="more detail, and tracebacks on errors")
-        p.add_argument("--output", type=Path, default=None, help="output folder (default: output/<study>)")
-        p.add_argument("--cache-dir", type=Path, default=None, help=f"cache folder (default: {settings.cache_folder})")
+        p.add_argument(
+            "--study",
+            default="urals",
+            help="study key in data/studies/ or a TOML path (default: urals)",
+        )
+        p.add_argument(
+            "-q", "--quiet", action="store_true", help="print only errors and the final summary"
+        )
+        p.add_argument(
+            "-v", "--verbose", action="store_true", help="more detail, and tracebacks on errors"
+        )
+        p.add_argument(
+            "--output", type=Path, default=None, help="output folder (default: output/<study>)"
+        )
+        p.add_argument(
+            "--cache-dir",
+            type=Path,
+            default=None,
+            help=f"cache folder (default: {settings.cache_folder})",
+        )
 
     def network_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--source", choices=["overpass", "pbf", "xml"], default=None,
-                       help="where the roads come from (default: pbf if --osm-file is given, else overpass)")
-        p.add_argument("--osm-file", type=Path, default=None, help="a .osm.pbf or .osm file (e.g. a Geofabrik extract)")
-        p.add_argument("--network", type=Path, default=None, help="network cache folder (default: under --cache-dir)")
-        p.add_argument("--overpass-url", default=None, help=f"Overpass API base URL (default: {settings.overpass_url})")
-        p.add_argument("--road-classes", default=None, help="lowest road class kept, e.g. secondary, tertiary")
-        p.add_argument("--refresh", action="store_true", help="rebuild the network even if it is cached")
+        p.add_argument(
+            "--source",
+            choices=["overpass", "pbf", "xml"],
+            default=None,
+            help="where the roads come from (default: pbf if --osm-file is given, else overpass)",
+        )
+        p.add_argument(
+            "--osm-file",
+            type=Path,
+            default=None,
+            help="a .osm.pbf or .osm file (e.g. a Geofabrik extract)",
+        )
+        p.add_argument(
+            "--network",
+            type=Path,
+            default=None,
+            help="network cache folder (default: under --cache-dir)",
+        )
+        p.add_argument(
+            "--overpass-url",
+            default=None,
+            help=f"Overpass API base URL (default: {settings.overpass_url})",
+        )
+        p.add_argument(
+            "--road-classes", default=None, help="lowest road class kept, e.g. secondary, tertiary"
+        )
+        p.add_argument(
+            "--refresh", action="store_true", help="rebuild the network even if it is cached"
+        )
 
     def route_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--speed-factor", type=float, default=None, help="real-world share of the speed limit, e.g. 0.85")
-        p.add_argument("--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing")
-        p.add_argument("--snap-limit-km", type=float, default=None, help="largest place-to-road distance")
+        p.add_argument(
+            "--speed-factor",
+            type=float,
+            default=None,
+            help="real-world share of the speed limit, e.g. 0.85",
+        )
+        p.add_argument(
+            "--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing"
+        )
+        p.add_argument(
+            "--snap-limit-km", type=float, default=None, help="largest place-to-road distance"
+        )
         p.add_argument("--radius-km", type=float, default=None, help="agglomeration radius")
-        p.add_argument("--decay-half-life", type=float, default=None, help="minutes at which the potential halves")
+        p.add_argument(
+            "--decay-half-life",
+            type=float,
+            default=None,
+            help="minutes at which the potential halves",
+        )
         p.add_argument("--no-isochrones", action="store_true", help="skip the drive-time bands")
 
     def map_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--self-contained", action="store_true", help="inline scripts and styles: maps open offline")
-        p.add_argument("--png", action="store_true", help="also write a PNG picture of each map (headless Chromium)")
+        p.add_argument(
+            "--self-contained",
+            action="store_true",
+            help="inline scripts and styles: maps open offline",
+        )
+        p.add_argument(
+            "--png",
+            action="store_true",
+            help="also write a PNG picture of each map (headless Chromium)",
+        )
 
     for name, helptext, adders in (
         ("pull", "build and cache the road network", (network_args,)),
-        ("route", "compute drive times, routes, isochrones and agglomeration measures", (network_args, route_args)),
+        (
+            "route",
+            "compute drive times, routes, isochrones and agglomeration measures",
+            (network_args, route_args),
+        ),
         ("maps", "draw the interactive maps from computed results", (map_args,)),
         ("run", "pull, route and maps in one go", (network_args, route_args, map_args)),
     ):
         p = sub.add_parser(
-            name, help=helptext, description=helptext.capitalize() + ".",
-            epilog="Example:\n  " + EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter,
+            name,
+            help=helptext,
+            description=helptext.capitalize() + ".",
+            epilog="Example:\n  " + EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         common(p)
         for add in adders:
@@ -108,7 +172,9 @@ def _load_study(args: argparse.Namespace) -> Any:
         except ValueError as exc:
             from .errors import ParameterError
 
-            raise ParameterError(f"--bands must be minutes separated by commas, got {args.bands!r}") from exc
+            raise ParameterError(
+                f"--bands must be minutes separated by commas, got {args.bands!r}"
+            ) from exc
     return study.with_overrides(
         road_classes=getattr(args, "road_classes", None),
         speed_factor=getattr(args, "speed_factor", None),
@@ -140,7 +206,9 @@ def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
     from .format import format_km, format_minutes
 
     width = max([len("agglomeration"), *(len(str(a)) for a in summary["agglomeration"])])
-    head = f"  {'agglomeration':<{width}}" + "".join(f"  {('from ' + name):>24}" for name, _ in cities)
+    head = f"  {'agglomeration':<{width}}" + "".join(
+        f"  {('from ' + name):>24}" for name, _ in cities
+    )
     lines = [head]
     for _, row in summary.iterrows():
         cells = "".join(
@@ -174,7 +242,9 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         from .io import write_results
 
         network, _ = _network(args, study, report, force_pull=False)
-        results = compute_access(study, network, progress=report, with_isochrones=not args.no_isochrones)
+        results = compute_access(
+            study, network, progress=report, with_isochrones=not args.no_isochrones
+        )
         written.append(write_results(results, out / "results"))
     if args.command in {"maps", "run"}:
         from maps import build_maps
@@ -184,7 +254,13 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         if results is None:
             results = read_results(out / "results", study)
         written.extend(
-            build_maps(results, out / "maps", self_contained=args.self_contained, png=args.png, progress=report)
+            build_maps(
+                results,
+                out / "maps",
+                self_contained=args.self_contained,
+                png=args.png,
+                progress=report,
+            )
         )
 
     print(f"\nDone: {study.title}", file=sys.stdout)
@@ -192,7 +268,10 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         print(f"  wrote {path}", file=sys.stdout)
     if results is not None and len(results.summary):
         print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
-        print(_headline(results.summary, [(p.name, _slug(p.name)) for p in study.first_tier]), file=sys.stdout)
+        print(
+            _headline(results.summary, [(p.name, _slug(p.name)) for p in study.first_tier]),
+            file=sys.stdout,
+        )
         if results.warnings:
             print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
             for w in results.warnings:
@@ -213,7 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    verbosity = 0 if getattr(args, "quiet", False) else (2 if getattr(args, "verbose", False) else 1)
+    verbosity = (
+        0 if getattr(args, "quiet", False) else (2 if getattr(args, "verbose", False) else 1)
+    )
     report = Reporter(verbosity)
     warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary instead
     try:

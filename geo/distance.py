@@ -22,7 +22,9 @@ def great_circle_m(
     Used for road segment lengths (a few metres to a few km), where the sphere's error
     (< 0.5 %) is far below the uncertainty of the road geometry itself.
     """
-    lon1r, lat1r, lon2r, lat2r = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    lon1r, lat1r, lon2r, lat2r = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
     h = (
         np.sin((lat2r - lat1r) / 2) ** 2
         + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2) ** 2

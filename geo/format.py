@@ -14,7 +14,7 @@ def format_minutes(minutes: float | None) -> str:
     if _missing(minutes):
         return "no route"
     assert minutes is not None
-    total = int(round(float(minutes)))
+    total = round(float(minutes))
     hours, mins = divmod(total, 60)
     if hours == 0:
         return f"{mins} min"

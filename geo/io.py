@@ -27,7 +27,14 @@ from .access import AccessResults
 from .errors import CacheError
 from .study import Study
 
-RESULT_FILES = ("access.gpkg", "places.csv", "od_matrix.csv", "agglomerations.csv", "zone_towns.csv", "provenance.json")
+RESULT_FILES = (
+    "access.gpkg",
+    "places.csv",
+    "od_matrix.csv",
+    "agglomerations.csv",
+    "zone_towns.csv",
+    "provenance.json",
+)
 
 _COORD_COLS = {"lon", "lat"}
 
@@ -45,7 +52,11 @@ def provenance_header(provenance: dict[str, Any]) -> str:
     lines = []
     for key in sorted(provenance):
         value = provenance[key]
-        text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+        text = (
+            value
+            if isinstance(value, str)
+            else json.dumps(value, sort_keys=True, ensure_ascii=False)
+        )
         lines.append(f"# {key}: {text}")
     return "\n".join(lines) + "\n"
 
@@ -61,7 +72,9 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
     folder = Path(folder)
     prov = results.provenance
     with atomic_dir(folder) as tmp:
-        places = results.places.sort_values(["role", "place_id"], key=_role_order).reset_index(drop=True)
+        places = results.places.sort_values(["role", "place_id"], key=_role_order).reset_index(
+            drop=True
+        )
         write_csv(places, tmp / "places.csv", prov)
         write_csv(results.od.sort_values(["from_id", "to_id"]), tmp / "od_matrix.csv", prov)
         write_csv(results.summary, tmp / "agglomerations.csv", prov)
@@ -88,7 +101,8 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
             speed_model_details=results.network_provenance.get("speed_model"),
         )
         (tmp / "provenance.json").write_text(
-            json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default) + "\n",
+            json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default)
+            + "\n",
             encoding="utf-8",
         )
     return folder
@@ -127,7 +141,10 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
         )
     try:
         prov = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
-        read = {name: pd.read_csv(folder / f"{name}.csv", comment="#") for name in ("places", "od_matrix", "agglomerations", "zone_towns")}
+        read = {
+            name: pd.read_csv(folder / f"{name}.csv", comment="#")
+            for name in ("places", "od_matrix", "agglomerations", "zone_towns")
+        }
         layers = {name for name, _ in pyogrio.list_layers(folder / "access.gpkg")}
 
         def layer(name: str) -> gpd.GeoDataFrame:

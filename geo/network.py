@@ -155,9 +155,19 @@ class RoadNetwork:
                 },
             )
             for a, b, w, length, t, s, h, m, n, r, o, g in zip(
-                self.u, self.v, self.osm_way_id, self.length_m, self.travel_time_s,
-                self.speed_kph, self.highway, self.maxspeed, self.name, self.ref,
-                self.oneway, self.geometry, strict=True,
+                self.u,
+                self.v,
+                self.osm_way_id,
+                self.length_m,
+                self.travel_time_s,
+                self.speed_kph,
+                self.highway,
+                self.maxspeed,
+                self.name,
+                self.ref,
+                self.oneway,
+                self.geometry,
+                strict=True,
             )
         )
         return graph

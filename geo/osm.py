@@ -99,12 +99,8 @@ class OSMRoads:
         lengths = np.fromiter((len(w[1]) for w in ways), dtype=np.int64, count=len(ways))
         offsets = np.zeros(len(ways) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        refs = np.fromiter(
-            (r for w in ways for r in w[1]), dtype=np.int64, count=int(offsets[-1])
-        )
-        tags = {
-            key: np.array([w[2].get(key) for w in ways], dtype=object) for key in WAY_TAGS
-        }
+        refs = np.fromiter((r for w in ways for r in w[1]), dtype=np.int64, count=int(offsets[-1]))
+        tags = {key: np.array([w[2].get(key) for w in ways], dtype=object) for key in WAY_TAGS}
         ids = np.fromiter(nodes.keys(), dtype=np.int64, count=len(nodes))
         coords = np.array(list(nodes.values()), dtype=np.float64).reshape(-1, 2)
         order = np.argsort(ids, kind="stable")
@@ -176,6 +172,8 @@ def read_osm_file(
         ways: list[tuple[int, list[int], dict[str, str]]] = []
         way_filter = osmium.filter.TagFilter(*[("highway", c) for c in classes])
         for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(way_filter):
+            if not isinstance(way, osmium.osm.Way):
+                continue
             tags = dict(way.tags)
             if not is_drivable(tags, class_set):
                 continue
@@ -184,9 +182,7 @@ def read_osm_file(
                 ways.append((way.id, refs, {k: tags[k] for k in WAY_TAGS if k in tags}))
 
         if not ways:
-            raise OSMDataError(
-                f"{path.name} holds no roads of the classes {', '.join(classes)}"
-            )
+            raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
         needed = np.unique(np.fromiter((r for w in ways for r in w[1]), dtype=np.int64))
         say(f"reading {len(needed):,} node locations for {len(ways):,} ways")
         tracker = osmium.IdTracker()
@@ -197,6 +193,8 @@ def read_osm_file(
             tracker.id_filter()
         )
         for node in node_stream:
+            if not isinstance(node, osmium.osm.Node):
+                continue
             loc = node.location
             if loc.valid():
                 nodes[node.id] = (loc.lon, loc.lat)
@@ -233,7 +231,9 @@ def clip_to_bbox(roads: OSMRoads, bbox: tuple[float, float, float, float]) -> OS
     )
     pos = np.searchsorted(roads.node_ids, roads.refs).clip(0, max(len(roads.node_ids) - 1, 0))
     ref_inside = (
-        inside[pos] & (roads.node_ids[pos] == roads.refs) if len(roads.node_ids) else np.zeros(len(roads.refs), bool)
+        inside[pos] & (roads.node_ids[pos] == roads.refs)
+        if len(roads.node_ids)
+        else np.zeros(len(roads.refs), bool)
     )
     way_of_ref = np.repeat(np.arange(roads.n_ways), np.diff(roads.offsets))
     keep = np.zeros(roads.n_ways, dtype=bool)

@@ -52,9 +52,7 @@ def split_area(area: BaseGeometry, max_km2: float) -> list[BaseGeometry]:
     west, south, east, north = shapely.bounds(area)
     xs = np.linspace(west, east, side + 1)
     ys = np.linspace(south, north, side + 1)
-    cells = shapely.box(
-        *np.meshgrid(xs[:-1], ys[:-1]), *np.meshgrid(xs[1:], ys[1:])
-    ).ravel()
+    cells = shapely.box(*np.meshgrid(xs[:-1], ys[:-1]), *np.meshgrid(xs[1:], ys[1:])).ravel()
     pieces = shapely.intersection(cells, area)
     tiles: list[BaseGeometry] = []
     for piece in pieces:
@@ -156,7 +154,9 @@ def download_roads(
     for i, tile in enumerate(tiles, start=1):
         say(f"Overpass tile {i}/{len(tiles)}")
         tile = shapely.simplify(tile, 0.001)
-        responses.append(overpass_request(build_query(tile, classes, settings.requests_timeout), say))
+        responses.append(
+            overpass_request(build_query(tile, classes, settings.requests_timeout), say)
+        )
     roads = roads_from_overpass(responses, lowest_class, source=f"overpass:{settings.overpass_url}")
     roads.meta["overpass_tiles"] = len(tiles)
     return roads

@@ -103,7 +103,14 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
     df = pd.DataFrame(
         rows,
         columns=[
-            "geonameid", "name", "lon", "lat", "population", "country", "admin1", "alternatenames"
+            "geonameid",
+            "name",
+            "lon",
+            "lat",
+            "population",
+            "country",
+            "admin1",
+            "alternatenames",
         ],
     )
     return df.sort_values("geonameid", kind="stable").reset_index(drop=True)
@@ -167,7 +174,9 @@ def find_place(
     if geonameid is not None:
         hit = gaz[gaz["geonameid"] == geonameid]
         if hit.empty:
-            raise PlaceNotFoundError(f"place {name!r}: GeoNames id {geonameid} is not in the gazetteer")
+            raise PlaceNotFoundError(
+                f"place {name!r}: GeoNames id {geonameid} is not in the gazetteer"
+            )
         return _row_to_place(hit.iloc[0], name)
 
     key = fold_name(name)

@@ -106,7 +106,9 @@ def network_summary(network: RoadNetwork, path: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def measure_pull(study: Study, source: str, osm_file: str | Path | None, out: Path) -> dict[str, Any]:
+def measure_pull(
+    study: Study, source: str, osm_file: str | Path | None, out: Path
+) -> dict[str, Any]:
     """Build a network and measure wall time and peak Python memory (for the benchmarks)."""
     tracemalloc.start()
     t0 = time.perf_counter()

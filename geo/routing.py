@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -78,7 +79,9 @@ class Router:
         base = np.arange(network.n_edges)
         f0 = np.zeros(network.n_edges)
         f1 = np.ones(network.n_edges)
-        self.snap = Snap(pd.DataFrame(columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"]))
+        self.snap = Snap(
+            pd.DataFrame(columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"])
+        )
         if places is not None and len(places):
             table, pieces = self._snap_places(places, snap_limit_m)
             self.snap = Snap(table)
@@ -127,7 +130,8 @@ class Router:
                     always_xy=True,
                 )
                 geoms = shapely.transform(
-                    net.geometry[cand], lambda c: np.column_stack(to_m.transform(c[:, 0], c[:, 1]))
+                    net.geometry[cand],
+                    lambda c, t=to_m: np.column_stack(t.transform(c[:, 0], c[:, 1])),
                 )
                 origin = shapely.Point(0.0, 0.0)
                 dist = shapely.distance(geoms, origin)
@@ -153,27 +157,31 @@ class Router:
                     stacklevel=3,
                 )
             rows.append((pid, lon, lat, node, snap_m, edge, frac))
-        table = pd.DataFrame(rows, columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"])
+        table = pd.DataFrame(
+            rows, columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"]
+        )
         piece_df = pd.DataFrame(pieces, columns=["u", "v", "time", "length", "base", "f0", "f1"])
         return table, piece_df
 
     def place_nodes(self, place_ids: list | npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Graph node of each place (-1 for places not joined to the network)."""
         lookup = dict(zip(self.snap.table["place_id"], self.snap.table["node"], strict=True))
-        return np.array([int(lookup.get(p, -1)) for p in np.asarray(place_ids).tolist()], dtype=np.int64)
+        return np.array(
+            [int(lookup.get(p, -1)) for p in np.asarray(place_ids).tolist()], dtype=np.int64
+        )
 
     # ------------------------------------------------------------------ search
     def edge_index(self, u: npt.ArrayLike, v: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Index of edge ``u → v`` in the (de-duplicated) edge arrays."""
         keys = np.asarray(u, dtype=np.int64) * self.n + np.asarray(v, dtype=np.int64)
         idx = np.searchsorted(self._keys, keys)
-        if np.any(idx >= len(self._keys)) or np.any(self._keys[idx.clip(max=len(self._keys) - 1)] != keys):
+        if np.any(idx >= len(self._keys)) or np.any(
+            self._keys[idx.clip(max=len(self._keys) - 1)] != keys
+        ):
             raise RoutingError("asked for an edge that is not in the graph")
         return idx
 
-    def times(
-        self, sources: npt.ArrayLike, limit_s: float = np.inf
-    ) -> npt.NDArray[np.float64]:
+    def times(self, sources: npt.ArrayLike, limit_s: float = np.inf) -> npt.NDArray[np.float64]:
         """Drive times (s) from each source node to every node, shape ``(k, n)``."""
         src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
         return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
@@ -222,7 +230,9 @@ class Router:
         if len(nodes) < 2:
             return None
         edges = self.edge_index(nodes[:-1], nodes[1:])
-        coords, times, dists = [], [], []
+        coords: list[npt.NDArray[np.float64]] = []
+        times: list[npt.NDArray[np.float64]] = []
+        dists: list[npt.NDArray[np.float64]] = []
         t0 = d0 = 0.0
         for e in edges.tolist():
             geom = self.network.geometry[self.edge_base[e]]
@@ -279,7 +289,7 @@ class Route:
         all_t, all_xy = all_t[order], all_xy[order]
         bounds = np.r_[0.0, cuts, t[-1]]
         pieces = []
-        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        for start, end in pairwise(bounds):
             sel = (all_t >= start) & (all_t <= end)
             pts = all_xy[sel]
             if len(pts) >= 2:

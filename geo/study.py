@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,10 @@ class Study:
                     }
                 )
                 near = pd.concat([near, extra], ignore_index=True)
-            display = [named[g].name if g in named else n for g, n in zip(near["geonameid"], near["name"], strict=True)]
+            display = [
+                named[g].name if g in named else n
+                for g, n in zip(near["geonameid"], near["name"], strict=True)
+            ]
             near = near.assign(
                 agglomeration=agg.name,
                 display_name=display,
@@ -150,8 +154,19 @@ class Study:
             )
             frames.append(near)
         cols = [
-            "agglomeration", "geonameid", "display_name", "name", "lon", "lat", "population",
-            "country", "admin1", "distance_km", "is_center", "named_member", "within_radius",
+            "agglomeration",
+            "geonameid",
+            "display_name",
+            "name",
+            "lon",
+            "lat",
+            "population",
+            "country",
+            "admin1",
+            "distance_km",
+            "is_center",
+            "named_member",
+            "within_radius",
         ]
         return pd.concat(frames, ignore_index=True)[cols]
 
@@ -238,7 +253,7 @@ def check_increasing(name: str, values: Any) -> tuple[float, ...]:
         raise ParameterError(f"{name} must be a list of numbers (minutes), got {values!r}") from exc
     if not out:
         raise ParameterError(f"{name} is empty; give at least one drive time in minutes")
-    if out[0] <= 0 or any(b <= a for a, b in zip(out, out[1:], strict=False)):
+    if out[0] <= 0 or any(b <= a for a, b in pairwise(out)):
         raise ParameterError(
             f"{name} must be positive and strictly increasing, got {list(values)!r}"
         )
@@ -248,21 +263,33 @@ def check_increasing(name: str, values: Any) -> tuple[float, ...]:
 # ---------------------------------------------------------------------- loading
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "study": {
-        "key": str, "title": str, "country": str, "radius_km": (int, float),
-        "min_population": int, "area_buffer_km": (int, float), "bbox": list,
+        "key": str,
+        "title": str,
+        "country": str,
+        "radius_km": (int, float),
+        "min_population": int,
+        "area_buffer_km": (int, float),
+        "bbox": list,
     },
     "region": {"name": str, "admin1": str},
     "network": {"road_classes": str},
     "speed": {"model": str, "factor": (int, float)},
     "routing": {
-        "snap_limit_km": (int, float), "bands_min": list, "coverage_min": list,
-        "decay_function": str, "decay_half_life_min": (int, float),
+        "snap_limit_km": (int, float),
+        "bands_min": list,
+        "coverage_min": list,
+        "decay_function": str,
+        "decay_half_life_min": (int, float),
         "isochrone_buffer_m": (int, float),
     },
     "first_tier": {"name": str, "geonameid": int},
     "agglomeration": {
-        "name": str, "center": str, "members": list, "population_k": (int, float),
-        "net_revenue_mln_rub": (int, float), "geonameids": dict,
+        "name": str,
+        "center": str,
+        "members": list,
+        "population_k": (int, float),
+        "net_revenue_mln_rub": (int, float),
+        "geonameids": dict,
     },
 }
 _REQUIRED = {
@@ -284,7 +311,11 @@ def _check_table(where: str, kind: str, table: Any, path: Path) -> dict[str, Any
             raise StudyError(f"{path.name}: unknown field {key!r} in {where}{hint}")
         expected = schema[key]
         if isinstance(value, bool) or not isinstance(value, expected):
-            want = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
+            want = (
+                expected.__name__
+                if isinstance(expected, type)
+                else " or ".join(t.__name__ for t in expected)
+            )
             raise StudyError(f"{path.name}: field {key!r} in {where} must be {want}, got {value!r}")
     for key in _REQUIRED.get(kind, ()):
         if key not in table:
@@ -353,7 +384,8 @@ def load_study(name_or_path: str | Path = "urals") -> Study:
         return [_check_table(f"[[{key}]] #{i + 1}", key, t, path) for i, t in enumerate(value)]
 
     first_tier = tuple(
-        find_place(t["name"], country, codes, t.get("geonameid")) for t in lists_of_tables("first_tier")
+        find_place(t["name"], country, codes, t.get("geonameid"))
+        for t in lists_of_tables("first_tier")
     )
     aggs = []
     for t in lists_of_tables("agglomeration"):

@@ -18,9 +18,7 @@ _EXTERNAL_RE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
 _SCRIPT_RE = re.compile(r"<script\b([^>]*)>\s*</script\s*>", re.IGNORECASE)
 _LINK_RE = re.compile(r"<link\b([^>]*?)/?>", re.IGNORECASE)
 _ATTR_RE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
-_CSS_URL_RE = re.compile(
-    r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.IGNORECASE
-)
+_CSS_URL_RE = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.IGNORECASE)
 _FONT_FACE_RE = re.compile(r"@font-face\s*\{[^}]*\}", re.IGNORECASE)
 _SRC_DECL_RE = re.compile(r"(?<![-\w])src\s*:\s*([^;}]*)(;?)", re.IGNORECASE)
 _SOURCE_MAP_RE = re.compile(r"^[ \t]*(?://[#@]|/\*[#@])\s*sourceMappingURL=[^\n]*$", re.MULTILINE)

@@ -98,7 +98,9 @@ def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns"
     )
 
 
-def labels_layer(towns: pd.DataFrame, roles: tuple[str, ...] = ("first_tier", "center")) -> folium.FeatureGroup:
+def labels_layer(
+    towns: pd.DataFrame, roles: tuple[str, ...] = ("first_tier", "center")
+) -> folium.FeatureGroup:
     """Permanent name labels for the main places, so the map reads without base tiles."""
     group = folium.FeatureGroup(name="Place names", control=True)
     for row in towns[towns["role"].isin(roles)].itertuples():
@@ -146,7 +148,11 @@ def zones_layer(results: AccessResults, names: list[str] | None = None) -> foliu
 
 
 def routes_layer(
-    results: AccessResults, origin: str, scale: Any, agglomerations: list[str] | None = None, show: bool = True
+    results: AccessResults,
+    origin: str,
+    scale: Any,
+    agglomerations: list[str] | None = None,
+    show: bool = True,
 ) -> folium.GeoJson | None:
     """Fastest routes from one city, each 5-minute piece coloured by the time so far."""
     seg = results.route_segments
@@ -212,7 +218,10 @@ def bands_layer(
         name=f"Drive-time bands from {escape(origin)}",
         show=show,
         style_function=lambda f: {
-            "color": f["properties"]["colour"], "weight": 0.5, "fillColor": f["properties"]["colour"], "fillOpacity": 0.35,
+            "color": f["properties"]["colour"],
+            "weight": 0.5,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.35,
         },
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
     )
@@ -230,7 +239,7 @@ def base_map(bounds: tuple[float, float, float, float]) -> folium.Map:
     )
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap base map").add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
-    fmap.get_root().header.add_child(Element(_CSS))
+    fmap.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
     fmap.add_child(_Attribution())
     return fmap
 
@@ -284,19 +293,25 @@ def add_controls(fmap: folium.Map, scale: Any, search_layer: folium.GeoJson | No
     plugins.Fullscreen(position="topright").add_to(fmap)
     plugins.MiniMap(toggle_display=True, position="bottomright").add_to(fmap)
     plugins.MeasureControl(
-        position="topright", primary_length_unit="kilometers", secondary_length_unit="meters",
+        position="topright",
+        primary_length_unit="kilometers",
+        secondary_length_unit="meters",
         primary_area_unit="sqkilometers",
     ).add_to(fmap)
     if search_layer is not None:
         plugins.Search(
-            layer=search_layer, search_label="name", placeholder="Search for a town", collapsed=False,
-            position="topright", search_zoom=11,
+            layer=search_layer,
+            search_label="name",
+            placeholder="Search for a town",
+            collapsed=False,
+            position="topright",
+            search_zoom=11,
         ).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
 
 
 def provenance_line(results: AccessResults) -> str:
-    """"OSM data as of …, speed model …" for the info box."""
+    """ "OSM data as of …, speed model …" for the info box."""
     prov = results.provenance
     return (
         f"OSM data as of {prov.get('osm_timestamp') or 'unknown'} ({prov.get('osm_source')}); "

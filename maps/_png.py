@@ -91,8 +91,9 @@ def read_png(path: str | Path) -> npt.NDArray[np.uint8]:
     stride = width * bpp
     raw = zlib.decompress(b"".join(idat))
     if len(raw) != height * (stride + 1):
-        raise ValueError(f"{path}: image data has {len(raw)} bytes, expected "
-                         f"{height * (stride + 1)}")
+        raise ValueError(
+            f"{path}: image data has {len(raw)} bytes, expected {height * (stride + 1)}"
+        )
     out = bytearray()
     prev = bytes(stride)
     for y in range(height):

@@ -165,7 +165,12 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
         env = {**os.environ, "npm_config_update_notifier": "false"}
         try:
             done = subprocess.run(
-                cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=npm_timeout_s,
+                cmd,
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=npm_timeout_s,
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
@@ -353,9 +358,7 @@ def make_self_contained(html: str, *, woff2_only: bool = True) -> str:
     )
 
 
-def save_self_contained(
-    m: Any, path: str | Path, *, woff2_only: bool = True
-) -> Path:
+def save_self_contained(m: Any, path: str | Path, *, woff2_only: bool = True) -> Path:
     """Render a folium map (or take an HTML string), inline it, write it atomically.
 
     Parameters
@@ -403,8 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_inline = sub.add_parser("inline", help="make an HTML file self-contained")
     p_inline.add_argument("html", type=Path, help="folium HTML file")
     p_inline.add_argument("-o", "--output", type=Path, help="output file (default: in place)")
-    p_inline.add_argument("--all-font-formats", action="store_true",
-                          help="inline every font format, not only WOFF2")
+    p_inline.add_argument(
+        "--all-font-formats", action="store_true", help="inline every font format, not only WOFF2"
+    )
     args = parser.parse_args(argv)
 
     def say(msg: str) -> None:

@@ -26,10 +26,11 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,8 +250,9 @@ def chromium(
     from playwright.sync_api import Error as PlaywrightError
 
     with (
-        tempfile.TemporaryDirectory(prefix="ural-access-chromium-", ignore_cleanup_errors=True)
-        as profile,
+        tempfile.TemporaryDirectory(
+            prefix="ural-access-chromium-", ignore_cleanup_errors=True
+        ) as profile,
         sync_playwright() as pw,
     ):
         try:
@@ -290,9 +292,7 @@ def _open(page: Page, url: str, timeout_s: float) -> None:
     page.add_style_tag(content=_NO_ANIMATION_CSS)
 
 
-def _wait_for_map(
-    page: Page, map_name: str | None, bounds: Bounds | None, timeout_s: float
-) -> str:
+def _wait_for_map(page: Page, map_name: str | None, bounds: Bounds | None, timeout_s: float) -> str:
     from playwright.sync_api import Error as PlaywrightError
 
     arg = {
@@ -317,8 +317,7 @@ def _wait_for_map(
 
 def _screenshot(page: Page, png_path: Path) -> Path:
     png_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png",
-                                    dir=png_path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
     os.close(fd)
     try:
         page.screenshot(path=tmp_name, type="png", animations="disabled")
@@ -377,8 +376,12 @@ def render_png(
     )[0]
 
 
+def _record(errors: list[str], exc: object) -> None:
+    errors.append(str(exc))
+
+
 def render_pngs(
-    jobs: list[tuple[str | Path, str | Path, Bounds | None]],
+    jobs: Sequence[tuple[str | Path, str | Path, Bounds | None]],
     width: int = 1200,
     height: int = 800,
     timeout_s: float = 60.0,
@@ -396,7 +399,7 @@ def render_pngs(
             url = _file_url(html_path)
             page = context.new_page()
             errors: list[str] = []
-            page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+            page.on("pageerror", functools.partial(_record, errors))
             _open(page, url, timeout_s)
             _wait_for_map(page, map_name, bounds, timeout_s)
             if errors:

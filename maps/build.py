@@ -64,7 +64,11 @@ def build_maps(
     agg_files: dict[str, str] = {}
     for name in results.zones["agglomeration"]:
         say(f"drawing the map of {name}")
-        path = _save(agglomeration_map(results, str(name)), out / f"agglomeration-{slug(str(name))}.html", self_contained)
+        path = _save(
+            agglomeration_map(results, str(name)),
+            out / f"agglomeration-{slug(str(name))}.html",
+            self_contained,
+        )
         zone = results.zones[results.zones["agglomeration"] == name].geometry.iloc[0]
         bounds[path] = tuple(float(b) for b in zone.bounds)  # type: ignore[assignment]
         agg_files[str(name)] = path.name
@@ -83,5 +87,7 @@ def build_maps(
             pictures[label] = picture.name
             written.append(picture)
 
-    index = write_text_atomic(out / "index.html", index_page(results, overview.name, agg_files, pictures))
+    index = write_text_atomic(
+        out / "index.html", index_page(results, overview.name, agg_files, pictures)
+    )
     return [index, *written]

@@ -19,13 +19,17 @@ def _num(value: Any) -> float:
 
 
 def index_page(
-    results: AccessResults, overview: str, agglomeration_maps: dict[str, str], pictures: dict[str, str]
+    results: AccessResults,
+    overview: str,
+    agglomeration_maps: dict[str, str],
+    pictures: dict[str, str],
 ) -> str:
     """HTML of the index page; links are relative file names (all text escaped)."""
     cities = results.cities
     prov = results.provenance
     head_cities = "".join(
-        f"<th>distance from {escape(name)}</th><th>drive time from {escape(name)}</th>" for name, _ in cities
+        f"<th>distance from {escape(name)}</th><th>drive time from {escape(name)}</th>"
+        for name, _ in cities
     )
     rows = []
     for row in results.summary.to_dict("records"):
@@ -46,7 +50,8 @@ def index_page(
             f"{cells}<td class='num'>{format_population(_num(row.get('potential_total')))}</td></tr>"
         )
     maps_list = [f'<li><a href="{escape(overview, quote=True)}">Overview map</a></li>'] + [
-        f'<li><a href="{escape(f, quote=True)}">{escape(n)}</a></li>' for n, f in agglomeration_maps.items()
+        f'<li><a href="{escape(f, quote=True)}">{escape(n)}</a></li>'
+        for n, f in agglomeration_maps.items()
     ]
     pics = "".join(
         f'<figure><a href="{escape(pictures[k], quote=True)}"><img src="{escape(pictures[k], quote=True)}" '
@@ -75,20 +80,20 @@ figure img {{ width: 320px; border: 1px solid #ccc; }}
 cities to each agglomeration's central town. An agglomeration's zone is every town within
 {results.study.radius_km:g} km of its centre.</p>
 <h2>Maps</h2>
-<ul>{''.join(maps_list)}</ul>
+<ul>{"".join(maps_list)}</ul>
 {pics}
 <h2>Agglomerations</h2>
 <table>
 <tr><th>agglomeration</th><th>central town</th><th>population, thousand (source)</th>
 <th>net revenue 2022, mln RUB (source)</th>{head_cities}<th>overflow potential, people</th></tr>
-{''.join(rows)}
+{"".join(rows)}
 </table>
 <h2>Provenance</h2>
 <ul class="prov">
-<li>OSM data: {escape(str(prov.get('osm_source')))}, as of {escape(str(prov.get('osm_timestamp')))}</li>
+<li>OSM data: {escape(str(prov.get("osm_source")))}, as of {escape(str(prov.get("osm_timestamp")))}</li>
 <li>Speed model: {speed}</li>
 <li>Parameters: {params}</li>
-<li>ural-access {escape(str(prov.get('ural_access_version')))}</li>
+<li>ural-access {escape(str(prov.get("ural_access_version")))}</li>
 </ul>
 <p class="prov">Roads &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>
 contributors (ODbL 1.0). Towns and populations: <a href="https://www.geonames.org">GeoNames</a>

@@ -32,7 +32,11 @@ OVERVIEW_NOTE = (
 
 def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, float, float, float]:
     """(west, south, east, north) covering every place and zone, padded by a share."""
-    boxes = [shapely.bounds(shapely.union_all(results.zones.geometry.to_numpy()))] if len(results.zones) else []
+    boxes = (
+        [shapely.bounds(shapely.union_all(results.zones.geometry.to_numpy()))]
+        if len(results.zones)
+        else []
+    )
     pts = results.places[["lon", "lat"]].to_numpy(dtype=float)
     boxes.append([pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max()])
     b = np.array(boxes)
@@ -83,7 +87,9 @@ def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
         if layer is not None:
             layer.add_to(fmap)
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
-    places = results.places[results.places["place_id"].isin(towns_here) | (results.places["role"] == "first_tier")]
+    places = results.places[
+        results.places["place_id"].isin(towns_here) | (results.places["role"] == "first_tier")
+    ]
     towns = towns_layer(results, places)
     towns.add_to(fmap)
     labels_layer(places, ("first_tier", "center", "member", "settlement")).add_to(fmap)
@@ -92,6 +98,10 @@ def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
         "population). Lines: the fastest routes in from the first-tier cities, coloured by "
         "drive time so far; bands: drive time from each city. Click a town or the zone."
     )
-    InfoBox(f"{name}: drive time from {' and '.join(c for c, _ in results.cities)}", note, provenance_line(results)).add_to(fmap)
+    InfoBox(
+        f"{name}: drive time from {' and '.join(c for c, _ in results.cities)}",
+        note,
+        provenance_line(results),
+    ).add_to(fmap)
     add_controls(fmap, scale, towns)
     return fmap

@@ -55,17 +55,22 @@ def town_popup(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
 def town_tooltip(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
     """One-line tooltip: name and the drive time from each city."""
     times = ", ".join(
-        f"{_text(name)} {format_minutes(_num(row.get(f'time_min_from_{key}')))}" for name, key in cities
+        f"{_text(name)} {format_minutes(_num(row.get(f'time_min_from_{key}')))}"
+        for name, key in cities
     )
     return f"<b>{_text(row.get('name'))}</b> · {times}"
 
 
-def agglomeration_popup(row: dict[str, Any], cities: list[tuple[str, str]], coverage: list[float]) -> str:
+def agglomeration_popup(
+    row: dict[str, Any], cities: list[tuple[str, str]], coverage: list[float]
+) -> str:
     """Popup of an agglomeration: the source's figures beside the computed measures."""
     pop_k = _num(row.get("population_k_source"))
     revenue = _num(row.get("net_revenue_mln_rub_source"))
     lines = [f"<div class='ua-popup'><h4>{_text(row.get('agglomeration'))}</h4>"]
-    lines.append(f"<div>Central town: <b>{_text(row.get('center'))}</b>; members: {_text(row.get('members'))}</div>")
+    lines.append(
+        f"<div>Central town: <b>{_text(row.get('center'))}</b>; members: {_text(row.get('members'))}</div>"
+    )
     if math.isfinite(pop_k) or math.isfinite(revenue):
         lines.append(
             "<div>Source: population "

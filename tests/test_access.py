@@ -12,7 +12,7 @@ import pytest
 
 from geo.access import compute_access
 from geo.agglomeration import decay
-from geo.errors import CacheError, UralAccessWarning
+from geo.errors import CacheError
 from geo.io import RESULT_FILES, read_results, write_results
 from geo.study import DecaySettings
 
@@ -34,7 +34,9 @@ def test_summary_measures_are_consistent(djibouti) -> None:  # type: ignore[no-u
     assert (np.diff(shares, axis=1) >= 0).all() and ((shares >= 0) & (shares <= 1)).all()
     expected = 626_512 * np.exp2(-t / 60.0)
     np.testing.assert_allclose(s["potential_from_djibouti"], expected, rtol=1e-9)
-    assert list(s.sort_values("potential_total", ascending=False).index) == list(s.sort_values("rank_potential").index)
+    assert list(s.sort_values("potential_total", ascending=False).index) == list(
+        s.sort_values("rank_potential").index
+    )
     # Obock is the farthest regional town by road (about 240 km), Arta the nearest.
     assert t.idxmax() == "Obock" and t.idxmin() == "Arta"
     assert 200 < s.loc["Obock", "dist_to_center_km_from_djibouti"] < 280
@@ -45,8 +47,12 @@ def test_places_and_od_tables_agree(djibouti) -> None:  # type: ignore[no-untype
     od = djibouti.od
     from_city = od[od["from_name"] == "Djibouti"].set_index("to_name")
     for name in ("Ali Sabieh", "Dikhil", "Obock"):
-        assert from_city.loc[name, "time_min"] == pytest.approx(places.loc[name, "time_min_from_djibouti"])
-        assert from_city.loc[name, "dist_km"] == pytest.approx(places.loc[name, "dist_km_from_djibouti"])
+        assert from_city.loc[name, "time_min"] == pytest.approx(
+            places.loc[name, "time_min_from_djibouti"]
+        )
+        assert from_city.loc[name, "dist_km"] == pytest.approx(
+            places.loc[name, "dist_km_from_djibouti"]
+        )
     diag = od[od["from_id"] == od["to_id"]]
     assert (diag["time_min"] == 0).all()
     assert set(djibouti.routes["center"]) == {a.center.name for a in djibouti.study.agglomerations}

@@ -16,7 +16,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "geo.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "geo.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -24,8 +28,19 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     """network → results → maps in one command, as the README shows it."""
     out = tmp_path / "output"
     proc = _cli(
-        "run", "--study", "djibouti", "--source", "pbf", "--osm-file", str(extract("djibouti-secondary.osm.pbf")),
-        "--cache-dir", str(tmp_path / "cache"), "--output", str(out), "--self-contained", "--png",
+        "run",
+        "--study",
+        "djibouti",
+        "--source",
+        "pbf",
+        "--osm-file",
+        str(extract("djibouti-secondary.osm.pbf")),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(out),
+        "--self-contained",
+        "--png",
     )
     assert proc.returncode == 0, proc.stderr
     # Progress goes to stderr as plain lines (not a terminal), the summary to stdout.
@@ -34,7 +49,14 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     for name in ("Ali Sabieh", "Dikhil", "Tadjourah", "Obock", "Arta"):
         assert name in proc.stdout
     assert "wrote" in proc.stdout and "h " in proc.stdout
-    for f in ("places.csv", "od_matrix.csv", "agglomerations.csv", "zone_towns.csv", "access.gpkg", "provenance.json"):
+    for f in (
+        "places.csv",
+        "od_matrix.csv",
+        "agglomerations.csv",
+        "zone_towns.csv",
+        "access.gpkg",
+        "provenance.json",
+    ):
         assert (out / "results" / f).is_file(), f
     for f in ("index.html", "overview.html", "overview.png", "agglomeration-obock.html"):
         assert (out / "maps" / f).is_file(), f
@@ -46,8 +68,19 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
     route = _cli(
-        "route", "--study", "djibouti", "--source", "pbf", "--osm-file", str(extract("djibouti-secondary.osm.pbf")),
-        "--cache-dir", str(tmp_path / "cache"), "--output", str(tmp_path / "faster"), "--speed-factor", "1.2",
+        "route",
+        "--study",
+        "djibouti",
+        "--source",
+        "pbf",
+        "--osm-file",
+        str(extract("djibouti-secondary.osm.pbf")),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--output",
+        str(tmp_path / "faster"),
+        "--speed-factor",
+        "1.2",
         "--no-isochrones",
     )
     assert route.returncode == 0, route.stderr
@@ -62,10 +95,18 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["route", "--study", "atlantis"], 2, "no study named 'atlantis'"),
-        (["pull", "--study", "djibouti", "--source", "pbf", "--osm-file", "missing.osm.pbf"], 3, "does not exist"),
+        (
+            ["pull", "--study", "djibouti", "--source", "pbf", "--osm-file", "missing.osm.pbf"],
+            3,
+            "does not exist",
+        ),
         (["route", "--study", "djibouti", "--bands", "60,30"], 2, "strictly increasing"),
         (["route", "--study", "djibouti", "--bands", "abc"], 2, "--bands must be minutes"),
-        (["route", "--study", "djibouti", "--speed-factor", "-1"], 2, "speed_factor must be positive"),
+        (
+            ["route", "--study", "djibouti", "--speed-factor", "-1"],
+            2,
+            "speed_factor must be positive",
+        ),
         (["maps", "--study", "djibouti", "--output", "/nonexistent/out"], 5, "ural-access route"),
     ],
 )
@@ -82,7 +123,15 @@ def test_errors_are_one_line_with_a_documented_exit_code(
 def test_corrupt_extract_leaves_no_cache(tmp_path: Path) -> None:
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
-    proc = _cli("pull", "--study", "djibouti", "--osm-file", str(bad), "--cache-dir", str(tmp_path / "cache"))
+    proc = _cli(
+        "pull",
+        "--study",
+        "djibouti",
+        "--osm-file",
+        str(bad),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    )
     assert proc.returncode == 3 and "bad.osm.pbf" in proc.stderr and "Traceback" not in proc.stderr
     assert not list((tmp_path / "cache").rglob("network.npz"))
 

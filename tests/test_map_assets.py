@@ -33,8 +33,9 @@ ZONE = {
             "properties": {"name": "Zone 60 min"},
             "geometry": {
                 "type": "Polygon",
-                "coordinates": [[[60.0, 56.3], [61.3, 56.3], [61.3, 57.3], [60.0, 57.3],
-                                 [60.0, 56.3]]],
+                "coordinates": [
+                    [[60.0, 56.3], [61.3, 56.3], [61.3, 57.3], [60.0, 57.3], [60.0, 56.3]]
+                ],
             },
         }
     ],
@@ -51,14 +52,19 @@ def build_map() -> folium.Map:
         CHEL, popup="Chelyabinsk: 175 min", icon=folium.Icon(color="red", icon="info-sign")
     ).add_to(cities)
     folium.Marker(
-        NT, popup="Nizhny Tagil: 95 min",
+        NT,
+        popup="Nizhny Tagil: 95 min",
         icon=folium.Icon(color="green", prefix="fa", icon="car", angle=45),
     ).add_to(cities)
     zones = folium.GeoJson(
         ZONE,
         name="Drive-time zones",
-        style_function=lambda _f: {"fillColor": "#ff7800", "color": "#d05000", "weight": 3,
-                                   "fillOpacity": 0.4},
+        style_function=lambda _f: {
+            "fillColor": "#ff7800",
+            "color": "#d05000",
+            "weight": 3,
+            "fillOpacity": 0.4,
+        },
         tooltip=folium.GeoJsonTooltip(fields=["name"]),
     ).add_to(m)
     folium.plugins.Fullscreen().add_to(m)
@@ -136,7 +142,8 @@ def test_self_contained_page_has_no_external_script_or_style(pages: dict[str, Pa
     assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.IGNORECASE)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE)
     css_targets = [
-        t for block in re.findall(r"<style[^>]*>(.*?)</style>", page, re.DOTALL)
+        t
+        for block in re.findall(r"<style[^>]*>(.*?)</style>", page, re.DOTALL)
         for t in _inline.css_urls(block)
     ]
     assert css_targets, "the stylesheets' images and fonts should be data: URIs"
@@ -146,8 +153,10 @@ def test_self_contained_page_has_no_external_script_or_style(pages: dict[str, Pa
     # the only network addresses left as such in the page are tile templates and links
     assert f"{TILE_HOST}{{z}}/{{x}}/{{y}}.png" in page
     assert page.count("<script>") >= 10
-    print(f"\nHTML size: CDN {len(cdn.encode()) / 1e3:.0f} kB, "
-          f"self-contained {len(page.encode()) / 1e6:.2f} MB")
+    print(
+        f"\nHTML size: CDN {len(cdn.encode()) / 1e3:.0f} kB, "
+        f"self-contained {len(page.encode()) / 1e6:.2f} MB"
+    )
 
 
 def test_inlining_is_idempotent_and_keeps_woff2_only(pages: dict[str, Path]) -> None:
@@ -209,7 +218,9 @@ def test_css_helpers() -> None:
     assert 'url("data:font/woff2;x")' in out and "url(#default#VML)" in out
     assert _inline.escape_script("a='</script>'") == "a='<\\/script>'"
     assert _inline.split_top_level("url(a,b) x, local('c, d'), y") == [
-        "url(a,b) x", "local('c, d')", "y"
+        "url(a,b) x",
+        "local('c, d')",
+        "y",
     ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -78,8 +77,12 @@ def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # t
         legend = view.page.locator(".legend.leaflet-control")
         assert legend.is_visible() and "Drive time from the city (minutes)" in legend.inner_text()
         for selector in (
-            ".leaflet-control-zoom-fullscreen", ".leaflet-control-minimap", ".leaflet-control-measure-toggle",
-            ".leaflet-control-search", ".leaflet-control-scale", ".ua-info",
+            ".leaflet-control-zoom-fullscreen",
+            ".leaflet-control-minimap",
+            ".leaflet-control-measure-toggle",
+            ".leaflet-control-search",
+            ".leaflet-control-scale",
+            ".ua-info",
         ):
             assert view.page.locator(selector).first.is_visible(), selector
         # Requests that left the machine were base tiles only.
@@ -133,7 +136,10 @@ def test_agglomeration_map_is_zoomed_to_its_zone(site) -> None:  # type: ignore[
         overlays = view.layer_control()["overlays"]
         assert "Fastest routes from Djibouti" in overlays and "Towns" in overlays
         text = _click_town(view, "Obock")
-        assert format_minutes(results.places.set_index("name").loc["Obock", "time_min_from_djibouti"]) in text
+        assert (
+            format_minutes(results.places.set_index("name").loc["Obock", "time_min_from_djibouti"])
+            in text
+        )
 
 
 def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +149,9 @@ def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignor
     assert "overview.html" in links
     for link in links:
         assert (out / link).is_file(), link
-    assert len([p for p in paths if p.name.startswith("agglomeration-") and p.suffix == ".html"]) == 5
+    assert (
+        len([p for p in paths if p.name.startswith("agglomeration-") and p.suffix == ".html"]) == 5
+    )
     for row in results.summary.itertuples():
         assert format_minutes(row.time_to_center_min_from_djibouti) in index
     assert "2022-08-01T20:21:29Z" in index and "OpenStreetMap" in index and "GeoNames" in index
@@ -161,7 +169,7 @@ def test_png_pictures_have_the_right_size_and_content(site) -> None:  # type: ig
 
 
 def test_map_files_stay_small(site) -> None:  # type: ignore[no-untyped-def]
-    _, out, paths = site
+    _, _, paths = site
     for p in paths:
         if p.suffix == ".html" and p.name != "index.html":
             assert p.stat().st_size < 5_000_000, p

@@ -40,7 +40,9 @@ def test_network_is_strongly_connected_and_consistent(built: dict, key: str) -> 
     coords, idx = shapely.get_coordinates(net.geometry, return_index=True)
     same = idx[1:] == idx[:-1]
     seg = great_circle_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    np.testing.assert_allclose(np.bincount(idx[1:][same], seg[same], minlength=net.n_edges), net.length_m, rtol=1e-9)
+    np.testing.assert_allclose(
+        np.bincount(idx[1:][same], seg[same], minlength=net.n_edges), net.length_m, rtol=1e-9
+    )
     # Every edge lies in the study area.
     assert shapely.contains(shapely.buffer(study.area(), 1e-9), net.geometry).all()
 
@@ -80,7 +82,16 @@ def test_km_by_class_counts_each_road_once(built: dict) -> None:
 def test_cache_round_trip_and_geopackage(built: dict) -> None:
     _, net, path = built["djibouti"]
     loaded = RoadNetwork.load(path)
-    for name in ("node_osmid", "u", "v", "length_m", "travel_time_s", "highway", "maxspeed", "name"):
+    for name in (
+        "node_osmid",
+        "u",
+        "v",
+        "length_m",
+        "travel_time_s",
+        "highway",
+        "maxspeed",
+        "name",
+    ):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(net, name))
     assert shapely.equals_exact(loaded.geometry, net.geometry, tolerance=0).all()
     assert loaded.provenance == net.provenance
@@ -121,7 +132,7 @@ def test_bad_files_fail_clearly_and_leave_no_cache(tmp_path: Path) -> None:
         pull_network(study, "pbf", tmp_path / "missing.osm.pbf", out)
     corrupt = tmp_path / "corrupt.osm.pbf"
     corrupt.write_bytes(extract("andorra-latest.osm.pbf").read_bytes()[:50_000])
-    with pytest.raises(OSMDataError, match="corrupt.osm.pbf"):
+    with pytest.raises(OSMDataError, match=r"corrupt\.osm\.pbf"):
         pull_network(study, "pbf", corrupt, out)
     text = tmp_path / "notes.txt"
     text.write_text("hello")

@@ -25,7 +25,9 @@ def andorra_server(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-
         yield server
 
 
-def test_overpass_network_equals_the_pbf_network(andorra_server, built: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_overpass_network_equals_the_pbf_network(
+    andorra_server, built: dict, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     study, from_pbf, _ = built["andorra"]
     net, path = pull_network(study, "overpass", out=tmp_path / "net")
     assert net.provenance["source"] == f"overpass:{andorra_server.url}"
@@ -53,35 +55,49 @@ def test_rate_limits_and_runtime_errors_are_retried(andorra_server, tmp_path: Pa
     andorra_server.push_failures(429, 504, "runtime_error", "garbage")
     net, _ = pull_network(load_study("andorra"), "overpass", out=tmp_path / "net")
     assert net.n_edges > 1000
-    assert [r.failure for r in andorra_server.requests] == [429, 504, "runtime_error", "garbage", None]
+    assert [r.failure for r in andorra_server.requests] == [
+        429,
+        504,
+        "runtime_error",
+        "garbage",
+        None,
+    ]
 
 
 def test_persistent_failure_ends_in_a_clear_error_and_no_cache(
-    andorra_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    andorra_server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     monkeypatch.setattr(settings, "overpass_max_attempts", 3)
     andorra_server.push_failures(504, 504, 504)
-    with pytest.raises(OverpassError, match="failed 3 times; last: HTTP 504.*--source pbf"):
+    with pytest.raises(OverpassError, match=r"failed 3 times; last: HTTP 504.*--source pbf"):
         pull_network(load_study("andorra"), "overpass", out=tmp_path / "net")
     assert not (tmp_path / "net").exists()
     assert not list((Path(settings.cache_folder) / "overpass").glob("*.json"))
 
 
-def test_timeouts_are_retried(andorra_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_timeouts_are_retried(
+    andorra_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(settings, "requests_timeout", 0.5)
     andorra_server.push_failures("timeout")
     net, _ = pull_network(load_study("andorra"), "overpass", out=tmp_path / "net")
     assert net.n_edges > 1000
 
 
-def test_unreachable_server_is_an_overpass_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_server_is_an_overpass_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(settings, "overpass_url", "http://127.0.0.1:9/api")
     monkeypatch.setattr(settings, "overpass_max_attempts", 2)
     with pytest.raises(OverpassError, match="cannot connect"):
         pull_network(load_study("andorra"), "overpass", out=tmp_path / "net")
 
 
-def test_large_areas_are_split_into_tiles_and_merged(andorra_server, built: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_large_areas_are_split_into_tiles_and_merged(
+    andorra_server, built: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(settings, "overpass_max_query_area_km2", 200.0)
     study, from_pbf, _ = built["andorra"]
     assert len(split_area(study.area(), 200.0)) >= 4
@@ -91,12 +107,28 @@ def test_large_areas_are_split_into_tiles_and_merged(andorra_server, built: dict
     np.testing.assert_array_equal(net.v, from_pbf.v)
 
 
-def test_cli_reports_overpass_failure_with_exit_code_4(andorra_server, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_reports_overpass_failure_with_exit_code_4(
+    andorra_server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
     from geo.cli import main
 
     monkeypatch.setattr(settings, "overpass_max_attempts", 2)
     andorra_server.push_failures(429, 429)
-    code = main(["pull", "--study", "andorra", "--overpass-url", andorra_server.url, "--cache-dir", str(tmp_path), "-q"])
+    code = main(
+        [
+            "pull",
+            "--study",
+            "andorra",
+            "--overpass-url",
+            andorra_server.url,
+            "--cache-dir",
+            str(tmp_path),
+            "-q",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 4
     assert "HTTP 429" in err and "Traceback" not in err

@@ -25,7 +25,11 @@ def _nx_graph(router: Router) -> nx.DiGraph:
 def _places(study) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     places = study.all_places()
     return pd.DataFrame(
-        {"place_id": [p.name for p in places], "lon": [p.lon for p in places], "lat": [p.lat for p in places]}
+        {
+            "place_id": [p.name for p in places],
+            "lon": [p.lon for p in places],
+            "lat": [p.lat for p in places],
+        }
     )
 
 
@@ -51,7 +55,9 @@ def test_times_equal_networkx_dijkstra_on_random_pairs(built: dict, key: str) ->
             pairs += 1
         # and over all reached nodes at once
         idx = np.fromiter(ref.keys(), dtype=int)
-        np.testing.assert_allclose(ours[idx], np.fromiter(ref.values(), dtype=float), atol=1e-6, rtol=0)
+        np.testing.assert_allclose(
+            ours[idx], np.fromiter(ref.values(), dtype=float), atol=1e-6, rtol=0
+        )
     assert pairs >= 300
 
 

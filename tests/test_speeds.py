@@ -488,6 +488,7 @@ def test_speed_model_info_records_provenance() -> None:
 def test_andorra_ways_all_get_a_positive_finite_speed() -> None:
     assert ANDORRA.exists(), f"shared OSM extract not found: {ANDORRA} (clone beside ../shared)"
     import osmium
+
     highway: list[str] = []
     maxspeed: list[str | None] = []
     processor = osmium.FileProcessor(str(ANDORRA), osmium.osm.WAY).with_filter(

@@ -20,7 +20,12 @@ def test_urals_study_resolves_every_town_in_its_regions() -> None:
     study = load_study("urals")
     assert [p.name for p in study.first_tier] == ["Ekaterinburg", "Chelyabinsk"]
     assert [a.name for a in study.agglomerations] == [
-        "Greater Serov", "Greater Tagil", "Kamensk-Uralsky", "Greater Miass", "Greater Kyshtym", "Magnitogorsk",
+        "Greater Serov",
+        "Greater Tagil",
+        "Kamensk-Uralsky",
+        "Greater Miass",
+        "Greater Kyshtym",
+        "Magnitogorsk",
     ]
     regions = {code for _, code in study.regions}
     for place in study.all_places():
@@ -64,14 +69,18 @@ def test_study_area_covers_every_place_with_margin() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Kamensk-Ural’skiy", "Kamensk-Uralsky"), ("Yekaterinburg", "Ekaterinburg"), ("Chebarkul’", "Chebarkul")],
+    [
+        ("Kamensk-Ural’skiy", "Kamensk-Uralsky"),
+        ("Yekaterinburg", "Ekaterinburg"),
+        ("Chebarkul’", "Chebarkul"),
+    ],
 )
 def test_fold_name_unifies_spellings(a: str, b: str) -> None:
     assert fold_name(a) == fold_name(b)
 
 
 def test_unknown_and_ambiguous_names_fail_clearly() -> None:
-    with pytest.raises(AmbiguousPlaceError, match="Karabash.*geonameid"):
+    with pytest.raises(AmbiguousPlaceError, match=r"Karabash.*geonameid"):
         find_place("Karabash", "RU")
     with pytest.raises(PlaceNotFoundError, match="Karabsh"):
         find_place("Karabsh", "RU", ["13"])
@@ -91,11 +100,17 @@ def _write(tmp_path: Path, text: str) -> Path:
         (lambda s: s.replace("radius_km = 50", "radius_kn = 50"), "did you mean 'radius_km'"),
         (lambda s: s.replace('center = "Kyshtym"', ""), "missing the required field 'center'"),
         (lambda s: s.replace('name = "Chelyabinsk"', 'name = "Chelyabinks"'), "Chelyabinks"),
-        (lambda s: s.replace("bands_min = [30, 60,", "bands_min = [60, 30,"), "strictly increasing"),
+        (
+            lambda s: s.replace("bands_min = [30, 60,", "bands_min = [60, 30,"),
+            "strictly increasing",
+        ),
         (lambda s: s.replace("[network]", "[netwrk]"), "did you mean \\[network\\]"),
         (lambda s: s.replace("radius_km = 50", 'radius_km = "fifty"'), "must be int or float"),
         (lambda s: s + "\n[[agglomeration\n", "not valid TOML"),
-        (lambda s: s.replace('decay_function = "exponential"', 'decay_function = "linear"'), "decay function"),
+        (
+            lambda s: s.replace('decay_function = "exponential"', 'decay_function = "linear"'),
+            "decay function",
+        ),
     ],
 )
 def test_study_file_errors_name_the_problem(tmp_path: Path, edit: object, message: str) -> None:
