@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from geo._atomic import replace_dir
 from maps import _inline
 from maps._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from maps.errors import MapAssetError
@@ -183,7 +184,7 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
             raise MapAssetError("npm ci installed an incomplete tree: " + "; ".join(problems))
         stamp = {"lock_sha256": _lock_digest(), "packages": pinned_versions()}
         (tmp / _STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-        _swap_in(tmp, target)
+        replace_dir(tmp, target)
         say(f"map assets installed in {target} ({time.perf_counter() - start:.1f} s)")
     finally:
         if tmp.exists():
@@ -192,17 +193,6 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
     return target
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace folder ``target`` by ``new`` (the old one is removed only after the swap)."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(new, target)
 
 
 # --------------------------------------------------------------------------- lookup

@@ -24,19 +24,21 @@ def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _djibouti(tmp_path: Path) -> list[str]:
+    """Study, extract and cache arguments shared by the pipeline commands."""
+    return [
+        "--study", "djibouti", "--source", "pbf",
+        "--osm-file", str(extract("djibouti-secondary.osm.pbf")),
+        "--cache-dir", str(tmp_path / "cache"),
+    ]  # fmt: skip
+
+
 def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     """network → results → maps in one command, as the README shows it."""
     out = tmp_path / "output"
     proc = _cli(
         "run",
-        "--study",
-        "djibouti",
-        "--source",
-        "pbf",
-        "--osm-file",
-        str(extract("djibouti-secondary.osm.pbf")),
-        "--cache-dir",
-        str(tmp_path / "cache"),
+        *_djibouti(tmp_path),
         "--output",
         str(out),
         "--self-contained",
@@ -69,14 +71,7 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert again.stderr == ""
     route = _cli(
         "route",
-        "--study",
-        "djibouti",
-        "--source",
-        "pbf",
-        "--osm-file",
-        str(extract("djibouti-secondary.osm.pbf")),
-        "--cache-dir",
-        str(tmp_path / "cache"),
+        *_djibouti(tmp_path),
         "--output",
         str(tmp_path / "faster"),
         "--speed-factor",
