@@ -1,0 +1,873 @@
+#!/usr/bin/env python3
+"""Benchmark routing, isochrones and the full analytics on real and grown road networks.
+
+Not a test: it measures and prints. Every graph is measured in a fresh subprocess, so its
+peak RSS is its own, and every figure comes with a baseline measured in the same process:
+networkx's Dijkstra on the same edges (one-to-all), our own one-to-all time (OD table,
+full analytics), the interpreter's RSS after imports and the graph's edge arrays (memory),
+and a fixed calibration workload (machine speed, to see noise between runs).
+
+Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent, and networks
+*grown* from the real Malta extract by tiling copies of it (:mod:`geo._synthetic`) up to
+about a million directed edges, the size of the Urals' two oblasts' main-road network.
+The grown graphs are **not a real region**: they only stand in for one's size.
+
+Examples
+--------
+Quick check (real extracts and the ~100 k edge grown graph)::
+
+    python scripts/bench_routing.py --sizes small
+
+Everything, written to the docs (a few minutes on 2 cores)::
+
+    python scripts/bench_routing.py --sizes all --out docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+#: The real OSM extracts, beside the repository (never copied into it).
+SHARED_OSM = REPO.parent / "shared" / "osm"
+
+#: Fixed seed: the same places and the same members on every run.
+SEED = 20240601
+
+#: Marker of the worker's one-line JSON result on its stdout.
+RESULT_MARK = "BENCH_RESULT "
+
+#: Grown graphs with more edges than this run networkx once (10-30 s per source).
+NX_ONCE_EDGES = 500_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """One benchmark graph: a real extract, or tiled copies of one (``grid`` rows × cols)."""
+
+    key: str
+    label: str
+    file: str
+    lowest_class: str
+    grid: tuple[int, int] | None = None
+    small: bool = True
+
+    @property
+    def grown(self) -> bool:
+        return self.grid is not None
+
+    @property
+    def base(self) -> str:
+        """Key of the extract this graph is built (or grown) from."""
+        return self.key.split("_x")[0]
+
+
+EXTRACTS = {
+    "andorra": GraphSpec("andorra", "Andorra", "andorra-latest.osm.pbf", "residential"),
+    "djibouti": GraphSpec(
+        "djibouti", "Djibouti (secondary+)", "djibouti-secondary.osm.pbf", "residential"
+    ),
+    "liechtenstein": GraphSpec(
+        "liechtenstein", "Liechtenstein", "liechtenstein-latest.osm.pbf", "residential"
+    ),
+    "malta": GraphSpec("malta", "Malta", "malta-latest.osm.pbf", "residential"),
+}
+GROWN = {
+    "malta_x3": GraphSpec(
+        "malta_x3", "Malta ×3, grown (1×3)", "malta-latest.osm.pbf", "residential", (1, 3)
+    ),
+    "malta_x9": GraphSpec(
+        "malta_x9",
+        "Malta ×9, grown (3×3)",
+        "malta-latest.osm.pbf",
+        "residential",
+        (3, 3),
+        small=False,
+    ),
+    "malta_x30": GraphSpec(
+        "malta_x30",
+        "Malta ×30, grown (5×6)",
+        "malta-latest.osm.pbf",
+        "residential",
+        (5, 6),
+        small=False,
+    ),
+}
+SPECS = {**EXTRACTS, **GROWN}
+
+
+# ====================================================================== measuring
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (``ru_maxrss``, KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mb() -> float:
+    """Resident set size now (``VmRSS``), or NaN where ``/proc`` is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
+def timed(fn: Callable[[], T], repeat: int = 1) -> tuple[float, T]:
+    """Median wall time (s) of ``repeat`` calls of ``fn``, and the last call's result."""
+    times, out = [], None
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out  # type: ignore[return-value]
+
+
+def calibration_ms(repeat: int) -> float:
+    """Time of a fixed workload (sort + csgraph Dijkstra on a fixed lattice), in ms.
+
+    The same work on every run and in every subprocess: if it moves, the machine did.
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    rng = np.random.default_rng(SEED)
+    side = 400  # a 400 × 400 lattice, 160 k nodes, 636 k directed edges
+    idx = np.arange(side * side).reshape(side, side)
+    u = np.r_[idx[:, :-1].ravel(), idx[:, 1:].ravel(), idx[:-1, :].ravel(), idx[1:, :].ravel()]
+    v = np.r_[idx[:, 1:].ravel(), idx[:, :-1].ravel(), idx[1:, :].ravel(), idx[:-1, :].ravel()]
+    w = rng.uniform(1.0, 10.0, len(u))
+    graph = csr_array((w, (u, v)), shape=(side * side, side * side))
+    data = rng.random(2_000_000)
+
+    def work() -> None:
+        np.sort(data)
+        dijkstra(graph, directed=True, indices=0)
+
+    return timed(work, repeat)[0] * 1000.0
+
+
+def edge_array_bytes(network: Any) -> dict[str, float]:
+    """Bytes of the network's per-edge arrays (numeric, strings, geometry pointers + coords)."""
+    import shapely
+
+    numeric = sum(
+        getattr(network, k).nbytes
+        for k in ("u", "v", "length_m", "oneway", "osm_way_id", "speed_kph", "travel_time_s")
+    )
+    strings = sum(getattr(network, k).nbytes for k in ("highway", "maxspeed", "name", "ref"))
+    coords = int(shapely.get_num_coordinates(network.geometry).sum()) * 16
+    return {
+        "numeric": float(numeric),
+        "strings": float(strings),
+        "geometry": float(network.geometry.nbytes + coords),
+        "total": float(numeric + strings + network.geometry.nbytes + coords),
+    }
+
+
+# ====================================================================== graphs
+def build_extract(spec: GraphSpec) -> Any:
+    """Read a real extract and build its network over the file's whole extent."""
+    import shapely
+
+    from geo.network import build_network
+    from geo.osm import read_osm_file
+
+    roads = read_osm_file(SHARED_OSM / spec.file, spec.lowest_class)
+    area = shapely.box(
+        float(roads.node_lon.min()) - 0.01,
+        float(roads.node_lat.min()) - 0.01,
+        float(roads.node_lon.max()) + 0.01,
+        float(roads.node_lat.max()) + 0.01,
+    )
+    return build_network(roads, area, road_classes=spec.lowest_class)
+
+
+def spread_places(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], rng: np.random.Generator
+) -> dict[str, list[int]]:
+    """Nodes for 2 first-tier cities, 6 centres and 2 members per centre, spread out.
+
+    Cities and centres by farthest-point sampling from the node nearest the graph's
+    centre (so they cover the whole graph); members at random among the nodes 5-30 % of
+    the graph's diagonal (at most 10-40 km) from their centre.
+    """
+    lat0 = float(np.mean(lat))
+    x = (lon - float(np.mean(lon))) * 111.32 * math.cos(math.radians(lat0))
+    y = (lat - lat0) * 110.57
+    first = int(np.argmin(x**2 + y**2))
+    chosen = [first]
+    dist = np.hypot(x - x[first], y - y[first])
+    for _ in range(7):  # 8 well-spread nodes: 2 cities, 6 centres
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(x - x[nxt], y - y[nxt]))
+    diag = float(np.hypot(np.ptp(x), np.ptp(y)))
+    near, far = min(0.05 * diag, 10.0), min(0.3 * diag, 40.0)
+    members: list[int] = []
+    for c in chosen[2:]:
+        d = np.hypot(x - x[c], y - y[c])
+        cand = np.flatnonzero((d >= near) & (d <= far))
+        if len(cand) < 2:
+            cand = np.argsort(d)[1:20]
+        members += [int(i) for i in rng.choice(cand, size=2, replace=False)]
+    return {"cities": chosen[:2], "centres": chosen[2:], "members": members}
+
+
+def synthetic_study(network: Any, nodes: dict[str, list[int]]) -> Any:
+    """A :class:`~geo.study.Study` with places at the given nodes (no GeoNames lookups)."""
+    from geo.places import Place
+    from geo.study import Agglomeration, Study
+
+    def place(kind: str, i: int, node: int, pop: int) -> Place:
+        return Place(
+            name=f"{kind} {i + 1}",
+            geonameid=900_000_000 + node,  # far above real GeoNames ids
+            geonames_name=f"{kind} {i + 1}",
+            lon=float(network.node_lon[node]),
+            lat=float(network.node_lat[node]),
+            population=pop,
+            country="XX",
+            admin1="",
+        )
+
+    cities = tuple(place("City", i, n, 1_000_000) for i, n in enumerate(nodes["cities"]))
+    aggs = []
+    for i, c in enumerate(nodes["centres"]):
+        centre = place("Centre", i, c, 100_000)
+        members = tuple(
+            place(f"Member {i + 1}.", j, m, 20_000)
+            for j, m in enumerate(nodes["members"][2 * i : 2 * i + 2])
+        )
+        aggs.append(Agglomeration(f"Agglomeration {i + 1}", centre, (centre, *members)))
+    return Study(
+        key="bench",
+        title="Synthetic benchmark study (places at network nodes)",
+        country="XX",
+        regions=(),
+        first_tier=cities,
+        agglomerations=tuple(aggs),
+        radius_km=50.0,
+    )
+
+
+def _phase_recorder() -> Any:
+    """A progress reporter that records when each of ``compute_access``'s steps starts."""
+    from geo.progress import Reporter
+
+    class Recorder(Reporter):
+        def __init__(self) -> None:
+            super().__init__(verbosity=1, stream=io.StringIO())
+            self.marks: list[tuple[float, str]] = []
+
+        def __call__(self, message: str) -> None:
+            self.marks.append((time.perf_counter(), message))
+
+    return Recorder()
+
+
+def _phases(marks: list[tuple[float, str]], t0: float, t1: float) -> dict[str, float]:
+    """Seconds per step of the analytics: places, join, trees, tables, isochrones."""
+
+    def first(prefix: str, default: float) -> float:
+        return next((t for t, m in marks if m.startswith(prefix)), default)
+
+    t_join = first("joining", t0)
+    t_trees0 = first("fastest-route trees: 0/", t_join)
+    ends = [t for t, m in marks if m.startswith("fastest-route trees:")]
+    t_trees1 = ends[-1] if ends else t_trees0
+    t_iso = first("isochrones from", t1)
+    return {
+        "places_geonames": t_join - t0,
+        "snap_router": t_trees0 - t_join,
+        "trees": t_trees1 - t_trees0,
+        "tables_routes": t_iso - t_trees1,
+        "isochrones": t1 - t_iso,
+    }
+
+
+# ====================================================================== workers
+def worker_build(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
+    """Read + build a real extract ``repeat`` times (median) and cache the network."""
+    rss0 = current_rss_mb()
+    build_s, network = timed(lambda: build_extract(spec), repeat)
+    network.save(cache / spec.key, geopackage=False)
+    return {
+        "build_s": build_s,
+        "build_peak_rss_mb": peak_rss_mb(),
+        "build_base_rss_mb": rss0,
+        "nodes": network.n_nodes,
+        "edges": network.n_edges,
+    }
+
+
+def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
+    """Every measure on one graph, ours first (peak RSS), then networkx."""
+    import networkx as nx
+    import pandas as pd
+
+    from geo._synthetic import tile_network
+    from geo.access import compute_access
+    from geo.errors import UralAccessWarning
+    from geo.network import RoadNetwork
+    from geo.places import gazetteer
+    from geo.routing import Router
+
+    say = _stderr_say(spec.key)
+    out: dict[str, Any] = {"key": spec.key, "label": spec.label, "grown": spec.grown}
+    out["baseline_rss_mb"] = current_rss_mb()
+    out["calibration_ms"] = calibration_ms(repeat)
+    # GeoNames first (the analytics needs it; a fixed cost whatever the graph).
+    out["geonames_load_s"], _ = timed(gazetteer, 1)
+    out["geonames_rss_mb"] = current_rss_mb()
+
+    network = RoadNetwork.load(cache / spec.base)
+    if spec.grid is not None:
+        rows, cols = spec.grid
+        out["grow_s"], network = timed(lambda: tile_network(network, rows, cols), 1)
+        out["connectors"] = network.provenance["synthetic"]["connectors"]
+    out["nodes"], out["edges"] = network.n_nodes, network.n_edges
+    out["edge_bytes"] = edge_array_bytes(network)
+    out["graph_rss_mb"] = current_rss_mb()
+    lat0 = math.radians(float(np.mean(network.node_lat)))
+    out["extent_km"] = [
+        float(np.ptp(network.node_lon)) * 111.32 * math.cos(lat0),
+        float(np.ptp(network.node_lat)) * 110.57,
+    ]
+    say(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges")
+
+    rng = np.random.default_rng(SEED)
+    nodes = spread_places(network.node_lon, network.node_lat, rng)
+    source = nodes["cities"][0]
+
+    # One-to-all: our tree (times, predecessors, route lengths) and times only.
+    out["router_s"], router = timed(lambda: Router(network), 1)
+    out["tree_s"], tree = timed(lambda: router.tree(source), repeat)
+    out["times_s"], _ = timed(lambda: router.times([source]), repeat)
+    reached = np.isfinite(tree.time_s)
+    ecc_min = float(tree.time_s[reached].max()) / 60.0
+    out["eccentricity_min"] = ecc_min
+    say(f"one-to-all {out['tree_s'] * 1000:.0f} ms")
+
+    # OD table among the 20 study places, snapped as the analytics snaps them.
+    all_nodes = nodes["cities"] + nodes["centres"] + nodes["members"]
+    places = pd.DataFrame(
+        {
+            "place_id": np.arange(len(all_nodes)),
+            "lon": network.node_lon[all_nodes],
+            "lat": network.node_lat[all_nodes],
+        }
+    )
+    out["snap_router_s"], od_router = timed(lambda: Router(network, places, 5000.0), 1)
+    pnodes = od_router.place_nodes(places["place_id"])
+
+    out["od_s"], (od_t, _) = timed(partial(od_table, od_router, pnodes), repeat)
+    out["od_places"] = len(pnodes)
+    out["od_finite"] = int(np.isfinite(od_t).sum())
+    del od_router
+    say(f"OD table {out['od_s']:.2f} s")
+
+    # Isochrones per origin: 12 bands, 30 min apart or scaled down to the graph's reach.
+    step = 30.0 if ecc_min >= 360.0 else float(max(math.ceil(ecc_min / 12.0), 1))
+    bands = [step * k for k in range(1, 13)]
+    out["iso_bands_min"] = [bands[0], bands[-1]]
+    try:
+        from geo.isochrones import isochrones
+
+        crs = (
+            f"+proj=aeqd +lat_0={float(np.mean(network.node_lat)):.4f} "
+            f"+lon_0={float(np.mean(network.node_lon)):.4f} +datum=WGS84 +units=m"
+        )
+        origins = nodes["cities"] + nodes["centres"][:1]
+        origin_times = [router.times([o])[0] for o in origins]
+        iso_net = replace(network)  # its own identity: a cold cache of road cells
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UralAccessWarning)
+            iso = partial(isochrones, iso_net, bands_min=bands, crs=crs, buffer_m=1000.0)
+            out["iso_cold_s"], _ = timed(partial(iso, origin_times[0]), 1)
+            warm = [timed(partial(iso, t), 1)[0] for t in origin_times[1:] * max(repeat, 1)]
+            del iso
+        out["iso_warm_s"] = statistics.median(warm)
+        del iso_net
+        say(f"isochrones {out['iso_cold_s']:.2f} s cold, {out['iso_warm_s']:.2f} s warm")
+    except Exception as exc:  # the module may be unfinished: report, don't stop
+        out["iso_error"] = f"{type(exc).__name__}: {exc}"
+        say(f"isochrones failed: {out['iso_error']}")
+
+    # Full analytics on a synthetic study; GeoNames loaded first (a fixed one-off cost).
+    study = synthetic_study(network, nodes)
+    runs: list[float] = []
+    phases: list[dict[str, float]] = []
+    n_places = n_warn = 0
+    for _ in range(max(repeat, 1)):
+        net_copy = replace(network)  # a cold isochrone cache on every run
+        clock = _phase_recorder()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            try:
+                res = compute_access(study, net_copy, clock, with_isochrones=True)
+            except Exception as exc:  # isochrones unfinished: the rest still counts
+                out["analytics_iso_error"] = f"{type(exc).__name__}: {exc}"
+                clock.marks.clear()
+                t0 = time.perf_counter()
+                res = compute_access(study, net_copy, clock, with_isochrones=False)
+            t1 = time.perf_counter()
+        runs.append(t1 - t0)
+        phases.append(_phases(clock.marks, t0, t1))
+        n_places, n_warn = len(res.places), len(res.warnings)
+        del net_copy, res
+    best = int(np.argsort(runs)[len(runs) // 2])
+    out["analytics_s"] = runs[best]
+    out["analytics_phases"] = phases[best]
+    out["analytics_places"] = n_places
+    out["analytics_trees"] = len(study.all_places())
+    out["analytics_warnings"] = n_warn
+    say(f"full analytics {out['analytics_s']:.1f} s")
+    out["peak_rss_mb"] = peak_rss_mb()
+
+    # networkx on the same (de-duplicated) edge arrays: the baseline.
+    def nx_graph() -> Any:
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(router.n))
+        graph.add_weighted_edges_from(
+            zip(
+                router.edge_u.tolist(),
+                router.edge_v.tolist(),
+                router.edge_time.tolist(),
+                strict=True,
+            )
+        )
+        return graph
+
+    out["nx_build_s"], graph = timed(nx_graph, 1)
+    nx_repeat = 1 if network.n_edges > NX_ONCE_EDGES else repeat
+    out["nx_repeat"] = nx_repeat
+    out["nx_s"], (ref, paths) = timed(
+        lambda: nx.single_source_dijkstra(graph, source, weight="weight"), nx_repeat
+    )
+    del paths
+    out["nx_len_s"], ref_len = timed(
+        lambda: nx.single_source_dijkstra_path_length(graph, source, weight="weight"), nx_repeat
+    )
+    idx = np.fromiter(ref.keys(), dtype=np.int64, count=len(ref))
+    val = np.fromiter(ref.values(), dtype=np.float64, count=len(ref))
+    diff = float(np.abs(tree.time_s[idx] - val).max())
+    assert set(ref_len) == set(ref), "networkx disagrees with itself"
+    assert len(idx) == int(reached.sum()), "ours and networkx reach different nodes"
+    assert diff <= 1e-6, f"ours and networkx differ by {diff} s"
+    out["max_abs_diff_s"] = diff
+    out["nx_peak_rss_mb"] = peak_rss_mb()
+    say(f"networkx {out['nx_s']:.2f} s, max |diff| {diff:.1e} s")
+    return out
+
+
+def od_table(
+    router: Any, nodes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Times (s) and route lengths (m) among ``nodes``: one tree per origin, as the analytics."""
+    t = np.full((len(nodes), len(nodes)), np.nan)
+    d = np.full_like(t, np.nan)
+    for i, a in enumerate(nodes.tolist()):  # one search per origin
+        tree = router.tree(a)
+        t[i], d[i] = tree.time_s[nodes], tree.dist_m[nodes]
+    return t, d
+
+
+def _stderr_say(key: str) -> Callable[[str], None]:
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"  [{key} {time.perf_counter() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+# ====================================================================== parent
+def run_worker(kind: str, key: str, cache: Path, repeat: int, timeout_s: float) -> dict[str, Any]:
+    """Run one worker in a fresh interpreter and parse its JSON result."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        kind,
+        "--graph",
+        key,
+        "--cache",
+        str(cache),
+        "--repeat",
+        str(repeat),
+    ]
+    proc = subprocess.run(
+        cmd, stdout=subprocess.PIPE, text=True, timeout=timeout_s, cwd=REPO, check=False
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_MARK)]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"worker {kind} {key} failed (exit {proc.returncode})")
+    return json.loads(lines[-1][len(RESULT_MARK) :])
+
+
+def environment() -> dict[str, str]:
+    """Machine and library versions, for the report."""
+    import networkx
+    import scipy
+    import shapely
+
+    cpu = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+        mem = f"{kib / 1024**2:.0f} GB"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores ({cpu}), {mem} RAM, {platform.system()}",
+        "python": platform.python_version(),
+        "libraries": (
+            f"numpy {np.__version__}, scipy {scipy.__version__}, "
+            f"networkx {networkx.__version__}, shapely {shapely.__version__}"
+        ),
+    }
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _slope(x: list[float], y: list[float]) -> float:
+    """Least-squares exponent ``a`` of ``y ∝ x^a``."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> str:
+    """The Markdown report: method, the main table, details, and how things grow."""
+    main_rows, detail_rows, phase_rows = [], [], []
+    for r in results:
+        b = r.get("build", {})
+        eb = r["edge_bytes"]
+        graph_mb = r["peak_rss_mb"] - r["geonames_rss_mb"]
+        speedup = r["nx_s"] / r["tree_s"]
+        iso = f"{_fmt(r['iso_cold_s'])} / {_fmt(r['iso_warm_s'])}" if "iso_cold_s" in r else "n/a"
+        build = _fmt(b.get("build_s")) if b else f"{_fmt(r['grow_s'])} (grow)"
+        main_rows.append(
+            f"| {r['label']} | {r['nodes']:,} | {r['edges']:,} | {build} "
+            f"| {_fmt(r['tree_s'] * 1000, 1)} | {_fmt(r['nx_s'] * 1000, 0)} "
+            f"| **{speedup:,.0f}×** | {_fmt(r['od_s'])} ({r['od_s'] / r['tree_s']:.0f}×) "
+            f"| {iso} | {_fmt(r['analytics_s'], 1)} ({r['analytics_s'] / r['tree_s']:,.0f}×) "
+            f"| {_fmt(r['peak_rss_mb'], 0)} ({r['peak_rss_mb'] * 2**20 / eb['total']:.1f}×) |"
+        )
+        detail_rows.append(
+            f"| {r['label']} | {r['extent_km'][0]:.0f} × {r['extent_km'][1]:.0f} "
+            f"| {_fmt(r['calibration_ms'], 0)} | {_fmt(r['baseline_rss_mb'], 0)} "
+            f"| +{_fmt(r['geonames_rss_mb'] - r['baseline_rss_mb'], 0)} "
+            f"| {_fmt(b.get('build_peak_rss_mb'), 0) if b else '—'} "
+            f"| {_fmt(r['graph_rss_mb'], 0)} "
+            f"| {_fmt(eb['numeric'] / 2**20, 1)} / {_fmt(eb['strings'] / 2**20, 1)} / "
+            f"{_fmt(eb['geometry'] / 2**20, 1)} "
+            f"| {_fmt(graph_mb, 0)} ({graph_mb * 2**20 / eb['total']:.1f}×) "
+            f"| {_fmt(r['nx_peak_rss_mb'], 0)} | {_fmt(r['router_s'])} "
+            f"| {_fmt(r['snap_router_s'])} "
+            f"| {_fmt(r['times_s'] * 1000, 1)} | {_fmt(r['nx_len_s'] * 1000, 0)} "
+            f"({r['nx_len_s'] / r['times_s']:.0f}×) | {_fmt(r['nx_build_s'])} "
+            f"| {r['max_abs_diff_s']:.1e} | {_fmt(r['eccentricity_min'], 0)} |"
+        )
+        ph = r["analytics_phases"]
+        phase_rows.append(
+            f"| {r['label']} | {r['analytics_places']} | {_fmt(ph['places_geonames'])} "
+            f"| {_fmt(ph['snap_router'])} | {_fmt(ph['trees'])} | {_fmt(ph['tables_routes'])} "
+            f"| {_fmt(ph['isochrones'])} | {_fmt(r['analytics_s'], 1)} "
+            f"| {_fmt(r['geonames_load_s'], 1)} |"
+        )
+    grown = sorted(
+        (r for r in results if r["grown"] or r["key"] == "malta"), key=lambda r: r["edges"]
+    )
+    growth = ""
+    if len(grown) >= 3:
+        e = [float(r["edges"]) for r in grown]
+        exps = {
+            "one-to-all (ours)": _slope(e, [r["tree_s"] for r in grown]),
+            "networkx one-to-all": _slope(e, [r["nx_s"] for r in grown]),
+            "OD table": _slope(e, [r["od_s"] for r in grown]),
+            "full analytics": _slope(e, [r["analytics_s"] for r in grown]),
+            "graph-related peak RSS": _slope(
+                e, [r["peak_rss_mb"] - r["geonames_rss_mb"] for r in grown]
+            ),
+        }
+        if all("iso_warm_s" in r for r in grown):
+            exps["isochrones (warm)"] = _slope(e, [r["iso_warm_s"] for r in grown])
+        big = grown[-1]
+        growth = (
+            f"From Malta ({grown[0]['edges']:,} edges) to the largest grown graph "
+            f"({big['edges']:,} edges, {big['edges'] / grown[0]['edges']:.0f}× more), the "
+            "fitted exponents *a* of *cost ∝ edges^a* are: "
+            + "; ".join(f"{k} {v:.2f}" for k, v in exps.items())
+            + ". An exponent of 1 is linear growth."
+        )
+        ph = big["analytics_phases"]
+        share = {k: 100.0 * v / big["analytics_s"] for k, v in ph.items()}
+        growth += (
+            f" On the largest graph the full analytics ({big['analytics_s']:.1f} s) spends "
+            f"{share['snap_router']:.0f} % joining its {big['analytics_places']} places to "
+            f"the roads and building the router, {share['trees']:.0f} % in its "
+            f"{big['analytics_trees']} trees, {share['isochrones']:.0f} % in the isochrones "
+            f"of the 2 cities and {share['tables_routes'] + share['places_geonames']:.0f} % "
+            "in the tables and the places table. The join (one place at a time, each "
+            "projecting every road within 5 km) grows with the number of places and the "
+            "roads near each, not with the graph: "
+            f"{grown[0]['analytics_phases']['snap_router']:.1f} s on Malta alone "
+            f"({grown[0]['analytics_places']} places). Peak "
+            f"memory on the largest graph is {big['peak_rss_mb']:,.0f} MB, of which "
+            f"{big['baseline_rss_mb']:,.0f} MB is the interpreter and "
+            f"{big['geonames_rss_mb'] - big['baseline_rss_mb']:,.0f} MB the GeoNames "
+            f"gazetteer; the string columns are {big['edge_bytes']['strings'] / 2**20:,.0f} "
+            f"of the {big['edge_bytes']['total'] / 2**20:,.0f} MB of edge arrays "
+            "(fixed-width numpy unicode)."
+        )
+    big = max(results, key=lambda r: r["edges"])
+    missed = [r for r in results if r["nx_s"] / r["tree_s"] < 30]
+    if not missed:
+        verdict_speed = "**met** on every graph"
+    else:
+        fast = [r for r in results if r not in missed]
+        verdict_speed = "**missed** on " + ", ".join(
+            f"{r['label']} ({r['nx_s'] / r['tree_s']:.1f}×)" for r in missed
+        )
+        if fast and min(r["edges"] for r in fast) > max(r["edges"] for r in missed):
+            verdict_speed += (
+                f", met from {min(r['edges'] for r in fast):,} edges up; on the small graphs "
+                "both searches take milliseconds and fixed per-call costs weigh most"
+            )
+    wide = max((r for r in results if r["grown"]), key=lambda r: r["edges"], default=big)
+    lines = [
+        "# Routing benchmarks",
+        "",
+        f"Generated by `{command}` on {env['date']}.",
+        f"Machine: {env['machine']}; Python {env['python']}; {env['libraries']}.",
+        "",
+        "## Method",
+        "",
+        "Each graph is measured in its own fresh Python process, one after another (never "
+        "two at once), so each peak RSS (`ru_maxrss`) is that graph's own and the timings "
+        "do not compete for the 2 cores. Because shared machines are noisy, every figure "
+        "comes with a baseline measured in the same process, and the ratios are what to "
+        "compare between runs: networkx's Dijkstra on the very same edge arrays for the "
+        "one-to-all search (the speed-up), our own one-to-all time for the OD table and the "
+        "full analytics (×one-to-all), the graph's edge arrays for memory (×edge arrays), "
+        "the interpreter's RSS after imports, and a fixed calibration workload (sorting 2 M "
+        "floats plus a csgraph Dijkstra on a fixed 400 × 400 lattice) whose time shows how "
+        "fast the machine was during each process. Times are medians of `--repeat` runs "
+        "(networkx runs once on graphs above 500 k edges).",
+        "",
+        "- **Graphs.** The real OSM extracts of `../shared/osm/` (read with pyosmium and "
+        "built over their whole extent, roads down to `residential`; the Djibouti file "
+        "holds secondary roads and above only) and networks **grown from the real Malta "
+        "extract**: copies of it tiled in a rows × cols grid of lon/lat offsets, "
+        "neighbouring tiles joined by two-way `primary` connector roads between their "
+        "closest border nodes (straight lines, great-circle length), speeds from the "
+        "normal speed model (`geo._synthetic.tile_network`). **The grown graphs are not a "
+        "real region**: the same roads repeat, the ids are synthetic; they stand in for "
+        "the size of the Urals' two oblasts' main-road network (about a million directed "
+        "edges), nothing else. They are denser (all road classes down to residential, "
+        f"the largest over {wide['extent_km'][0]:.0f} × {wide['extent_km'][1]:.0f} km) than "
+        "the Urals' main roads (about 700 × 600 km), so their isochrone rasters are smaller "
+        "and the places' snapping has more roads to look at than the Urals' will.",
+        "- **Build**: `read_osm_file` + `build_network` (median of `--repeat`), in a "
+        "process of its own; the measuring process loads the cached arrays. For a grown "
+        "graph, the time to tile it (`grow`).",
+        "- **One-to-all**: `Router.tree` from the node nearest the graph's centre (scipy "
+        "csgraph Dijkstra with predecessors, plus the route length to every node) against "
+        "`networkx.single_source_dijkstra` (times and paths) on an `nx.DiGraph` built from "
+        "the router's own `edge_u`/`edge_v`/`edge_time`. The largest absolute difference "
+        "of the times over all nodes is asserted ≤ 1e-6 s and both must reach the same "
+        "nodes. Like for like, times only: `Router.times` against "
+        "`single_source_dijkstra_path_length` (details table).",
+        "- **OD table**: 20 places on nodes spread over the graph (2 cities and 6 centres "
+        "by farthest-point sampling, 2 members near each centre; fixed seed), joined to "
+        "the roads as the analytics joins them; one tree per origin, times and distances "
+        "to the 20 places.",
+        "- **Isochrones**: `geo.isochrones.isochrones`, 12 bands 30 min apart (30-360 min) "
+        "or, when the graph is smaller than 6 h across, 12 equal bands up to its reach "
+        "from the source; buffer 1000 m; *cold* is the first origin (it builds the "
+        "network's cached road cells), *warm* the median of the next origins.",
+        "- **Full analytics**: `compute_access(study, network, with_isochrones=True)` "
+        "with a synthetic `Study` built directly (2 first-tier cities, 6 agglomerations "
+        "with a centre and 2 members each, radius 50 km, default bands 30-360 min) at the "
+        "same nodes; zone settlements come from GeoNames as usual (the gazetteer is loaded "
+        "once beforehand, its one-off time is in the phases table). Each run gets a fresh "
+        "copy of the network object, so the isochrones' cache is cold, as in a new "
+        "`ural-access route` run.",
+        "- **Memory**: peak RSS after all our measures and before networkx is built; "
+        "×edge arrays is peak RSS over the bytes of the network's per-edge arrays "
+        "(numeric, string columns, and geometry pointers plus 16 bytes per coordinate). "
+        "The interpreter after imports and the GeoNames gazetteer (loaded first) are a "
+        "fixed cost; *graph-related peak* in the details is the peak above them.",
+        "",
+        "## Results",
+        "",
+        "| graph | nodes | edges | build s | one-to-all ours ms | networkx ms | speed-up × "
+        "| OD table s (×one-to-all) | isochrones s cold / warm | full analytics s "
+        "(×one-to-all) | peak RSS MB (×edge arrays) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        *main_rows,
+        "",
+        "Targets: one-to-all at least 30× faster than networkx with identical times — "
+        + verdict_speed
+        + f" (largest difference {max(r['max_abs_diff_s'] for r in results):.1e} s); "
+        f"full analytics on {big['edges']:,} edges: **{big['analytics_s']:.1f} s**"
+        + (
+            " (target: well under a minute — met)."
+            if big["analytics_s"] < 30
+            else " (target: well under a minute — missed; see the phases)."
+        )
+        + "",
+        "",
+        "### Details",
+        "",
+        "Calibration: the fixed workload's time in that process. Edge arrays: numeric / "
+        "strings / geometry, MB. networkx times-only: `single_source_dijkstra_path_length` "
+        "(× our `Router.times`). Reach: the largest drive time from the source.",
+        "",
+        "| graph | extent km | calibration ms | interpreter RSS MB | + GeoNames MB "
+        "| build peak RSS MB | RSS with graph MB | edge arrays MB | graph-related peak "
+        "(×edge arrays) | peak RSS with networkx MB | Router s | Router + 20 places s "
+        "| times-only ours ms | networkx times-only ms | nx.DiGraph build s | max abs diff s "
+        "| reach min |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        *detail_rows,
+        "",
+        "### Where the full analytics spends its time (s)",
+        "",
+        "Places: the places table with the zone settlements (GeoNames). Join: snapping "
+        "all places and building the router. Trees: one per study place. Tables: OD, "
+        "town times, routes to the centres, zone entry, summary. Isochrones: two cities.",
+        "",
+        "| graph | places (n) | places table | join | trees | tables | isochrones | total "
+        "| GeoNames load (once) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        *phase_rows,
+        "",
+        "## How time and memory grow with size",
+        "",
+        growth or "(run with `--sizes all` for the growth exponents)",
+        "",
+        "OSM data © OpenStreetMap contributors, ODbL 1.0; settlements © GeoNames, CC BY 4.0.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark routing and analytics on real and grown (tiled) OSM networks.",
+        epilog="Example:\n  python scripts/bench_routing.py --sizes all --out docs/benchmarks.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes",
+        choices=("small", "all"),
+        default="small",
+        help="small: real extracts and the ~100k-edge grown graph; all: up to ~1M edges",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per measure, median (default 3)"
+    )
+    parser.add_argument("--out", type=Path, default=None, help="also write the report here")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per subprocess")
+    parser.add_argument("--json", type=Path, default=None, help="also write the raw figures here")
+    parser.add_argument("--report-from", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("build", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--graph", choices=sorted(SPECS), help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    if args.worker:  # inside a fresh subprocess
+        spec = SPECS[args.graph]
+        fn = worker_build if args.worker == "build" else worker_measure
+        result = fn(spec, args.cache, args.repeat)
+        print(RESULT_MARK + json.dumps(result), flush=True)
+        return 0
+
+    if args.report_from:  # re-render a saved run (for working on the report)
+        saved = json.loads(args.report_from.read_text(encoding="utf-8"))
+        print(report(saved["results"], saved["environment"], saved["command"]))
+        return 0
+    for spec in EXTRACTS.values():
+        if not (SHARED_OSM / spec.file).is_file():
+            print(f"missing {SHARED_OSM / spec.file}: clone beside ../shared/osm", file=sys.stderr)
+            return 2
+    graphs = [s for s in SPECS.values() if args.sizes == "all" or s.small]
+    command = "python scripts/bench_routing.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    t_start = time.perf_counter()
+    cache = Path(tempfile.mkdtemp(prefix="bench_routing_"))
+    try:
+        builds: dict[str, dict[str, Any]] = {}
+        for key in sorted({s.base for s in graphs}):
+            print(f"build {key} ...", file=sys.stderr, flush=True)
+            builds[key] = run_worker("build", key, cache, args.repeat, args.timeout)
+        results = []
+        for spec in graphs:
+            print(f"measure {spec.key} ...", file=sys.stderr, flush=True)
+            r = run_worker("measure", spec.key, cache, args.repeat, args.timeout)
+            if not spec.grown:
+                r["build"] = builds[spec.key]
+            results.append(r)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    env = environment()
+    if args.json is not None:
+        from geo._atomic import write_text_atomic
+
+        raw = {"command": command, "environment": env, "results": results}
+        write_text_atomic(args.json, json.dumps(raw, indent=1) + "\n")
+    text = report(results, env, command)
+    text = text.replace(
+        "## Results\n",
+        f"## Results\n\nWhole run: {time.perf_counter() - t_start:.0f} s.\n",
+        1,
+    )
+    print(text)
+    if args.out is not None:
+        from geo._atomic import write_text_atomic
+
+        write_text_atomic(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
