@@ -15,6 +15,8 @@ speed and memory.
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,8 +28,11 @@ from scipy.spatial import cKDTree
 
 from .distance import great_circle_m
 from .errors import ParameterError, UralAccessError
-from .network import RoadNetwork
+from .network import RoadNetwork, build_network
+from .osm import read_osm_file
+from .places import Place
 from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
+from .study import Agglomeration, Study
 
 #: Tile ``t``'s node and way ids are the base ids plus ``t * ID_STRIDE`` (synthetic ids).
 ID_STRIDE = 10**11
@@ -248,3 +253,81 @@ def _border_pairs(
             j = int(in_band[np.argmin(dist[in_band])])
             out.append((int(nearest[j]), j))
     return np.unique(np.array(out, dtype=np.int64), axis=0)
+
+
+def spread_places(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], rng: np.random.Generator
+) -> dict[str, list[int]]:
+    """Nodes for 2 first-tier cities, 6 centres and 2 members per centre, spread out.
+
+    Cities and centres by farthest-point sampling from the node nearest the graph's
+    centre (so they cover the whole graph); members at random among the nodes 5-30 % of
+    the graph's diagonal (at most 10-40 km) from their centre.
+    """
+    lat0 = float(np.mean(lat))
+    x = (lon - float(np.mean(lon))) * 111.32 * math.cos(math.radians(lat0))
+    y = (lat - lat0) * 110.57
+    first = int(np.argmin(x**2 + y**2))
+    chosen = [first]
+    dist = np.hypot(x - x[first], y - y[first])
+    for _ in range(7):  # 8 well-spread nodes: 2 cities, 6 centres
+        nxt = int(np.argmax(dist))
+        chosen.append(nxt)
+        dist = np.minimum(dist, np.hypot(x - x[nxt], y - y[nxt]))
+    diag = float(np.hypot(np.ptp(x), np.ptp(y)))
+    near, far = min(0.05 * diag, 10.0), min(0.3 * diag, 40.0)
+    members: list[int] = []
+    for c in chosen[2:]:
+        d = np.hypot(x - x[c], y - y[c])
+        cand = np.flatnonzero((d >= near) & (d <= far))
+        if len(cand) < 2:
+            cand = np.argsort(d)[1:20]
+        members += [int(i) for i in rng.choice(cand, size=2, replace=False)]
+    return {"cities": chosen[:2], "centres": chosen[2:], "members": members}
+
+
+def synthetic_study(network: RoadNetwork, nodes: dict[str, list[int]]) -> Study:
+    """A :class:`~geo.study.Study` with places at the given nodes (no GeoNames lookups)."""
+
+    def place(kind: str, i: int, node: int, pop: int) -> Place:
+        return Place(
+            name=f"{kind} {i + 1}",
+            geonameid=900_000_000 + node,  # far above real GeoNames ids
+            geonames_name=f"{kind} {i + 1}",
+            lon=float(network.node_lon[node]),
+            lat=float(network.node_lat[node]),
+            population=pop,
+            country="XX",
+            admin1="",
+        )
+
+    cities = tuple(place("City", i, n, 1_000_000) for i, n in enumerate(nodes["cities"]))
+    aggs = []
+    for i, c in enumerate(nodes["centres"]):
+        centre = place("Centre", i, c, 100_000)
+        members = tuple(
+            place(f"Member {i + 1}.", j, m, 20_000)
+            for j, m in enumerate(nodes["members"][2 * i : 2 * i + 2])
+        )
+        aggs.append(Agglomeration(f"Agglomeration {i + 1}", centre, (centre, *members)))
+    return Study(
+        key="bench",
+        title="Synthetic benchmark study (places at network nodes)",
+        country="XX",
+        regions=(),
+        first_tier=cities,
+        agglomerations=tuple(aggs),
+        radius_km=50.0,
+    )
+
+
+def whole_extract(path: str | Path, lowest_class: str) -> RoadNetwork:
+    """Read a real extract and build its network over the file's whole extent."""
+    roads = read_osm_file(path, lowest_class)
+    area = shapely.box(
+        float(roads.node_lon.min()) - 0.01,
+        float(roads.node_lat.min()) - 0.01,
+        float(roads.node_lon.max()) + 0.01,
+        float(roads.node_lat.max()) + 0.01,
+    )
+    return build_network(roads, area, road_classes=lowest_class)

@@ -32,17 +32,32 @@ from .style import (
 #: Decimals kept in map coordinates (5 ≈ 1 m): small files, no visible loss.
 COORD_DECIMALS = 5
 
+#: Vertices allowed in one city's drive-time bands (about 20 bytes each in the HTML).
+BAND_VERTICES = 40_000
+
+#: The coarsest simplification the vertex budget may reach (about 1 km).
+MAX_TOLERANCE_DEG = 0.01
+
 ATTRIBUTION = (
     'Roads: &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL); '
     'towns: <a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0)'
 )
 
 
-def compact(geoms: Any, tolerance_deg: float = 0.0) -> Any:
-    """Simplify (optionally) and round coordinates so the HTML stays small."""
-    arr = np.asarray(geoms, dtype=object)
-    if tolerance_deg > 0:
-        arr = shapely.simplify(arr, tolerance_deg, preserve_topology=True)
+def compact(geoms: Any, tolerance_deg: float = 0.0, max_vertices: int | None = None) -> Any:
+    """Simplify (optionally) and round coordinates so the HTML stays small.
+
+    With ``max_vertices``, the tolerance is doubled until the geometries hold at most that
+    many vertices (or the tolerance reaches :data:`MAX_TOLERANCE_DEG`), so that a region
+    with a fine-meshed road network still gives a map a browser opens quickly.
+    """
+    src = np.asarray(geoms, dtype=object)
+    arr = shapely.simplify(src, tolerance_deg, preserve_topology=True) if tolerance_deg > 0 else src
+    if max_vertices is not None and tolerance_deg > 0:
+        tol = tolerance_deg
+        while shapely.get_num_coordinates(arr).sum() > max_vertices and tol < MAX_TOLERANCE_DEG:
+            tol *= 2.0
+            arr = shapely.simplify(src, tol, preserve_topology=True)
     return shapely.transform(arr, lambda c: np.round(c, COORD_DECIMALS))
 
 
@@ -210,7 +225,7 @@ def bands_layer(
         }
         for lo, hi in zip(lower, iso["band_min"].to_numpy(), strict=True)
     ]
-    data = feature_collection(compact(rings, 0.001), props)
+    data = feature_collection(compact(rings, 0.001, BAND_VERTICES), props)
     if not data["features"]:
         return None
     return folium.GeoJson(

@@ -9,7 +9,7 @@ to into ``data:`` URIs. The page then needs the network for base-map tiles only.
 The npm packages are pinned in ``maps/package.json`` / ``maps/package-lock.json`` and
 installed (never at run time, never committed) by :func:`install`, or from the shell::
 
-    python -m maps.assets install
+    ural-access setup-assets
 
 into :data:`vendor_folder`. Which CDN address maps to which package file is the explicit
 table :data:`maps._asset_table.ASSETS`; an address that is missing from it or not installed
@@ -57,7 +57,7 @@ vendor_folder: Path = Path(
 npm_timeout_s: float = 600.0
 
 _STAMP_NAME = "ural-access-assets.json"
-_INSTALL_HINT = "python -m maps.assets install"
+_INSTALL_HINT = "ural-access setup-assets"
 
 ProgressFn = Callable[[str], None]
 
@@ -335,7 +335,7 @@ def make_self_contained(html: str, *, woff2_only: bool = True) -> str:
     ------
     MapAssetError
         Naming every address that has no local file, if any; run
-        ``python -m maps.assets install`` first.
+        ``ural-access setup-assets`` first.
     """
     problems = missing_assets(html)
     if problems:

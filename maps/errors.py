@@ -12,7 +12,7 @@ from geo.errors import UralAccessError
 class MapAssetError(UralAccessError):
     """A map needs a script, style, font or image that has no local copy.
 
-    Either the npm packages are not installed (run ``python -m maps.assets install``),
+    Either the npm packages are not installed (run ``ural-access setup-assets``),
     or folium emitted a CDN address that the table in :mod:`maps._asset_table` does not
     know (a folium upgrade, or a plugin nobody added yet).
     """

@@ -195,87 +195,9 @@ def edge_array_bytes(network: Any) -> dict[str, float]:
 # ====================================================================== graphs
 def build_extract(spec: GraphSpec) -> Any:
     """Read a real extract and build its network over the file's whole extent."""
-    import shapely
+    from geo._synthetic import whole_extract
 
-    from geo.network import build_network
-    from geo.osm import read_osm_file
-
-    roads = read_osm_file(SHARED_OSM / spec.file, spec.lowest_class)
-    area = shapely.box(
-        float(roads.node_lon.min()) - 0.01,
-        float(roads.node_lat.min()) - 0.01,
-        float(roads.node_lon.max()) + 0.01,
-        float(roads.node_lat.max()) + 0.01,
-    )
-    return build_network(roads, area, road_classes=spec.lowest_class)
-
-
-def spread_places(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], rng: np.random.Generator
-) -> dict[str, list[int]]:
-    """Nodes for 2 first-tier cities, 6 centres and 2 members per centre, spread out.
-
-    Cities and centres by farthest-point sampling from the node nearest the graph's
-    centre (so they cover the whole graph); members at random among the nodes 5-30 % of
-    the graph's diagonal (at most 10-40 km) from their centre.
-    """
-    lat0 = float(np.mean(lat))
-    x = (lon - float(np.mean(lon))) * 111.32 * math.cos(math.radians(lat0))
-    y = (lat - lat0) * 110.57
-    first = int(np.argmin(x**2 + y**2))
-    chosen = [first]
-    dist = np.hypot(x - x[first], y - y[first])
-    for _ in range(7):  # 8 well-spread nodes: 2 cities, 6 centres
-        nxt = int(np.argmax(dist))
-        chosen.append(nxt)
-        dist = np.minimum(dist, np.hypot(x - x[nxt], y - y[nxt]))
-    diag = float(np.hypot(np.ptp(x), np.ptp(y)))
-    near, far = min(0.05 * diag, 10.0), min(0.3 * diag, 40.0)
-    members: list[int] = []
-    for c in chosen[2:]:
-        d = np.hypot(x - x[c], y - y[c])
-        cand = np.flatnonzero((d >= near) & (d <= far))
-        if len(cand) < 2:
-            cand = np.argsort(d)[1:20]
-        members += [int(i) for i in rng.choice(cand, size=2, replace=False)]
-    return {"cities": chosen[:2], "centres": chosen[2:], "members": members}
-
-
-def synthetic_study(network: Any, nodes: dict[str, list[int]]) -> Any:
-    """A :class:`~geo.study.Study` with places at the given nodes (no GeoNames lookups)."""
-    from geo.places import Place
-    from geo.study import Agglomeration, Study
-
-    def place(kind: str, i: int, node: int, pop: int) -> Place:
-        return Place(
-            name=f"{kind} {i + 1}",
-            geonameid=900_000_000 + node,  # far above real GeoNames ids
-            geonames_name=f"{kind} {i + 1}",
-            lon=float(network.node_lon[node]),
-            lat=float(network.node_lat[node]),
-            population=pop,
-            country="XX",
-            admin1="",
-        )
-
-    cities = tuple(place("City", i, n, 1_000_000) for i, n in enumerate(nodes["cities"]))
-    aggs = []
-    for i, c in enumerate(nodes["centres"]):
-        centre = place("Centre", i, c, 100_000)
-        members = tuple(
-            place(f"Member {i + 1}.", j, m, 20_000)
-            for j, m in enumerate(nodes["members"][2 * i : 2 * i + 2])
-        )
-        aggs.append(Agglomeration(f"Agglomeration {i + 1}", centre, (centre, *members)))
-    return Study(
-        key="bench",
-        title="Synthetic benchmark study (places at network nodes)",
-        country="XX",
-        regions=(),
-        first_tier=cities,
-        agglomerations=tuple(aggs),
-        radius_km=50.0,
-    )
+    return whole_extract(SHARED_OSM / spec.file, spec.lowest_class)
 
 
 def _phase_recorder() -> Any:
@@ -333,7 +255,7 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     import networkx as nx
     import pandas as pd
 
-    from geo._synthetic import tile_network
+    from geo._synthetic import spread_places, synthetic_study, tile_network
     from geo.access import compute_access
     from geo.errors import UralAccessWarning
     from geo.network import RoadNetwork

@@ -1,6 +1,6 @@
 """Self-contained folium maps (maps.assets) and the headless-Chromium harness (maps.browser).
 
-These tests need the npm map assets (``python -m maps.assets install``) and Debian's
+These tests need the npm map assets (``ural-access setup-assets``) and Debian's
 Chromium (``apt-get install -y chromium``); CI installs both. Without them they fail with
 a message saying what to install: they do not skip.
 """
@@ -85,7 +85,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     if not assets.is_installed():
         pytest.fail(
             f"the npm map assets are not installed in {assets.vendor_folder}: "
-            "run `python -m maps.assets install` (needs npm and the npm registry)"
+            "run `ural-access setup-assets` (needs npm and the npm registry)"
         )
     if not browser.chromium_path.is_file():
         pytest.fail(
@@ -181,7 +181,7 @@ def test_unknown_address_is_named_with_the_install_hint() -> None:
     message = str(err.value)
     assert "https://cdn.example.org/x@1.0.0/x.js" in message
     assert "//cdn.example.org/x.css" in message
-    assert "python -m maps.assets install" in message
+    assert "ural-access setup-assets" in message
     assert err.value.urls == ("https://cdn.example.org/x@1.0.0/x.js", "//cdn.example.org/x.css")
 
 
@@ -193,7 +193,7 @@ def test_missing_install_names_every_address(
     with pytest.raises(MapAssetError) as err:
         assets.make_self_contained(pages["cdn"].read_text(encoding="utf-8"))
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in str(err.value)
-    assert "python -m maps.assets install" in str(err.value)
+    assert "ural-access setup-assets" in str(err.value)
     assert len(err.value.urls) >= 18  # all but the generated rotate CSS
 
 

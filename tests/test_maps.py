@@ -173,3 +173,22 @@ def test_map_files_stay_small(site) -> None:  # type: ignore[no-untyped-def]
     for p in paths:
         if p.suffix == ".html" and p.name != "index.html":
             assert p.stat().st_size < 5_000_000, p
+
+
+def test_band_geometry_is_held_to_a_vertex_budget(site) -> None:  # type: ignore[no-untyped-def]
+    """A fine-meshed network's bands are simplified further until they fit the budget."""
+    import shapely
+
+    from maps._layers import compact
+
+    results, _, _ = site
+    geoms = results.isochrones.geometry.to_numpy()
+    fine = compact(geoms, 0.001)
+    n_fine = int(shapely.get_num_coordinates(fine).sum())
+    budget = n_fine // 4
+    coarse = compact(geoms, 0.001, max_vertices=budget)
+    assert int(shapely.get_num_coordinates(coarse).sum()) <= budget
+    # Coarser, but the same shapes: areas within 15 %, all still valid.
+    assert shapely.is_valid(coarse).all()
+    ratio = shapely.area(coarse).sum() / shapely.area(fine).sum()
+    assert 0.85 < ratio < 1.15
