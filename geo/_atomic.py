@@ -10,6 +10,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, base: int) -> None:
+    """Give a temp file or folder the permissions a plain create would have.
+
+    ``mkstemp``/``mkdtemp`` make them private (0600/0700); results and maps are meant to
+    be shared and served, so they get ``base`` minus the umask, like any new file.
+    """
+    os.chmod(path, base & ~_umask())
+
+
 @contextmanager
 def atomic_file(path: str | Path, mode: str = "w", **kwargs: object) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it to ``path``.
@@ -23,6 +38,7 @@ def atomic_file(path: str | Path, mode: str = "w", **kwargs: object) -> Iterator
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _publish_mode(tmp, 0o666)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -58,6 +74,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    _publish_mode(tmp, 0o777)
     try:
         yield tmp
         replace_dir(tmp, path)

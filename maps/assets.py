@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from geo._atomic import replace_dir
+from geo._atomic import replace_dir, write_text_atomic
 from maps import _inline
 from maps._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from maps.errors import MapAssetError
@@ -191,8 +191,6 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
     _cached_text.cache_clear()
     return target
-
-
 
 
 # --------------------------------------------------------------------------- lookup
@@ -367,17 +365,7 @@ def save_self_contained(m: Any, path: str | Path, *, woff2_only: bool = True) ->
     """
     page = m if isinstance(m, str) else m.get_root().render()
     text = make_self_contained(page, woff2_only=woff2_only)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path
+    return write_text_atomic(path, text)
 
 
 # --------------------------------------------------------------------------- command line

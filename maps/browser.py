@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geo._atomic import atomic_file
 from maps.errors import BrowserError, BrowserTimeoutError
 
 if TYPE_CHECKING:
@@ -316,15 +317,8 @@ def _wait_for_map(page: Page, map_name: str | None, bounds: Bounds | None, timeo
 
 
 def _screenshot(page: Page, png_path: Path) -> Path:
-    png_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{png_path.name}.", suffix=".png", dir=png_path.parent)
-    os.close(fd)
-    try:
-        page.screenshot(path=tmp_name, type="png", animations="disabled")
-        os.replace(tmp_name, png_path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    with atomic_file(png_path) as tmp:
+        page.screenshot(path=tmp, type="png", animations="disabled")
     return png_path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import folium
@@ -10,6 +11,7 @@ from geo._atomic import write_text_atomic
 from geo.access import AccessResults, slug
 from geo.progress import ProgressFn
 
+from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds
 
@@ -26,8 +28,6 @@ def _label(results: AccessResults, stem: str) -> str:
 
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
-        from .assets import save_self_contained
-
         return save_self_contained(fmap, path)
     return write_text_atomic(path, fmap.get_root().render())
 
@@ -78,11 +78,22 @@ def build_maps(
         from .browser import render_pngs
 
         say(f"rendering {len(written)} PNG pictures in headless Chromium")
-        jobs = []
-        for path in written:
-            west, south, east, north = bounds[path]
-            jobs.append((path, path.with_suffix(".png"), ((south, west), (north, east))))
-        for path, picture in zip(list(written), render_pngs(jobs, *PNG_SIZE), strict=True):
+        with tempfile.TemporaryDirectory(prefix="ural-access-png-") as tmp:
+            jobs = []
+            for path in written:
+                # Chromium renders with the network cut off, so a map that links its
+                # scripts from CDNs is rendered from an inlined copy.
+                page = (
+                    path
+                    if self_contained
+                    else save_self_contained(
+                        path.read_text(encoding="utf-8"), Path(tmp) / path.name
+                    )
+                )
+                west, south, east, north = bounds[path]
+                jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
+            rendered = render_pngs(jobs, *PNG_SIZE)
+        for path, picture in zip(list(written), rendered, strict=True):
             label = "Overview" if path == overview else _label(results, path.stem)
             pictures[label] = picture.name
             written.append(picture)

@@ -119,3 +119,17 @@ def test_first_tier_city_off_the_network_gives_nan_not_a_crash(built: dict) -> N
     assert res.summary["time_to_center_min_from_lost_city"].isna().all()
     assert res.summary["time_to_center_min_from_andorra_la_vella"].notna().all()
     assert any("Lost City" in w for w in res.warnings)
+
+
+def test_results_can_be_read_by_others(djibouti, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Atomic writes go through private temp files; the results get normal permissions."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        out = write_results(djibouti, tmp_path / "out")
+    finally:
+        os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o755
+    for path in out.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path

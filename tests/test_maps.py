@@ -192,3 +192,20 @@ def test_band_geometry_is_held_to_a_vertex_budget(site) -> None:  # type: ignore
     assert shapely.is_valid(coarse).all()
     ratio = shapely.area(coarse).sum() / shapely.area(fine).sum()
     assert 0.85 < ratio < 1.15
+
+
+def test_png_of_maps_that_link_their_scripts(built: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`--png` without `--self-contained`: the pictures are drawn, the HTML keeps its links."""
+    study, net, _ = built["andorra"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net)
+    paths = build_maps(results, tmp_path, self_contained=False, png=True)
+    overview = (tmp_path / "overview.html").read_text(encoding="utf-8")
+    assert "cdn.jsdelivr.net/npm/leaflet" in overview
+    pngs = [p for p in paths if p.suffix == ".png"]
+    assert len(pngs) == 1 + len(results.zones)
+    pixels = read_png(tmp_path / "overview.png")
+    assert pixels.shape[:2] == (PNG_SIZE[1], PNG_SIZE[0])
+    assert distinct_colours(pixels) > 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
