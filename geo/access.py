@@ -159,7 +159,9 @@ def _compute(
         network = network.with_speeds(study.speed_model, study.speed_factor)
     places = _places_table(study)
     say(f"joining {len(places)} places to the network (limit {study.snap_limit_km:g} km)")
-    router = Router(network, places[["place_id", "lon", "lat"]], study.snap_limit_km * 1000.0)
+    router = Router(
+        network, places[["place_id", "name", "lon", "lat"]], study.snap_limit_km * 1000.0
+    )
     snap = router.snap.table.set_index("place_id")
     places["node"] = places["place_id"].map(snap["node"]).astype(int)
     places["snap_m"] = places["place_id"].map(snap["snap_m"])

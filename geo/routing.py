@@ -17,11 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from ._snap import join_places
 from .errors import RoutingError, UralAccessWarning
 from .network import RoadNetwork
 
@@ -114,54 +114,51 @@ class Router:
         self, places: pd.DataFrame, limit_m: float
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         net = self.network
-        tree = shapely.STRtree(net.geometry)
-        rows, pieces = [], []
-        for i, (pid, lon, lat) in enumerate(
-            zip(places["place_id"], places["lon"], places["lat"], strict=True)
-        ):
-            node, snap_m, edge, frac = -1, np.nan, -1, np.nan
-            dlat = limit_m / 110_000.0
-            dlon = dlat / max(np.cos(np.radians(lat)), 0.05)
-            cand = tree.query(shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
-            if len(cand):
-                to_m = Transformer.from_crs(
-                    "EPSG:4326",
-                    f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m",
-                    always_xy=True,
-                )
-                geoms = shapely.transform(
-                    net.geometry[cand],
-                    lambda c, t=to_m: np.column_stack(t.transform(c[:, 0], c[:, 1])),
-                )
-                origin = shapely.Point(0.0, 0.0)
-                dist = shapely.distance(geoms, origin)
-                best = float(dist.min())
-                if best <= limit_m:
-                    node = self.n_base + i
-                    snap_m = best
-                    # An edge and its reverse twin tie: join the place to both directions.
-                    for k in np.flatnonzero(dist <= best + 1e-6):
-                        e = int(cand[k])
-                        f = float(shapely.line_locate_point(geoms[k], origin, normalized=True))
-                        t, length = net.travel_time_s[e], net.length_m[e]
-                        pieces.append((net.u[e], node, f * t, f * length, e, 0.0, f))
-                        pieces.append((node, net.v[e], (1 - f) * t, (1 - f) * length, e, f, 1.0))
-                        if edge < 0:
-                            edge, frac = e, f
-            if node < 0:
-                where = f"{limit_m / 1000:g} km" if len(cand) else "the search box"
-                warnings.warn(
-                    f"place {pid!r} ({lat:.4f} N, {lon:.4f} E) is farther than {where} from any "
-                    "road of the network; its drive times are NaN",
-                    UralAccessWarning,
-                    stacklevel=3,
-                )
-            rows.append((pid, lon, lat, node, snap_m, edge, frac))
+        lon = places["lon"].to_numpy(dtype=float)
+        lat = places["lat"].to_numpy(dtype=float)
+        joins = join_places(net.geometry, lon, lat, limit_m)
+        node = np.full(len(places), -1, dtype=np.int64)
+        node[joins.place] = self.n_base + joins.place
+        # The first join of each place (lowest edge index) describes it in the table.
+        first = np.r_[True, joins.place[1:] != joins.place[:-1]][: len(joins.place)]
+        edge = np.full(len(places), -1, dtype=np.int64)
+        fraction = np.full(len(places), np.nan)
+        edge[joins.place[first]] = joins.edge[first]
+        fraction[joins.place[first]] = joins.fraction[first]
         table = pd.DataFrame(
-            rows, columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"]
+            {
+                "place_id": places["place_id"].to_numpy(),
+                "lon": lon,
+                "lat": lat,
+                "node": node,
+                "snap_m": joins.snap_m,
+                "edge": edge,
+                "fraction": fraction,
+            }
         )
-        piece_df = pd.DataFrame(pieces, columns=["u", "v", "time", "length", "base", "f0", "f1"])
-        return table, piece_df
+        # Each join splits its edge in two pieces: edge start → place → edge end.
+        e, f, at = joins.edge, joins.fraction, node[joins.place]
+        t, length = net.travel_time_s[e], net.length_m[e]
+        pieces = pd.DataFrame(
+            {
+                "u": np.concatenate([net.u[e], at]),
+                "v": np.concatenate([at, net.v[e]]),
+                "time": np.concatenate([f * t, (1 - f) * t]),
+                "length": np.concatenate([f * length, (1 - f) * length]),
+                "base": np.concatenate([e, e]),
+                "f0": np.concatenate([np.zeros(len(e)), f]),
+                "f1": np.concatenate([f, np.ones(len(e))]),
+            }
+        )
+        names = places["name"] if "name" in places else places["place_id"].map(repr)
+        for i in np.flatnonzero(node < 0):
+            warnings.warn(
+                f"{names.iloc[i]} ({lat[i]:.4f} N, {lon[i]:.4f} E) is more than "
+                f"{limit_m / 1000:g} km from any road of the network: its drive times are NaN",
+                UralAccessWarning,
+                stacklevel=3,
+            )
+        return table, pieces
 
     def place_nodes(self, place_ids: list | npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Graph node of each place (-1 for places not joined to the network)."""

@@ -115,3 +115,50 @@ def test_place_far_from_roads_is_not_snapped(built: dict) -> None:
         router = Router(net, sea, 5000)
     assert router.place_nodes(["nowhere"])[0] == -1
     assert np.isnan(router.snap.table["snap_m"].iloc[0])
+
+
+@pytest.mark.parametrize("key", ["andorra", "malta"])
+def test_places_join_the_nearest_road_point(built: dict, key: str) -> None:
+    """Against brute force: every edge measured in each place's own azimuthal projection."""
+    import shapely
+    from pyproj import Transformer
+
+    _, net, _ = built[key]
+    rng = np.random.default_rng(7)
+    west, south, east, north = shapely.total_bounds(net.geometry)
+    n = 25
+    places = pd.DataFrame(
+        {
+            "place_id": np.arange(n),
+            "lon": rng.uniform(west - 0.02, east + 0.02, n),
+            "lat": rng.uniform(south - 0.02, north + 0.02, n),
+        }
+    )
+    limit = 1500.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        table = Router(net, places, limit).snap.table
+    origin = shapely.Point(0.0, 0.0)
+    for row in places.itertuples():
+        aeqd = Transformer.from_crs(
+            "EPSG:4326",
+            f"+proj=aeqd +lat_0={row.lat} +lon_0={row.lon} +datum=WGS84 +units=m",
+            always_xy=True,
+        )
+        local = shapely.transform(
+            net.geometry, lambda c, t=aeqd: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+        )
+        dist = shapely.distance(local, origin)
+        best = float(dist.min())
+        got = table.iloc[row.Index]
+        if best > limit:
+            assert got["node"] == -1 and np.isnan(got["snap_m"])
+            continue
+        assert got["node"] >= 0
+        assert got["snap_m"] == pytest.approx(best, abs=1e-3)
+        edge = int(got["edge"])
+        assert dist[edge] == pytest.approx(best, abs=1e-3)
+        # The join point is where that edge comes nearest.
+        f = shapely.line_locate_point(local[edge], origin, normalized=True)
+        assert got["fraction"] == pytest.approx(f, abs=1e-4)
+    assert (table["node"] >= 0).sum() >= 5  # the test measured real joins
