@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import time
-import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import shapely
 
@@ -104,23 +101,3 @@ def network_summary(network: RoadNetwork, path: Path | None = None) -> str:
     if path is not None:
         lines.append(f"  cache          {path}")
     return "\n".join(lines)
-
-
-def measure_pull(
-    study: Study, source: str, osm_file: str | Path | None, out: Path
-) -> dict[str, Any]:
-    """Build a network and measure wall time and peak Python memory (for the benchmarks)."""
-    tracemalloc.start()
-    t0 = time.perf_counter()
-    network, path = pull_network(study, source, osm_file, out, geopackage=False)
-    elapsed = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {
-        "nodes": network.n_nodes,
-        "edges": network.n_edges,
-        "km": round(float(network.km_by_class().sum()), 1),
-        "seconds": round(elapsed, 2),
-        "peak_mb": round(peak / 1e6, 1),
-        "path": str(path),
-    }
