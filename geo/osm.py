@@ -2,8 +2,9 @@
 
 Every source ends as one :class:`OSMRoads` (ways as ragged node-id arrays, nodes as
 coordinate arrays, the tags routing needs), which :mod:`geo.network` turns into a graph.
-Files are streamed with pyosmium in two passes (road ways, then only their nodes), so a
-Geofabrik extract of several GB is never held in memory.
+Files are streamed with pyosmium and never held in memory: small ones in one pass with a
+cache of every node location, big ones (a Geofabrik extract of several GB) in two passes,
+road ways first, then only their nodes (see ``settings.single_pass_max_bytes``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import settings
 from .errors import OSMDataError
 from .study import ROAD_CLASSES
 
@@ -207,13 +209,25 @@ def read_osm_file(
         timestamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
         reader.close()
 
-        say(f"reading road ways from {path.name}")
         # Flat typed arrays, not Python lists and dicts: a regional extract has millions
         # of way nodes, and these take 8 bytes each instead of about 40.
         way_ids, lengths, refs = array("q"), array("q"), array("q")
+        node_ids, node_lon, node_lat = array("q"), array("d"), array("d")
         tag_rows: list[tuple[str | None, ...]] = []
         way_filter = osmium.filter.TagFilter(*[("highway", c) for c in classes])
-        for way in osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(way_filter):
+        one_pass = path.stat().st_size <= settings.single_pass_max_bytes
+        if one_pass:
+            say(f"reading road ways and their node locations from {path.name}")
+            ways = (
+                osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+                .with_locations("sparse_mem_array")
+                .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+                .with_filter(way_filter)
+            )
+        else:
+            say(f"reading road ways from {path.name}")
+            ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(way_filter)
+        for way in ways:
             if not isinstance(way, osmium.osm.Way):
                 continue
             tags = dict(way.tags)
@@ -223,41 +237,34 @@ def read_osm_file(
             lengths.append(len(way.nodes))
             refs.extend(n.ref for n in way.nodes)
             tag_rows.append(tuple(tags.get(k) for k in WAY_TAGS))
+            if one_pass:
+                for n in way.nodes:
+                    loc = n.location
+                    if loc.valid():
+                        node_ids.append(n.ref)
+                        node_lon.append(loc.lon)
+                        node_lat.append(loc.lat)
 
         if not way_ids:
             raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
-        needed = np.unique(np.frombuffer(refs, dtype=np.int64))
-        say(f"reading {len(needed):,} node locations for {len(way_ids):,} ways")
-        tracker = osmium.IdTracker()
-        for nid in needed.tolist():
-            tracker.add_node(nid)
-        del needed
-        node_ids, node_lon, node_lat = array("q"), array("d"), array("d")
-        node_stream = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
-            tracker.id_filter()
-        )
-        for node in node_stream:
-            if not isinstance(node, osmium.osm.Node):
-                continue
-            loc = node.location
-            if loc.valid():
-                node_ids.append(node.id)
-                node_lon.append(loc.lon)
-                node_lat.append(loc.lat)
+        if not one_pass:
+            _read_node_locations(osmium, path, refs, (node_ids, node_lon, node_lat), say)
     except OSMDataError:
         raise
     except (RuntimeError, ValueError, OSError) as exc:
         # libosmium reports a truncated or foreign file as RuntimeError.
         raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
 
+    # A node shared by several ways was seen once per way in the one-pass read.
+    ids, first = np.unique(np.frombuffer(node_ids, dtype=np.int64), return_index=True)
     roads = OSMRoads.from_arrays(
         way_ids,
         lengths,
         np.frombuffer(refs, dtype=np.int64),
         tag_rows,
-        np.frombuffer(node_ids, dtype=np.int64),
-        np.frombuffer(node_lon, dtype=np.float64),
-        np.frombuffer(node_lat, dtype=np.float64),
+        ids,
+        np.frombuffer(node_lon, dtype=np.float64)[first],
+        np.frombuffer(node_lat, dtype=np.float64)[first],
         timestamp,
         source=f"file:{path.name}",
     )
@@ -274,6 +281,31 @@ def read_osm_file(
                 else f"{path.name} has no roads in the study area {bbox}"
             )
     return roads
+
+
+def _read_node_locations(
+    osmium: Any,
+    path: Path,
+    refs: array,
+    out: tuple[array, array, array],
+    say: Callable[[str], None],
+) -> None:
+    """Second pass of a big file: the locations of the nodes in ``refs`` only."""
+    needed = np.unique(np.frombuffer(refs, dtype=np.int64))
+    say(f"reading {len(needed):,} node locations")
+    tracker = osmium.IdTracker()
+    for nid in needed.tolist():
+        tracker.add_node(nid)
+    del needed
+    node_ids, node_lon, node_lat = out
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tracker.id_filter()):
+        if not isinstance(node, osmium.osm.Node):
+            continue
+        loc = node.location
+        if loc.valid():
+            node_ids.append(node.id)
+            node_lon.append(loc.lon)
+            node_lat.append(loc.lat)
 
 
 def clip_to_bbox(roads: OSMRoads, bbox: tuple[float, float, float, float]) -> OSMRoads:

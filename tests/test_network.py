@@ -125,6 +125,24 @@ def test_xml_gives_the_same_network_as_pbf(tmp_path: Path) -> None:
     np.testing.assert_allclose(a.node_lon, b.node_lon)
 
 
+@pytest.mark.parametrize("name", ["andorra-latest.osm.pbf", "malta-latest.osm.pbf"])
+def test_one_pass_and_two_pass_reads_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files are read in one pass, big ones in two: the roads must be the same."""
+    from geo import settings
+
+    one = read_osm_file(extract(name), "residential")
+    monkeypatch.setattr(settings, "single_pass_max_bytes", 0)
+    two = read_osm_file(extract(name), "residential")
+    assert one.n_ways > 1000
+    for key in ("way_ids", "offsets", "refs", "node_ids", "node_lon", "node_lat"):
+        assert np.array_equal(getattr(one, key), getattr(two, key)), key
+    for key, values in one.tags.items():
+        assert values.tolist() == two.tags[key].tolist(), key
+    # Every referenced node has a location, each once.
+    assert np.isin(one.refs, one.node_ids).all()
+    assert len(np.unique(one.node_ids)) == len(one.node_ids)
+
+
 def test_bad_files_fail_clearly_and_leave_no_cache(tmp_path: Path) -> None:
     study = load_study("andorra")
     out = tmp_path / "net"
