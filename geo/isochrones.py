@@ -544,8 +544,12 @@ def _cumulative_union(rings: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]
     acc = _EMPTY
     for k, ring in enumerate(rings):  # a running sum over the bands
         if not shapely.is_empty(ring):
-            merged = shapely.coverage_union(acc, ring)
-            if not shapely.is_valid(merged):  # rounding broke the coverage somewhere
+            try:
+                merged = shapely.coverage_union(acc, ring)
+            except shapely.errors.GEOSException:
+                # Rounding left edges that no longer match exactly (GEOS >= 3.14 checks).
+                merged = None
+            if merged is None or not shapely.is_valid(merged):
                 merged = shapely.union(acc, ring, grid_size=COORD_PRECISION)
             acc = merged
         out[k] = acc

@@ -319,3 +319,29 @@ def test_unreachable_origin_gives_empty_bands_and_a_warning(andorra: Case) -> No
         warnings.simplefilter("error")
         rings = band_rings(iso)
     assert rings.geometry.is_empty.all()
+
+
+def test_fine_bands_on_a_dense_network_stay_valid_and_nested() -> None:
+    """Twelve 4-min bands over all of Andorra's streets from spread-out origins: GEOS 3.14
+    refused to union the rounded rings as a coverage for one of them ('incorrectly
+    noded'); the bands must still come out, valid and nested."""
+    from geo._synthetic import spread_places, whole_extract
+
+    from .conftest import extract
+
+    net = whole_extract(extract("andorra-latest.osm.pbf"), "residential")
+    nodes = spread_places(net.node_lon, net.node_lat, np.random.default_rng(20240601))
+    crs = (
+        f"+proj=aeqd +lat_0={float(np.mean(net.node_lat)):.4f} "
+        f"+lon_0={float(np.mean(net.node_lon)):.4f} +datum=WGS84 +units=m"
+    )
+    router = Router(net)
+    for origin in nodes["cities"] + nodes["centres"][:1]:
+        times = router.times([origin])[0]
+        step = float(np.ceil(np.max(times[np.isfinite(times)]) / 60.0 / 12.0))
+        gdf = isochrones(net, times, step * np.arange(1, 13), crs, 1000.0)
+        geoms = gdf.geometry.to_numpy()
+        assert shapely.is_valid(geoms).all() and not shapely.is_empty(geoms).any()
+        for inner, outer in itertools.pairwise(geoms):
+            assert shapely.covers(shapely.buffer(outer, 1e-7), inner)
+        assert (np.diff(gdf["area_km2"].to_numpy()) >= 0).all()
