@@ -10,7 +10,7 @@ fastest routes, all as arrays over the nodes.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
@@ -45,8 +45,18 @@ class ShortestPathTree:
     """Drive time to each node; ``inf`` where unreachable."""
     pred: npt.NDArray[np.int32]
     """Previous node on the fastest route; -9999 at the source and unreachable nodes."""
-    dist_m: npt.NDArray[np.float64]
-    """Length of the fastest route to each node; ``nan`` where unreachable."""
+    router: Router = field(repr=False)
+    _dist_m: npt.NDArray[np.float64] | None = field(default=None, repr=False)
+
+    @property
+    def dist_m(self) -> npt.NDArray[np.float64]:
+        """Length of the fastest route to each node; ``nan`` where unreachable.
+
+        Summed along the tree on first use (a tree used only for times never pays).
+        """
+        if self._dist_m is None:
+            self._dist_m = self.router.accumulate(self.source, self.pred, self.router.edge_length)
+        return self._dist_m
 
 
 class Router:
@@ -184,13 +194,13 @@ class Router:
         return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
 
     def tree(self, source: int, limit_s: float = np.inf) -> ShortestPathTree:
-        """The fastest-route tree from one node, with route lengths."""
+        """The fastest-route tree from one node (route lengths follow on demand)."""
         if not 0 <= source < self.n:
             raise RoutingError(f"source node {source} is not in the graph")
         time, pred = dijkstra(
             self.matrix, directed=True, indices=source, return_predecessors=True, limit=limit_s
         )
-        return ShortestPathTree(source, time, pred, self.accumulate(source, pred, self.edge_length))
+        return ShortestPathTree(source, time, pred, self)
 
     def accumulate(
         self, source: int, pred: npt.NDArray[np.int32], weight: npt.NDArray[np.float64]
