@@ -229,6 +229,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         settings.cache_folder = args.cache_dir
     if getattr(args, "overpass_url", None):
         settings.overpass_url = args.overpass_url
+    report(f"reading the study {args.study!r} (towns from GeoNames)")
     study = _load_study(args)
     out = args.output or Path("output") / study.key
     written: list[Path] = []
