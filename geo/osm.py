@@ -4,7 +4,8 @@ Every source ends as one :class:`OSMRoads` (ways as ragged node-id arrays, nodes
 coordinate arrays, the tags routing needs), which :mod:`geo.network` turns into a graph.
 Files are streamed with pyosmium and never held in memory: small ones in one pass with a
 cache of every node location, big ones (a Geofabrik extract of several GB) in two passes,
-road ways first, then only their nodes (see ``settings.single_pass_max_bytes``).
+road ways first, then only their nodes (see ``settings.single_pass_max_bytes``), looked up
+in rounds that bound osmium's node-id bitmap (see :data:`NODE_BITMAP_ROUND_BYTES`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,26 @@ WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
 
 #: ``access``-like values that close a road to private cars.
 _CLOSED = {"no", "private"}
+
+#: Memory for the node-id bitmap while the second pass reads a big file's nodes (once).
+#: pyosmium's ``IdTracker`` (libosmium's ``IdSetDense``) takes 4 MB for each block of 2**25
+#: node ids that holds a wanted id, and a region's road nodes have ids in nearly every
+#: block: one bitmap for all of them would take about (largest node id) / 8 bytes, some
+#: 1.6 GB for 2026's ids, however small the file. So the wanted ids are loaded in rounds
+#: of this many bytes of blocks, lowest ids first, each in place of the last (with the
+#: next round's first ids: the bitmap takes at most twice this).
+NODE_BITMAP_ROUND_BYTES = 32 * 2**20
+
+#: Memory for the bitmap when nodes that read missed (in a file not sorted by id, or one
+#: lacking nodes of its ways) are looked for again: one more read per round of this size.
+NODE_BITMAP_RETRY_BYTES = 256 * 2**20
+
+#: How many of the next round's ids are loaded as the sign that a round has been read.
+_NEXT_ROUND_SIGNS = 1000
+
+#: Node ids per 4 MB block of ``IdSetDense`` (one bit per id).
+_BITMAP_BLOCK_IDS = 2**25
+_BITMAP_BLOCK_BYTES = 2**22
 
 #: File suffixes pyosmium reads, with the format name it understands.
 OSM_FILE_FORMATS = {".pbf": "pbf", ".osm": "osm", ".bz2": "osm.bz2", ".gz": "osm.gz", ".o5m": "o5m"}
@@ -207,6 +228,7 @@ def read_osm_file(
         reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
         header = reader.header()
         timestamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
+        sorted_file = header.get("sorting") == "Type_then_ID"
         reader.close()
 
         # Flat typed arrays, not Python lists and dicts: a regional extract has millions
@@ -248,7 +270,8 @@ def read_osm_file(
         if not way_ids:
             raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
         if not one_pass:
-            _read_node_locations(osmium, path, refs, (node_ids, node_lon, node_lat), say)
+            located = (node_ids, node_lon, node_lat)
+            _read_node_locations(osmium, path, refs, located, sorted_file, say)
     except OSMDataError:
         raise
     except (RuntimeError, ValueError, OSError) as exc:
@@ -288,24 +311,87 @@ def _read_node_locations(
     path: Path,
     refs: array,
     out: tuple[array, array, array],
+    sorted_file: bool,
     say: Callable[[str], None],
 ) -> None:
-    """Second pass of a big file: the locations of the nodes in ``refs`` only."""
+    """Second pass of a big file: the locations of the nodes in ``refs`` only.
+
+    One read of the file's nodes with the wanted ids loaded round after round (see
+    :func:`_locate_nodes`) finds them all if the file is sorted by id and holds every node
+    of its ways, as a Geofabrik extract does. Whatever it may have missed is looked for
+    again, one read per round of :data:`NODE_BITMAP_RETRY_BYTES`; a file whose header
+    says it is sorted lacks the nodes that the rounds read to their end did not find.
+    """
     needed = np.unique(np.frombuffer(refs, dtype=np.int64))
+    rounds = _bitmap_rounds(needed, NODE_BITMAP_ROUND_BYTES)
     say(f"reading {len(needed):,} node locations")
+    done = _locate_nodes(osmium, path, rounds, out)
+    missing = np.setdiff1d(needed, np.frombuffer(out[0], dtype=np.int64))
+    if sorted_file:
+        missing = missing[missing >= rounds[done][0]] if done < len(rounds) else missing[:0]
+    if len(missing):
+        say(f"looking again for {len(missing):,} nodes")
+        for ids in _bitmap_rounds(missing, NODE_BITMAP_RETRY_BYTES):
+            _locate_nodes(osmium, path, [ids], out)
+
+
+def _bitmap_rounds(ids: npt.NDArray[np.int64], max_bytes: int) -> list[npt.NDArray[np.int64]]:
+    """Sorted ``ids`` cut into runs that each take at most ``max_bytes`` of bitmap blocks."""
+    block = ids // _BITMAP_BLOCK_IDS
+    first_of_block = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    per_round = max(1, max_bytes // _BITMAP_BLOCK_BYTES)
+    return np.split(ids, first_of_block[per_round::per_round])
+
+
+def _locate_nodes(
+    osmium: Any,
+    path: Path,
+    rounds: list[npt.NDArray[np.int64]],
+    out: tuple[array, array, array],
+) -> int:
+    """Read the file's nodes once, appending the location of each id in ``rounds`` to ``out``.
+
+    The ``IdTracker`` holds one round's ids and, as the sign that the reader has passed
+    them, the next round's first ids; when one of these comes, the next round takes this
+    one's place (pyosmium's filter reads the tracker as each node comes). A node that
+    comes after its round was let go, as in a file not sorted by id, is missed. The read
+    stops when every id is found. Returns how many rounds were read to their end: all
+    unless the file lacks every one of some round's first ids.
+    """
     tracker = osmium.IdTracker()
-    for nid in needed.tolist():
-        tracker.add_node(nid)
-    del needed
+    wanted = tracker.node_ids()  # the live set the filter reads
+
+    def load(r: int) -> int:
+        """Put round ``r`` in the tracker; returns the first id of the next round (or -1)."""
+        wanted.clear()
+        for nid in rounds[r].tolist():
+            tracker.add_node(nid)
+        if r + 1 == len(rounds):
+            return -1
+        for nid in rounds[r + 1][:_NEXT_ROUND_SIGNS].tolist():
+            tracker.add_node(nid)
+        return int(rounds[r + 1][0])
+
     node_ids, node_lon, node_lat = out
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tracker.id_filter()):
-        if not isinstance(node, osmium.osm.Node):
+    r, next_start, left = 0, load(0), sum(len(ids) for ids in rounds)
+    nodes = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tracker.id_filter())
+    for node in nodes:
+        if not isinstance(node, osmium.osm.Node) or node.id not in wanted:
             continue
+        nid = node.id
+        if 0 <= next_start <= nid:  # the reader is past round r
+            r += 1
+            next_start = load(r)
+        wanted.unset(nid)  # each id is taken once, at its first occurrence
         loc = node.location
         if loc.valid():
-            node_ids.append(node.id)
+            node_ids.append(nid)
             node_lon.append(loc.lon)
             node_lat.append(loc.lat)
+        left -= 1
+        if left == 0:
+            return len(rounds)
+    return r + 1
 
 
 def clip_to_bbox(roads: OSMRoads, bbox: tuple[float, float, float, float]) -> OSMRoads:
