@@ -1,5 +1,7 @@
-"""ural-access: drive-time access to the Urals' second-tier agglomerations, from OSM."""
+"""Road network, speeds, routing and agglomeration analytics (installed as ``ural_access.geo``)."""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .. import __version__
+
+__all__ = ["__version__"]

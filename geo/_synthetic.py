@@ -193,7 +193,7 @@ def tile_network(
         "speed_model": speed_model_info(model, factor),
         "synthetic": {
             "note": "grown from a real OSM extract by tiling copies; not a real region",
-            "method": "geo._synthetic.tile_network",
+            "method": "ural_access.geo._synthetic.tile_network",
             "base_source": base.provenance.get("source"),
             "base_nodes": n,
             "base_edges": m,

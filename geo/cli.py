@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import settings
+from . import __version__, settings
 from .errors import UralAccessError, UralAccessWarning
 from .progress import Reporter
 
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Example:\n  " + EXAMPLES["run"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -221,7 +222,7 @@ def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
 
 def _run(args: argparse.Namespace, report: Reporter) -> int:
     if args.command == "setup-assets":
-        from maps.assets import install
+        from ..maps.assets import install
 
         install(progress=report)
         return 0
@@ -248,8 +249,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         )
         written.append(write_results(results, out / "results"))
     if args.command in {"maps", "run"}:
-        from maps import build_maps
-
+        from ..maps import build_maps
         from .io import read_results
 
         if results is None:

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._resources import bundled_data
 from .errors import ParameterError, UralAccessError
 
 FloatArray = npt.NDArray[np.float64]
@@ -45,7 +46,7 @@ TagValues: TypeAlias = npt.ArrayLike | Sequence[object]
 SPEED_MODELS: tuple[str, ...] = ("ru",)
 
 #: Folder of the bundled speed-model tables.
-MODELS_DIR = Path(__file__).resolve().parent.parent / "data"
+MODELS_DIR = bundled_data()
 
 #: Bounds of the global speed factor: ``0 < factor <= FACTOR_MAX``.
 FACTOR_MAX = 1.5

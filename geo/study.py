@@ -20,11 +20,12 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from ._resources import bundled_data
 from .errors import ParameterError, StudyError
 from .places import Place, find_place, settlements_within
 
 #: Folder of the bundled study files.
-STUDIES_DIR = Path(__file__).resolve().parent.parent / "data" / "studies"
+STUDIES_DIR = bundled_data("studies")
 
 #: Road classes from the most to the least important; a study keeps classes down to one.
 ROAD_CLASSES = (

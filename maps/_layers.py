@@ -15,9 +15,8 @@ from branca.element import Element, MacroElement
 from folium import plugins
 from jinja2 import Template
 
-from geo.access import AccessResults
-from geo.format import format_km, format_minutes
-
+from ..geo.access import AccessResults
+from ..geo.format import format_km, format_minutes
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
     CENTER_COLOUR,

@@ -18,7 +18,7 @@ raises :class:`~maps.errors.MapAssetError` naming it.
 Examples
 --------
 >>> import folium
->>> from maps import assets
+>>> from ural_access.maps import assets
 >>> m = folium.Map(location=[56.84, 60.61], zoom_start=8)
 >>> assets.save_self_contained(m, "output/map.html")  # doctest: +SKIP
 """
@@ -39,10 +39,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from geo._atomic import replace_dir, write_text_atomic
-from maps import _inline
-from maps._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
-from maps.errors import MapAssetError
+from ..geo._atomic import replace_dir, write_text_atomic
+from . import _inline
+from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
+from .errors import MapAssetError
 
 #: Folder holding ``package.json`` and ``package-lock.json`` (this package's folder).
 PACKAGE_FOLDER: Path = Path(__file__).resolve().parent

@@ -16,7 +16,7 @@ needed. Each session starts Chromium with a fresh temporary profile and the flag
 
 Examples
 --------
->>> from maps.browser import open_offline, render_png
+>>> from ural_access.maps.browser import open_offline, render_png
 >>> bounds = ((54.5, 59.0), (57.5, 62.5))
 >>> render_png("output/map.html", "output/map.png", bounds=bounds)  # doctest: +SKIP
 >>> with open_offline("output/map.html") as view:  # doctest: +SKIP
@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geo._atomic import atomic_file
-from maps.errors import BrowserError, BrowserTimeoutError
+from ..geo._atomic import atomic_file
+from .errors import BrowserError, BrowserTimeoutError
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import folium
 
-from geo._atomic import write_text_atomic
-from geo.access import AccessResults, slug
-from geo.progress import ProgressFn
-
+from ..geo._atomic import write_text_atomic
+from ..geo.access import AccessResults, slug
+from ..geo.progress import ProgressFn
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds

@@ -6,7 +6,7 @@ message and exits with their ``exit_code`` like every other error of ural-access
 
 from __future__ import annotations
 
-from geo.errors import UralAccessError
+from ..geo.errors import UralAccessError
 
 
 class MapAssetError(UralAccessError):

@@ -7,8 +7,8 @@ import math
 from html import escape
 from typing import Any
 
-from geo.access import AccessResults
-from geo.format import format_km, format_minutes, format_population
+from ..geo.access import AccessResults
+from ..geo.format import format_km, format_minutes, format_population
 
 
 def _num(value: Any) -> float:

@@ -6,8 +6,7 @@ import folium
 import numpy as np
 import shapely
 
-from geo.access import AccessResults
-
+from ..geo.access import AccessResults
 from ._layers import (
     InfoBox,
     add_controls,

@@ -6,7 +6,7 @@ import math
 from html import escape
 from typing import Any
 
-from geo.format import format_km, format_minutes, format_population, format_share
+from ..geo.format import format_km, format_minutes, format_population, format_share
 
 
 def _num(value: Any) -> float:

@@ -58,9 +58,9 @@ WORKER = r"""
 import json, sys, time, warnings
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
 from pathlib import Path
-from geo import settings
-from geo.pull import pull_network
-from geo.study import load_study
+from ural_access.geo import settings
+from ural_access.geo.pull import pull_network
+from ural_access.geo.study import load_study
 import osmium, shapely, numpy
 def status_mb(key):
     for line in open("/proc/self/status"):
@@ -83,7 +83,7 @@ t0 = time.perf_counter()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     if study is None:
-        from geo._synthetic import whole_extract
+        from ural_access.geo._synthetic import whole_extract
         net = whole_extract({extract!r}, {classes!r})
         net.save(Path({out!r}), geopackage=False)
     else:
@@ -223,7 +223,7 @@ def report(
             )
     lines += [
         "",
-        "Reading: files up to `geo.settings.single_pass_max_bytes` are read in one pass "
+        "Reading: files up to `ural_access.geo.settings.single_pass_max_bytes` are read in one pass "
         "with pyosmium's location cache of every node of the file (`sparse_mem_array`, 16 "
         "bytes a node); bigger ones, such as the 2 GB Ural Federal District extract, in two "
         "passes (*two-pass* rows: the same path forced on a small file): the road ways, "
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         sys.path.insert(0, str(REPO))
-        from geo._atomic import write_text_atomic
+        from ural_access.geo._atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
     return 0

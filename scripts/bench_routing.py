@@ -195,14 +195,14 @@ def edge_array_bytes(network: Any) -> dict[str, float]:
 # ====================================================================== graphs
 def build_extract(spec: GraphSpec) -> Any:
     """Read a real extract and build its network over the file's whole extent."""
-    from geo._synthetic import whole_extract
+    from ural_access.geo._synthetic import whole_extract
 
     return whole_extract(SHARED_OSM / spec.file, spec.lowest_class)
 
 
 def _phase_recorder() -> Any:
     """A progress reporter that records when each of ``compute_access``'s steps starts."""
-    from geo.progress import Reporter
+    from ural_access.geo.progress import Reporter
 
     class Recorder(Reporter):
         def __init__(self) -> None:
@@ -254,13 +254,12 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     """Every measure on one graph, ours first (peak RSS), then networkx."""
     import networkx as nx
     import pandas as pd
-
-    from geo._synthetic import spread_places, synthetic_study, tile_network
-    from geo.access import compute_access
-    from geo.errors import UralAccessWarning
-    from geo.network import RoadNetwork
-    from geo.places import gazetteer
-    from geo.routing import Router
+    from ural_access.geo._synthetic import spread_places, synthetic_study, tile_network
+    from ural_access.geo.access import compute_access
+    from ural_access.geo.errors import UralAccessWarning
+    from ural_access.geo.network import RoadNetwork
+    from ural_access.geo.places import gazetteer
+    from ural_access.geo.routing import Router
 
     say = _stderr_say(spec.key)
     out: dict[str, Any] = {"key": spec.key, "label": spec.label, "grown": spec.grown}
@@ -324,7 +323,7 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     bands = [step * k for k in range(1, 13)]
     out["iso_bands_min"] = [bands[0], bands[-1]]
     try:
-        from geo.isochrones import isochrones
+        from ural_access.geo.isochrones import isochrones
 
         crs = (
             f"+proj=aeqd +lat_0={float(np.mean(network.node_lat)):.4f} "
@@ -779,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(cache, ignore_errors=True)
     env = environment()
     if args.json is not None:
-        from geo._atomic import write_text_atomic
+        from ural_access.geo._atomic import write_text_atomic
 
         raw = {"command": command, "environment": env, "results": results}
         write_text_atomic(args.json, json.dumps(raw, indent=1) + "\n")
@@ -791,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if args.out is not None:
-        from geo._atomic import write_text_atomic
+        from ural_access.geo._atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from geo import settings
-from geo.network import RoadNetwork
-from geo.pull import pull_network
-from geo.study import Study, load_study
+from ural_access.geo import settings
+from ural_access.geo.network import RoadNetwork
+from ural_access.geo.pull import pull_network
+from ural_access.geo.study import Study, load_study
 
 #: Real OSM extracts, read from ../shared/osm beside the repository (never copied in).
 SHARED_OSM = Path(__file__).resolve().parents[1].parent / "shared" / "osm"

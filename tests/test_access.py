@@ -9,12 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-
-from geo.access import compute_access
-from geo.agglomeration import decay
-from geo.errors import CacheError
-from geo.io import RESULT_FILES, read_results, write_results
-from geo.study import DecaySettings
+from ural_access.geo.access import compute_access
+from ural_access.geo.agglomeration import decay
+from ural_access.geo.errors import CacheError
+from ural_access.geo.io import RESULT_FILES, read_results, write_results
+from ural_access.geo.study import DecaySettings
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +108,7 @@ def test_first_tier_city_off_the_network_gives_nan_not_a_crash(built: dict) -> N
     study, net, _ = built["andorra"]
     from dataclasses import replace
 
-    from geo.places import Place
+    from ural_access.geo.places import Place
 
     lost = Place("Lost City", 1, "Lost City", 1.0, 40.0, 1000, "AD", "07")
     odd = replace(study, first_tier=(lost, *study.first_tier))

@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "geo.cli", *args],
+        [sys.executable, "-m", "ural_access.geo.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

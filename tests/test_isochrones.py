@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
+from ural_access.geo.errors import ParameterError, UralAccessWarning
+from ural_access.geo.isochrones import _disk_minimum, _project, band_rings, isochrones
+from ural_access.geo.network import RoadNetwork
+from ural_access.geo.pull import pull_network
+from ural_access.geo.routing import Router, ShortestPathTree
+from ural_access.geo.study import Study, load_study
 
-import geo.settings
-from geo.errors import ParameterError, UralAccessWarning
-from geo.isochrones import _disk_minimum, _project, band_rings, isochrones
-from geo.network import RoadNetwork
-from geo.pull import pull_network
-from geo.routing import Router, ShortestPathTree
-from geo.study import Study, load_study
+from ural_access import geo
 
 OSM = Path(__file__).resolve().parents[1].parent / "shared" / "osm"
 FILES = {"andorra": "andorra-latest.osm.pbf", "djibouti": "djibouti-secondary.osm.pbf"}
@@ -325,7 +325,7 @@ def test_fine_bands_on_a_dense_network_stay_valid_and_nested() -> None:
     """Twelve 4-min bands over all of Andorra's streets from spread-out origins: GEOS 3.14
     refused to union the rounded rings as a coverage for one of them ('incorrectly
     noded'); the bands must still come out, valid and nested."""
-    from geo._synthetic import spread_places, whole_extract
+    from ural_access.geo._synthetic import spread_places, whole_extract
 
     from .conftest import extract
 

@@ -16,11 +16,10 @@ import branca.colormap
 import folium
 import folium.plugins
 import pytest
-
-from maps import _inline, assets, browser
-from maps._asset_table import ASSETS, Generated, NpmFile
-from maps._png import distinct_colours, png_size, read_png
-from maps.errors import BrowserError, BrowserTimeoutError, MapAssetError
+from ural_access.maps import _inline, assets, browser
+from ural_access.maps._asset_table import ASSETS, Generated, NpmFile
+from ural_access.maps._png import distinct_colours, png_size, read_png
+from ural_access.maps.errors import BrowserError, BrowserTimeoutError, MapAssetError
 
 EKB = (56.8389, 60.6057)
 CHEL = (55.1644, 61.4368)

@@ -7,13 +7,12 @@ import warnings
 from dataclasses import replace
 
 import pytest
-
-from geo.access import compute_access
-from geo.format import format_km, format_minutes
-from maps import build_maps
-from maps._png import distinct_colours, read_png
-from maps.browser import OfflinePage, open_offline
-from maps.build import PNG_SIZE
+from ural_access.geo.access import compute_access
+from ural_access.geo.format import format_km, format_minutes
+from ural_access.maps import build_maps
+from ural_access.maps._png import distinct_colours, read_png
+from ural_access.maps.browser import OfflinePage, open_offline
+from ural_access.maps.build import PNG_SIZE
 
 EVIL = "<script>alert(1)</script>"
 
@@ -178,8 +177,7 @@ def test_map_files_stay_small(site) -> None:  # type: ignore[no-untyped-def]
 def test_band_geometry_is_held_to_a_vertex_budget(site) -> None:  # type: ignore[no-untyped-def]
     """A fine-meshed network's bands are simplified further until they fit the budget."""
     import shapely
-
-    from maps._layers import compact
+    from ural_access.maps._layers import compact
 
     results, _, _ = site
     geoms = results.isochrones.geometry.to_numpy()

@@ -12,13 +12,12 @@ import pytest
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-
-from geo.distance import great_circle_m
-from geo.errors import CacheError, EmptyNetworkError, OSMDataError
-from geo.network import RoadNetwork
-from geo.osm import OSMRoads, highway_classes, read_osm_file
-from geo.pull import network_summary, pull_network
-from geo.study import load_study
+from ural_access.geo.distance import great_circle_m
+from ural_access.geo.errors import CacheError, EmptyNetworkError, OSMDataError
+from ural_access.geo.network import RoadNetwork
+from ural_access.geo.osm import OSMRoads, highway_classes, read_osm_file
+from ural_access.geo.pull import network_summary, pull_network
+from ural_access.geo.study import load_study
 
 from .conftest import extract
 
@@ -128,7 +127,7 @@ def test_xml_gives_the_same_network_as_pbf(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["andorra-latest.osm.pbf", "malta-latest.osm.pbf"])
 def test_one_pass_and_two_pass_reads_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Small files are read in one pass, big ones in two: the roads must be the same."""
-    from geo import settings
+    from ural_access.geo import settings
 
     one = read_osm_file(extract(name), "residential")
     monkeypatch.setattr(settings, "single_pass_max_bytes", 0)
@@ -159,7 +158,7 @@ def test_two_pass_read_finds_every_node_in_one_read_of_many_rounds(
     Liechtenstein's header says it is sorted by id, Malta's does not; both are sorted
     and hold every node of their ways, so one read must find every node.
     """
-    from geo import osm, settings
+    from ural_access.geo import osm, settings
 
     one = read_osm_file(extract(name), "residential")
     monkeypatch.setattr(settings, "single_pass_max_bytes", 0)
@@ -176,7 +175,7 @@ def test_two_pass_read_of_unsorted_and_incomplete_files(tmp_path: Path) -> None:
     """Nodes out of id order, or missing, are found by looking again (or known absent)."""
     import random
 
-    from geo import osm, settings
+    from ural_access.geo import osm, settings
 
     # Monaco's roads and their nodes, in id order.
     src = str(extract("monaco.osm.pbf"))
@@ -226,8 +225,8 @@ def test_two_pass_read_memory_does_not_follow_the_node_id_range() -> None:
     import sys
 
     code = f"""
-from geo import settings
-from geo.osm import read_osm_file
+from ural_access.geo import settings
+from ural_access.geo.osm import read_osm_file
 def mb(key):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)) / 1024
 settings.single_pass_max_bytes = 0
@@ -270,7 +269,7 @@ def test_area_outside_the_extract_is_reported(tmp_path: Path) -> None:
 
 
 def test_empty_area_inside_the_extract_raises(tmp_path: Path) -> None:
-    from geo.network import build_network
+    from ural_access.geo.network import build_network
 
     roads = read_osm_file(extract("andorra-latest.osm.pbf"), "tertiary")
     far = shapely.box(1.0, 40.0, 1.1, 40.1)

@@ -8,9 +8,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-
-from geo.errors import UralAccessWarning
-from geo.routing import Router
+from ural_access.geo.errors import UralAccessWarning
+from ural_access.geo.routing import Router
 
 
 def _nx_graph(router: Router) -> nx.DiGraph:

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from geo import speeds
-from geo.errors import ParameterError
-from geo.speeds import (
+from ural_access.geo import speeds
+from ural_access.geo.errors import ParameterError
+from ural_access.geo.speeds import (
     SPEED_MODELS,
     default_speed_kph,
     edge_speeds_kph,

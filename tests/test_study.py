@@ -7,11 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-
-from geo.distance import geodesic_m
-from geo.errors import AmbiguousPlaceError, ParameterError, PlaceNotFoundError, StudyError
-from geo.places import find_place, fold_name
-from geo.study import load_study
+from ural_access.geo.distance import geodesic_m
+from ural_access.geo.errors import (
+    AmbiguousPlaceError,
+    ParameterError,
+    PlaceNotFoundError,
+    StudyError,
+)
+from ural_access.geo.places import find_place, fold_name
+from ural_access.geo.study import load_study
 
 URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
 
@@ -141,9 +145,8 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pandas as pd
-
-    from geo import settings
-    from geo.places import gazetteer
+    from ural_access.geo import settings
+    from ural_access.geo.places import gazetteer
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
     gazetteer.cache_clear()
