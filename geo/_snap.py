@@ -18,6 +18,11 @@ import shapely
 _A = 6_378_137.0
 _E2 = 6.694379990141316e-3
 
+#: Fewest metres in a degree of latitude (the meridian degree at the equator) and metres
+#: in a degree of longitude at the equator (fewer at other latitudes, by ``cos(lat)``).
+_M_PER_DEG_LAT_MIN = 110_574.0
+_M_PER_DEG_LON_EQ = 111_319.0
+
 #: Distances within this of the best count as ties (an edge and its reverse twin).
 TIE_M = 1e-6
 
@@ -34,6 +39,8 @@ class Joins:
     """Where along the edge, 0 at its start, 1 at its end."""
     snap_m: npt.NDArray[np.float64]
     """Distance from the place to the road, per place (NaN where none is within reach)."""
+    nearest_m: npt.NDArray[np.float64]
+    """Distance to the nearest edge, per place, within reach or not (NaN without edges)."""
 
 
 def _ecef(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -102,32 +109,73 @@ def join_places(
     snap_m = np.full(n_places, np.nan)
     none = np.empty(0, dtype=np.int64)
     if n_places == 0 or len(edges) == 0:
-        return Joins(none, none, np.empty(0), snap_m)
+        return Joins(none, none, np.empty(0), snap_m, snap_m.copy())
     tree = tree if tree is not None else shapely.STRtree(edges)
     # An upper bound of each place's distance to the roads: its exact distance to the
-    # edge nearest in lon/lat degrees (a cheap tree search). The true nearest edge lies
-    # within that distance, so only edges in a box of that size need measuring.
+    # edge nearest in lon/lat degrees (a cheap tree search).
     near_place, near_edge = tree.query_nearest(shapely.points(lon, lat))
     _, bound = _measure(edges[near_edge], lon[near_place], lat[near_place])
-    radius = np.full(n_places, float(limit_m))
-    radius[near_place] = np.minimum(bound, limit_m)
-    dlat = (radius * 1.001 + 0.01) / 110_000.0  # a degree of latitude is >= 110.5 km
-    dlon = dlat / np.maximum(np.cos(np.radians(lat)), 0.05)
+    radius = np.full(n_places, np.inf)
+    np.minimum.at(radius, near_place, bound)
+    # The true nearest edge is within that bound in the local plane, but the tree holds
+    # lon/lat boxes: a straight segment in the plane and the same segment in degrees part
+    # by up to the curvature slack, so the box grows by it (and by 1% for the metre to
+    # degree conversion) and the degree-nearest edges are always candidates too.
+    reach = (radius + curvature_slack_m(edges)) * 1.01 + 0.01
+    dlat = reach / _M_PER_DEG_LAT_MIN
+    far_lat = np.minimum(np.abs(lat) + dlat, 89.9)
+    dlon = np.minimum(reach / (_M_PER_DEG_LON_EQ * np.cos(np.radians(far_lat))), 180.0)
     boxes = shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
     place, edge = tree.query(boxes)
-    if len(place) == 0:
-        return Joins(none, none, np.empty(0), snap_m)
-    order = np.lexsort((edge, place))
-    place, edge = place[order].astype(np.int64), edge[order].astype(np.int64)
+    place = np.concatenate([place, near_place])
+    edge = np.concatenate([edge, near_edge])
+    pairs = np.unique(np.column_stack([place, edge]).astype(np.int64), axis=0)
+    place, edge = pairs[:, 0], pairs[:, 1]
     lines, dist = _measure(edges[edge], lon[place], lat[place])
     origin = shapely.points(np.zeros((len(lines), 2)))
 
     best = np.full(n_places, np.inf)
     np.minimum.at(best, place, dist)
+    nearest_m = np.where(np.isfinite(best), best, np.nan)
     keep = (dist <= best[place] + TIE_M) & (best[place] <= limit_m)
     joined = np.isfinite(best) & (best <= limit_m)
     snap_m[joined] = best[joined]
     fraction = shapely.line_locate_point(lines[keep], origin[keep], normalized=True)
     # A zero-length edge has no direction: join at its start.
     fraction = np.nan_to_num(np.asarray(fraction, dtype=float), nan=0.0)
-    return Joins(place[keep], edge[keep], fraction, snap_m)
+    return Joins(place[keep], edge[keep], fraction, snap_m, nearest_m)
+
+
+def curvature_slack_m(edges: npt.NDArray[np.object_]) -> float:
+    """How far a segment drawn straight in lon/lat can part from the same segment drawn
+    straight in a local east-north plane (m), for the longest segment of ``edges``.
+
+    The plane's coordinates are smooth functions of lon/lat whose second derivatives are
+    at most about the earth's radius per radian²; a chord of a curve whose second
+    derivative is bounded by ``K`` departs from it by at most ``K · L² / 8``. Twice that
+    bound is returned, plus a metre, to leave room for the terms it neglects.
+    """
+    coords, which = shapely.get_coordinates(edges, return_index=True)
+    if len(coords) < 2:
+        return 1.0
+    same = which[1:] == which[:-1]
+    step = np.radians(np.abs(np.diff(coords, axis=0)[same]))
+    longest = float(np.hypot(step[:, 0], step[:, 1]).max()) if len(step) else 0.0
+    return 2.0 * _A * longest**2 / 8.0 + 1.0
+
+
+def nearest_distances_brute_force(
+    edges: npt.NDArray[np.object_], lon: npt.ArrayLike, lat: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Each place's distance to the nearest edge, measuring every edge (a reference).
+
+    Slow (places × edges measurements); for tests and checks of :func:`join_places`.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.full(len(lon), np.nan)
+    for i in range(len(lon)):
+        if len(edges):
+            _, dist = _measure(edges, np.full(len(edges), lon[i]), np.full(len(edges), lat[i]))
+            out[i] = float(dist.min())
+    return out

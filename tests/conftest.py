@@ -18,6 +18,7 @@ EXTRACTS = {
     "andorra": "andorra-latest.osm.pbf",
     "djibouti": "djibouti-secondary.osm.pbf",
     "malta": "malta-latest.osm.pbf",
+    "urals": "urals-omt-z7-2021.osm.pbf",
 }
 
 
