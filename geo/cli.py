@@ -37,6 +37,22 @@ EXAMPLES = {
 }
 
 
+def _bounded(kind: type, low: float, high: float) -> Any:
+    """An argparse type: a finite number of ``kind`` within ``[low, high]``."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if not (low <= value <= high):  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"{text!r} is outside {low:g}..{high:g}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ural-access",
@@ -100,7 +116,25 @@ def _parser() -> argparse.ArgumentParser:
             "--road-classes", default=None, help="lowest road class kept, e.g. secondary, tertiary"
         )
         p.add_argument(
-            "--refresh", action="store_true", help="rebuild the network even if it is cached"
+            "--overpass-timeout",
+            type=_bounded(float, 1.0, 3600.0),
+            default=None,
+            metavar="SECONDS",
+            help="deadline of one Overpass request, whole answer included "
+            f"(default: {settings.requests_timeout:g})",
+        )
+        p.add_argument(
+            "--overpass-retries",
+            type=_bounded(int, 0, 20),
+            default=None,
+            metavar="N",
+            help="retries of a failed Overpass request "
+            f"(default: {settings.overpass_max_attempts - 1})",
+        )
+        p.add_argument(
+            "--refresh",
+            action="store_true",
+            help="rebuild the network and ask Overpass again, even if cached",
         )
 
     def route_args(p: argparse.ArgumentParser) -> None:
@@ -197,7 +231,9 @@ def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull:
     if not force_pull and not args.refresh and (path / "network.npz").is_file():
         report(f"using the cached network {path}")
         return RoadNetwork.load(path), path
-    network, path = pull_network(study, source, args.osm_file, path, progress=report)
+    network, path = pull_network(
+        study, source, args.osm_file, path, progress=report, refresh=args.refresh
+    )
     if report.verbosity >= 1:
         print(network_summary(network, path), file=report.stream)
     return network, path
@@ -230,6 +266,10 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         settings.cache_folder = args.cache_dir
     if getattr(args, "overpass_url", None):
         settings.overpass_url = args.overpass_url
+    if getattr(args, "overpass_timeout", None) is not None:
+        settings.requests_timeout = args.overpass_timeout
+    if getattr(args, "overpass_retries", None) is not None:
+        settings.overpass_max_attempts = args.overpass_retries + 1
     report(f"reading the study {args.study!r} (towns from GeoNames)")
     study = _load_study(args)
     out = args.output or Path("output") / study.key

@@ -24,7 +24,8 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._atomic import write_text_atomic
-from .errors import OverpassError
+from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
+from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -68,72 +69,171 @@ def _cache_path(url: str, query: str) -> Path:
     return Path(settings.cache_folder) / "overpass" / f"{key}.json"
 
 
-def overpass_request(query: str, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Send one query (or read its cached answer) and return the parsed JSON.
+class BadAnswer(ValueError):
+    """An Overpass answer that is not a complete, well-formed road download."""
 
-    Retries HTTP 429/5xx, time-outs, broken connections, invalid JSON and Overpass
-    "runtime error" remarks, pausing ``overpass_backoff_s`` and doubling the pause each
-    time, up to ``overpass_max_attempts`` attempts.
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def validate_answer(data: object) -> dict[str, Any]:
+    """Check an Overpass JSON answer completely; return it, or raise :class:`BadAnswer`.
+
+    The answer must be an object with an ``elements`` list and no runtime-error remark;
+    every node needs a positive integer ``id`` and numeric, finite, in-range ``lat`` and
+    ``lon``; every way a positive integer ``id``, a list of at least two node ids and
+    string tags; and every node a way refers to must be in the answer (``>;`` returns
+    them all, so a missing one means a cut answer). Nothing else is cached.
+    """
+    if not isinstance(data, dict):
+        raise BadAnswer(f"the answer is a JSON {type(data).__name__}, not an object")
+    remark = data.get("remark")
+    if remark is not None and not isinstance(remark, str):
+        raise BadAnswer("the answer's 'remark' is not text")
+    if remark and "error" in remark.lower():
+        raise BadAnswer(f"Overpass remarked: {remark.strip()[:200]}")
+    osm3s = data.get("osm3s", {})
+    if not isinstance(osm3s, dict) or not isinstance(osm3s.get("timestamp_osm_base", ""), str):
+        raise BadAnswer("the answer's 'osm3s' header is malformed")
+    elements = data.get("elements")
+    if not isinstance(elements, list):
+        raise BadAnswer("the answer has no 'elements' list")
+    nodes: set[int] = set()
+    refs: set[int] = set()
+    for i, el in enumerate(elements):
+        where = f"element {i}"
+        if not isinstance(el, dict):
+            raise BadAnswer(f"{where} is a JSON {type(el).__name__}, not an object")
+        kind, el_id = el.get("type"), el.get("id")
+        if not _is_id(el_id):
+            raise BadAnswer(f"{where} ({kind!r}) has no valid id: {el_id!r}")
+        if kind == "node":
+            lat, lon = el.get("lat"), el.get("lon")
+            if not (_is_number(lat) and _is_number(lon)):
+                raise BadAnswer(f"node {el_id} has no numeric lat/lon: {lat!r}, {lon!r}")
+            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # type: ignore[operator]
+                raise BadAnswer(f"node {el_id} lies outside the globe: {lat!r}, {lon!r}")
+            nodes.add(el_id)  # type: ignore[arg-type]
+        elif kind == "way":
+            way_nodes = el.get("nodes")
+            if not isinstance(way_nodes, list) or len(way_nodes) < 2:
+                raise BadAnswer(f"way {el_id} has no list of at least two nodes")
+            if not all(_is_id(n) for n in way_nodes):
+                raise BadAnswer(f"way {el_id} lists a node id that is not a positive integer")
+            tags = el.get("tags", {})
+            if not isinstance(tags, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+            ):
+                raise BadAnswer(f"way {el_id} has tags that are not text")
+            refs.update(way_nodes)
+        elif kind != "relation":
+            raise BadAnswer(f"{where} has an unknown type {kind!r}")
+    missing = refs - nodes
+    if missing:
+        raise BadAnswer(
+            f"{len(missing):,} node(s) used by ways are missing from the answer "
+            f"(e.g. {min(missing)}): the answer is incomplete"
+        )
+    return data
+
+
+def _read_cached(cache: Path) -> dict[str, Any] | None:
+    """A cached answer if it is still a valid, non-empty one; a bad file is removed."""
+    try:
+        data = validate_answer(json.loads(cache.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError):
+        cache.unlink(missing_ok=True)
+        return None
+    if not data["elements"]:
+        cache.unlink(missing_ok=True)
+        return None
+    return data
+
+
+def overpass_request(
+    query: str,
+    progress: Callable[[str], None] | None = None,
+    *,
+    refresh: bool = False,
+) -> dict[str, Any]:
+    """Send one query (or read its cached answer) and return the parsed, checked JSON.
+
+    Each attempt has a wall-clock deadline of ``settings.requests_timeout`` seconds for
+    the whole answer. Retries HTTP 429/5xx, time-outs, broken connections, invalid JSON,
+    Overpass "runtime error" remarks and malformed answers (:func:`validate_answer`),
+    pausing ``overpass_backoff_s`` and doubling the pause each time, up to
+    ``overpass_max_attempts`` attempts. Only a valid answer with elements is cached;
+    ``refresh`` skips the cached one and asks again.
 
     Raises
     ------
     OverpassError
-        The server refused the query (HTTP 400) or every attempt failed.
+        The host name cannot be resolved, the server refused the query (HTTP 4xx
+        other than 429), or every attempt failed.
     """
     say = progress or (lambda _msg: None)
     url = settings.overpass_url.rstrip("/") + "/interpreter"
     cache = _cache_path(url, query)
-    if settings.use_cache and cache.is_file():
-        try:
-            return dict(json.loads(cache.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            cache.unlink(missing_ok=True)
+    if settings.use_cache and not refresh and cache.is_file():
+        cached = _read_cached(cache)
+        if cached is not None:
+            return cached
 
+    attempts = max(1, int(settings.overpass_max_attempts))
+    deadline = float(settings.requests_timeout)
     pause = settings.overpass_backoff_s
     last_error = "no attempt made"
-    for attempt in range(1, settings.overpass_max_attempts + 1):
+    for attempt in range(1, attempts + 1):
         try:
-            resp = requests.post(
-                url,
-                data={"data": query},
-                timeout=settings.requests_timeout,
-                headers={"User-Agent": settings.user_agent},
+            resp = post_with_deadline(
+                url, {"data": query}, deadline, {"User-Agent": settings.user_agent}
             )
-        except requests.Timeout:
-            last_error = f"no answer within {settings.requests_timeout:g} s"
-        except requests.ConnectionError as exc:
+        except DeadlineExceeded:
+            last_error = f"no complete answer within {deadline:g} s"
+        except NameNotResolved as exc:
+            raise OverpassError(
+                f"cannot resolve the host name of the Overpass API at {url} ({exc}); check "
+                "the address (--overpass-url) and the internet connection, or use a "
+                "downloaded extract with --source pbf --osm-file FILE"
+            ) from exc
+        except requests.RequestException as exc:
             last_error = f"cannot connect ({type(exc).__name__})"
         else:
-            if resp.status_code == 200:
+            if resp.status == 200:
                 try:
-                    data = resp.json()
-                except ValueError:
+                    data = validate_answer(json.loads(resp.body.decode("utf-8")))
+                except (UnicodeDecodeError, json.JSONDecodeError):
                     last_error = "the answer is not valid JSON (cut off?)"
+                except BadAnswer as exc:
+                    last_error = f"malformed answer: {exc}"
                 else:
-                    remark = str(data.get("remark", ""))
-                    if "error" in remark.lower():
-                        last_error = f"Overpass remarked: {remark.strip()[:200]}"
-                    elif not isinstance(data.get("elements"), list):
-                        last_error = "the answer has no 'elements' list"
-                    else:
-                        if settings.use_cache:
-                            write_text_atomic(cache, json.dumps(data, separators=(",", ":")))
-                        return dict(data)
-            elif resp.status_code in _RETRY_STATUS:
-                last_error = f"HTTP {resp.status_code} {resp.reason}"
+                    if settings.use_cache and data["elements"]:
+                        write_text_atomic(cache, json.dumps(data, separators=(",", ":")))
+                    elif settings.use_cache:
+                        cache.unlink(missing_ok=True)
+                    return data
+            elif resp.status in _RETRY_STATUS:
+                last_error = f"HTTP {resp.status} {resp.reason}"
             else:
-                first = resp.text.strip().splitlines()[0][:200] if resp.text.strip() else ""
+                text = resp.body.decode("utf-8", "replace").strip()
+                first = text.splitlines()[0][:200] if text else ""
                 raise OverpassError(
-                    f"Overpass API at {url} refused the query: HTTP {resp.status_code} {first}"
+                    f"Overpass API at {url} refused the query: HTTP {resp.status} {first}"
                 )
-        if attempt < settings.overpass_max_attempts:
+        if attempt < attempts:
             say(f"Overpass attempt {attempt} failed ({last_error}); retrying in {pause:g} s")
             time.sleep(pause)
             pause = min(pause * 2, settings.overpass_backoff_max_s)
     raise OverpassError(
-        f"Overpass API at {url} failed {settings.overpass_max_attempts} times; last: "
-        f"{last_error}. Try again later, set another server with --overpass-url, or use a "
-        "downloaded extract with --source pbf --osm-file FILE"
+        f"Overpass API at {url} failed {attempts} times; last: "
+        f"{last_error}. Try again later, set another server with --overpass-url, allow "
+        "more time with --overpass-timeout, or use a downloaded extract with "
+        "--source pbf --osm-file FILE"
     )
 
 
@@ -141,11 +241,20 @@ def download_roads(
     area: BaseGeometry,
     lowest_class: str = "tertiary",
     progress: Callable[[str], None] | None = None,
+    *,
+    refresh: bool = False,
 ) -> OSMRoads:
     """Download the drivable roads of a study area from the Overpass API.
 
     The area is split into tiles of at most ``settings.overpass_max_query_area_km2``;
-    each tile is one query, cached by :func:`overpass_request`.
+    each tile is one query, cached by :func:`overpass_request` (``refresh`` asks again).
+
+    Raises
+    ------
+    EmptyNetworkError
+        The server has no road of the classes anywhere in the area (nothing is cached).
+    OverpassError
+        A tile could not be downloaded.
     """
     say = progress or (lambda _msg: None)
     classes = highway_classes(lowest_class)
@@ -155,7 +264,16 @@ def download_roads(
         say(f"Overpass tile {i}/{len(tiles)}")
         tile = shapely.simplify(tile, 0.001)
         responses.append(
-            overpass_request(build_query(tile, classes, settings.requests_timeout), say)
+            overpass_request(
+                build_query(tile, classes, settings.requests_timeout), say, refresh=refresh
+            )
+        )
+    if not any(el.get("type") == "way" for r in responses for el in r["elements"]):
+        raise EmptyNetworkError(
+            f"the Overpass API at {settings.overpass_url} has no road of class {lowest_class} "
+            f"or above in the study area (bounds "
+            f"{tuple(round(b, 3) for b in shapely.bounds(area))}); check the study's places "
+            "and bbox, or the server's data"
         )
     roads = roads_from_overpass(responses, lowest_class, source=f"overpass:{settings.overpass_url}")
     roads.meta["overpass_tiles"] = len(tiles)

@@ -41,10 +41,13 @@ def pull_network(
     out: str | Path | None = None,
     progress: ProgressFn | None = None,
     geopackage: bool = True,
+    *,
+    refresh: bool = False,
 ) -> tuple[RoadNetwork, Path]:
     """Read or download the study's roads, build the network and cache it.
 
-    Returns the network and the folder it was saved to.
+    Returns the network and the folder it was saved to. ``refresh`` asks Overpass again
+    instead of reading its cached answers.
 
     Raises
     ------
@@ -61,7 +64,7 @@ def pull_network(
     area = study.area()
     if source == "overpass":
         say(f"downloading roads (down to {study.road_classes}) from {settings.overpass_url}")
-        roads = download_roads(area, study.road_classes, progress=say)
+        roads = download_roads(area, study.road_classes, progress=say, refresh=refresh)
     else:
         assert osm_file is not None
         roads = read_osm_file(osm_file, study.road_classes, bbox=shapely.bounds(area), progress=say)

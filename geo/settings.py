@@ -19,10 +19,13 @@ cache_folder: Path = Path(os.environ.get("URAL_ACCESS_CACHE", "data/cache"))
 #: Read and write the Overpass response cache.
 use_cache: bool = True
 
-#: Seconds to wait for one HTTP response; also sent to Overpass as ``[timeout:…]``.
+#: Wall-clock deadline in seconds of one Overpass request, from connecting to the last
+#: byte of the answer (however slowly a server trickles it); also sent to Overpass as
+#: ``[timeout:…]``. The command line's ``--overpass-timeout``.
 requests_timeout: float = 180.0
 
-#: How many times one Overpass query is tried before giving up.
+#: How many times one Overpass query is tried before giving up (the command line's
+#: ``--overpass-retries`` is this minus one).
 overpass_max_attempts: int = 5
 
 #: First back-off pause in seconds; it doubles after each failed attempt.
