@@ -2,16 +2,22 @@
 
 Every source ends as one :class:`OSMRoads` (ways as ragged node-id arrays, nodes as
 coordinate arrays, the tags routing needs), which :mod:`geo.network` turns into a graph.
-Files are streamed with pyosmium and never held in memory: small ones in one pass with a
-cache of every node location, big ones (a Geofabrik extract of several GB) in two passes,
-road ways first, then only their nodes (see ``settings.single_pass_max_bytes``), looked up
-in rounds that bound osmium's node-id bitmap (see :data:`NODE_BITMAP_ROUND_BYTES`).
+
+A ``.osm.pbf`` file is decoded block by block with numpy (:mod:`geo._pbf`), with no
+Python work per way or node: one read of the whole file picks the road ways (their tags
+tested as integer codes, :mod:`geo._tags`) and remembers which blocks hold nodes; a
+second read of those blocks only takes the locations of the roads' nodes. Memory
+follows the roads, not the file: nothing is kept per node of the file. Other formats
+(``.osm`` XML, ``.osm.bz2``, ``.o5m``) are first rewritten as PBF by libosmium (pyosmium).
+
+To read more: add way keys to :data:`WAY_TAGS` (they come out as ``OSMRoads.tags``),
+node keys to :data:`NODE_TAGS` (``OSMRoads.node_tags``, for the roads' nodes only).
 """
 
 from __future__ import annotations
 
 import re
-from array import array
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,35 +26,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import settings
+from . import _pbf, settings
+from ._pbf_roads import read_pbf_roads
+from ._tags import FILTER_TAGS, TagTable, drivable_mask
 from .errors import OSMDataError
 from .study import ROAD_CLASSES
 
 #: Tags kept on each way (all that the network and the speed model use).
 WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
 
-#: ``access``-like values that close a road to private cars.
-_CLOSED = {"no", "private"}
-
-#: Memory for the node-id bitmap while the second pass reads a big file's nodes (once).
-#: pyosmium's ``IdTracker`` (libosmium's ``IdSetDense``) takes 4 MB for each block of 2**25
-#: node ids that holds a wanted id, and a region's road nodes have ids in nearly every
-#: block: one bitmap for all of them would take about (largest node id) / 8 bytes, some
-#: 1.6 GB for 2026's ids, however small the file. So the wanted ids are loaded in rounds
-#: of this many bytes of blocks, lowest ids first, each in place of the last (with the
-#: next round's first ids: the bitmap takes at most twice this).
-NODE_BITMAP_ROUND_BYTES = 32 * 2**20
-
-#: Memory for the bitmap when nodes that read missed (in a file not sorted by id, or one
-#: lacking nodes of its ways) are looked for again: one more read per round of this size.
-NODE_BITMAP_RETRY_BYTES = 256 * 2**20
-
-#: How many of the next round's ids are loaded as the sign that a round has been read.
-_NEXT_ROUND_SIGNS = 1000
-
-#: Node ids per 4 MB block of ``IdSetDense`` (one bit per id).
-_BITMAP_BLOCK_IDS = 2**25
-_BITMAP_BLOCK_BYTES = 2**22
+#: Tags kept on the roads' nodes (e.g. ``barrier``), in ``OSMRoads.node_tags``.
+NODE_TAGS: tuple[str, ...] = ()
 
 #: File suffixes pyosmium reads, with the format name it understands.
 OSM_FILE_FORMATS = {".pbf": "pbf", ".osm": "osm", ".bz2": "osm.bz2", ".gz": "osm.gz", ".o5m": "o5m"}
@@ -74,17 +62,9 @@ def highway_classes(lowest: str) -> list[str]:
     return kept
 
 
-def is_drivable(tags: dict[str, str], classes: set[str]) -> bool:
+def is_drivable(tags: dict[str, str], classes: Iterable[str]) -> bool:
     """Whether a way with these tags is a public road of the kept classes for cars."""
-    if tags.get("highway") not in classes or tags.get("area") == "yes":
-        return False
-    for key in ("access", "motor_vehicle", "motorcar", "vehicle"):
-        if tags.get(key) in _CLOSED:
-            # A more specific "yes"/"destination" re-opens what a general "no" closed.
-            specific = [tags.get(k) for k in ("motorcar", "motor_vehicle") if k != key]
-            if not any(v in {"yes", "designated", "destination", "permissive"} for v in specific):
-                return False
-    return True
+    return bool(drivable_mask(TagTable.from_dicts([tags], FILTER_TAGS), classes)[0])
 
 
 @dataclass
@@ -105,10 +85,58 @@ class OSMRoads:
     timestamp: str | None = None
     source: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    node_tags: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict)
+    """Values of :data:`NODE_TAGS` per node (``None`` where absent), like ``node_ids``."""
 
     @property
     def n_ways(self) -> int:
         return len(self.way_ids)
+
+    @classmethod
+    def from_columns(
+        cls,
+        way_ids: npt.ArrayLike,
+        lengths: npt.ArrayLike,
+        refs: npt.ArrayLike,
+        tags: dict[str, npt.NDArray[np.object_]],
+        node_ids: npt.ArrayLike,
+        node_lon: npt.ArrayLike,
+        node_lat: npt.ArrayLike,
+        timestamp: str | None,
+        source: str,
+        node_tags: dict[str, npt.NDArray[np.object_]] | None = None,
+    ) -> OSMRoads:
+        """Build from flat arrays in any way and node order (sorted here by id).
+
+        ``tags[key][i]`` is way ``i``'s value of ``key`` (``None`` if absent), and
+        ``node_tags[key][j]`` node ``j``'s.
+        """
+        ids = np.asarray(way_ids, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        refs = np.asarray(refs, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        starts = np.r_[0, np.cumsum(lengths)[:-1]][order]
+        lens = lengths[order]
+        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        # Position k of the sorted refs comes from starts[way] + (k - offsets[way]).
+        take = np.repeat(starts - offsets[:-1], lens) + np.arange(int(offsets[-1]))
+        nid = np.asarray(node_ids, dtype=np.int64)
+        norder = np.argsort(nid, kind="stable")
+        return cls(
+            way_ids=ids[order],
+            offsets=offsets,
+            refs=refs[take],
+            tags={key: np.asarray(col, dtype=object)[order] for key, col in tags.items()},
+            node_ids=nid[norder],
+            node_lon=np.asarray(node_lon, dtype=np.float64)[norder],
+            node_lat=np.asarray(node_lat, dtype=np.float64)[norder],
+            timestamp=timestamp,
+            source=source,
+            node_tags={
+                k: np.asarray(v, dtype=object)[norder] for k, v in (node_tags or {}).items()
+            },
+        )
 
     @classmethod
     def from_arrays(
@@ -123,37 +151,13 @@ class OSMRoads:
         timestamp: str | None,
         source: str,
     ) -> OSMRoads:
-        """Build from flat arrays in any way and node order (sorted here by id).
-
-        ``tag_rows[i]`` holds way ``i``'s values of :data:`WAY_TAGS` (``None`` if absent).
-        """
-        ids = np.asarray(way_ids, dtype=np.int64)
-        lengths = np.asarray(lengths, dtype=np.int64)
-        refs = np.asarray(refs, dtype=np.int64)
-        order = np.argsort(ids, kind="stable")
-        starts = np.r_[0, np.cumsum(lengths)[:-1]][order]
-        lens = lengths[order]
-        offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        # Position k of the sorted refs comes from starts[way] + (k - offsets[way]).
-        take = np.repeat(starts - offsets[:-1], lens) + np.arange(int(offsets[-1]))
+        """Like :meth:`from_columns`, with ``tag_rows[i]`` way ``i``'s :data:`WAY_TAGS` values."""
         columns = list(zip(*tag_rows, strict=True)) if tag_rows else [()] * len(WAY_TAGS)
         tags = {
-            key: np.array(col, dtype=object)[order]
-            for key, col in zip(WAY_TAGS, columns, strict=True)
+            key: np.array(col, dtype=object) for key, col in zip(WAY_TAGS, columns, strict=True)
         }
-        nid = np.asarray(node_ids, dtype=np.int64)
-        norder = np.argsort(nid, kind="stable")
-        return cls(
-            way_ids=ids[order],
-            offsets=offsets,
-            refs=refs[take],
-            tags=tags,
-            node_ids=nid[norder],
-            node_lon=np.asarray(node_lon, dtype=np.float64)[norder],
-            node_lat=np.asarray(node_lat, dtype=np.float64)[norder],
-            timestamp=timestamp,
-            source=source,
+        return cls.from_columns(
+            way_ids, lengths, refs, tags, node_ids, node_lon, node_lat, timestamp, source
         )
 
     @classmethod
@@ -195,7 +199,7 @@ def read_osm_file(
     bbox: tuple[float, float, float, float] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> OSMRoads:
-    """Read the drivable roads of an OSM file (``.osm.pbf`` or ``.osm`` XML) with pyosmium.
+    """Read the drivable roads of an OSM file (``.osm.pbf`` or ``.osm`` XML).
 
     Parameters
     ----------
@@ -213,89 +217,45 @@ def read_osm_file(
     ------
     OSMDataError
         The file is missing, unreadable, not OSM data, or holds no roads in ``bbox``.
+
+    Notes
+    -----
+    ``meta`` of the result holds ``file_size_bytes``, ``sha256`` (of the file as read,
+    for a PBF file) and ``missing_nodes`` (road nodes the file has no location for).
     """
     import osmium
 
     path = Path(path)
     if not path.is_file():
         raise OSMDataError(f"OSM file {str(path)!r} does not exist")
-    _file_format(path)
+    suffix = _file_format(path)
     say = progress or (lambda _msg: None)
     classes = highway_classes(lowest_class)
-    class_set = set(classes)
-
     try:
         reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
         header = reader.header()
         timestamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
-        sorted_file = header.get("sorting") == "Type_then_ID"
+        box = header.box()
         reader.close()
-
-        # Flat typed arrays, not Python lists and dicts: a regional extract has millions
-        # of way nodes, and these take 8 bytes each instead of about 40.
-        way_ids, lengths, refs = array("q"), array("q"), array("q")
-        node_ids, node_lon, node_lat = array("q"), array("d"), array("d")
-        tag_rows: list[tuple[str | None, ...]] = []
-        way_filter = osmium.filter.TagFilter(*[("highway", c) for c in classes])
-        one_pass = path.stat().st_size <= settings.single_pass_max_bytes
-        if one_pass:
-            say(f"reading road ways and their node locations from {path.name}")
-            ways = (
-                osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-                .with_locations("sparse_mem_array")
-                .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-                .with_filter(way_filter)
-            )
-        else:
-            say(f"reading road ways from {path.name}")
-            ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(way_filter)
-        for way in ways:
-            if not isinstance(way, osmium.osm.Way):
-                continue
-            tags = dict(way.tags)
-            if not is_drivable(tags, class_set) or len(way.nodes) < 2:
-                continue
-            way_ids.append(way.id)
-            lengths.append(len(way.nodes))
-            refs.extend(n.ref for n in way.nodes)
-            tag_rows.append(tuple(tags.get(k) for k in WAY_TAGS))
-            if one_pass:
-                for n in way.nodes:
-                    loc = n.location
-                    if loc.valid():
-                        node_ids.append(n.ref)
-                        node_lon.append(loc.lon)
-                        node_lat.append(loc.lat)
-
-        if not way_ids:
-            raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
-        if not one_pass:
-            located = (node_ids, node_lon, node_lat)
-            _read_node_locations(osmium, path, refs, located, sorted_file, say)
+        say(f"reading road ways and their node locations from {path.name}")
+        try:
+            if suffix not in {".osm.pbf", ".pbf"}:
+                raise _pbf.UnsupportedPBF(f"{suffix} is not PBF")
+            roads = _read_pbf(path, classes, timestamp)
+        except _pbf.UnsupportedPBF:
+            say(f"rewriting {path.name} as PBF (libosmium) to read it")
+            roads = _read_through_pbf(osmium, path, classes, timestamp)
     except OSMDataError:
         raise
-    except (RuntimeError, ValueError, OSError) as exc:
+    except (_pbf.CorruptPBF, _pbf.UnsupportedPBF, RuntimeError, ValueError, OSError) as exc:
         # libosmium reports a truncated or foreign file as RuntimeError.
         raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
-
-    # A node shared by several ways was seen once per way in the one-pass read.
-    ids, first = np.unique(np.frombuffer(node_ids, dtype=np.int64), return_index=True)
-    roads = OSMRoads.from_arrays(
-        way_ids,
-        lengths,
-        np.frombuffer(refs, dtype=np.int64),
-        tag_rows,
-        ids,
-        np.frombuffer(node_lon, dtype=np.float64)[first],
-        np.frombuffer(node_lat, dtype=np.float64)[first],
-        timestamp,
-        source=f"file:{path.name}",
-    )
+    if not roads.n_ways:
+        raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
     roads.meta["file_size_bytes"] = path.stat().st_size
     if bbox is not None:
         roads = clip_to_bbox(roads, bbox)
         if roads.n_ways == 0:
-            box = header.box()
             raise OSMDataError(
                 f"{path.name} has no roads in the study area {bbox}; the file covers "
                 f"{box.bottom_left.lon:.3f},{box.bottom_left.lat:.3f} to "
@@ -306,92 +266,43 @@ def read_osm_file(
     return roads
 
 
-def _read_node_locations(
-    osmium: Any,
-    path: Path,
-    refs: array,
-    out: tuple[array, array, array],
-    sorted_file: bool,
-    say: Callable[[str], None],
-) -> None:
-    """Second pass of a big file: the locations of the nodes in ``refs`` only.
-
-    One read of the file's nodes with the wanted ids loaded round after round (see
-    :func:`_locate_nodes`) finds them all if the file is sorted by id and holds every node
-    of its ways, as a Geofabrik extract does. Whatever it may have missed is looked for
-    again, one read per round of :data:`NODE_BITMAP_RETRY_BYTES`; a file whose header
-    says it is sorted lacks the nodes that the rounds read to their end did not find.
-    """
-    needed = np.unique(np.frombuffer(refs, dtype=np.int64))
-    rounds = _bitmap_rounds(needed, NODE_BITMAP_ROUND_BYTES)
-    say(f"reading {len(needed):,} node locations")
-    done = _locate_nodes(osmium, path, rounds, out)
-    missing = np.setdiff1d(needed, np.frombuffer(out[0], dtype=np.int64))
-    if sorted_file:
-        missing = missing[missing >= rounds[done][0]] if done < len(rounds) else missing[:0]
-    if len(missing):
-        say(f"looking again for {len(missing):,} nodes")
-        for ids in _bitmap_rounds(missing, NODE_BITMAP_RETRY_BYTES):
-            _locate_nodes(osmium, path, [ids], out)
+def _read_through_pbf(
+    osmium: Any, path: Path, classes: list[str], timestamp: str | None
+) -> OSMRoads:
+    """Let libosmium rewrite a file as plain PBF (in the cache folder), then read that."""
+    tmp_root = Path(settings.cache_folder) / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp_root) as tmp:
+        plain = Path(tmp) / "input.osm.pbf"
+        writer = osmium.SimpleWriter(str(plain))
+        try:
+            osmium.apply(str(path), writer)  # C++ all the way: no Python per object
+        finally:
+            writer.close()
+        roads = _read_pbf(plain, classes, timestamp)
+    roads.meta.pop("sha256", None)  # of the rewritten file, not the user's
+    return roads
 
 
-def _bitmap_rounds(ids: npt.NDArray[np.int64], max_bytes: int) -> list[npt.NDArray[np.int64]]:
-    """Sorted ``ids`` cut into runs that each take at most ``max_bytes`` of bitmap blocks."""
-    block = ids // _BITMAP_BLOCK_IDS
-    first_of_block = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
-    per_round = max(1, max_bytes // _BITMAP_BLOCK_BYTES)
-    return np.split(ids, first_of_block[per_round::per_round])
-
-
-def _locate_nodes(
-    osmium: Any,
-    path: Path,
-    rounds: list[npt.NDArray[np.int64]],
-    out: tuple[array, array, array],
-) -> int:
-    """Read the file's nodes once, appending the location of each id in ``rounds`` to ``out``.
-
-    The ``IdTracker`` holds one round's ids and, as the sign that the reader has passed
-    them, the next round's first ids; when one of these comes, the next round takes this
-    one's place (pyosmium's filter reads the tracker as each node comes). A node that
-    comes after its round was let go, as in a file not sorted by id, is missed. The read
-    stops when every id is found. Returns how many rounds were read to their end: all
-    unless the file lacks every one of some round's first ids.
-    """
-    tracker = osmium.IdTracker()
-    wanted = tracker.node_ids()  # the live set the filter reads
-
-    def load(r: int) -> int:
-        """Put round ``r`` in the tracker; returns the first id of the next round (or -1)."""
-        wanted.clear()
-        for nid in rounds[r].tolist():
-            tracker.add_node(nid)
-        if r + 1 == len(rounds):
-            return -1
-        for nid in rounds[r + 1][:_NEXT_ROUND_SIGNS].tolist():
-            tracker.add_node(nid)
-        return int(rounds[r + 1][0])
-
-    node_ids, node_lon, node_lat = out
-    r, next_start, left = 0, load(0), sum(len(ids) for ids in rounds)
-    nodes = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tracker.id_filter())
-    for node in nodes:
-        if not isinstance(node, osmium.osm.Node) or node.id not in wanted:
-            continue
-        nid = node.id
-        if 0 <= next_start <= nid:  # the reader is past round r
-            r += 1
-            next_start = load(r)
-        wanted.unset(nid)  # each id is taken once, at its first occurrence
-        loc = node.location
-        if loc.valid():
-            node_ids.append(nid)
-            node_lon.append(loc.lon)
-            node_lat.append(loc.lat)
-        left -= 1
-        if left == 0:
-            return len(rounds)
-    return r + 1
+def _read_pbf(path: Path, classes: list[str], timestamp: str | None) -> OSMRoads:
+    """Both reads of a PBF file (see the module notes)."""
+    way_keys = list(dict.fromkeys((*WAY_TAGS, *FILTER_TAGS)))
+    got = read_pbf_roads(path, way_keys, list(NODE_TAGS), lambda tags: drivable_mask(tags, classes))
+    roads = OSMRoads.from_columns(
+        got.way_ids,
+        got.lengths,
+        got.refs,
+        {k: got.tags[k] for k in WAY_TAGS},
+        got.node_ids,
+        got.node_lon,
+        got.node_lat,
+        timestamp,
+        source=f"file:{path.name}",
+        node_tags=got.node_tags,
+    )
+    roads.meta["sha256"] = got.sha256
+    roads.meta["missing_nodes"] = got.missing_nodes
+    return roads
 
 
 def clip_to_bbox(roads: OSMRoads, bbox: tuple[float, float, float, float]) -> OSMRoads:

@@ -43,9 +43,3 @@ user_agent: str = "ural-access/0.1 (+https://github.com/ural-access/ural-access)
 
 #: Show progress bars (on a terminal) or log lines; ``False`` silences both.
 show_progress: bool = True
-
-#: OSM files up to this size are read in one pass with every node location held in
-#: memory (about 16 bytes per node of the file); bigger ones in two passes that keep only
-#: the roads' nodes but need pyosmium's id bitmap (up to the largest node id / 8 bytes,
-#: about 1.6 GB in 2026), so the one-pass read is the leaner one below a few hundred MB.
-single_pass_max_bytes: int = 300_000_000

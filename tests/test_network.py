@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import connected_components
 from ural_access.geo.distance import great_circle_m
 from ural_access.geo.errors import CacheError, EmptyNetworkError, OSMDataError
 from ural_access.geo.network import RoadNetwork
-from ural_access.geo.osm import OSMRoads, highway_classes, read_osm_file
+from ural_access.geo.osm import highway_classes, read_osm_file
 from ural_access.geo.pull import network_summary, pull_network
 from ural_access.geo.study import load_study
 
@@ -122,124 +122,6 @@ def test_xml_gives_the_same_network_as_pbf(tmp_path: Path) -> None:
     np.testing.assert_array_equal(a.way_ids, b.way_ids)
     np.testing.assert_array_equal(a.refs, b.refs)
     np.testing.assert_allclose(a.node_lon, b.node_lon)
-
-
-@pytest.mark.parametrize("name", ["andorra-latest.osm.pbf", "malta-latest.osm.pbf"])
-def test_one_pass_and_two_pass_reads_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small files are read in one pass, big ones in two: the roads must be the same."""
-    from ural_access.geo import settings
-
-    one = read_osm_file(extract(name), "residential")
-    monkeypatch.setattr(settings, "single_pass_max_bytes", 0)
-    two = read_osm_file(extract(name), "residential")
-    assert one.n_ways > 1000
-    for key in ("way_ids", "offsets", "refs", "node_ids", "node_lon", "node_lat"):
-        assert np.array_equal(getattr(one, key), getattr(two, key)), key
-    for key, values in one.tags.items():
-        assert values.tolist() == two.tags[key].tolist(), key
-    # Every referenced node has a location, each once.
-    assert np.isin(one.refs, one.node_ids).all()
-    assert len(np.unique(one.node_ids)) == len(one.node_ids)
-
-
-def _same_roads(a: OSMRoads, b: OSMRoads) -> None:
-    for key in ("way_ids", "offsets", "refs", "node_ids", "node_lon", "node_lat"):
-        assert np.array_equal(getattr(a, key), getattr(b, key)), key
-    for key, values in a.tags.items():
-        assert values.tolist() == b.tags[key].tolist(), key
-
-
-@pytest.mark.parametrize("name", ["liechtenstein-latest.osm.pbf", "malta-latest.osm.pbf"])
-def test_two_pass_read_finds_every_node_in_one_read_of_many_rounds(
-    name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The id bitmap is loaded block by block while the nodes are read once (sorted files).
-
-    Liechtenstein's header says it is sorted by id, Malta's does not; both are sorted
-    and hold every node of their ways, so one read must find every node.
-    """
-    from ural_access.geo import osm, settings
-
-    one = read_osm_file(extract(name), "residential")
-    monkeypatch.setattr(settings, "single_pass_max_bytes", 0)
-    monkeypatch.setattr(osm, "NODE_BITMAP_ROUND_BYTES", 1)  # one 4 MB block per round
-    said: list[str] = []
-    two = read_osm_file(extract(name), "residential", progress=said.append)
-    blocks = len(np.unique(one.node_ids // 2**25))
-    assert blocks > 150  # ids from 2005 to the extract's date: more than 150 rounds
-    assert not [m for m in said if m.startswith("looking again")], said
-    _same_roads(one, two)
-
-
-def test_two_pass_read_of_unsorted_and_incomplete_files(tmp_path: Path) -> None:
-    """Nodes out of id order, or missing, are found by looking again (or known absent)."""
-    import random
-
-    from ural_access.geo import osm, settings
-
-    # Monaco's roads and their nodes, in id order.
-    src = str(extract("monaco.osm.pbf"))
-    ways = [
-        osmium.osm.mutable.Way(id=w.id, nodes=[n.ref for n in w.nodes], tags=dict(w.tags))
-        for w in osmium.FileProcessor(src, osmium.osm.WAY).with_filter(
-            osmium.filter.KeyFilter("highway")
-        )
-    ]
-    used = {ref for w in ways for ref in w.nodes}
-    nodes = [
-        osmium.osm.mutable.Node(id=n.id, location=(n.location.lon, n.location.lat))
-        for n in osmium.FileProcessor(src, osmium.osm.NODE)
-        if n.id in used
-    ]
-    shuffled = nodes[:]
-    random.Random(7).shuffle(shuffled)
-    sorted_header = osmium.io.Header()
-    sorted_header.set("sorting", "Type_then_ID")
-    variants = {
-        "shuffled": (shuffled, None),
-        "lacking": ([n for i, n in enumerate(nodes) if i % 5], None),
-        "lacking-sorted": ([n for i, n in enumerate(nodes) if i % 5], sorted_header),
-    }
-    for name, (kept, header) in variants.items():
-        path = tmp_path / f"{name}.osm.pbf"
-        with osmium.SimpleWriter(str(path), header=header) as writer:
-            for obj in (*kept, *ways):
-                writer.add(obj)
-        one = read_osm_file(path, "residential")
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(settings, "single_pass_max_bytes", 0)
-            mp.setattr(osm, "NODE_BITMAP_ROUND_BYTES", 8 * 2**20)  # 2 blocks per round
-            said: list[str] = []
-            two = read_osm_file(path, "residential", progress=said.append)
-        _same_roads(one, two)
-        again = any(m.startswith("looking again") for m in said)
-        assert again == (name != "lacking-sorted"), (name, said)
-        if name != "shuffled":
-            assert not np.isin(two.refs, two.node_ids).all()
-
-
-@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
-def test_two_pass_read_memory_does_not_follow_the_node_id_range() -> None:
-    """Peak RSS of the big-file read of Malta: one id bitmap for all would be ~700 MB."""
-    import subprocess
-    import sys
-
-    code = f"""
-from ural_access.geo import settings
-from ural_access.geo.osm import read_osm_file
-def mb(key):
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)) / 1024
-settings.single_pass_max_bytes = 0
-read_osm_file({str(extract("monaco.osm.pbf"))!r}, "residential")  # warm up the imports
-before = mb("VmRSS")
-open("/proc/self/clear_refs", "w").write("5")
-roads = read_osm_file({str(extract("malta-latest.osm.pbf"))!r}, "residential")
-print(mb("VmHWM") - before, roads.node_ids.max())
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    growth_mb, largest_id = done.stdout.split()
-    assert int(largest_id) / 8 / 2**20 > 600  # what one bitmap over the id range would take
-    assert float(growth_mb) < 200, growth_mb
 
 
 def test_bad_files_fail_clearly_and_leave_no_cache(tmp_path: Path) -> None:
