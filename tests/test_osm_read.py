@@ -20,18 +20,8 @@ from ural_access.geo.osm import OSMRoads, read_osm_file
 from .conftest import SHARED_OSM, extract
 
 KEYS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
-CLASSES = {
-    "tertiary": {"motorway", "trunk", "primary", "secondary", "tertiary"},
-    "residential": {
-        "motorway",
-        "trunk",
-        "primary",
-        "secondary",
-        "tertiary",
-        "unclassified",
-        "residential",
-    },
-}
+ORDER = ["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential"]
+CLASSES = {lowest: set(ORDER[: ORDER.index(lowest) + 1]) for lowest in ORDER}
 LINKED = {"motorway", "trunk", "primary", "secondary", "tertiary"}
 
 
