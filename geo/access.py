@@ -1,13 +1,26 @@
 """The analytical core: drive times, routes, OD table, agglomeration measures, isochrones.
 
 :func:`compute_access` takes a study and its network and returns :class:`AccessResults`,
-which :mod:`geo.io` writes to disk and :mod:`maps` draws.
+which :mod:`geo.io` writes to disk and :mod:`maps` draws. It runs these stages, in this
+order; each is a public function, so a notebook can run (or replace) one at a time:
+
+1. :func:`study_network` — the network with the study's speed model;
+2. :func:`places_table` — the study's places and every zone settlement;
+3. :func:`snap_places` — each place joined to its nearest road (the :class:`Router`);
+4. :func:`place_trees` — a fastest-route tree from each city, centre and named member;
+5. :func:`city_columns` — drive time and distance from each first-tier city to each place;
+6. :func:`od_matrix` — times and distances between the study's own places;
+7. :func:`zone_towns` — each zone's settlements with their times;
+8. :func:`agglomeration_measures` — routes to the centres, zone entry, coverage,
+   potential (the summary table), the routes and their 5-minute segments;
+9. :func:`rank_agglomerations` — ranks by potential and by time from each city;
+10. :func:`zone_circles` — the zones' circles;
+11. :func:`isochrone_layer` — drive-time bands from each first-tier city;
+12. :func:`results_provenance` — data date and source, speed model, parameters, version.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,20 +34,18 @@ from . import __version__
 from .agglomeration import decay, rank, zone_entry, zone_measures
 from .distance import geodesic_circle
 from .errors import UralAccessWarning
+from .format import slug
 from .network import RoadNetwork
-from .places import GEONAMES_CITATION
+from .places import GEONAMES_CITATION, Place
 from .progress import ProgressFn, iterate
-from .routing import Router, ShortestPathTree
-from .study import Study
+from .routing import Route, Router, ShortestPathTree
+from .study import Agglomeration, Study
 
 #: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
 ROUTE_SEGMENT_S = 300.0
 
-
-def slug(name: str) -> str:
-    """An ASCII column-name fragment for a place name (``"Ekaterinburg"`` → ``ekaterinburg``)."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "place"
+#: Fastest-route trees by GeoNames id; ``None`` for a place not joined to the network.
+Trees = dict[int, ShortestPathTree | None]
 
 
 @dataclass
@@ -69,7 +80,7 @@ def _speed_label(info: dict[str, Any]) -> str:
     )
 
 
-def _places_table(study: Study) -> pd.DataFrame:
+def places_table(study: Study) -> pd.DataFrame:
     """Study places and every zone settlement, one row each, keyed by GeoNames id."""
     rows: dict[int, dict[str, Any]] = {}
 
@@ -130,10 +141,9 @@ def compute_access(
     Unreachable or unsnappable places get NaN and a :class:`UralAccessWarning`; the
     messages are also collected in ``AccessResults.warnings``.
     """
-    say = progress or (lambda _msg: None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
-        results = _compute(study, network, say, progress, with_isochrones)
+        results = _compute(study, network, progress, with_isochrones)
     messages = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
     for w in caught:
         if not issubclass(w.category, UralAccessWarning):
@@ -146,37 +156,92 @@ def compute_access(
 
 
 def _compute(
+    study: Study, network: RoadNetwork, progress: ProgressFn | None, with_isochrones: bool
+) -> AccessResults:
+    network = study_network(study, network)
+    router, places = snap_places(study, network, places_table(study), progress)
+    trees = place_trees(router, places, study, progress)
+    places = city_columns(study, places, trees)
+    towns = zone_towns(study, places)
+    summary, routes, route_segments = agglomeration_measures(study, router, places, trees, towns)
+    return AccessResults(
+        study=study,
+        places=places.drop(columns=["node"]),
+        od=od_matrix(study, places, trees),
+        towns=towns,
+        summary=rank_agglomerations(study, summary),
+        routes=routes,
+        route_segments=route_segments,
+        isochrones=isochrone_layer(study, network, trees, progress)
+        if with_isochrones
+        else _no_isochrones(),
+        zones=zone_circles(study),
+        provenance=results_provenance(study, network),
+        network_provenance=dict(network.provenance),
+    )
+
+
+# ---------------------------------------------------------------------- stages
+def study_network(study: Study, network: RoadNetwork) -> RoadNetwork:
+    """The network with the study's speed model and factor (itself if it has them)."""
+    info = network.provenance.get("speed_model", {})
+    if (study.speed.model, study.speed.factor) != (info.get("name"), info.get("factor")):
+        return network.with_speeds(study.speed.model, study.speed.factor)
+    return network
+
+
+def snap_places(
     study: Study,
     network: RoadNetwork,
-    say: ProgressFn,
-    progress: ProgressFn | None,
-    with_isochrones: bool,
-) -> AccessResults:
-    if (study.speed_model, study.speed_factor) != (
-        network.provenance.get("speed_model", {}).get("name"),
-        network.provenance.get("speed_model", {}).get("factor"),
-    ):
-        network = network.with_speeds(study.speed_model, study.speed_factor)
-    places = _places_table(study)
-    say(f"joining {len(places)} places to the network (limit {study.snap_limit_km:g} km)")
-    router = Router(
-        network, places[["place_id", "name", "lon", "lat"]], study.snap_limit_km * 1000.0
-    )
+    places: pd.DataFrame,
+    progress: ProgressFn | None = None,
+) -> tuple[Router, pd.DataFrame]:
+    """Join each place to its nearest road (within the study's snap limit).
+
+    Returns the router (the network with the places inserted as nodes) and the places
+    with two more columns: ``node`` (-1 where no road is near enough) and ``snap_m``.
+    """
+    limit_km = study.routing.snap_limit_km
+    if progress is not None:
+        progress(f"joining {len(places)} places to the network (limit {limit_km:g} km)")
+    router = Router(network, places[["place_id", "name", "lon", "lat"]], limit_km * 1000.0)
     snap = router.snap.table.set_index("place_id")
+    places = places.copy()
     places["node"] = places["place_id"].map(snap["node"]).astype(int)
     places["snap_m"] = places["place_id"].map(snap["snap_m"])
+    return router, places
 
+
+def _nodes(places: pd.DataFrame) -> dict[int, int]:
+    """Graph node of each place id (-1 where it is not on the network)."""
+    return dict(zip(places["place_id"].tolist(), places["node"].tolist(), strict=True))
+
+
+def place_trees(
+    router: Router, places: pd.DataFrame, study: Study, progress: ProgressFn | None = None
+) -> Trees:
+    """A fastest-route tree from each first-tier city, centre and named member."""
     key_ids = [p.geonameid for p in study.all_places()]
-    trees: dict[int, ShortestPathTree | None] = {}
+    nodes = _nodes(places)
+    trees: Trees = {}
     for pid in iterate(progress, key_ids, len(key_ids), "fastest-route trees"):
-        node = int(places.loc[places["place_id"] == pid, "node"].iloc[0])
-        trees[pid] = router.tree(node) if node >= 0 else None
+        trees[pid] = router.tree(nodes[pid]) if nodes[pid] >= 0 else None
+    return trees
 
+
+def _cities(study: Study) -> list[tuple[Place, str]]:
+    return [(p, slug(p.name)) for p in study.first_tier]
+
+
+def city_columns(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
+    """The places with ``time_min_from_<city>`` and ``dist_km_from_<city>`` columns.
+
+    A place the city's roads do not reach gets NaN and a warning naming it.
+    """
+    places = places.copy()
     nodes = places["node"].to_numpy()
     ok = nodes >= 0
-    # Drive time and route distance from each first-tier city to every place.
-    cities = [(p, slug(p.name)) for p in study.first_tier]
-    for city, key in cities:
+    for city, key in _cities(study):
         tree = trees[city.geonameid]
         t = np.full(len(places), np.nan)
         d = np.full(len(places), np.nan)
@@ -199,70 +264,110 @@ def _compute(
                 )
         places[f"time_min_from_{key}"] = t
         places[f"dist_km_from_{key}"] = d
+    return places
 
-    # OD table between the study's own places (cities, centres, named members).
-    od_rows = []
-    key_nodes = {pid: int(places.loc[places["place_id"] == pid, "node"].iloc[0]) for pid in key_ids}
+
+def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
+    """Drive time and distance between the study's own places (cities, centres, members)."""
+    key_ids = [p.geonameid for p in study.all_places()]
+    nodes = _nodes(places)
     names = dict(zip(places["place_id"], places["name"], strict=True))
+    rows = []
     for a in key_ids:
         tree = trees[a]
         for b in key_ids:
-            nb = key_nodes[b]
+            nb = nodes[b]
             if tree is None or nb < 0 or not np.isfinite(tree.time_s[nb]):
                 t_ab, d_ab = np.nan, np.nan
             else:
                 t_ab, d_ab = tree.time_s[nb] / 60.0, tree.dist_m[nb] / 1000.0
-            od_rows.append((a, names[a], b, names[b], t_ab, d_ab))
-    od = pd.DataFrame(
-        od_rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"]
+            rows.append((a, names[a], b, names[b], t_ab, d_ab))
+    return pd.DataFrame(
+        rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"]
     )
 
-    # Towns of each zone, with times from each city.
-    zone = study.zone_settlements()
-    time_cols = [c for c in places.columns if c.startswith(("time_min_from_", "dist_km_from_"))]
-    towns = zone.merge(
-        places[["place_id", "snap_m", *time_cols]],
-        left_on="geonameid",
-        right_on="place_id",
-        how="left",
-    ).drop(columns="place_id")
 
-    # Routes to the centres, zone entry, and the summary table.
+def zone_towns(study: Study, places: pd.DataFrame) -> pd.DataFrame:
+    """Each zone's settlements (:meth:`Study.zone_settlements`) with their times."""
+    time_cols = [c for c in places.columns if c.startswith(("time_min_from_", "dist_km_from_"))]
+    return (
+        study.zone_settlements()
+        .merge(
+            places[["place_id", "snap_m", *time_cols]],
+            left_on="geonameid",
+            right_on="place_id",
+            how="left",
+        )
+        .drop(columns="place_id")
+    )
+
+
+def _agglomeration_facts(agg: Agglomeration, in_zone: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "agglomeration": agg.name,
+        "center": agg.center.name,
+        "members": "; ".join(m.name for m in agg.members),
+        "population_k_source": agg.population_k,
+        "net_revenue_mln_rub_source": agg.net_revenue_mln_rub,
+        "zone_towns": len(in_zone),
+        "zone_population": int(in_zone["population"].sum()),
+    }
+
+
+def _leg_measures(
+    study: Study,
+    agg: Agglomeration,
+    city: Place,
+    key: str,
+    route: Route | None,
+    in_zone: pd.DataFrame,
+) -> dict[str, Any]:
+    """The summary columns of one first-tier city for one agglomeration."""
+    t_c = route.time_s / 60.0 if route else np.nan
+    row: dict[str, Any] = {
+        f"time_to_center_min_from_{key}": t_c,
+        f"dist_to_center_km_from_{key}": route.dist_m / 1000.0 if route else np.nan,
+        f"zone_entry_min_from_{key}": zone_entry(
+            route, agg.center.lon, agg.center.lat, study.radius_km
+        )
+        / 60.0,
+    }
+    measures = zone_measures(in_zone, f"time_min_from_{key}", study.routing.coverage_min)
+    for m, value in measures.items():
+        row[f"{m}_from_{key}"] = value
+    row[f"potential_from_{key}"] = float(city.population * decay(t_c, study.routing.decay))
+    return row
+
+
+def agglomeration_measures(
+    study: Study, router: Router, places: pd.DataFrame, trees: Trees, towns: pd.DataFrame
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Routes from each first-tier city to each centre, and the measures of each zone.
+
+    Returns the summary table (one row per agglomeration), the routes and the routes
+    cut every :data:`ROUTE_SEGMENT_S` seconds.
+    """
+    nodes = _nodes(places)
     route_rows, summary_rows, segment_rows = [], [], []
     for agg in study.agglomerations:
-        center_node = key_nodes[agg.center.geonameid]
+        center_node = nodes[agg.center.geonameid]
         in_zone = towns[(towns["agglomeration"] == agg.name) & towns["within_radius"]]
-        row: dict[str, Any] = {
-            "agglomeration": agg.name,
-            "center": agg.center.name,
-            "members": "; ".join(m.name for m in agg.members),
-            "population_k_source": agg.population_k,
-            "net_revenue_mln_rub_source": agg.net_revenue_mln_rub,
-            "zone_towns": len(in_zone),
-            "zone_population": int(in_zone["population"].sum()),
-        }
+        row = _agglomeration_facts(agg, in_zone)
         potential_total = 0.0
-        for city, key in cities:
+        for city, key in _cities(study):
             tree = trees[city.geonameid]
             route = (
                 router.route_line(tree, center_node)
                 if tree is not None and center_node >= 0
                 else None
             )
-            t_c = route.time_s / 60.0 if route else np.nan
-            d_c = route.dist_m / 1000.0 if route else np.nan
-            entry = zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0
-            row[f"time_to_center_min_from_{key}"] = t_c
-            row[f"dist_to_center_km_from_{key}"] = d_c
-            row[f"zone_entry_min_from_{key}"] = entry
-            measures = zone_measures(in_zone, f"time_min_from_{key}", study.coverage_min)
-            for m, value in measures.items():
-                row[f"{m}_from_{key}"] = value
-            potential = float(city.population * decay(t_c, study.decay))
-            row[f"potential_from_{key}"] = potential
-            potential_total += potential
+            leg = _leg_measures(study, agg, city, key, route, in_zone)
+            row.update(leg)
+            potential_total += leg[f"potential_from_{key}"]
             if route is not None:
                 line = shapely.set_precision(route.line, 1e-6)
+                t_c, d_c = route.time_s / 60.0, route.dist_m / 1000.0
+                entry = leg[f"zone_entry_min_from_{key}"]
                 route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
                 for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
                     segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
@@ -274,37 +379,36 @@ def _compute(
                 )
         row["potential_total"] = potential_total
         summary_rows.append(row)
-    summary = pd.DataFrame(summary_rows)
+    return (
+        pd.DataFrame(summary_rows),
+        _lines(
+            route_rows,
+            ["origin", "agglomeration", "center", "time_min", "dist_km", "zone_entry_min"],
+        ),
+        _lines(segment_rows, ["origin", "agglomeration", "from_min", "to_min"]),
+    )
+
+
+def _lines(rows: list[tuple[Any, ...]], columns: list[str]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=[*columns, "geometry"]), geometry="geometry", crs="EPSG:4326"
+    )
+
+
+def rank_agglomerations(study: Study, summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with ``rank_potential`` and ``rank_time_from_<city>`` (1 = best)."""
+    summary = summary.copy()
     summary["rank_potential"] = rank(summary["potential_total"], ascending=False)
-    for _city, key in cities:
+    for _city, key in _cities(study):
         summary[f"rank_time_from_{key}"] = rank(
             summary[f"time_to_center_min_from_{key}"], ascending=True
         )
-    routes = gpd.GeoDataFrame(
-        pd.DataFrame(
-            route_rows,
-            columns=[
-                "origin",
-                "agglomeration",
-                "center",
-                "time_min",
-                "dist_km",
-                "zone_entry_min",
-                "geometry",
-            ],
-        ),
-        geometry="geometry",
-        crs="EPSG:4326",
-    )
+    return summary
 
-    route_segments = gpd.GeoDataFrame(
-        pd.DataFrame(
-            segment_rows, columns=["origin", "agglomeration", "from_min", "to_min", "geometry"]
-        ),
-        geometry="geometry",
-        crs="EPSG:4326",
-    )
-    zones = gpd.GeoDataFrame(
+
+def zone_circles(study: Study) -> gpd.GeoDataFrame:
+    """Each agglomeration's zone: the geodesic circle of ``radius_km`` around its centre."""
+    return gpd.GeoDataFrame(
         {
             "agglomeration": [a.name for a in study.agglomerations],
             "center": [a.center.name for a in study.agglomerations],
@@ -317,57 +421,55 @@ def _compute(
         crs="EPSG:4326",
     )
 
-    iso_frames = []
-    if with_isochrones:
-        from .isochrones import isochrones
 
-        for city, _key in cities:
-            tree = trees[city.geonameid]
-            if tree is None:
-                continue
-            say(f"isochrones from {city.name} ({len(study.bands_min)} bands)")
-            iso = isochrones(
-                network,
-                tree.time_s[: network.n_nodes],
-                study.bands_min,
-                study.local_crs(),
-                buffer_m=study.isochrone_buffer_m,
-            )
-            iso.insert(0, "origin", city.name)
-            iso_frames.append(iso)
-    isochrones_gdf = (
-        gpd.GeoDataFrame(
-            pd.concat(iso_frames, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+def _no_isochrones() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"origin": [], "band_min": []}, geometry=[], crs="EPSG:4326")
+
+
+def isochrone_layer(
+    study: Study, network: RoadNetwork, trees: Trees, progress: ProgressFn | None = None
+) -> gpd.GeoDataFrame:
+    """Drive-time bands (``study.routing.bands_min``) from each first-tier city."""
+    from .isochrones import isochrones
+
+    bands = study.routing.bands_min
+    frames = []
+    for city, _key in _cities(study):
+        tree = trees[city.geonameid]
+        if tree is None:
+            continue
+        if progress is not None:
+            progress(f"isochrones from {city.name} ({len(bands)} bands)")
+        iso = isochrones(
+            network,
+            tree.time_s[: network.n_nodes],
+            bands,
+            study.local_crs(),
+            buffer_m=study.routing.isochrone_buffer_m,
         )
-        if iso_frames
-        else gpd.GeoDataFrame({"origin": [], "band_min": []}, geometry=[], crs="EPSG:4326")
+        iso.insert(0, "origin", city.name)
+        frames.append(iso)
+    if not frames:
+        return _no_isochrones()
+    return gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )
 
-    provenance = {
+
+def results_provenance(study: Study, network: RoadNetwork) -> dict[str, Any]:
+    """Where the results come from: OSM data date and source, speed model, parameters."""
+    prov = network.provenance
+    return {
         "study": study.key,
         "title": study.title,
         "ural_access_version": __version__,
-        "osm_source": network.provenance.get("source"),
-        "osm_timestamp": network.provenance.get("osm_timestamp"),
+        "osm_source": prov.get("source"),
+        "osm_timestamp": prov.get("osm_timestamp"),
         "osm_licence": "© OpenStreetMap contributors, ODbL 1.0",
         "places_source": GEONAMES_CITATION,
-        "road_classes": network.provenance.get("road_classes"),
-        "speed_model": _speed_label(network.provenance.get("speed_model", {})),
+        "road_classes": prov.get("road_classes"),
+        "speed_model": _speed_label(prov.get("speed_model", {})),
         "network_nodes": network.n_nodes,
         "network_edges": network.n_edges,
         "parameters": study.parameters(),
     }
-    places = places.drop(columns=["node"])
-    return AccessResults(
-        study=study,
-        places=places,
-        od=od,
-        towns=towns,
-        summary=summary,
-        routes=routes,
-        route_segments=route_segments,
-        isochrones=isochrones_gdf,
-        zones=zones,
-        provenance=provenance,
-        network_provenance=dict(network.provenance),
-    )

@@ -21,8 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from .distance import geodesic_m
+from .parameters import DecaySettings
 from .routing import Route
-from .study import DecaySettings
 
 
 def decay(time_min: npt.ArrayLike, settings: DecaySettings) -> npt.NDArray[np.float64]:

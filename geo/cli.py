@@ -321,7 +321,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
 
 
 def _slug(name: str) -> str:
-    from .access import slug
+    from .format import slug
 
     return slug(name)
 

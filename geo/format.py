@@ -1,8 +1,16 @@
-"""Numbers formatted for people: "2 h 15 min", "232 km", "1.2 M"."""
+"""Numbers and names formatted for people and files: "2 h 15 min", "232 km", ``ekaterinburg``."""
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+
+
+def slug(name: str) -> str:
+    """An ASCII column-name fragment for a place name (``"Ekaterinburg"`` → ``ekaterinburg``)."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "place"
 
 
 def _missing(value: float | None) -> bool:

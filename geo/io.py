@@ -22,8 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_dir
 from .access import AccessResults
+from .atomic import atomic_dir
 from .errors import CacheError
 from .study import Study
 

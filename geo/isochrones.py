@@ -72,7 +72,7 @@ from scipy.ndimage import minimum_filter1d
 
 from .errors import ParameterError, UralAccessWarning
 from .network import RoadNetwork
-from .study import check_increasing
+from .parameters import check_increasing
 
 if TYPE_CHECKING:
     import geopandas as gpd

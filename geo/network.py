@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import __version__
-from ._atomic import atomic_dir
+from .atomic import atomic_dir
 from .errors import CacheError, EmptyNetworkError
 from .osm import OSMRoads
 from .speeds import edge_speeds_kph, speed_model_info, travel_times_s

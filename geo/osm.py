@@ -30,7 +30,7 @@ from . import _pbf, settings
 from ._pbf_roads import read_pbf_roads
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 from .errors import OSMDataError
-from .study import ROAD_CLASSES
+from .parameters import ROAD_CLASSES
 
 #: Tags kept on each way (all that the network and the speed model use).
 WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")

@@ -23,8 +23,8 @@ from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 from . import settings
-from ._atomic import write_text_atomic
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
+from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
 

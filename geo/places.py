@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from ._atomic import atomic_file
+from .atomic import atomic_file
 from .distance import geodesic_m
 from .errors import AmbiguousPlaceError, PlaceNotFoundError
 

@@ -24,7 +24,7 @@ def default_network_path(study: Study, source: str, osm_file: str | Path | None 
     The hash covers what changes the network (area, road classes, the file's name and
     size), so a network built from other inputs is never mistaken for this one.
     """
-    parts = [shapely.to_wkt(study.area(), rounding_precision=5), study.road_classes, source]
+    parts = [shapely.to_wkt(study.area(), rounding_precision=5), study.network.road_classes, source]
     if osm_file is not None:
         p = Path(osm_file)
         parts += [p.name, str(p.stat().st_size) if p.is_file() else "missing"]
@@ -63,18 +63,22 @@ def pull_network(
         raise OSMDataError(f"--source {source} needs --osm-file PATH")
     area = study.area()
     if source == "overpass":
-        say(f"downloading roads (down to {study.road_classes}) from {settings.overpass_url}")
-        roads = download_roads(area, study.road_classes, progress=say, refresh=refresh)
+        say(
+            f"downloading roads (down to {study.network.road_classes}) from {settings.overpass_url}"
+        )
+        roads = download_roads(area, study.network.road_classes, progress=say, refresh=refresh)
     else:
         assert osm_file is not None
-        roads = read_osm_file(osm_file, study.road_classes, bbox=shapely.bounds(area), progress=say)
+        roads = read_osm_file(
+            osm_file, study.network.road_classes, bbox=shapely.bounds(area), progress=say
+        )
     say(f"building the graph from {roads.n_ways:,} ways")
     network = build_network(
         roads,
         area,
-        road_classes=study.road_classes,
-        speed_model=study.speed_model,
-        speed_factor=study.speed_factor,
+        road_classes=study.network.road_classes,
+        speed_model=study.speed.model,
+        speed_factor=study.speed.factor,
         extra_provenance={"study": study.key},
     )
     target = Path(out) if out is not None else default_network_path(study, source, osm_file)

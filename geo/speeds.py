@@ -36,6 +36,7 @@ import pandas as pd
 
 from ._resources import bundled_data
 from .errors import ParameterError, UralAccessError
+from .parameters import check_speed_factor
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -47,9 +48,6 @@ SPEED_MODELS: tuple[str, ...] = ("ru",)
 
 #: Folder of the bundled speed-model tables.
 MODELS_DIR = bundled_data()
-
-#: Bounds of the global speed factor: ``0 < factor <= FACTOR_MAX``.
-FACTOR_MAX = 1.5
 
 #: km/h in one international mile per hour (1 mile = 1609.344 m exactly).
 MPH_KPH = 1.609344
@@ -399,17 +397,6 @@ def default_speed_kph(highway: str, model: str = "ru") -> float:
 # --------------------------------------------------------------------------------------
 
 
-def _check_factor(factor: float) -> float:
-    if isinstance(factor, bool | np.bool_) or not isinstance(
-        factor, int | float | np.integer | np.floating
-    ):
-        raise ParameterError(f"speed factor must be a number, not {factor!r}")
-    value = float(factor)
-    if not (math.isfinite(value) and 0.0 < value <= FACTOR_MAX):
-        raise ParameterError(f"speed factor must be > 0 and <= {FACTOR_MAX}, not {factor!r}")
-    return value
-
-
 def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
     """A 1-D array of the values (object dtype unless already an array); lists stay items."""
     if isinstance(values, np.ndarray):
@@ -478,7 +465,7 @@ def edge_speeds_kph(
     ParameterError
         If ``model`` is unknown, ``factor`` is out of range, or the arrays differ in length.
     """
-    value = _check_factor(factor)
+    value = check_speed_factor(factor, "speed factor")
     table = _load_model(model)
     highways = _as_1d(highway, "highway")
     n = len(highways)
@@ -570,7 +557,7 @@ def speed_model_info(model: str = "ru", factor: float = 1.0) -> dict[str, object
     ParameterError
         If ``model`` is unknown or ``factor`` is out of range.
     """
-    value = _check_factor(factor)
+    value = check_speed_factor(factor, "speed factor")
     table = _load_model(model)
     return {
         "name": table.name,

@@ -1,16 +1,19 @@
 """Study definitions: which cities, which agglomerations, which area and settings.
 
-A study is a TOML file in ``data/studies/`` (or anywhere, given by path). Its fields are
-documented in ``data/studies/urals.toml``, the default study. Loading checks every field,
-names a typo with its closest valid spelling, and resolves every town through GeoNames.
+A study is a TOML file in ``data/studies/`` (or anywhere, given by path), or built in
+code. Its fields are documented in ``data/studies/urals.toml``, the default study. The
+``[study]`` table is declared by :class:`Study`'s own fields, the settings sections by
+:mod:`geo.parameters`; the file's checks derive from those declarations. Loading checks
+every field, names a typo with its closest valid spelling, and resolves every town
+through GeoNames.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from dataclasses import MISSING, dataclass, field, fields, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +25,27 @@ from shapely.geometry.base import BaseGeometry
 
 from ._resources import bundled_data
 from .errors import ParameterError, StudyError
+from .parameters import (
+    SECTIONS,
+    NetworkSettings,
+    RoutingSettings,
+    SpeedSettings,
+    check_not_negative,
+    check_positive,
+    check_table,
+    parameter_fields,
+    read_section,
+    table_schema,
+)
 from .places import Place, find_place, settlements_within
 
 #: Folder of the bundled study files.
 STUDIES_DIR = bundled_data("studies")
 
-#: Road classes from the most to the least important; a study keeps classes down to one.
-ROAD_CLASSES = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-    "living_street",
-)
+# Study fields that are not keys of the file's [study] table nor provenance parameters.
+_NOT_IN_FILE: dict[str, Any] = {"table": False, "parameter": False}
+# [study] keys that are not recorded as parameters (the network's provenance has the area).
+_NOT_A_PARAMETER: dict[str, Any] = {"parameter": False}
 
 
 @dataclass(frozen=True)
@@ -54,46 +62,65 @@ class Agglomeration:
     """Net revenue of the agglomeration's firms, mln RUB, as the source gives it."""
 
 
-#: Distance-decay functions of drive time t for the consumer-overflow potential.
-DECAY_FUNCTIONS = ("exponential", "gaussian")
-
-
-@dataclass(frozen=True)
-class DecaySettings:
-    """Distance-decay of the consumer-overflow potential.
-
-    ``exponential``: ``f(t) = 2 ** (-t / half_life)``; ``gaussian``:
-    ``f(t) = 2 ** (-(t / half_life) ** 2)``. Both are 1 at t = 0 and 1/2 at the half-life.
-    """
-
-    function: str = "exponential"
-    half_life_min: float = 60.0
-
-
 @dataclass(frozen=True)
 class Study:
-    """Everything one study needs, with places resolved to coordinates."""
+    """Everything one study needs, with places resolved to coordinates.
 
-    key: str
-    title: str
-    country: str
-    regions: tuple[tuple[str, str], ...]
+    The fields up to ``bbox`` are the study file's ``[study]`` table (and its places);
+    ``network``, ``speed`` and ``routing`` are its settings sections
+    (:mod:`geo.parameters`). Every setting is also readable by its flat parameter name,
+    the one :meth:`parameters`, :meth:`with_overrides` and the command line use:
+    ``study.speed_factor`` is ``study.speed.factor``. Building a study (also with
+    ``dataclasses.replace``) checks every value.
+    """
+
+    key: str = field(metadata={"parameter": "study"})
+    """Names caches and outputs."""
+    title: str = field(metadata=_NOT_A_PARAMETER)
+    country: str = field(metadata=_NOT_A_PARAMETER)
+    """ISO 3166-1 alpha-2 code."""
+    regions: tuple[tuple[str, str], ...] = field(metadata=_NOT_IN_FILE)
     """(name, GeoNames admin1 code) of the regions that bound the study."""
-    first_tier: tuple[Place, ...]
-    agglomerations: tuple[Agglomeration, ...]
+    first_tier: tuple[Place, ...] = field(metadata=_NOT_IN_FILE)
+    agglomerations: tuple[Agglomeration, ...] = field(metadata=_NOT_IN_FILE)
     radius_km: float = 50.0
+    """An agglomeration is its centre and every town within this geodesic radius."""
     min_population: int = 5000
-    area_buffer_km: float = 60.0
-    bbox: tuple[float, float, float, float] | None = None
-    road_classes: str = "tertiary"
-    speed_factor: float = 1.0
-    speed_model: str = "ru"
-    snap_limit_km: float = 5.0
-    bands_min: tuple[float, ...] = tuple(range(30, 361, 30))
-    coverage_min: tuple[float, ...] = (60.0, 90.0, 120.0, 180.0)
-    decay: DecaySettings = field(default_factory=DecaySettings)
-    isochrone_buffer_m: float = 1000.0
-    source_path: Path | None = None
+    """Settlements listed in each zone (GeoNames population)."""
+    area_buffer_km: float = field(default=60.0, metadata=_NOT_A_PARAMETER)
+    """The network's area is the hull of all places, buffered by this."""
+    bbox: tuple[float, float, float, float] | None = field(default=None, metadata=_NOT_A_PARAMETER)
+    """An explicit network area ``(west, south, east, north)`` instead of the buffer."""
+    network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
+    speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
+    routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
+    source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
+
+    def __post_init__(self) -> None:
+        check_positive("radius_km", self.radius_km)
+        if isinstance(self.min_population, bool) or not isinstance(
+            self.min_population, int | np.integer
+        ):
+            raise ParameterError(f"min_population must be an integer, got {self.min_population!r}")
+        check_not_negative("min_population", self.min_population)
+        check_not_negative("area_buffer_km", self.area_buffer_km)
+        if self.bbox is not None:
+            box = tuple(float(v) for v in self.bbox)
+            if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
+                raise ParameterError(f"bbox must be [west, south, east, north], got {self.bbox!r}")
+            object.__setattr__(self, "bbox", box)
+        for name, cls in SECTIONS.items():
+            if not isinstance(getattr(self, name), cls):
+                raise ParameterError(
+                    f"{name} must be a {cls.__name__}, got {getattr(self, name)!r}"
+                )
+
+    def __getattr__(self, name: str) -> Any:
+        """Each section's settings by their flat name too (``speed_factor`` → ``speed.factor``)."""
+        where = _flat_parameters().get(name)
+        if where is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(getattr(self, where[0]), where[1])
 
     # ------------------------------------------------------------------ places
     def all_places(self) -> list[Place]:
@@ -199,129 +226,87 @@ class Study:
         return shapely.transform(poly, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
 
     def parameters(self) -> dict[str, Any]:
-        """The study's settings as plain values, for provenance records."""
-        return {
-            "study": self.key,
-            "radius_km": self.radius_km,
-            "min_population": self.min_population,
-            "road_classes": self.road_classes,
-            "speed_model": self.speed_model,
-            "speed_factor": self.speed_factor,
-            "snap_limit_km": self.snap_limit_km,
-            "bands_min": list(self.bands_min),
-            "coverage_min": list(self.coverage_min),
-            "decay_function": self.decay.function,
-            "decay_half_life_min": self.decay.half_life_min,
-            "isochrone_buffer_m": self.isochrone_buffer_m,
-        }
+        """The study's settings as plain values by flat name, for provenance records."""
+        out = {name: getattr(self, f) for name, f in parameter_fields(Study).items()}
+        for section, cls in SECTIONS.items():
+            for name, f in parameter_fields(cls).items():
+                out[name] = getattr(getattr(self, section), f)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
     def with_overrides(self, **changes: Any) -> Study:
-        """A copy with some settings changed (the command line's overrides), checked."""
-        changes = {k: v for k, v in changes.items() if v is not None}
-        if "bands_min" in changes:
-            changes["bands_min"] = check_increasing("bands_min", changes["bands_min"])
-        if "coverage_min" in changes:
-            changes["coverage_min"] = check_increasing("coverage_min", changes["coverage_min"])
-        if "road_classes" in changes and changes["road_classes"] not in ROAD_CLASSES:
-            raise ParameterError(
-                f"road class {changes['road_classes']!r} unknown; use one of {', '.join(ROAD_CLASSES)}"
-            )
-        decay = self.decay
-        if "decay_function" in changes:
-            func = changes.pop("decay_function")
-            if func not in DECAY_FUNCTIONS:
-                raise ParameterError(
-                    f"decay function {func!r} unknown; use one of {', '.join(DECAY_FUNCTIONS)}"
-                )
-            decay = replace(decay, function=func)
-        if "decay_half_life_min" in changes:
-            half_life = float(changes.pop("decay_half_life_min"))
-            if not half_life > 0:
-                raise ParameterError(f"decay_half_life_min must be positive, got {half_life!r}")
-            decay = replace(decay, half_life_min=half_life)
-        changes["decay"] = decay
-        for key in ("speed_factor", "snap_limit_km", "radius_km", "isochrone_buffer_m"):
-            if key in changes and not float(changes[key]) > 0:
-                raise ParameterError(f"{key} must be positive, got {changes[key]!r}")
-        return replace(self, **changes)
+        """A copy with some settings changed, by flat name (``None`` keeps a setting).
+
+        Raises
+        ------
+        ParameterError
+            A name is unknown or a value impossible (every section checks itself).
+        """
+        own: dict[str, Any] = {}
+        sections: dict[str, dict[str, Any]] = {}
+        flat, names = _flat_parameters(), {f.name for f in fields(Study)}
+        for name, value in changes.items():
+            if value is None:
+                continue
+            if name in flat:
+                sections.setdefault(flat[name][0], {})[flat[name][1]] = value
+            elif name in names:
+                own[name] = value
+            else:
+                close = difflib.get_close_matches(name, [*flat, *names], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ParameterError(f"unknown setting {name!r}{hint}")
+        for section, values in sections.items():
+            own[section] = replace(getattr(self, section), **values)
+        return replace(self, **own)
 
 
-def check_increasing(name: str, values: Any) -> tuple[float, ...]:
-    """Check a list of minutes is non-empty, positive and strictly increasing."""
-    try:
-        out = tuple(float(v) for v in values)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a list of numbers (minutes), got {values!r}") from exc
-    if not out:
-        raise ParameterError(f"{name} is empty; give at least one drive time in minutes")
-    if out[0] <= 0 or any(b <= a for a, b in pairwise(out)):
-        raise ParameterError(
-            f"{name} must be positive and strictly increasing, got {list(values)!r}"
-        )
-    return out
+@cache
+def _flat_parameters() -> dict[str, tuple[str, str]]:
+    """Flat parameter name → (section, field) for every settings section."""
+    return {
+        name: (section, f)
+        for section, cls in SECTIONS.items()
+        for name, f in parameter_fields(cls).items()
+    }
 
 
 # ---------------------------------------------------------------------- loading
-_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "study": {
-        "key": str,
-        "title": str,
-        "country": str,
-        "radius_km": (int, float),
-        "min_population": int,
-        "area_buffer_km": (int, float),
-        "bbox": list,
-    },
-    "region": {"name": str, "admin1": str},
-    "network": {"road_classes": str},
-    "speed": {"model": str, "factor": (int, float)},
-    "routing": {
-        "snap_limit_km": (int, float),
-        "bands_min": list,
-        "coverage_min": list,
-        "decay_function": str,
-        "decay_half_life_min": (int, float),
-        "isochrone_buffer_m": (int, float),
-    },
-    "first_tier": {"name": str, "geonameid": int},
+#: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
+_PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
+    "region": {"name": (str,), "admin1": (str,)},
+    "first_tier": {"name": (str,), "geonameid": (int,)},
     "agglomeration": {
-        "name": str,
-        "center": str,
-        "members": list,
+        "name": (str,),
+        "center": (str,),
+        "members": (list,),
         "population_k": (int, float),
         "net_revenue_mln_rub": (int, float),
-        "geonameids": dict,
+        "geonameids": (dict,),
     },
 }
 _REQUIRED = {
-    "study": ("key", "title", "country"),
     "region": ("name", "admin1"),
     "first_tier": ("name",),
     "agglomeration": ("name", "center"),
 }
+_SECTIONS = ("study", "region", *SECTIONS, "first_tier", "agglomeration")
 
 
-def _check_table(where: str, kind: str, table: Any, path: Path) -> dict[str, Any]:
-    if not isinstance(table, dict):
-        raise StudyError(f"{path.name}: {where} must be a table, got {type(table).__name__}")
-    schema = _SCHEMA[kind]
-    for key, value in table.items():
-        if key not in schema:
-            close = difflib.get_close_matches(key, list(schema), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f"; allowed: {', '.join(schema)}"
-            raise StudyError(f"{path.name}: unknown field {key!r} in {where}{hint}")
-        expected = schema[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            want = (
-                expected.__name__
-                if isinstance(expected, type)
-                else " or ".join(t.__name__ for t in expected)
-            )
-            raise StudyError(f"{path.name}: field {key!r} in {where} must be {want}, got {value!r}")
-    for key in _REQUIRED.get(kind, ()):
+def _table(where: str, kind: str, table: Any) -> dict[str, Any]:
+    """A place table, checked (keys, types, required keys)."""
+    check_table(where, table, _PLACE_TABLES[kind])
+    for key in _REQUIRED[kind]:
         if key not in table:
-            raise StudyError(f"{path.name}: {where} is missing the required field {key!r}")
-    return table
+            raise ParameterError(f"{where} is missing the required field {key!r}")
+    return dict(table)
+
+
+def _tables(raw: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Every ``[[kind]]`` table of the file, checked; at least one."""
+    value = raw[kind]
+    if not isinstance(value, list) or not value:
+        raise ParameterError(f"give at least one [[{kind}]] table")
+    return [_table(f"[[{kind}]] #{i + 1}", kind, t) for i, t in enumerate(value)]
 
 
 def resolve_study_path(name_or_path: str | Path) -> Path:
@@ -338,6 +323,100 @@ def resolve_study_path(name_or_path: str | Path) -> Path:
     raise StudyError(f"no study named {str(name_or_path)!r}; known studies: {', '.join(known)}")
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{path.name} is not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StudyError(f"cannot read study file {str(path)!r}: {exc}") from exc
+    for key in raw:
+        if key not in _SECTIONS:
+            close = difflib.get_close_matches(key, sorted(_SECTIONS), n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            raise StudyError(f"{path.name}: unknown section [{key}]{hint}")
+    for key in ("study", "first_tier", "agglomeration"):
+        if key not in raw:
+            raise StudyError(f"{path.name}: missing section [{key}]")
+    return raw
+
+
+def _read_head(raw: dict[str, Any]) -> dict[str, Any]:
+    """The ``[study]`` table as Study keyword arguments (its keys are Study's own fields)."""
+    head = dict(check_table("[study]", raw["study"], table_schema(Study)))
+    for f in fields(Study):
+        if f.metadata.get("table", True) and not _has_default(f) and f.name not in head:
+            raise ParameterError(f"[study] is missing the required field {f.name!r}")
+    head["country"] = head["country"].upper()
+    return head
+
+
+def _has_default(f: Any) -> bool:
+    return f.default is not MISSING or f.default_factory is not MISSING
+
+
+def _read_regions(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    regions_raw = raw.get("region", [])
+    if not isinstance(regions_raw, list):
+        raise ParameterError("regions must be written as [[region]] tables")
+    return tuple(
+        (t["name"], t["admin1"])
+        for t in (_table(f"[[region]] #{i + 1}", "region", t) for i, t in enumerate(regions_raw))
+    )
+
+
+def _read_agglomeration(t: dict[str, Any], country: str, codes: list[str]) -> Agglomeration:
+    ids = t.get("geonameids", {})
+    members_raw = t.get("members", [])
+    if not all(isinstance(m, str) for m in members_raw):
+        raise ParameterError(f"members of {t['name']!r} must be a list of town names")
+    center = find_place(t["center"], country, codes, ids.get(t["center"]))
+    members = tuple(find_place(m, country, codes, ids.get(m)) for m in members_raw)
+    if center.geonameid not in {m.geonameid for m in members}:
+        members = (center, *members)
+    return Agglomeration(
+        name=t["name"],
+        center=center,
+        members=members,
+        population_k=t.get("population_k"),
+        net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
+    )
+
+
+def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
+    """Build a study from the tables of a study file (as :mod:`tomllib` reads them).
+
+    Raises
+    ------
+    ParameterError
+        A field is unknown, missing, of the wrong type or impossible.
+    PlaceNotFoundError, AmbiguousPlaceError
+        A town name matches no settlement, or several.
+    """
+    head = _read_head(raw)
+    regions = _read_regions(raw)
+    codes = [code for _, code in regions]
+    first_tier = tuple(
+        find_place(t["name"], head["country"], codes, t.get("geonameid"))
+        for t in _tables(raw, "first_tier")
+    )
+    aggs = tuple(
+        _read_agglomeration(t, head["country"], codes) for t in _tables(raw, "agglomeration")
+    )
+    names = [a.name for a in aggs]
+    if len(set(names)) != len(names):
+        raise ParameterError(f"agglomeration names must be unique, got {names}")
+    sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
+    return Study(
+        **head,
+        regions=regions,
+        first_tier=first_tier,
+        agglomerations=aggs,
+        source_path=source_path,
+        **sections,
+    )
+
+
 def load_study(name_or_path: str | Path = "urals") -> Study:
     """Load and check a study file, resolving every town through GeoNames.
 
@@ -349,101 +428,10 @@ def load_study(name_or_path: str | Path = "urals") -> Study:
         :class:`AmbiguousPlaceError`).
     """
     path = resolve_study_path(name_or_path)
+    raw = _read_toml(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path.name} is not valid TOML: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StudyError(f"cannot read study file {str(path)!r}: {exc}") from exc
-
-    top = {"study", "region", "network", "speed", "routing", "first_tier", "agglomeration"}
-    for key in raw:
-        if key not in top:
-            close = difflib.get_close_matches(key, sorted(top), n=1)
-            hint = f" (did you mean [{close[0]}]?)" if close else ""
-            raise StudyError(f"{path.name}: unknown section [{key}]{hint}")
-    for key in ("study", "first_tier", "agglomeration"):
-        if key not in raw:
-            raise StudyError(f"{path.name}: missing section [{key}]")
-
-    head = _check_table("[study]", "study", raw["study"], path)
-    country = head["country"].upper()
-    regions_raw = raw.get("region", [])
-    if not isinstance(regions_raw, list):
-        raise StudyError(f"{path.name}: regions must be written as [[region]] tables")
-    regions = tuple(
-        (t["name"], t["admin1"])
-        for i, t in enumerate(regions_raw)
-        if _check_table(f"[[region]] #{i + 1}", "region", t, path)
-    )
-    codes = [code for _, code in regions]
-
-    def lists_of_tables(key: str) -> list[dict[str, Any]]:
-        value = raw[key]
-        if not isinstance(value, list) or not value:
-            raise StudyError(f"{path.name}: give at least one [[{key}]] table")
-        return [_check_table(f"[[{key}]] #{i + 1}", key, t, path) for i, t in enumerate(value)]
-
-    first_tier = tuple(
-        find_place(t["name"], country, codes, t.get("geonameid"))
-        for t in lists_of_tables("first_tier")
-    )
-    aggs = []
-    for t in lists_of_tables("agglomeration"):
-        ids = t.get("geonameids", {})
-        members_raw = t.get("members", [])
-        if not all(isinstance(m, str) for m in members_raw):
-            raise StudyError(f"{path.name}: members of {t['name']!r} must be a list of town names")
-        center = find_place(t["center"], country, codes, ids.get(t["center"]))
-        members = tuple(find_place(m, country, codes, ids.get(m)) for m in members_raw)
-        if center.geonameid not in {m.geonameid for m in members}:
-            members = (center, *members)
-        aggs.append(
-            Agglomeration(
-                name=t["name"],
-                center=center,
-                members=members,
-                population_k=t.get("population_k"),
-                net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
-            )
-        )
-    names = [a.name for a in aggs]
-    if len(set(names)) != len(names):
-        raise StudyError(f"{path.name}: agglomeration names must be unique, got {names}")
-
-    net = _check_table("[network]", "network", raw.get("network", {}), path)
-    speed = _check_table("[speed]", "speed", raw.get("speed", {}), path)
-    routing = _check_table("[routing]", "routing", raw.get("routing", {}), path)
-    bbox = head.get("bbox")
-    if bbox is not None:
-        if len(bbox) != 4 or not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-            raise StudyError(f"{path.name}: bbox must be [west, south, east, north], got {bbox!r}")
-        bbox = tuple(float(v) for v in bbox)
-
-    study = Study(
-        key=head["key"],
-        title=head["title"],
-        country=country,
-        regions=regions,
-        first_tier=first_tier,
-        agglomerations=tuple(aggs),
-        bbox=bbox,
-        source_path=path,
-    )
-    try:
-        return study.with_overrides(
-            radius_km=head.get("radius_km"),
-            min_population=head.get("min_population"),
-            area_buffer_km=head.get("area_buffer_km"),
-            road_classes=net.get("road_classes"),
-            speed_model=speed.get("model"),
-            speed_factor=speed.get("factor"),
-            snap_limit_km=routing.get("snap_limit_km"),
-            bands_min=routing.get("bands_min"),
-            coverage_min=routing.get("coverage_min"),
-            decay_half_life_min=routing.get("decay_half_life_min"),
-            isochrone_buffer_m=routing.get("isochrone_buffer_m"),
-            decay_function=routing.get("decay_function"),
-        )
+        return study_from_dict(raw, path)
+    except StudyError:
+        raise
     except ParameterError as exc:
         raise StudyError(f"{path.name}: {exc}") from exc

@@ -139,7 +139,7 @@ def zones_layer(results: AccessResults, names: list[str] | None = None) -> foliu
     summary = results.summary.set_index("agglomeration")
     if names is not None:
         zones = zones[zones["agglomeration"].isin(names)]
-    coverage = list(results.study.coverage_min)
+    coverage = list(results.study.routing.coverage_min)
     props = []
     for agg in zones["agglomeration"]:
         row = dict(summary.loc[agg]) if agg in summary.index else {}
@@ -337,7 +337,8 @@ def provenance_line(results: AccessResults) -> str:
 def legend_scale(results: AccessResults) -> Any:
     """The time colour scale, up to the last band or the longest route."""
     longest = float(np.nanmax(results.routes["time_min"])) if len(results.routes) else 60.0
-    top = max(float(results.study.bands_min[-1]), longest) if results.study.bands_min else longest
+    bands = results.study.routing.bands_min
+    top = max(float(bands[-1]), longest) if bands else longest
     return time_colormap(top)
 
 

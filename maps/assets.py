@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..geo._atomic import replace_dir, write_text_atomic
+from ..geo.atomic import replace_dir, write_text_atomic
 from . import _inline
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from .errors import MapAssetError

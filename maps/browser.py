@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..geo._atomic import atomic_file
+from ..geo.atomic import atomic_file
 from .errors import BrowserError, BrowserTimeoutError
 
 if TYPE_CHECKING:

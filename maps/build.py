@@ -7,8 +7,9 @@ from pathlib import Path
 
 import folium
 
-from ..geo._atomic import write_text_atomic
-from ..geo.access import AccessResults, slug
+from ..geo.access import AccessResults
+from ..geo.atomic import write_text_atomic
+from ..geo.format import slug
 from ..geo.progress import ProgressFn
 from .assets import save_self_contained
 from .index import index_page

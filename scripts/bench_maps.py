@@ -72,8 +72,8 @@ def djibouti() -> tuple[Any, Any]:
     from ural_access.geo.study import load_study
 
     study = load_study(REPO / "data" / "studies" / "djibouti.toml")
-    roads = read_osm_file(SHARED_OSM / "djibouti-secondary.osm.pbf", study.road_classes)
-    return study, build_network(roads, study.area(), road_classes=study.road_classes)
+    roads = read_osm_file(SHARED_OSM / "djibouti-secondary.osm.pbf", study.network.road_classes)
+    return study, build_network(roads, study.area(), road_classes=study.network.road_classes)
 
 
 def measure(label: str, study: Any, network: Any, work: Path) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, command, time.perf_counter() - t0)
     print(text)
     if args.out:
-        from ural_access.geo._atomic import write_text_atomic
+        from ural_access.geo.atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
     return 0

@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         sys.path.insert(0, str(REPO))
-        from ural_access.geo._atomic import write_text_atomic
+        from ural_access.geo.atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
     return 0

@@ -778,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(cache, ignore_errors=True)
     env = environment()
     if args.json is not None:
-        from ural_access.geo._atomic import write_text_atomic
+        from ural_access.geo.atomic import write_text_atomic
 
         raw = {"command": command, "environment": env, "results": results}
         write_text_atomic(args.json, json.dumps(raw, indent=1) + "\n")
@@ -790,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if args.out is not None:
-        from ural_access.geo._atomic import write_text_atomic
+        from ural_access.geo.atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)

@@ -13,7 +13,7 @@ from ural_access.geo.access import compute_access
 from ural_access.geo.agglomeration import decay
 from ural_access.geo.errors import CacheError
 from ural_access.geo.io import RESULT_FILES, read_results, write_results
-from ural_access.geo.study import DecaySettings
+from ural_access.geo.parameters import DecaySettings
 
 
 @pytest.fixture(scope="module")

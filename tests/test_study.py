@@ -162,3 +162,57 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
         assert (first["population"] >= 5000).all() and len(first) > 10_000
     finally:
         gazetteer.cache_clear()
+
+
+def test_settings_are_checked_whenever_they_are_built() -> None:
+    from dataclasses import replace
+
+    from ural_access.geo.parameters import NetworkSettings, SpeedSettings
+
+    study = load_study("andorra")
+    with pytest.raises(ParameterError, match="radius_km must be positive"):
+        replace(study, radius_km=-1)
+    with pytest.raises(ParameterError, match="snap_limit_km must be positive"):
+        replace(study.routing, snap_limit_km=-1)
+    with pytest.raises(ParameterError, match="bbox"):
+        replace(study, bbox=(1.8, 42.4, 1.4, 42.7))
+    with pytest.raises(ParameterError, match="road class 'footway' unknown"):
+        NetworkSettings("footway")
+    # One limit for the speed factor, whether set on the study or given to the speed model.
+    with pytest.raises(ParameterError, match=r"speed_factor must be positive and at most 1\.5"):
+        SpeedSettings(factor=1.6)
+    with pytest.raises(ParameterError, match=r"at most 1\.5"):
+        study.with_overrides(speed_factor=1.6)
+    with pytest.raises(ParameterError, match=r"unknown setting 'speed_factr'.*'speed_factor'"):
+        study.with_overrides(speed_factr=0.9)
+
+
+def test_parameters_are_derived_from_the_sections() -> None:
+    study = load_study("andorra")
+    params = study.parameters()
+    assert params["speed_factor"] == study.speed.factor == study.speed_factor
+    assert params["bands_min"] == list(study.routing.bands_min) == [5, 10, 15, 20, 30, 45]
+    assert study.routing.decay.half_life_min == params["decay_half_life_min"] == 15
+    # Every flat name reads back from the study and overrides the same setting.
+    for name, value in params.items():
+        if name == "study":
+            continue
+        got = getattr(study, name)
+        assert (list(got) if isinstance(got, tuple) else got) == value, name
+        assert study.with_overrides(**{name: value}).parameters() == params, name
+    changed = study.with_overrides(snap_limit_km=3.5, decay_function="gaussian")
+    assert changed.routing.snap_limit_km == 3.5 and changed.routing.decay.function == "gaussian"
+    assert changed.routing.bands_min == study.routing.bands_min
+
+
+def test_settings_tables_are_checked_from_their_declaration(tmp_path: Path) -> None:
+    text = URALS.read_text(encoding="utf-8")
+    bad_type = text.replace("snap_limit_km = 5 ", 'snap_limit_km = "5" ')
+    with pytest.raises(StudyError, match=r"'snap_limit_km' in \[routing\] must be int or float"):
+        load_study(_write(tmp_path, bad_type))
+    typo = text.replace("factor = 1.0", "factr = 1.0")
+    with pytest.raises(StudyError, match=r"unknown field 'factr' in \[speed\].*'factor'"):
+        load_study(_write(tmp_path, typo))
+    negative = text.replace("isochrone_buffer_m = 1000", "isochrone_buffer_m = -1")
+    with pytest.raises(StudyError, match="isochrone_buffer_m must be positive"):
+        load_study(_write(tmp_path, negative))

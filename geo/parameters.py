@@ -1,0 +1,254 @@
+"""A study's settings: the ``[network]``, ``[speed]`` and ``[routing]`` sections.
+
+Each section is declared once, as a frozen dataclass whose fields are the section's
+keys in the study file, with their defaults. Everything else follows from that one
+declaration: the check of a study file's table (unknown keys, with the closest valid
+spelling; value types), the flat parameter names used by the command line,
+:meth:`geo.study.Study.with_overrides` and the provenance record
+(:func:`parameter_fields`), and the validation, which runs whenever a section is built
+(``__post_init__``), so ``dataclasses.replace`` cannot make an impossible one either.
+
+The checks here are the only ones: :mod:`geo.speeds` and :mod:`geo.isochrones` use
+:func:`check_speed_factor` and :func:`check_increasing` too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+from .errors import ParameterError
+
+#: Road classes from the most to the least important; a study keeps classes down to one.
+ROAD_CLASSES = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "living_street",
+)
+
+#: Distance-decay functions of drive time t for the consumer-overflow potential.
+DECAY_FUNCTIONS = ("exponential", "gaussian")
+
+#: Bounds of the global speed factor: ``0 < factor <= FACTOR_MAX``.
+FACTOR_MAX = 1.5
+
+
+# ---------------------------------------------------------------------- value checks
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        # numpy scalars are numbers too (np.float64 is a float; np.int64 is not an int)
+        if not (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iuf"):
+            raise ParameterError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def check_positive(name: str, value: Any) -> Any:
+    """Check a setting is a finite number above zero; return it unchanged."""
+    if not (math.isfinite(_number(name, value)) and float(value) > 0):
+        raise ParameterError(f"{name} must be positive, got {value!r}")
+    return value
+
+
+def check_not_negative(name: str, value: Any) -> Any:
+    """Check a setting is a finite number, zero or more; return it unchanged."""
+    if not (math.isfinite(_number(name, value)) and float(value) >= 0):
+        raise ParameterError(f"{name} must not be negative, got {value!r}")
+    return value
+
+
+def check_speed_factor(value: Any, name: str = "speed_factor") -> float:
+    """Check the global speed factor, ``0 < factor <= FACTOR_MAX``; return it as a float."""
+    number = _number(name, value)
+    if not (math.isfinite(number) and 0.0 < number <= FACTOR_MAX):
+        raise ParameterError(f"{name} must be positive and at most {FACTOR_MAX}, got {value!r}")
+    return number
+
+
+def check_increasing(name: str, values: Any) -> tuple[float, ...]:
+    """Check a list of minutes is non-empty, positive and strictly increasing."""
+    try:
+        out = tuple(float(v) for v in values)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name} must be a list of numbers (minutes), got {values!r}") from exc
+    if not out:
+        raise ParameterError(f"{name} is empty; give at least one drive time in minutes")
+    if out[0] <= 0 or any(b <= a for a, b in pairwise(out)):
+        raise ParameterError(
+            f"{name} must be positive and strictly increasing, got {list(values)!r}"
+        )
+    return out
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...], what: str) -> str:
+    """Check a setting is one of a few names."""
+    if value not in choices:
+        raise ParameterError(f"{what} {value!r} unknown; use one of {', '.join(choices)}")
+    return str(value)
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
+
+
+# ---------------------------------------------------------------------- the sections
+@dataclass(frozen=True)
+class DecaySettings:
+    """Distance-decay of the consumer-overflow potential.
+
+    ``exponential``: ``f(t) = 2 ** (-t / half_life)``; ``gaussian``:
+    ``f(t) = 2 ** (-(t / half_life) ** 2)``. Both are 1 at t = 0 and 1/2 at the half-life.
+    """
+
+    function: str = "exponential"
+    half_life_min: float = 60.0
+
+    def __post_init__(self) -> None:
+        check_choice("decay_function", self.function, DECAY_FUNCTIONS, "decay function")
+        check_positive("decay_half_life_min", self.half_life_min)
+        _set(self, "half_life_min", float(self.half_life_min))
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """``[network]``: which roads make the network."""
+
+    road_classes: str = "tertiary"
+    """Lowest road class kept (motorway … this class, and their links)."""
+
+    def __post_init__(self) -> None:
+        check_choice("road_classes", self.road_classes, ROAD_CLASSES, "road class")
+
+
+@dataclass(frozen=True)
+class SpeedSettings:
+    """``[speed]``: how fast each road is driven."""
+
+    model: str = field(default="ru", metadata={"parameter": "speed_model"})
+    """Speed model (see ``docs/speed_model.md``)."""
+    factor: float = field(default=1.0, metadata={"parameter": "speed_factor"})
+    """Real-world driving as a share of the limit, ``0 < factor <= 1.5``."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise ParameterError(f"speed_model must be a model name, got {self.model!r}")
+        check_speed_factor(self.factor)
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """``[routing]``: joining places to roads, bands, coverage and the potential."""
+
+    snap_limit_km: float = 5.0
+    """Places farther from a road are left out (their times are NaN)."""
+    bands_min: tuple[float, ...] = tuple(float(m) for m in range(30, 361, 30))
+    """Isochrone limits in minutes, increasing."""
+    coverage_min: tuple[float, ...] = (60.0, 90.0, 120.0, 180.0)
+    """Drive times for the zone's population shares, increasing."""
+    decay_function: str = "exponential"
+    """``exponential`` or ``gaussian`` (see :class:`DecaySettings`)."""
+    decay_half_life_min: float = 60.0
+    """Drive time at which the potential halves."""
+    isochrone_buffer_m: float = 1000.0
+    """Width of the band polygons around reachable roads."""
+
+    def __post_init__(self) -> None:
+        check_positive("snap_limit_km", self.snap_limit_km)
+        check_positive("isochrone_buffer_m", self.isochrone_buffer_m)
+        _set(self, "bands_min", check_increasing("bands_min", self.bands_min))
+        _set(self, "coverage_min", check_increasing("coverage_min", self.coverage_min))
+        _set(self, "decay_half_life_min", self.decay.half_life_min)  # checked there
+
+    @property
+    def decay(self) -> DecaySettings:
+        """The decay function and half-life, as :func:`geo.agglomeration.decay` takes them."""
+        return DecaySettings(self.decay_function, self.decay_half_life_min)
+
+
+#: The study file's settings sections, by table name.
+SECTIONS: dict[str, type] = {
+    "network": NetworkSettings,
+    "speed": SpeedSettings,
+    "routing": RoutingSettings,
+}
+
+
+# ---------------------------------------------------------------------- derived from them
+@cache
+def parameter_fields(cls: type) -> dict[str, str]:
+    """Flat parameter name → field name of a dataclass (``speed_factor`` → ``factor``).
+
+    A field's parameter name is its own unless its metadata's ``"parameter"`` gives
+    another, or ``False`` (not a parameter). The flat names are what the command line,
+    ``Study.with_overrides`` and the provenance record use.
+    """
+    out = {}
+    for f in fields(cls):
+        name = f.metadata.get("parameter", f.name)
+        if name is not False:
+            out[name] = f.name
+    return out
+
+
+def _toml_types(hint: Any) -> tuple[type, ...]:
+    """The TOML value types a field's annotation accepts (floats take integers too)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return tuple(
+            t for arg in typing.get_args(hint) if arg is not type(None) for t in _toml_types(arg)
+        )
+    origin = typing.get_origin(hint) or hint
+    if origin is float:
+        return (int, float)
+    if origin in (tuple, list):
+        return (list,)
+    return (origin,)
+
+
+@cache
+def table_schema(cls: type) -> dict[str, tuple[type, ...]]:
+    """Key → accepted TOML types of the study-file table a dataclass declares.
+
+    Fields whose metadata has ``"table": False`` are not read from the file.
+    """
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: _toml_types(hints[f.name]) for f in fields(cls) if f.metadata.get("table", True)
+    }
+
+
+def check_table(where: str, table: Any, schema: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """Check a study-file table against a schema: a table, known keys, right value types.
+
+    Raises
+    ------
+    ParameterError
+        With the key at fault (and the closest valid spelling of an unknown one).
+    """
+    if not isinstance(table, dict):
+        raise ParameterError(f"{where} must be a table, got {type(table).__name__}")
+    for key, value in table.items():
+        if key not in schema:
+            close = difflib.get_close_matches(key, list(schema), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; allowed: {', '.join(schema)}"
+            raise ParameterError(f"unknown field {key!r} in {where}{hint}")
+        expected = schema[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            want = " or ".join(t.__name__ for t in expected)
+            raise ParameterError(f"field {key!r} in {where} must be {want}, got {value!r}")
+    return table
+
+
+def read_section(name: str, table: Any) -> Any:
+    """Build the ``[name]`` section from its study-file table (checked, then validated)."""
+    cls = SECTIONS[name]
+    return cls(**check_table(f"[{name}]", table, table_schema(cls)))
