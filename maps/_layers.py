@@ -16,6 +16,7 @@ from folium import plugins
 from jinja2 import Template
 
 from ..geo.access import AccessResults
+from ..geo.distance import geodesic_circle
 from ..geo.format import format_km, format_minutes
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
@@ -27,6 +28,15 @@ from .style import (
     marker_radius,
     time_colormap,
 )
+
+#: Vertices of a drawn zone circle: smooth at street zoom (a 25 km circle's chord is 300 m).
+CIRCLE_VERTICES = 512
+
+#: Popups open clear of the controls: below the info box and left of the right-hand column.
+POPUP_OPTIONS: dict[str, Any] = {
+    "autoPanPaddingTopLeft": [20, 250],
+    "autoPanPaddingBottomRight": [290, 20],
+}
 
 #: Decimals kept in map coordinates (5 ≈ 1 m): small files, no visible loss.
 COORD_DECIMALS = 5
@@ -106,7 +116,7 @@ def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns"
             "color": "#ffffff",
             "fillColor": f["properties"]["colour"],
         },
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=420),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=420, **POPUP_OPTIONS),
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
     )
@@ -133,6 +143,19 @@ def labels_layer(
     return group
 
 
+def _smooth_circles(results: AccessResults, zones: Any) -> Any:
+    """The zone circles with :data:`CIRCLE_VERTICES` vertices (no facets when zoomed in)."""
+    centres = {a.name: (a.center.lon, a.center.lat) for a in results.study.agglomerations}
+    radius_m = results.study.radius_km * 1000.0
+    out = []
+    for agg, geom in zip(zones["agglomeration"], zones.geometry, strict=True):
+        if agg in centres:
+            lon, lat = centres[agg]
+            geom = shapely.Polygon(geodesic_circle(lon, lat, radius_m, CIRCLE_VERTICES))
+        out.append(geom)
+    return np.array(out, dtype=object)
+
+
 def zones_layer(results: AccessResults, names: list[str] | None = None) -> folium.GeoJson:
     """The agglomerations' zone circles, with their measures in a popup."""
     zones = results.zones
@@ -151,12 +174,12 @@ def zones_layer(results: AccessResults, names: list[str] | None = None) -> foliu
                 "tooltip": f"<b>{escape(str(agg))}</b>: {results.study.radius_km:g} km zone",
             }
         )
-    data = feature_collection(compact(zones.geometry.to_numpy(), 0.0005), props)
+    data = feature_collection(compact(_smooth_circles(results, zones)), props)
     return folium.GeoJson(
         data,
         name=f"Agglomeration zones ({results.study.radius_km:g} km)",
         style_function=lambda f: dict(ZONE_STYLE),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=520),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=520, **POPUP_OPTIONS),
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     )
 
@@ -201,9 +224,12 @@ def routes_layer(
 
 
 def bands_layer(
-    results: AccessResults, origin: str, scale: Any, show: bool, clip: Any = None
+    results: AccessResults, origin: str, scale: Any, show: bool
 ) -> folium.GeoJson | None:
-    """Drive-time bands from one city as non-overlapping rings, coloured by band."""
+    """Drive-time bands from one city as non-overlapping rings, coloured by band.
+
+    The bands take no clicks or hovers: a click inside a zone opens the zone's popup.
+    """
     iso = results.isochrones
     if iso is None or iso.empty or "origin" not in iso:
         return None
@@ -214,13 +240,11 @@ def bands_layer(
     rings = np.empty(len(geoms), dtype=object)
     rings[0] = geoms[0]
     rings[1:] = shapely.difference(geoms[1:], geoms[:-1])
-    if clip is not None:
-        rings = shapely.intersection(rings, clip)
     lower = np.r_[0.0, iso["band_min"].to_numpy()[:-1]]
     props = [
         {
             "colour": scale(min(0.5 * (lo + hi), scale.vmax)),
-            "tooltip": f"{format_minutes(lo)} – {format_minutes(hi)} from {escape(origin)}",
+            "band": f"{format_minutes(lo)} – {format_minutes(hi)}",
         }
         for lo, hi in zip(lower, iso["band_min"].to_numpy(), strict=True)
     ]
@@ -237,7 +261,7 @@ def bands_layer(
             "fillColor": f["properties"]["colour"],
             "fillOpacity": 0.35,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        interactive=False,
     )
 
 
@@ -249,7 +273,9 @@ def base_map(bounds: tuple[float, float, float, float]) -> folium.Map:
         zoom_start=7,
         tiles=None,
         control_scale=True,
-        prefer_canvas=False,
+        # Leaflet's SVG renderer leaves parts of the vector layers unpainted in Chromium
+        # (everything below a line on the zone maps); its canvas renderer draws them all.
+        prefer_canvas=True,
     )
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap base map").add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
@@ -356,6 +382,7 @@ _CSS = f"""
 .ua-label {{ font-size: 12px; font-weight: bold; color: #222; white-space: nowrap;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }}
 .ua-label.city {{ font-size: 14px; color: {CITY_COLOUR}; }}
+.leaflet-container :focus, .leaflet-interactive:focus {{ outline: none; }}
 .legend {{ background: rgba(255,255,255,0.9); padding: 4px; border-radius: 4px; }}
 </style>
 """

@@ -264,7 +264,8 @@ def chromium(
                 args=list(CHROMIUM_ARGS),
                 viewport={"width": width, "height": height},
                 device_scale_factor=1,
-                timeout=timeout_s * 1000,
+                # Starting may take long on a busy machine: not the page's time limit.
+                timeout=max(timeout_s, 60.0) * 1000,
             )
         except PlaywrightError as exc:
             raise BrowserError(f"Chromium ({exe}) did not start: {exc.message}") from exc
@@ -374,6 +375,29 @@ def _record(errors: list[str], exc: object) -> None:
     errors.append(str(exc))
 
 
+#: The base-map tile server whose reachability decides whether PNGs wait for tiles.
+TILE_HOST = ("tile.openstreetmap.org", 443)
+
+
+@functools.lru_cache(maxsize=1)
+def tiles_reachable(timeout_s: float = 2.0) -> bool:
+    """Whether the tile server answers a TCP connection (checked once per process)."""
+    import socket
+
+    try:
+        with socket.create_connection(TILE_HOST, timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _abort_remote(route: Route) -> None:
+    if route.request.url.startswith(("file:", "data:", "blob:", "about:")):
+        route.continue_()
+    else:
+        route.abort("internetdisconnected")
+
+
 def render_pngs(
     jobs: Sequence[tuple[str | Path, str | Path, Bounds | None]],
     width: int = 1200,
@@ -381,14 +405,21 @@ def render_pngs(
     timeout_s: float = 60.0,
     *,
     map_name: str | None = None,
+    offline: bool | None = None,
 ) -> list[Path]:
     """Render several maps with one Chromium: ``(html_path, png_path, bounds)`` each.
 
     Starting Chromium costs more than drawing a map, so a batch shares one browser.
-    Errors and waiting are as in :func:`render_png`.
+    Errors and waiting are as in :func:`render_png`. With ``offline`` (by default: when
+    the tile server cannot be reached) requests that leave the machine fail at once, so
+    a machine without network does not wait seconds for each tile to time out.
     """
+    if offline is None:
+        offline = not tiles_reachable()
     out: list[Path] = []
     with chromium(width=width, height=height, timeout_s=timeout_s) as context:
+        if offline:
+            context.route("**/*", _abort_remote)
         for html_path, png_path, bounds in jobs:
             url = _file_url(html_path)
             page = context.new_page()
@@ -401,6 +432,68 @@ def render_pngs(
             out.append(_screenshot(page, Path(png_path)))
             page.close()
     return out
+
+
+def _offline_page(
+    context: BrowserContext, html_path: str | Path, map_name: str | None, timeout_s: float
+) -> OfflinePage:
+    """Open ``html_path`` in a new page of ``context``, every non-local request aborted."""
+    url = _file_url(html_path)
+    view = OfflinePage(page=context.new_page(), map_name=map_name or "", timeout_s=timeout_s)
+    blocked: set[str] = set()
+
+    def _route(route: Route) -> None:
+        request_url = route.request.url
+        if request_url.startswith(("file:", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            blocked.add(request_url)
+            view.blocked_requests.append(request_url)
+            route.abort("internetdisconnected")
+
+    def _console(msg: ConsoleMessage) -> None:
+        if msg.type != "error":
+            return
+        source = (msg.location or {}).get("url", "")
+        if source in blocked and msg.text.startswith("Failed to load resource"):
+            return
+        view.console_errors.append(msg.text)
+
+    view.page.route("**/*", _route)
+    view.page.on("console", _console)
+    view.page.on("pageerror", lambda exc: view.page_errors.append(str(exc)))
+    _open(view.page, url, timeout_s)
+    return view
+
+
+class OfflineBrowser:
+    """One headless Chromium that opens several maps offline (see :func:`offline_browser`)."""
+
+    def __init__(self, context: BrowserContext, timeout_s: float) -> None:
+        self.context = context
+        self.timeout_s = timeout_s
+
+    @contextmanager
+    def open(
+        self, html_path: str | Path, *, map_name: str | None = None, wait: bool = True
+    ) -> Iterator[OfflinePage]:
+        """Open one map in a new page (closed on exit), as :func:`open_offline` does."""
+        view = _offline_page(self.context, html_path, map_name, self.timeout_s)
+        try:
+            if wait:
+                view.wait_for_map()
+            yield view
+        finally:
+            view.page.close()
+
+
+@contextmanager
+def offline_browser(
+    *, width: int = 1200, height: int = 800, timeout_s: float = 60.0
+) -> Iterator[OfflineBrowser]:
+    """Start Chromium once for several offline pages: starting it costs more than a map."""
+    with chromium(width=width, height=height, timeout_s=timeout_s) as context:
+        yield OfflineBrowser(context, timeout_s)
 
 
 @contextmanager
@@ -434,32 +527,9 @@ def open_offline(
     OfflinePage
         The page and what it logged; every error is also left for the caller to judge.
     """
-    url = _file_url(html_path)
+    _file_url(html_path)
     with chromium(width=width, height=height, timeout_s=timeout_s) as context:
-        view = OfflinePage(page=context.new_page(), map_name=map_name or "", timeout_s=timeout_s)
-        blocked: set[str] = set()
-
-        def _route(route: Route) -> None:
-            request_url = route.request.url
-            if request_url.startswith(("file:", "data:", "blob:", "about:")):
-                route.continue_()
-            else:
-                blocked.add(request_url)
-                view.blocked_requests.append(request_url)
-                route.abort("internetdisconnected")
-
-        def _console(msg: ConsoleMessage) -> None:
-            if msg.type != "error":
-                return
-            source = (msg.location or {}).get("url", "")
-            if source in blocked and msg.text.startswith("Failed to load resource"):
-                return
-            view.console_errors.append(msg.text)
-
-        context.route("**/*", _route)
-        view.page.on("console", _console)
-        view.page.on("pageerror", lambda exc: view.page_errors.append(str(exc)))
-        _open(view.page, url, timeout_s)
+        view = _offline_page(context, html_path, map_name, timeout_s)
         if wait:
             view.wait_for_map()
         yield view

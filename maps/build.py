@@ -26,6 +26,15 @@ def _label(results: AccessResults, stem: str) -> str:
     return stem
 
 
+def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, float, float]]:
+    """(west, south, east, north) that each map's PNG shows, keyed by the HTML file name."""
+    out = {"overview.html": study_bounds(results, pad=0.0)}
+    for name, zone in zip(results.zones["agglomeration"], results.zones.geometry, strict=True):
+        west, south, east, north = (float(b) for b in zone.bounds)
+        out[f"agglomeration-{slug(str(name))}.html"] = (west, south, east, north)
+    return out
+
+
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
         return save_self_contained(fmap, path)
@@ -55,11 +64,10 @@ def build_maps(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pictures: dict[str, str] = {}
-    bounds: dict[Path, tuple[float, float, float, float]] = {}
+    views = picture_bounds(results)
 
     say("drawing the overview map")
     overview = _save(overview_map(results), out / "overview.html", self_contained)
-    bounds[overview] = study_bounds(results, pad=0.0)
     written.append(overview)
     agg_files: dict[str, str] = {}
     for name in results.zones["agglomeration"]:
@@ -69,8 +77,6 @@ def build_maps(
             out / f"agglomeration-{slug(str(name))}.html",
             self_contained,
         )
-        zone = results.zones[results.zones["agglomeration"] == name].geometry.iloc[0]
-        bounds[path] = tuple(float(b) for b in zone.bounds)  # type: ignore[assignment]
         agg_files[str(name)] = path.name
         written.append(path)
 
@@ -90,7 +96,7 @@ def build_maps(
                         path.read_text(encoding="utf-8"), Path(tmp) / path.name
                     )
                 )
-                west, south, east, north = bounds[path]
+                west, south, east, north = views[path.name]
                 jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
             rendered = render_pngs(jobs, *PNG_SIZE)
         for path, picture in zip(list(written), rendered, strict=True):

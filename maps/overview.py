@@ -75,10 +75,9 @@ def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
     dx, dy = (east - west) * 0.1, (north - south) * 0.1
     fmap = base_map((west - dx, south - dy, east + dx, north + dy))
     scale = legend_scale(results)
-    view = shapely.box(west - 3 * dx, south - 3 * dy, east + 3 * dx, north + 3 * dy)
     zones_layer(results, [name]).add_to(fmap)
     for i, (city, _key) in enumerate(results.cities):
-        layer = bands_layer(results, city, scale, show=(i == 0), clip=view)
+        layer = bands_layer(results, city, scale, show=(i == 0))
         if layer is not None:
             layer.add_to(fmap)
     for city, _key in results.cities:
