@@ -8,12 +8,13 @@ order; each is a public function, so a notebook can run (or replace) one at a ti
 2. :func:`places_table` — the study's places and every zone settlement;
 3. :func:`snap_places` — each place joined to its nearest road (the :class:`Router`);
 4. :func:`place_trees` — a fastest-route tree from each city, centre and named member;
-5. :func:`city_columns` — drive time and distance from each first-tier city to each place;
+5. :func:`city_travel_times` — drive time and distance from each first-tier city to
+   each place, one row per (origin id, place id);
 6. :func:`od_matrix` — times and distances between the study's own places;
 7. :func:`zone_towns` — each zone's settlements with their times;
-8. :func:`agglomeration_measures` — routes to the centres, zone entry, coverage,
-   potential (the summary table), the routes and their 5-minute segments;
-9. :func:`rank_agglomerations` — ranks by potential and by time from each city;
+8. :func:`agglomeration_measures` — routes to the centres, zone entry, coverage and
+   potential, one row per (origin id, agglomeration), the routes and their segments;
+9. :func:`rank_agglomerations` — ranks by potential and, per city, by time;
 10. :func:`zone_circles` — the zones' circles;
 11. :func:`isochrone_layer` — drive-time bands from each first-tier city;
 12. :func:`results_provenance` — data date and source, speed model, parameters, version.
@@ -22,7 +23,6 @@ order; each is a public function, so a notebook can run (or replace) one at a ti
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -34,10 +34,10 @@ from . import __version__
 from .agglomeration import decay, rank, zone_entry, zone_measures
 from .distance import geodesic_circle
 from .errors import UralAccessWarning
-from .format import slug
 from .network import RoadNetwork
 from .places import GEONAMES_CITATION, Place
 from .progress import ProgressFn, iterate
+from .results import AccessResults
 from .routing import Route, Router, ShortestPathTree
 from .study import Agglomeration, Study
 
@@ -46,30 +46,6 @@ ROUTE_SEGMENT_S = 300.0
 
 #: Fastest-route trees by GeoNames id; ``None`` for a place not joined to the network.
 Trees = dict[int, ShortestPathTree | None]
-
-
-@dataclass
-class AccessResults:
-    """Everything computed for one study (tables in minutes and kilometres)."""
-
-    study: Study
-    places: pd.DataFrame
-    od: pd.DataFrame
-    towns: pd.DataFrame
-    summary: pd.DataFrame
-    routes: gpd.GeoDataFrame
-    route_segments: gpd.GeoDataFrame
-    """Routes cut every 5 minutes, for colouring them by the drive time so far."""
-    isochrones: gpd.GeoDataFrame
-    zones: gpd.GeoDataFrame
-    provenance: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    network_provenance: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def cities(self) -> list[tuple[str, str]]:
-        """(name, column slug) of each first-tier city."""
-        return [(p.name, slug(p.name)) for p in self.study.first_tier]
 
 
 def _speed_label(info: dict[str, Any]) -> str:
@@ -161,17 +137,22 @@ def _compute(
     network = study_network(study, network)
     router, places = snap_places(study, network, places_table(study), progress)
     trees = place_trees(router, places, study, progress)
-    places = city_columns(study, places, trees)
+    times = city_travel_times(study, places, trees)
     towns = zone_towns(study, places)
-    summary, routes, route_segments = agglomeration_measures(study, router, places, trees, towns)
+    aggs, summary, routes, segments = agglomeration_measures(
+        study, router, places, trees, towns, times
+    )
+    aggs, summary = rank_agglomerations(aggs, summary)
     return AccessResults(
         study=study,
         places=places.drop(columns=["node"]),
+        travel_times=times,
         od=od_matrix(study, places, trees),
         towns=towns,
-        summary=rank_agglomerations(study, summary),
+        agglomerations=aggs,
+        summary=summary,
         routes=routes,
-        route_segments=route_segments,
+        route_segments=segments,
         isochrones=isochrone_layer(study, network, trees, progress)
         if with_isochrones
         else _no_isochrones(),
@@ -229,19 +210,16 @@ def place_trees(
     return trees
 
 
-def _cities(study: Study) -> list[tuple[Place, str]]:
-    return [(p, slug(p.name)) for p in study.first_tier]
+def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
+    """Drive time and route distance from each first-tier city to each place (long).
 
-
-def city_columns(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
-    """The places with ``time_min_from_<city>`` and ``dist_km_from_<city>`` columns.
-
-    A place the city's roads do not reach gets NaN and a warning naming it.
+    One row per (``origin_id``, ``place_id``); a place the city's roads do not reach
+    gets NaN and a warning naming it.
     """
-    places = places.copy()
     nodes = places["node"].to_numpy()
     ok = nodes >= 0
-    for city, key in _cities(study):
+    frames = []
+    for city in study.first_tier:
         tree = trees[city.geonameid]
         t = np.full(len(places), np.nan)
         d = np.full(len(places), np.nan)
@@ -262,9 +240,18 @@ def city_columns(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFra
                     UralAccessWarning,
                     stacklevel=2,
                 )
-        places[f"time_min_from_{key}"] = t
-        places[f"dist_km_from_{key}"] = d
-    return places
+        frames.append(
+            pd.DataFrame(
+                {
+                    "origin_id": city.geonameid,
+                    "origin": city.name,
+                    "place_id": places["place_id"].to_numpy(),
+                    "time_min": t,
+                    "dist_km": d,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
@@ -288,18 +275,10 @@ def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
 
 
 def zone_towns(study: Study, places: pd.DataFrame) -> pd.DataFrame:
-    """Each zone's settlements (:meth:`Study.zone_settlements`) with their times."""
-    time_cols = [c for c in places.columns if c.startswith(("time_min_from_", "dist_km_from_"))]
-    return (
-        study.zone_settlements()
-        .merge(
-            places[["place_id", "snap_m", *time_cols]],
-            left_on="geonameid",
-            right_on="place_id",
-            how="left",
-        )
-        .drop(columns="place_id")
-    )
+    """Each zone's settlements (:meth:`Study.zone_settlements`) and how far each is from a road."""
+    zone = study.zone_settlements()
+    zone["snap_m"] = zone["geonameid"].map(places.set_index("place_id")["snap_m"])
+    return zone
 
 
 def _agglomeration_facts(agg: Agglomeration, in_zone: pd.DataFrame) -> dict[str, Any]:
@@ -318,56 +297,67 @@ def _leg_measures(
     study: Study,
     agg: Agglomeration,
     city: Place,
-    key: str,
     route: Route | None,
     in_zone: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The summary columns of one first-tier city for one agglomeration."""
+    """The measures of one first-tier city for one agglomeration (a row of the summary)."""
     t_c = route.time_s / 60.0 if route else np.nan
     row: dict[str, Any] = {
-        f"time_to_center_min_from_{key}": t_c,
-        f"dist_to_center_km_from_{key}": route.dist_m / 1000.0 if route else np.nan,
-        f"zone_entry_min_from_{key}": zone_entry(
-            route, agg.center.lon, agg.center.lat, study.radius_km
-        )
-        / 60.0,
+        "origin_id": city.geonameid,
+        "origin": city.name,
+        "agglomeration": agg.name,
+        "time_to_center_min": t_c,
+        "dist_to_center_km": route.dist_m / 1000.0 if route else np.nan,
+        "zone_entry_min": zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0,
     }
-    measures = zone_measures(in_zone, f"time_min_from_{key}", study.routing.coverage_min)
-    for m, value in measures.items():
-        row[f"{m}_from_{key}"] = value
-    row[f"potential_from_{key}"] = float(city.population * decay(t_c, study.routing.decay))
+    row.update(zone_measures(in_zone, "time_min", study.routing.coverage_min))
+    row["potential"] = float(city.population * decay(t_c, study.routing.decay))
     return row
 
 
 def agglomeration_measures(
-    study: Study, router: Router, places: pd.DataFrame, trees: Trees, towns: pd.DataFrame
-) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    study: Study,
+    router: Router,
+    places: pd.DataFrame,
+    trees: Trees,
+    towns: pd.DataFrame,
+    travel_times: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Routes from each first-tier city to each centre, and the measures of each zone.
 
-    Returns the summary table (one row per agglomeration), the routes and the routes
-    cut every :data:`ROUTE_SEGMENT_S` seconds.
+    Returns the agglomerations (one row each, with ``potential_total``), the summary
+    (one row per first-tier city and agglomeration), the routes and the routes cut every
+    :data:`ROUTE_SEGMENT_S` seconds.
     """
     nodes = _nodes(places)
-    route_rows, summary_rows, segment_rows = [], [], []
+    times = {
+        oid: rows.set_index("place_id")["time_min"]
+        for oid, rows in travel_times.groupby("origin_id")
+    }
+    agg_rows, summary_rows, route_rows, segment_rows = [], [], [], []
     for agg in study.agglomerations:
         center_node = nodes[agg.center.geonameid]
         in_zone = towns[(towns["agglomeration"] == agg.name) & towns["within_radius"]]
         row = _agglomeration_facts(agg, in_zone)
         potential_total = 0.0
-        for city, key in _cities(study):
+        for city in study.first_tier:
             tree = trees[city.geonameid]
             route = (
                 router.route_line(tree, center_node)
                 if tree is not None and center_node >= 0
                 else None
             )
-            leg = _leg_measures(study, agg, city, key, route, in_zone)
-            row.update(leg)
-            potential_total += leg[f"potential_from_{key}"]
+            city_zone = in_zone.assign(time_min=in_zone["geonameid"].map(times[city.geonameid]))
+            leg = _leg_measures(study, agg, city, route, city_zone)
+            summary_rows.append(leg)
+            potential_total += leg["potential"]
             if route is not None:
                 line = shapely.set_precision(route.line, 1e-6)
-                t_c, d_c = route.time_s / 60.0, route.dist_m / 1000.0
-                entry = leg[f"zone_entry_min_from_{key}"]
+                t_c, d_c, entry = (
+                    leg["time_to_center_min"],
+                    leg["dist_to_center_km"],
+                    leg["zone_entry_min"],
+                )
                 route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
                 for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
                     segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
@@ -378,8 +368,9 @@ def agglomeration_measures(
                     stacklevel=2,
                 )
         row["potential_total"] = potential_total
-        summary_rows.append(row)
+        agg_rows.append(row)
     return (
+        pd.DataFrame(agg_rows),
         pd.DataFrame(summary_rows),
         _lines(
             route_rows,
@@ -395,15 +386,19 @@ def _lines(rows: list[tuple[Any, ...]], columns: list[str]) -> gpd.GeoDataFrame:
     )
 
 
-def rank_agglomerations(study: Study, summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary with ``rank_potential`` and ``rank_time_from_<city>`` (1 = best)."""
-    summary = summary.copy()
-    summary["rank_potential"] = rank(summary["potential_total"], ascending=False)
-    for _city, key in _cities(study):
-        summary[f"rank_time_from_{key}"] = rank(
-            summary[f"time_to_center_min_from_{key}"], ascending=True
-        )
-    return summary
+def rank_agglomerations(
+    agglomerations: pd.DataFrame, summary: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank by potential (``rank_potential``) and, per city, by time (``rank_time``); 1 = best."""
+    agglomerations = agglomerations.assign(
+        rank_potential=rank(agglomerations["potential_total"], ascending=False)
+    )
+    ranks = [
+        rank(rows["time_to_center_min"], ascending=True)
+        for _, rows in summary.groupby("origin_id", sort=False)
+    ]
+    summary = summary.assign(rank_time=pd.concat(ranks) if ranks else pd.Series(dtype="Int64"))
+    return agglomerations, summary
 
 
 def zone_circles(study: Study) -> gpd.GeoDataFrame:
@@ -434,7 +429,7 @@ def isochrone_layer(
 
     bands = study.routing.bands_min
     frames = []
-    for city, _key in _cities(study):
+    for city in study.first_tier:
         tree = trees[city.geonameid]
         if tree is None:
             continue

@@ -281,7 +281,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         written.append(path)
     if args.command in {"route", "run"}:
         from .access import compute_access
-        from .io import write_results
+        from .results import write_results
 
         network, _ = _network(args, study, report, force_pull=False)
         results = compute_access(
@@ -290,7 +290,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         written.append(write_results(results, out / "results"))
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
-        from .io import read_results
+        from .results import read_results
 
         if results is None:
             results = read_results(out / "results", study)
@@ -310,7 +310,7 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
     if results is not None and len(results.summary):
         print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
         print(
-            _headline(results.summary, [(p.name, _slug(p.name)) for p in study.first_tier]),
+            _headline(results.wide_summary(), results.cities),
             file=sys.stdout,
         )
         if results.warnings:
@@ -318,12 +318,6 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
             for w in results.warnings:
                 print(f"  - {w}", file=sys.stdout)
     return 0
-
-
-def _slug(name: str) -> str:
-    from .format import slug
-
-    return slug(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,6 +55,27 @@ class ParameterError(UralAccessError, ValueError):
     exit_code = 2
 
 
+class InputError(UralAccessError, ValueError):
+    """A table or graph handed to the library cannot be used as it is."""
+
+    exit_code = 2
+
+
+class MissingColumnError(InputError, KeyError):
+    """A table lacks a column the function needs (e.g. the id column)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingCRSError(InputError):
+    """A GeoDataFrame has no coordinate reference system, so its points cannot be placed."""
+
+
+class DuplicateIdError(InputError):
+    """Ids that must tell rows apart repeat."""
+
+
 class RoutingError(UralAccessError):
     """Routing cannot produce any result (e.g. no origin is on the network)."""
 

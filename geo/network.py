@@ -8,9 +8,9 @@ save, load, and hand it to networkx/osmnx or GeoPandas.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +21,14 @@ from scipy.sparse.csgraph import connected_components
 
 from . import __version__
 from .atomic import atomic_dir
-from .errors import CacheError, EmptyNetworkError
+from .errors import CacheError, EmptyNetworkError, InputError
 from .osm import OSMRoads
+from .progress import ProgressFn
+from .sources import default_network_path, read_roads, resolve_source
 from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
+
+if TYPE_CHECKING:
+    from .study import Study
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
 CACHE_FORMAT = 1
@@ -123,54 +128,154 @@ class RoadNetwork:
             crs="EPSG:4326",
         ).set_index("osmid")
 
+    # ------------------------------------------------------------------ osmnx
     def to_networkx(self) -> Any:
-        """An osmnx-compatible ``networkx.MultiDiGraph`` (node keys are OSM ids).
+        """An osmnx-compatible ``networkx.MultiDiGraph`` (node keys are OSM ids, EPSG:4326).
 
-        Edges carry ``length``, ``travel_time`` (seconds, the name osmnx uses) and the
-        other attributes, so ``osmnx.shortest_path(G, a, b, weight="travel_time")`` works.
+        Edges carry ``length``, ``travel_time`` (seconds, the name osmnx uses),
+        ``speed_kph`` and the OSM tags, so ``osmnx.shortest_path(G, a, b,
+        weight="travel_time")`` works and ``osmnx.save_graphml`` writes it.
         """
-        import networkx as nx
+        from ._osmnx import graph_from_arrays
 
-        graph = nx.MultiDiGraph(crs="EPSG:4326", **{k: str(v) for k, v in self.provenance.items()})
-        graph.add_nodes_from(
-            (int(i), {"x": float(x), "y": float(y)})
-            for i, x, y in zip(self.node_osmid, self.node_lon, self.node_lat, strict=True)
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "provenance"}
+        return graph_from_arrays(arrays, {k: str(v) for k, v in self.provenance.items()})
+
+    @classmethod
+    def from_networkx(
+        cls, graph: Any, speed_model: str = "ru", speed_factor: float = 1.0
+    ) -> RoadNetwork:
+        """A network from an osmnx ``MultiDiGraph`` (e.g. ``osmnx.graph_from_place``).
+
+        Speeds and travel times come from the edges' ``highway`` and ``maxspeed`` through
+        the speed model, as for networks built from OSM files (a graph's own
+        ``travel_time`` is not used); merged edges' list-valued tags are flattened.
+
+        Raises
+        ------
+        InputError
+            Not a ``MultiDiGraph``, empty, projected, or nodes/edges lack osmnx's attributes.
+        """
+        from ._osmnx import arrays_from_graph
+
+        arrays = arrays_from_graph(graph)
+        speed = edge_speeds_kph(
+            arrays["highway"], arrays["maxspeed"], factor=speed_factor, model=speed_model
         )
-        ids = self.node_osmid
-        graph.add_edges_from(
-            (
-                int(ids[a]),
-                int(ids[b]),
-                {
-                    "osmid": int(w),
-                    "length": float(length),
-                    "travel_time": float(t),
-                    "speed_kph": float(s),
-                    "highway": str(h),
-                    "maxspeed": str(m),
-                    "name": str(n),
-                    "ref": str(r),
-                    "oneway": bool(o),
-                    "geometry": g,
-                },
-            )
-            for a, b, w, length, t, s, h, m, n, r, o, g in zip(
-                self.u,
-                self.v,
-                self.osm_way_id,
-                self.length_m,
-                self.travel_time_s,
-                self.speed_kph,
-                self.highway,
-                self.maxspeed,
-                self.name,
-                self.ref,
-                self.oneway,
-                self.geometry,
-                strict=True,
-            )
+        provenance: dict[str, Any] = {
+            "source": str(graph.graph.get("source", "osmnx graph")),
+            "osm_timestamp": graph.graph.get("osm_timestamp"),
+            "road_classes": graph.graph.get("road_classes"),
+            "ural_access_version": __version__,
+            "speed_model": speed_model_info(speed_model, speed_factor),
+            "from_osmnx": {k: str(v) for k, v in graph.graph.items()},
+        }
+        return cls(
+            **arrays,
+            speed_kph=speed,
+            travel_time_s=travel_times_s(arrays["length_m"], speed),
+            provenance=provenance,
         )
-        return graph
+
+    def to_graphml(self, path: str | Path) -> Path:
+        """Write the network as an osmnx GraphML file (``osmnx.load_graphml`` reads it)."""
+        import osmnx as ox
+
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        ox.save_graphml(self.to_networkx(), tmp)
+        tmp.replace(path)  # appears complete or not at all
+        return path
+
+    @classmethod
+    def from_graphml(
+        cls, path: str | Path, speed_model: str = "ru", speed_factor: float = 1.0
+    ) -> RoadNetwork:
+        """Read an osmnx GraphML file (``osmnx.save_graphml``), as :meth:`from_networkx`."""
+        import osmnx as ox
+
+        if not Path(path).is_file():
+            raise InputError(f"no GraphML file at {str(path)!r}")
+        return cls.from_networkx(ox.load_graphml(path), speed_model, speed_factor)
+
+    # ------------------------------------------------------------------ from OSM
+    @classmethod
+    def from_osm(
+        cls,
+        study: Study,
+        osm_file: str | Path | None = None,
+        *,
+        source: str | None = None,
+        folder: str | Path | None = None,
+        refresh: bool = False,
+        cache: bool = True,
+        geopackage: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> RoadNetwork:
+        """The study's road network, built from OpenStreetMap and cached.
+
+        Parameters
+        ----------
+        study
+            Gives the area, the lowest road class and the speed model.
+        osm_file
+            A ``.osm.pbf`` (e.g. a Geofabrik extract) or ``.osm`` file. Without one, the
+            extract bundled for the study is read if there is one, else Overpass.
+        source
+            ``"pbf"``, ``"xml"`` or ``"overpass"``, to say so explicitly.
+        folder
+            Cache folder (default: under ``settings.cache_folder``, named by the study,
+            the source and a hash of what shapes the network).
+        refresh
+            Rebuild even if the cache holds the network (and ask Overpass again).
+        cache
+            Read and write the cache at all.
+        geopackage
+            Also write ``network.gpkg`` (for QGIS) into the cache.
+
+        Raises
+        ------
+        OSMDataError
+            The source is unknown, the file missing, corrupt or outside the area.
+        OverpassError
+            The download failed after all retries.
+        """
+        source, path = resolve_source(study, source, osm_file)
+        target = Path(folder) if folder is not None else default_network_path(study, source, path)
+        if cache and not refresh and (target / "network.npz").is_file():
+            return cls.load(target)
+        network = cls.build_from_osm(study, source, path, refresh=refresh, progress=progress)
+        if cache:
+            if progress is not None:
+                progress(
+                    f"saving {network.n_nodes:,} nodes and {network.n_edges:,} edges to {target}"
+                )
+            network.save(target, geopackage=geopackage)
+        return network
+
+    @classmethod
+    def build_from_osm(
+        cls,
+        study: Study,
+        source: str,
+        osm_file: str | Path | None = None,
+        *,
+        refresh: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> RoadNetwork:
+        """Read the study's roads from one source and build the network (no network cache;
+        ``refresh`` asks Overpass again instead of reading its cached answers)."""
+        roads = read_roads(study, source, osm_file, progress, refresh=refresh)
+        if progress is not None:
+            progress(f"building the graph from {roads.n_ways:,} ways")
+        return build_network(
+            roads,
+            study.area(),
+            road_classes=study.network.road_classes,
+            speed_model=study.speed.model,
+            speed_factor=study.speed.factor,
+            extra_provenance={"study": study.key},
+        )
 
     # ------------------------------------------------------------------ cache
     def save(self, folder: str | Path, geopackage: bool = True) -> Path:

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import shapely
-
-from . import settings
-from .errors import OSMDataError
-from .network import RoadNetwork, build_network
-from .osm import read_osm_file
-from .overpass import download_roads
+from .network import RoadNetwork
 from .progress import ProgressFn
+from .sources import SOURCES, default_network_path, resolve_source
 from .study import Study
 
-SOURCES = ("overpass", "pbf", "xml")
-
-
-def default_network_path(study: Study, source: str, osm_file: str | Path | None = None) -> Path:
-    """Cache folder of a study's network: ``<cache>/networks/<study>-<source>-<hash>``.
-
-    The hash covers what changes the network (area, road classes, the file's name and
-    size), so a network built from other inputs is never mistaken for this one.
-    """
-    parts = [shapely.to_wkt(study.area(), rounding_precision=5), study.network.road_classes, source]
-    if osm_file is not None:
-        p = Path(osm_file)
-        parts += [p.name, str(p.stat().st_size) if p.is_file() else "missing"]
-    else:
-        parts.append(settings.overpass_url)
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
-    return Path(settings.cache_folder) / "networks" / f"{study.key}-{source}-{digest}"
+__all__ = ["SOURCES", "default_network_path", "network_summary", "pull_network"]
 
 
 def pull_network(
@@ -44,7 +22,7 @@ def pull_network(
     *,
     refresh: bool = False,
 ) -> tuple[RoadNetwork, Path]:
-    """Read or download the study's roads, build the network and cache it.
+    """Read or download the study's roads, build the network and cache it (always anew).
 
     Returns the network and the folder it was saved to. ``refresh`` asks Overpass again
     instead of reading its cached answers.
@@ -56,35 +34,19 @@ def pull_network(
     OverpassError
         The download failed after all retries.
     """
-    say = progress or (lambda _msg: None)
-    if source not in SOURCES:
-        raise OSMDataError(f"source {source!r} unknown; use one of {', '.join(SOURCES)}")
-    if source in {"pbf", "xml"} and osm_file is None:
-        raise OSMDataError(f"--source {source} needs --osm-file PATH")
-    area = study.area()
-    if source == "overpass":
-        say(
-            f"downloading roads (down to {study.network.road_classes}) from {settings.overpass_url}"
-        )
-        roads = download_roads(area, study.network.road_classes, progress=say, refresh=refresh)
-    else:
-        assert osm_file is not None
-        roads = read_osm_file(
-            osm_file, study.network.road_classes, bbox=shapely.bounds(area), progress=say
-        )
-    say(f"building the graph from {roads.n_ways:,} ways")
-    network = build_network(
-        roads,
-        area,
-        road_classes=study.network.road_classes,
-        speed_model=study.speed.model,
-        speed_factor=study.speed.factor,
-        extra_provenance={"study": study.key},
-    )
-    target = Path(out) if out is not None else default_network_path(study, source, osm_file)
-    say(f"saving {network.n_nodes:,} nodes and {network.n_edges:,} edges to {target}")
-    network.save(target, geopackage=geopackage)
+    source, path = resolve_source(study, source, osm_file)
+    target = Path(out) if out is not None else default_network_path(study, source, path)
+    network = RoadNetwork.build_from_osm(study, source, path, refresh=refresh, progress=progress)
+    _save(network, target, geopackage, progress)
     return network, target
+
+
+def _save(
+    network: RoadNetwork, target: Path, geopackage: bool, progress: ProgressFn | None
+) -> None:
+    if progress is not None:
+        progress(f"saving {network.n_nodes:,} nodes and {network.n_edges:,} edges to {target}")
+    network.save(target, geopackage=geopackage)
 
 
 def network_summary(network: RoadNetwork, path: Path | None = None) -> str:

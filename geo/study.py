@@ -122,6 +122,11 @@ class Study:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         return getattr(getattr(self, where[0]), where[1])
 
+    @classmethod
+    def load(cls, name_or_path: str | Path = "urals") -> Study:
+        """A bundled study by key (``"urals"``) or a study file by path (:func:`load_study`)."""
+        return load_study(name_or_path)
+
     # ------------------------------------------------------------------ places
     def all_places(self) -> list[Place]:
         """First-tier cities, then every centre and named member, each once."""

@@ -15,9 +15,9 @@ from branca.element import Element, MacroElement
 from folium import plugins
 from jinja2 import Template
 
-from ..geo.access import AccessResults
 from ..geo.distance import geodesic_circle
 from ..geo.format import format_km, format_minutes
+from ..geo.results import AccessResults
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
     CENTER_COLOUR,
@@ -159,7 +159,7 @@ def _smooth_circles(results: AccessResults, zones: Any) -> Any:
 def zones_layer(results: AccessResults, names: list[str] | None = None) -> folium.GeoJson:
     """The agglomerations' zone circles, with their measures in a popup."""
     zones = results.zones
-    summary = results.summary.set_index("agglomeration")
+    summary = results.wide_summary().set_index("agglomeration")
     if names is not None:
         zones = zones[zones["agglomeration"].isin(names)]
     coverage = list(results.study.routing.coverage_min)

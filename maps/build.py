@@ -7,10 +7,10 @@ from pathlib import Path
 
 import folium
 
-from ..geo.access import AccessResults
 from ..geo.atomic import write_text_atomic
 from ..geo.format import slug
 from ..geo.progress import ProgressFn
+from ..geo.results import AccessResults
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds

@@ -7,8 +7,8 @@ import math
 from html import escape
 from typing import Any
 
-from ..geo.access import AccessResults
 from ..geo.format import format_km, format_minutes, format_population
+from ..geo.results import AccessResults
 
 
 def _num(value: Any) -> float:
@@ -32,7 +32,7 @@ def index_page(
         for name, _ in cities
     )
     rows = []
-    for row in results.summary.to_dict("records"):
+    for row in results.wide_summary().to_dict("records"):
         name = str(row["agglomeration"])
         link = agglomeration_maps.get(name)
         label = f'<a href="{escape(link, quote=True)}">{escape(name)}</a>' if link else escape(name)

@@ -6,7 +6,7 @@ import folium
 import numpy as np
 import shapely
 
-from ..geo.access import AccessResults
+from ..geo.results import AccessResults
 from ._layers import (
     InfoBox,
     add_controls,
@@ -57,7 +57,7 @@ def overview_map(results: AccessResults) -> folium.Map:
         layer = routes_layer(results, city, scale)
         if layer is not None:
             layer.add_to(fmap)
-    towns = towns_layer(results, results.places)
+    towns = towns_layer(results, results.wide_places())
     towns.add_to(fmap)
     labels_layer(results.places).add_to(fmap)
     InfoBox(results.study.title, OVERVIEW_NOTE, provenance_line(results)).add_to(fmap)
@@ -85,9 +85,8 @@ def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
         if layer is not None:
             layer.add_to(fmap)
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
-    places = results.places[
-        results.places["place_id"].isin(towns_here) | (results.places["role"] == "first_tier")
-    ]
+    wide = results.wide_places()
+    places = wide[wide["place_id"].isin(towns_here) | (wide["role"] == "first_tier")]
     towns = towns_layer(results, places)
     towns.add_to(fmap)
     labels_layer(places, ("first_tier", "center", "member", "settlement")).add_to(fmap)

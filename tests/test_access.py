@@ -12,8 +12,8 @@ import pytest
 from ural_access.geo.access import compute_access
 from ural_access.geo.agglomeration import decay
 from ural_access.geo.errors import CacheError
-from ural_access.geo.io import RESULT_FILES, read_results, write_results
 from ural_access.geo.parameters import DecaySettings
+from ural_access.geo.results import RESULT_FILES, read_results, write_results
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def djibouti(built: dict):  # type: ignore[no-untyped-def]
 
 
 def test_summary_measures_are_consistent(djibouti) -> None:  # type: ignore[no-untyped-def]
-    s = djibouti.summary.set_index("agglomeration")
+    s = djibouti.wide_summary().set_index("agglomeration")
     t = s["time_to_center_min_from_djibouti"]
     entry = s["zone_entry_min_from_djibouti"]
     assert (entry <= t + 1e-9).all() and (entry >= 0).all()
@@ -42,7 +42,7 @@ def test_summary_measures_are_consistent(djibouti) -> None:  # type: ignore[no-u
 
 
 def test_places_and_od_tables_agree(djibouti) -> None:  # type: ignore[no-untyped-def]
-    places = djibouti.places.set_index("name")
+    places = djibouti.wide_places().set_index("name")
     od = djibouti.od
     from_city = od[od["from_name"] == "Djibouti"].set_index("to_name")
     for name in ("Ali Sabieh", "Dikhil", "Obock"):
@@ -71,7 +71,7 @@ def test_results_are_byte_identical_across_runs(built: dict, djibouti, tmp_path:
     layers = gpd.list_layers(tmp_path / "a" / "access.gpkg")["name"].tolist()
     assert {"places", "routes", "zones"} <= set(layers)
     back = read_results(tmp_path / "a", study)
-    assert back.summary["agglomeration"].tolist() == table["agglomeration"].tolist()
+    assert back.agglomerations["agglomeration"].tolist() == table["agglomeration"].tolist()
 
 
 def test_unreachable_agglomeration_gives_nan_and_warnings(built: dict, tmp_path: Path) -> None:
@@ -79,13 +79,13 @@ def test_unreachable_agglomeration_gives_nan_and_warnings(built: dict, tmp_path:
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         res = compute_access(study, net, with_isochrones=False)
-    gozo = res.summary.set_index("agglomeration").loc["Gozo"]
+    gozo = res.wide_summary().set_index("agglomeration").loc["Gozo"]
     assert np.isnan(gozo["time_to_center_min_from_valletta"])
     assert np.isnan(gozo["zone_entry_min_from_birkirkara"])
     assert gozo["share_within_30_min_from_valletta"] == 0
     assert gozo["potential_total"] == 0
     assert any("Victoria" in w for w in res.warnings)
-    mellieha = res.summary.set_index("agglomeration").loc["Mellieha"]
+    mellieha = res.wide_summary().set_index("agglomeration").loc["Mellieha"]
     assert 10 < mellieha["time_to_center_min_from_valletta"] < 60
     write_results(res, tmp_path / "out")
     assert all((tmp_path / "out" / f).is_file() for f in RESULT_FILES)
@@ -115,8 +115,8 @@ def test_first_tier_city_off_the_network_gives_nan_not_a_crash(built: dict) -> N
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         res = compute_access(odd, net, with_isochrones=False)
-    assert res.summary["time_to_center_min_from_lost_city"].isna().all()
-    assert res.summary["time_to_center_min_from_andorra_la_vella"].notna().all()
+    assert res.wide_summary()["time_to_center_min_from_lost_city"].isna().all()
+    assert res.wide_summary()["time_to_center_min_from_andorra_la_vella"].notna().all()
     assert any("Lost City" in w for w in res.warnings)
 
 

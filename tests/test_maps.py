@@ -92,7 +92,7 @@ def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # t
         view.page.locator(".leaflet-control-search input").press_sequentially("Dikh", delay=30)
         assert "Dikhil" in view.page.locator(".search-tip").first.inner_text()
         text = _click_town(view, "Ali Sabieh")
-        row = results.places.set_index("name").loc["Ali Sabieh"]
+        row = results.wide_places().set_index("name").loc["Ali Sabieh"]
         assert "Ali Sabieh" in text and "50,006" in text
         assert format_minutes(row["time_min_from_djibouti"]) in text
         assert format_km(row["dist_km_from_djibouti"]) in text
@@ -138,7 +138,9 @@ def test_agglomeration_map_is_zoomed_to_its_zone(site) -> None:  # type: ignore[
         assert "Fastest routes from Djibouti" in overlays and "Towns" in overlays
         text = _click_town(view, "Obock")
         assert (
-            format_minutes(results.places.set_index("name").loc["Obock", "time_min_from_djibouti"])
+            format_minutes(
+                results.wide_places().set_index("name").loc["Obock", "time_min_from_djibouti"]
+            )
             in text
         )
 
@@ -153,7 +155,7 @@ def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignor
     assert (
         len([p for p in paths if p.name.startswith("agglomeration-") and p.suffix == ".html"]) == 5
     )
-    for row in results.summary.itertuples():
+    for row in results.wide_summary().itertuples():
         assert format_minutes(row.time_to_center_min_from_djibouti) in index
     assert "2022-08-01T20:21:29Z" in index and "OpenStreetMap" in index and "GeoNames" in index
 

@@ -1,17 +1,88 @@
 """ural-access: drive-time access to the Urals' second-tier agglomerations, from OSM.
 
+The notebook API, a few well-named objects (imported on first use, so that
+``import ural_access`` stays light)::
+
+    import ural_access as ua
+
+    study = ua.Study.load("urals")                   # a bundled study, a TOML path, or Study(...)
+    net = ua.RoadNetwork.from_osm(study)             # bundled extract, a .osm.pbf, or Overpass; cached
+    tt = ua.travel_times(net, origins, destinations) # GeoDataFrames in, a long table out
+    res = ua.compute_access(study, net)              # .summary, .travel_times, .routes, .isochrones …
+    res.to_folder("output/urals")
+    res.maps("output/urals/maps")
+
 The package installs the repository's ``geo/`` folder as :mod:`ural_access.geo` (network,
 speeds, routing, agglomeration analytics), ``maps/`` as :mod:`ural_access.maps` (Folium
 maps) and ``data/`` as :mod:`ural_access.data` (study files, speed tables, bundled roads).
+See ``docs/notebook.md`` for a walk through.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__: str = version("ural-access")
 except PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+#: Public name → module that defines it (imported when the name is first used).
+_LAZY = {
+    "Study": "ural_access.geo.study",
+    "load_study": "ural_access.geo.study",
+    "NetworkSettings": "ural_access.geo.parameters",
+    "SpeedSettings": "ural_access.geo.parameters",
+    "RoutingSettings": "ural_access.geo.parameters",
+    "RoadNetwork": "ural_access.geo.network",
+    "travel_times": "ural_access.geo.travel",
+    "compute_access": "ural_access.geo.access",
+    "AccessResults": "ural_access.geo.results",
+    "read_results": "ural_access.geo.results",
+    "settings": "ural_access.geo",
+    "errors": "ural_access.geo",
+}
+
+__all__ = [
+    "AccessResults",
+    "NetworkSettings",
+    "RoadNetwork",
+    "RoutingSettings",
+    "SpeedSettings",
+    "Study",
+    "__version__",
+    "compute_access",
+    "errors",
+    "load_study",
+    "read_results",
+    "settings",
+    "travel_times",
+]
+
+if TYPE_CHECKING:
+    from .geo import errors, settings
+    from .geo.access import compute_access
+    from .geo.network import RoadNetwork
+    from .geo.parameters import NetworkSettings, RoutingSettings, SpeedSettings
+    from .geo.results import AccessResults, read_results
+    from .geo.study import Study, load_study
+    from .geo.travel import travel_times
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'ural_access' has no attribute {name!r}")
+    module = import_module(_LAZY[name])
+    value = (
+        getattr(module, name)
+        if hasattr(module, name)
+        else import_module(f"{module.__name__}.{name}")
+    )
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

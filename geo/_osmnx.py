@@ -1,0 +1,187 @@
+"""osmnx interoperability: road networks to and from osmnx ``MultiDiGraph``s.
+
+osmnx keeps a graph as a ``networkx.MultiDiGraph``: nodes keyed by OSM id with ``x``
+and ``y`` (lon/lat when the graph's ``crs`` is geographic), edges ``(u, v, key)`` with
+``osmid``, ``length`` (metres), ``highway``, ``maxspeed``, ``name``, ``ref``, ``oneway``
+and, where the road bends, a ``geometry`` LineString from ``u`` to ``v``. A simplified
+osmnx graph merges several ways into one edge, so its tags can be lists (and, after a
+GraphML round trip, lists written out as text); they are flattened here, and only here:
+the most important ``highway`` class counts, several ``maxspeed`` values become the OSM
+list ``"60;90"`` that :func:`geo.speeds.parse_maxspeed` reads.
+
+This module works on plain arrays; :class:`geo.network.RoadNetwork` wraps it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from .errors import InputError
+from .parameters import ROAD_CLASSES
+
+#: Edge attributes of an osmnx graph (its names), the network's arrays and their types.
+EDGE_ATTRIBUTES: tuple[tuple[str, str, type], ...] = (
+    ("osmid", "osm_way_id", int),
+    ("length", "length_m", float),
+    ("travel_time", "travel_time_s", float),
+    ("speed_kph", "speed_kph", float),
+    ("highway", "highway", str),
+    ("maxspeed", "maxspeed", str),
+    ("name", "name", str),
+    ("ref", "ref", str),
+    ("oneway", "oneway", bool),
+)
+
+
+def _items(value: Any) -> list[Any]:
+    """A tag value as a list of values (osmnx lists, their text form, or one value)."""
+    if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return [value]
+        return list(parsed) if isinstance(parsed, list | tuple) else [parsed]
+    if isinstance(value, list | tuple | set):
+        return list(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [value]
+
+
+def _rank(highway: str) -> int:
+    base = highway.removesuffix("_link")
+    return ROAD_CLASSES.index(base) if base in ROAD_CLASSES else len(ROAD_CLASSES)
+
+
+def flat_highway(value: Any) -> str:
+    """The most important ``highway`` class of a (possibly merged) edge."""
+    items = sorted({str(v) for v in _items(value)}, key=lambda h: (_rank(h), h))
+    return items[0] if items else ""
+
+
+def flat_text(value: Any) -> str:
+    """Several values of a tag as an OSM ``;`` list (``"60;90"``), in a stable order."""
+    items = [str(v) for v in _items(value)]
+    return ";".join(dict.fromkeys(items)) if len(items) > 1 else (items[0] if items else "")
+
+
+def _first_int(value: Any) -> int:
+    items = _items(value)
+    try:
+        return int(items[0]) if items else -1
+    except (TypeError, ValueError):
+        return -1
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "yes", "1"}
+    return bool(_items(value)[0]) if _items(value) else False
+
+
+def _check_graph(graph: Any) -> None:
+    import networkx as nx
+
+    if not isinstance(graph, nx.MultiDiGraph):
+        raise InputError(f"expected an osmnx networkx.MultiDiGraph, got {type(graph).__name__}")
+    if graph.number_of_edges() == 0:
+        raise InputError("the graph has no edges")
+    crs = str(graph.graph.get("crs", "EPSG:4326"))
+    if crs.upper() in {"EPSG:4326", "WGS84"}:
+        return
+    from pyproj import CRS
+
+    if not CRS.from_user_input(crs).is_geographic:
+        raise InputError(
+            f"the graph is projected ({crs}); unproject it first: "
+            "osmnx.projection.project_graph(G, to_latlong=True)"
+        )
+
+
+def _node_arrays(graph: Any) -> dict[str, Any]:
+    try:
+        xy = np.array([(float(d["x"]), float(d["y"])) for _, d in graph.nodes(data=True)])
+    except KeyError as exc:
+        raise InputError(f"a graph node has no {exc.args[0]!r} coordinate") from exc
+    ids = np.array(list(graph.nodes), dtype=np.int64)
+    return {"node_osmid": ids, "node_lon": xy[:, 0], "node_lat": xy[:, 1]}
+
+
+def arrays_from_graph(graph: Any) -> dict[str, Any]:
+    """The node and edge arrays of an osmnx ``MultiDiGraph`` (lon/lat, metres).
+
+    Raises
+    ------
+    InputError
+        The graph is not a directed multigraph, is empty, is projected, or a node has
+        no ``x``/``y`` or an edge no ``length``.
+    """
+    _check_graph(graph)
+    nodes = _node_arrays(graph)
+    lon, lat = nodes["node_lon"], nodes["node_lat"]
+    index = {int(n): i for i, n in enumerate(nodes["node_osmid"].tolist())}
+    edges = list(graph.edges(keys=True, data=True))
+    u = np.array([index[int(e[0])] for e in edges], dtype=np.int64)
+    v = np.array([index[int(e[1])] for e in edges], dtype=np.int64)
+    data = [e[3] for e in edges]
+    if any("length" not in d for d in data):
+        raise InputError("a graph edge has no 'length' (metres); osmnx graphs always have one")
+    straight = shapely.linestrings(
+        np.stack([np.column_stack([lon[u], lat[u]]), np.column_stack([lon[v], lat[v]])], axis=1)
+    )
+    geometry = np.array(
+        [_geometry(d.get("geometry"), straight[i]) for i, d in enumerate(data)], dtype=object
+    )
+
+    def tag(key: str, flat: Any) -> npt.NDArray[np.str_]:
+        return np.array([flat(d.get(key)) for d in data], dtype=str)
+
+    return {
+        **nodes,
+        "u": u,
+        "v": v,
+        "length_m": np.array([float(d["length"]) for d in data]),
+        "highway": tag("highway", flat_highway),
+        "maxspeed": tag("maxspeed", flat_text),
+        "name": tag("name", flat_text),
+        "ref": tag("ref", flat_text),
+        "oneway": np.array([_as_bool(d.get("oneway", False)) for d in data], dtype=bool),
+        "osm_way_id": np.array([_first_int(d.get("osmid")) for d in data], dtype=np.int64),
+        "geometry": geometry,
+    }
+
+
+def _geometry(value: Any, straight: Any) -> Any:
+    if value is None:
+        return straight
+    if isinstance(value, str):  # GraphML keeps geometries as WKT
+        return shapely.from_wkt(value)
+    return value
+
+
+def graph_from_arrays(arrays: dict[str, npt.NDArray[Any]], graph_attributes: dict[str, Any]) -> Any:
+    """An osmnx-compatible ``MultiDiGraph`` (node keys are OSM ids, lon/lat, EPSG:4326).
+
+    Edges carry ``length``, ``travel_time`` (seconds, the name osmnx uses), ``speed_kph``
+    and the OSM tags, so ``osmnx.shortest_path(G, a, b, weight="travel_time")`` works.
+    """
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(crs="EPSG:4326", **graph_attributes)
+    ids = arrays["node_osmid"]
+    graph.add_nodes_from(
+        (int(i), {"x": float(x), "y": float(y)})
+        for i, x, y in zip(ids, arrays["node_lon"], arrays["node_lat"], strict=True)
+    )
+    columns = [arrays[column] for _, column, _ in EDGE_ATTRIBUTES]
+    for a, b, g, *values in zip(
+        arrays["u"], arrays["v"], arrays["geometry"], *columns, strict=True
+    ):
+        attrs = {k: t(x) for (k, _, t), x in zip(EDGE_ATTRIBUTES, values, strict=True)}
+        graph.add_edge(int(ids[a]), int(ids[b]), geometry=g, **attrs)
+    return graph

@@ -1,0 +1,228 @@
+"""What :func:`geo.access.compute_access` gives: :class:`AccessResults`, and its files.
+
+Inside, the tables are long (tidy) and keyed by ids: ``travel_times`` by (origin id,
+place id), ``summary`` by (origin id, agglomeration), ``od`` by (from id, to id). The
+CSVs people read are wide, one column per first-tier city (:mod:`geo.tables`).
+
+A results folder (:meth:`AccessResults.to_folder`) holds:
+
+- ``access.gpkg`` — layers ``places``, ``routes``, ``route_segments`` (routes cut every
+  5 minutes), ``isochrones``, ``zones`` (opens in QGIS);
+- ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
+- ``provenance.json``.
+
+Each CSV starts with ``# key: value`` lines that record its provenance (read it with
+``pandas.read_csv(path, comment="#")``). Numbers are rounded and rows sorted, so the same
+inputs give byte-identical tables. The folder is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .atomic import atomic_dir
+from .errors import CacheError
+from .format import slug
+from .io import json_default, role_order, write_csv
+from .study import Study
+from .tables import Cities, narrow, wide_summary, widen
+
+RESULT_FILES = (
+    "access.gpkg",
+    "places.csv",
+    "od_matrix.csv",
+    "agglomerations.csv",
+    "zone_towns.csv",
+    "provenance.json",
+)
+
+_TIME_MEASURES = ("time_min", "dist_km")
+
+
+@dataclass(repr=False)
+class AccessResults:
+    """Everything computed for one study (tables in minutes and kilometres).
+
+    ``places``, ``towns`` and ``agglomerations`` describe things (one row each);
+    ``travel_times``, ``summary`` and ``od`` are long tables of measures keyed by ids.
+    """
+
+    study: Study
+    places: pd.DataFrame
+    """The study's places and every zone settlement: ``place_id`` (GeoNames id), name,
+    role, coordinates, population, ``snap_m`` (distance to the road it joins)."""
+    travel_times: pd.DataFrame
+    """Drive time and route distance from each first-tier city to each place:
+    ``origin_id``, ``origin``, ``place_id``, ``time_min``, ``dist_km`` (NaN: no route)."""
+    od: pd.DataFrame
+    """Between the study's own places: ``from_id``, ``from_name``, ``to_id``, ``to_name``,
+    ``time_min``, ``dist_km``."""
+    towns: pd.DataFrame
+    """Each zone's settlements: one row per (agglomeration, ``geonameid``)."""
+    agglomerations: pd.DataFrame
+    """One row per agglomeration: centre, members, the source's figures, zone towns and
+    population, ``potential_total`` and ``rank_potential``."""
+    summary: pd.DataFrame
+    """Per (``origin_id``, agglomeration): time and distance to the centre, zone entry,
+    weighted mean time, population shares, potential, ``rank_time``."""
+    routes: gpd.GeoDataFrame
+    route_segments: gpd.GeoDataFrame
+    """Routes cut every 5 minutes, for colouring them by the drive time so far."""
+    isochrones: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    provenance: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    network_provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"<AccessResults {self.study.key!r}: {len(self.study.first_tier)} first-tier cities, "
+            f"{len(self.agglomerations)} agglomerations, {len(self.places)} places, "
+            f"{len(self.routes)} routes, {len(self.isochrones)} isochrone bands, "
+            f"{len(self.warnings)} warnings; OSM {self.provenance.get('osm_timestamp')}>"
+        )
+
+    @property
+    def cities(self) -> list[tuple[str, str]]:
+        """(name, column slug) of each first-tier city."""
+        return [(p.name, slug(p.name)) for p in self.study.first_tier]
+
+    def _city_keys(self) -> Cities:
+        return [(p.geonameid, p.name, slug(p.name)) for p in self.study.first_tier]
+
+    # ------------------------------------------------------------------ wide views
+    def wide_places(self) -> pd.DataFrame:
+        """``places`` with ``time_min_from_<city>`` and ``dist_km_from_<city>`` columns."""
+        return self._with_times(self.places, "place_id")
+
+    def wide_towns(self) -> pd.DataFrame:
+        """``towns`` with a time and a distance column per first-tier city."""
+        return self._with_times(self.towns, "geonameid")
+
+    def _with_times(self, frame: pd.DataFrame, on: str) -> pd.DataFrame:
+        cities = self._city_keys()
+        return widen(frame, self.travel_times, on, "place_id", _TIME_MEASURES, cities)
+
+    def wide_summary(self) -> pd.DataFrame:
+        """One row per agglomeration with each city's measures as columns (the CSV's shape)."""
+        return wide_summary(self.agglomerations, self.summary, self._city_keys())
+
+    # ------------------------------------------------------------------ files
+    def to_folder(self, folder: str | Path) -> Path:
+        """Write every result file into ``folder`` (created or replaced atomically)."""
+        return write_results(self, folder)
+
+    @classmethod
+    def from_folder(cls, folder: str | Path, study: Study) -> AccessResults:
+        """Read a folder written by :meth:`to_folder` (see :func:`read_results`)."""
+        return read_results(folder, study)
+
+    def maps(
+        self, folder: str | Path, *, self_contained: bool = False, png: bool = False
+    ) -> list[Path]:
+        """Draw the overview, agglomeration and index maps into ``folder``."""
+        from ..maps import build_maps  # the maps draw results: they sit above this module
+
+        return build_maps(self, folder, self_contained=self_contained, png=png)
+
+
+def write_results(results: AccessResults, folder: str | Path) -> Path:
+    """Write every result file into ``folder`` (created or replaced atomically)."""
+    folder = Path(folder)
+    prov = results.provenance
+    with atomic_dir(folder) as tmp:
+        places = (
+            results.wide_places()
+            .sort_values(["role", "place_id"], key=role_order)
+            .reset_index(drop=True)
+        )
+        write_csv(places, tmp / "places.csv", prov)
+        write_csv(results.od.sort_values(["from_id", "to_id"]), tmp / "od_matrix.csv", prov)
+        write_csv(results.wide_summary(), tmp / "agglomerations.csv", prov)
+        towns = results.wide_towns().sort_values(["agglomeration", "distance_km", "geonameid"])
+        write_csv(towns, tmp / "zone_towns.csv", prov)
+        gpkg = tmp / "access.gpkg"
+        points = gpd.GeoDataFrame(
+            places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
+        )
+        points.to_file(gpkg, layer="places", driver="GPKG")
+        layers = (
+            ("routes", results.routes),
+            ("route_segments", results.route_segments),
+            ("isochrones", results.isochrones),
+            ("zones", results.zones),
+        )
+        for layer, gdf in layers:
+            if len(gdf):
+                gdf.to_file(gpkg, layer=layer, driver="GPKG")
+        meta = dict(
+            prov,
+            warnings=results.warnings,
+            study_file=str(results.study.source_path or ""),
+            speed_model_details=results.network_provenance.get("speed_model"),
+        )
+        (tmp / "provenance.json").write_text(
+            json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False, default=json_default)
+            + "\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def read_results(folder: str | Path, study: Study) -> AccessResults:
+    """Read a results folder written by :func:`write_results` (for the maps step).
+
+    Raises
+    ------
+    CacheError
+        A file is missing or unreadable (compute the results first).
+    """
+    import pyogrio
+
+    folder = Path(folder)
+    missing = [f for f in RESULT_FILES if not (folder / f).is_file()]
+    if missing:
+        raise CacheError(
+            f"results in {str(folder)!r} are incomplete (missing {', '.join(missing)}); "
+            "run `ural-access route` first"
+        )
+    try:
+        prov = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        read = {
+            name: pd.read_csv(folder / f"{name}.csv", comment="#")
+            for name in ("places", "od_matrix", "agglomerations", "zone_towns")
+        }
+        layers = {name for name, _ in pyogrio.list_layers(folder / "access.gpkg")}
+
+        def layer(name: str) -> gpd.GeoDataFrame:
+            if name in layers:
+                return gpd.read_file(folder / "access.gpkg", layer=name)
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+
+        cities = [(p.geonameid, p.name, slug(p.name)) for p in study.first_tier]
+        places, times = narrow(read["places"], "place_id", "place_id", cities)
+        towns, _ = narrow(read["zone_towns"], "geonameid", "place_id", cities)
+        aggs, summary = narrow(read["agglomerations"], "agglomeration", "agglomeration", cities)
+        return AccessResults(
+            study=study,
+            places=places,
+            travel_times=times,
+            od=read["od_matrix"],
+            towns=towns,
+            agglomerations=aggs,
+            summary=summary,
+            routes=layer("routes"),
+            route_segments=layer("route_segments"),
+            isochrones=layer("isochrones"),
+            zones=layer("zones"),
+            provenance=prov,
+            warnings=list(prov.get("warnings", [])),
+        )
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise CacheError(f"results in {str(folder)!r} are unreadable: {exc}") from exc

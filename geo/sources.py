@@ -1,0 +1,98 @@
+"""Where a study's roads come from: Overpass, an ``.osm.pbf`` or ``.osm`` file, or the
+extract bundled with the package; and where the network built from them is cached."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import shapely
+
+from . import settings
+from ._resources import bundled_data
+from .errors import OSMDataError
+from .osm import OSMRoads, read_osm_file
+from .overpass import download_roads
+from .progress import ProgressFn
+from .study import Study
+
+SOURCES = ("overpass", "pbf", "xml")
+
+
+def bundled_extract(study: Study) -> Path | None:
+    """The OSM extract shipped for this study (``data/osm/<key>*.osm.pbf``), if there is one."""
+    folder = bundled_data("osm")
+    found = sorted(folder.glob(f"{study.key}*.osm.pbf")) if folder.is_dir() else []
+    return found[0] if found else None
+
+
+def resolve_source(
+    study: Study, source: str | None, osm_file: str | Path | None
+) -> tuple[str, Path | None]:
+    """The source and file to read: the file's kind if a file is given, else the bundled
+    extract if the study has one, else Overpass.
+
+    Raises
+    ------
+    OSMDataError
+        ``source`` is unknown, or a file source has no file.
+    """
+    if source is not None and source not in SOURCES:
+        raise OSMDataError(f"source {source!r} unknown; use one of {', '.join(SOURCES)}")
+    path = Path(osm_file) if osm_file is not None else None
+    if source is None:
+        if path is None:
+            path = bundled_extract(study)
+        if path is None:
+            return "overpass", None
+        source = "xml" if path.suffix.lower() in {".osm", ".xml"} else "pbf"
+    if source in {"pbf", "xml"} and path is None:
+        raise OSMDataError(f"--source {source} needs --osm-file PATH")
+    return source, path
+
+
+def default_network_path(study: Study, source: str, osm_file: str | Path | None = None) -> Path:
+    """Cache folder of a study's network: ``<cache>/networks/<study>-<source>-<hash>``.
+
+    The hash covers what changes the network (area, road classes, the file's name and
+    size), so a network built from other inputs is never mistaken for this one.
+    """
+    parts = [shapely.to_wkt(study.area(), rounding_precision=5), study.network.road_classes, source]
+    if osm_file is not None:
+        p = Path(osm_file)
+        parts += [p.name, str(p.stat().st_size) if p.is_file() else "missing"]
+    else:
+        parts.append(settings.overpass_url)
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+    return Path(settings.cache_folder) / "networks" / f"{study.key}-{source}-{digest}"
+
+
+def read_roads(
+    study: Study,
+    source: str,
+    osm_file: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    *,
+    refresh: bool = False,
+) -> OSMRoads:
+    """The study area's roads, down to the study's road class, from one source.
+
+    ``refresh`` asks Overpass again instead of reading its cached answers.
+
+    Raises
+    ------
+    OSMDataError, OverpassError
+        As :func:`geo.pull.pull_network`.
+    """
+    say = progress or (lambda _msg: None)
+    if source not in SOURCES:
+        raise OSMDataError(f"source {source!r} unknown; use one of {', '.join(SOURCES)}")
+    if source in {"pbf", "xml"} and osm_file is None:
+        raise OSMDataError(f"--source {source} needs --osm-file PATH")
+    area = study.area()
+    lowest = study.network.road_classes
+    if source == "overpass":
+        say(f"downloading roads (down to {lowest}) from {settings.overpass_url}")
+        return download_roads(area, lowest, progress=say, refresh=refresh)
+    assert osm_file is not None
+    return read_osm_file(osm_file, lowest, bbox=shapely.bounds(area), progress=say)
