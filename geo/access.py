@@ -231,7 +231,7 @@ def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.Da
             )
         else:
             t[ok] = tree.time_s[nodes[ok]] / 60.0
-            d[ok] = tree.dist_m[nodes[ok]] / 1000.0
+            d[ok] = tree.dist_to(nodes[ok]) / 1000.0
             t[~np.isfinite(t)] = np.nan
             d[~np.isfinite(t)] = np.nan
             for name in places.loc[ok & np.isnan(t), "name"]:
@@ -260,14 +260,19 @@ def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
     nodes = _nodes(places)
     names = dict(zip(places["place_id"], places["name"], strict=True))
     rows = []
+    to_nodes = np.array([nodes[b] for b in key_ids], dtype=np.int64)
     for a in key_ids:
         tree = trees[a]
-        for b in key_ids:
-            nb = nodes[b]
-            if tree is None or nb < 0 or not np.isfinite(tree.time_s[nb]):
-                t_ab, d_ab = np.nan, np.nan
-            else:
-                t_ab, d_ab = tree.time_s[nb] / 60.0, tree.dist_m[nb] / 1000.0
+        t_to = np.full(len(key_ids), np.nan)
+        d_to = np.full(len(key_ids), np.nan)
+        if tree is not None:
+            has = to_nodes >= 0
+            t_to[has] = tree.time_s[to_nodes[has]] / 60.0
+            has &= np.isfinite(t_to)
+            t_to[~has] = np.nan
+            # The route lengths of these destinations only, in one walk of the tree.
+            d_to[has] = tree.dist_to(to_nodes[has]) / 1000.0
+        for b, t_ab, d_ab in zip(key_ids, t_to.tolist(), d_to.tolist(), strict=True):
             rows.append((a, names[a], b, names[b], t_ab, d_ab))
     return pd.DataFrame(
         rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"]

@@ -136,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="rebuild the network and ask Overpass again, even if cached",
         )
+        p.add_argument(
+            "--network-gpkg",
+            action="store_true",
+            help="also write the network's nodes and edges as network.gpkg (for QGIS)",
+        )
 
     def route_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -228,11 +233,20 @@ def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull:
     if source == "pbf" and args.osm_file and args.osm_file.suffix.lower() == ".osm":
         source = "xml"
     path = args.network or default_network_path(study, source, args.osm_file)
-    if not force_pull and not args.refresh and (path / "network.npz").is_file():
+    cached = (path / "network.npz").is_file()
+    if cached and args.network_gpkg and not (path / "network.gpkg").is_file():
+        force_pull = True  # the GeoPackage asked for is not in the cache
+    if not force_pull and not args.refresh and cached:
         report(f"using the cached network {path}")
         return RoadNetwork.load(path), path
     network, path = pull_network(
-        study, source, args.osm_file, path, progress=report, refresh=args.refresh
+        study,
+        source,
+        args.osm_file,
+        path,
+        progress=report,
+        geopackage=args.network_gpkg,
+        refresh=args.refresh,
     )
     if report.verbosity >= 1:
         print(network_summary(network, path), file=report.stream)

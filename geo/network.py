@@ -278,11 +278,11 @@ class RoadNetwork:
         )
 
     # ------------------------------------------------------------------ cache
-    def save(self, folder: str | Path, geopackage: bool = True) -> Path:
+    def save(self, folder: str | Path, geopackage: bool = False) -> Path:
         """Write the network to ``folder`` atomically (all files appear at once, or none).
 
         Files: ``network.npz`` (compact arrays for routing), ``provenance.json`` and,
-        unless ``geopackage`` is false, ``network.gpkg`` (nodes and edges, for QGIS).
+        if ``geopackage`` is true, ``network.gpkg`` (nodes and edges, for QGIS).
         """
         folder = Path(folder)
         with atomic_dir(folder) as tmp:

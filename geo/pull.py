@@ -18,14 +18,16 @@ def pull_network(
     osm_file: str | Path | None = None,
     out: str | Path | None = None,
     progress: ProgressFn | None = None,
-    geopackage: bool = True,
+    geopackage: bool = False,
     *,
     refresh: bool = False,
 ) -> tuple[RoadNetwork, Path]:
     """Read or download the study's roads, build the network and cache it (always anew).
 
     Returns the network and the folder it was saved to. ``refresh`` asks Overpass again
-    instead of reading its cached answers.
+    instead of reading its cached answers. The cache is the compact arrays
+    (``network.npz``); ``geopackage=True`` also writes ``network.gpkg`` for GIS use (at
+    a million edges that takes longer than the whole analytics, so only on request).
 
     Raises
     ------

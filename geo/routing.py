@@ -50,13 +50,21 @@ class ShortestPathTree:
 
     @property
     def dist_m(self) -> npt.NDArray[np.float64]:
-        """Length of the fastest route to each node; ``nan`` where unreachable.
+        """Length of the fastest route to every node; ``nan`` where unreachable.
 
-        Summed along the tree on first use (a tree used only for times never pays).
+        Summed over the whole tree on first use; for a few destinations
+        :meth:`dist_to` walks only their routes.
         """
         if self._dist_m is None:
             self._dist_m = self.router.accumulate(self.source, self.pred, self.router.edge_length)
         return self._dist_m
+
+    def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
+        targets = np.asarray(targets, dtype=np.int64)
+        if self._dist_m is not None:
+            return self._dist_m[targets]
+        return self.router.path_sums(self, targets, self.router.edge_length)
 
 
 class Router:
@@ -220,6 +228,31 @@ class Router:
             parent = grand
         out = np.where(has_pred, total, np.nan)
         out[source] = 0.0
+        return out
+
+    def path_sums(
+        self,
+        tree: ShortestPathTree,
+        targets: npt.NDArray[np.int64],
+        weight: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """Sum an edge weight along the tree path to each target only (``nan`` if none).
+
+        All targets step back towards the source together, one edge per step, so the
+        work is the targets' route lengths in edges, not the tree's size.
+        """
+        out = np.full(len(targets), np.nan)
+        reached = np.isfinite(tree.time_s[targets]) & (targets >= 0)
+        at = targets[reached].copy()
+        total = np.zeros(len(at))
+        live = np.flatnonzero(at != tree.source)
+        while len(live):
+            node = at[live]
+            prev = tree.pred[node].astype(np.int64)
+            total[live] += weight[self.edge_index(prev, node)]
+            at[live] = prev
+            live = live[prev != tree.source]
+        out[reached] = total
         return out
 
     def path_nodes(self, tree: ShortestPathTree, target: int) -> list[int]:

@@ -78,8 +78,12 @@ def test_km_by_class_counts_each_road_once(built: dict) -> None:
     assert km.index[0] in {"primary", "trunk", "secondary"}
 
 
-def test_cache_round_trip_and_geopackage(built: dict) -> None:
-    _, net, path = built["djibouti"]
+def test_cache_round_trip_and_geopackage_on_request(built: dict, tmp_path: Path) -> None:
+    study, net, path = built["djibouti"]
+    assert not (path / "network.gpkg").exists()  # the compact arrays are the cache
+    _, path = pull_network(
+        study, "pbf", extract("djibouti-secondary.osm.pbf"), tmp_path / "g", geopackage=True
+    )
     loaded = RoadNetwork.load(path)
     for name in (
         "node_osmid",

@@ -95,6 +95,25 @@ def test_route_distance_accumulation_equals_time_accumulation(built: dict) -> No
     assert tree.dist_m[0] == 0
 
 
+@pytest.mark.parametrize("key", ["andorra", "malta"])
+def test_route_lengths_of_some_destinations_equal_the_whole_tree_sums(
+    built: dict, key: str
+) -> None:
+    """`dist_to` walks only the asked routes; it must give what the whole-tree sum gives."""
+    study, net, _ = built[key]
+    router = Router(net, _places(study), study.snap_limit_km * 1000)
+    source = int(np.argmax(np.bincount(router.edge_u)))  # a busy junction
+    rng = np.random.default_rng(3)
+    targets = np.r_[rng.integers(0, router.n, 300), source, source]
+    for limit_s in (np.inf, 300.0):  # a search cut at 5 min leaves targets unreached
+        walked = router.tree(source, limit_s).dist_to(targets)  # no whole-tree sum yet
+        whole = router.tree(source, limit_s).dist_m[targets]
+        np.testing.assert_allclose(walked, whole, rtol=1e-12, atol=1e-9)
+        assert np.array_equal(np.isnan(walked), np.isnan(whole))
+        assert np.isnan(walked).any() == (limit_s < np.inf)
+        assert walked[-1] == 0 and np.isfinite(walked).sum() > 20
+
+
 def test_unreachable_island_gives_infinite_time(built: dict) -> None:
     study, net, _ = built["malta"]
     with warnings.catch_warnings(record=True) as caught:
