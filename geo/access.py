@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 
 from . import __version__
+from .access_leg import NOTABLE_JOIN_M
 from .agglomeration import decay, rank, zone_entry, zone_measures
 from .distance import geodesic_circle
 from .errors import UralAccessWarning
@@ -157,7 +158,7 @@ def _compute(
         if with_isochrones
         else _no_isochrones(),
         zones=zone_circles(study),
-        provenance=results_provenance(study, network),
+        provenance=results_provenance(study, network, places),
         network_provenance=dict(network.provenance),
     )
 
@@ -177,20 +178,59 @@ def snap_places(
     places: pd.DataFrame,
     progress: ProgressFn | None = None,
 ) -> tuple[Router, pd.DataFrame]:
-    """Join each place to its nearest road (within the study's snap limit).
+    """Join each place to its nearest road, with an access leg (:mod:`geo.access_leg`).
 
     Returns the router (the network with the places inserted as nodes) and the places
-    with two more columns: ``node`` (-1 where no road is near enough) and ``snap_m``.
+    with more columns: ``node`` (-1 where no road is near enough), ``join_km`` (the
+    straight-line distance to the network), ``access_km`` and ``access_min`` (the leg's
+    length and time, which every drive time and route distance below includes).
     """
-    limit_km = study.routing.snap_limit_km
+    routing = study.routing
+    # The study's speed factor scales the leg like every road.
+    leg_speed = routing.access_speed_kph * study.speed.factor
     if progress is not None:
-        progress(f"joining {len(places)} places to the network (limit {limit_km:g} km)")
-    router = Router(network, places[["place_id", "name", "lon", "lat"]], limit_km * 1000.0)
+        progress(
+            f"joining {len(places)} places to the network (access legs up to "
+            f"{routing.snap_limit_km:g} km, x{routing.access_detour_factor:g} at "
+            f"{leg_speed:g} km/h)"
+        )
+    router = Router(
+        network,
+        places[["place_id", "name", "lon", "lat"]],
+        routing.snap_limit_km * 1000.0,
+        detour_factor=routing.access_detour_factor,
+        access_speed_kph=leg_speed,
+    )
     snap = router.snap.table.set_index("place_id")
     places = places.copy()
     places["node"] = places["place_id"].map(snap["node"]).astype(int)
-    places["snap_m"] = places["place_id"].map(snap["snap_m"])
+    places["join_km"] = places["place_id"].map(snap["snap_m"]) / 1000.0
+    places["access_km"] = places["place_id"].map(snap["access_m"]) / 1000.0
+    places["access_min"] = places["place_id"].map(snap["access_s"]) / 60.0
     return router, places
+
+
+#: The access-leg columns of the places, copied to the zone towns.
+ACCESS_COLUMNS = ("join_km", "access_km", "access_min")
+
+
+def access_leg_summary(places: pd.DataFrame) -> str:
+    """One sentence: how many places needed a notable access leg, and the longest ones."""
+    joined = places["join_km"].notna()
+    far = places[places["join_km"] * 1000.0 > NOTABLE_JOIN_M].sort_values(
+        ["join_km", "place_id"], ascending=[False, True]
+    )
+    text = (
+        f"{len(far)} of {int(joined.sum())} joined places are more than "
+        f"{NOTABLE_JOIN_M / 1000:g} km from the network and have an access leg"
+    )
+    if len(far):
+        longest = ", ".join(
+            f"{r.name} {r.join_km:.1f} km ({r.access_min:.0f} min)"
+            for r in far.head(5).itertuples()
+        )
+        text += f"; longest: {longest}"
+    return text
 
 
 def _nodes(places: pd.DataFrame) -> dict[int, int]:
@@ -223,13 +263,8 @@ def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.Da
         tree = trees[city.geonameid]
         t = np.full(len(places), np.nan)
         d = np.full(len(places), np.nan)
-        if tree is None:
-            warnings.warn(
-                f"first-tier city {city.name!r} is not on the network: all its drive times are NaN",
-                UralAccessWarning,
-                stacklevel=2,
-            )
-        else:
+        # A city off the network has had its one warning from the join.
+        if tree is not None:
             t[ok] = tree.time_s[nodes[ok]] / 60.0
             d[ok] = tree.dist_to(nodes[ok]) / 1000.0
             t[~np.isfinite(t)] = np.nan
@@ -280,9 +315,11 @@ def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
 
 
 def zone_towns(study: Study, places: pd.DataFrame) -> pd.DataFrame:
-    """Each zone's settlements (:meth:`Study.zone_settlements`) and how far each is from a road."""
+    """Each zone's settlements (:meth:`Study.zone_settlements`) with their access legs."""
     zone = study.zone_settlements()
-    zone["snap_m"] = zone["geonameid"].map(places.set_index("place_id")["snap_m"])
+    by_id = places.set_index("place_id")
+    for col in ACCESS_COLUMNS:
+        zone[col] = zone["geonameid"].map(by_id[col])
     return zone
 
 
@@ -344,6 +381,9 @@ def agglomeration_measures(
         center_node = nodes[agg.center.geonameid]
         in_zone = towns[(towns["agglomeration"] == agg.name) & towns["within_radius"]]
         row = _agglomeration_facts(agg, in_zone)
+        center = places.loc[places["place_id"] == agg.center.geonameid].iloc[0]
+        row["center_access_km"] = float(center["access_km"])
+        row["center_access_min"] = float(center["access_min"])
         potential_total = 0.0
         for city in study.first_tier:
             tree = trees[city.geonameid]
@@ -366,7 +406,7 @@ def agglomeration_measures(
                 route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
                 for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
                     segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
-            elif tree is not None:
+            elif tree is not None and center_node >= 0:
                 warnings.warn(
                     f"no road route from {city.name} to {agg.center.name} ({agg.name})",
                     UralAccessWarning,
@@ -456,9 +496,13 @@ def isochrone_layer(
     )
 
 
-def results_provenance(study: Study, network: RoadNetwork) -> dict[str, Any]:
-    """Where the results come from: OSM data date and source, speed model, parameters."""
+def results_provenance(
+    study: Study, network: RoadNetwork, places: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """Where the results come from: OSM data date and source, speed model, parameters,
+    and (given the joined places) how many needed an access leg."""
     prov = network.provenance
+    extra = {"access_legs": access_leg_summary(places)} if places is not None else {}
     return {
         "study": study.key,
         "title": study.title,
@@ -472,4 +516,5 @@ def results_provenance(study: Study, network: RoadNetwork) -> dict[str, Any]:
         "network_nodes": network.n_nodes,
         "network_edges": network.n_edges,
         "parameters": study.parameters(),
+        **extra,
     }

@@ -327,6 +327,8 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
             _headline(results.wide_summary(), results.cities),
             file=sys.stdout,
         )
+        if results.provenance.get("access_legs"):
+            print(f"\nAccess legs: {results.provenance['access_legs']}", file=sys.stdout)
         if results.warnings:
             print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
             for w in results.warnings:

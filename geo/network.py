@@ -60,6 +60,11 @@ class RoadNetwork:
     speed_kph: npt.NDArray[np.float64]
     travel_time_s: npt.NDArray[np.float64]
     provenance: dict[str, Any] = field(default_factory=dict)
+    dropped_geometry: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.empty(0, dtype=object)
+    )
+    """Lines of the roads left out as not strongly connected to the network (islands,
+    pieces reached by ferry only): they tell a place cut off from a place far from roads."""
 
     # ------------------------------------------------------------------ basics
     @property
@@ -303,6 +308,10 @@ class RoadNetwork:
             _, coords, (offsets,) = shapely.to_ragged_array(self.geometry)
             arrays["geom_coords"] = coords
             arrays["geom_offsets"] = offsets
+            if len(self.dropped_geometry):
+                _, coords, (offsets,) = shapely.to_ragged_array(self.dropped_geometry)
+                arrays["dropped_coords"] = coords
+                arrays["dropped_offsets"] = offsets
             np.savez(tmp / "network.npz", **arrays)
             meta = dict(self.provenance, cache_format=CACHE_FORMAT)
             (tmp / "provenance.json").write_text(
@@ -347,8 +356,16 @@ class RoadNetwork:
         geometry = shapely.from_ragged_array(
             shapely.GeometryType.LINESTRING, data.pop("geom_coords"), (data.pop("geom_offsets"),)
         )
+        if "dropped_coords" in data:
+            dropped = shapely.from_ragged_array(
+                shapely.GeometryType.LINESTRING,
+                data.pop("dropped_coords"),
+                (data.pop("dropped_offsets"),),
+            )
+        else:
+            dropped = np.empty(0, dtype=object)
         meta.pop("cache_format", None)
-        return cls(geometry=geometry, provenance=meta, **data)
+        return cls(geometry=geometry, provenance=meta, dropped_geometry=dropped, **data)
 
 
 def build_network(
@@ -442,4 +459,5 @@ def build_network(
         speed_kph=speed,
         travel_time_s=travel_times_s(length, speed),
         provenance=provenance,
+        dropped_geometry=edges.geometry[~keep_edge],
     )

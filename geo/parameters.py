@@ -23,6 +23,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 from .errors import ParameterError
 
 #: Road classes from the most to the least important; a study keeps classes down to one.
@@ -149,8 +150,13 @@ class SpeedSettings:
 class RoutingSettings:
     """``[routing]``: joining places to roads, bands, coverage and the potential."""
 
-    snap_limit_km: float = 5.0
-    """Places farther from a road are left out (their times are NaN)."""
+    snap_limit_km: float = DEFAULT_LIMIT_KM
+    """Largest straight-line distance from a place to the network (its access leg);
+    places farther from every road are left out (their times are NaN)."""
+    access_detour_factor: float = DEFAULT_DETOUR_FACTOR
+    """The access leg's road distance over its straight-line distance (>= 1)."""
+    access_speed_kph: float = DEFAULT_SPEED_KPH
+    """Speed on the access leg (times the speed factor, like every road)."""
     bands_min: tuple[float, ...] = tuple(float(m) for m in range(30, 361, 30))
     """Isochrone limits in minutes, increasing."""
     coverage_min: tuple[float, ...] = (60.0, 90.0, 120.0, 180.0)
@@ -164,6 +170,12 @@ class RoutingSettings:
 
     def __post_init__(self) -> None:
         check_positive("snap_limit_km", self.snap_limit_km)
+        check_positive("access_speed_kph", self.access_speed_kph)
+        if not _number("access_detour_factor", self.access_detour_factor) >= 1:
+            raise ParameterError(
+                "access_detour_factor (road over straight-line distance) must be at least 1, "
+                f"got {self.access_detour_factor!r}"
+            )
         check_positive("isochrone_buffer_m", self.isochrone_buffer_m)
         _set(self, "bands_min", check_increasing("bands_min", self.bands_min))
         _set(self, "coverage_min", check_increasing("coverage_min", self.coverage_min))

@@ -56,7 +56,8 @@ class AccessResults:
     study: Study
     places: pd.DataFrame
     """The study's places and every zone settlement: ``place_id`` (GeoNames id), name,
-    role, coordinates, population, ``snap_m`` (distance to the road it joins)."""
+    role, coordinates, population, ``join_km`` (straight-line distance to the road it
+    joins), ``access_km`` and ``access_min`` (its access leg, in every time and distance)."""
     travel_times: pd.DataFrame
     """Drive time and route distance from each first-tier city to each place:
     ``origin_id``, ``origin``, ``place_id``, ``time_min``, ``dist_km`` (NaN: no route)."""

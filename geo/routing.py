@@ -22,10 +22,27 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
 from ._snap import join_places
+from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
 from .errors import RoutingError, UralAccessWarning
 from .network import RoadNetwork
 
 _NO_PRED = -9999  # scipy's marker for "no predecessor"
+
+_SNAP_COLUMNS = (
+    "place_id",
+    "lon",
+    "lat",
+    "node",
+    "snap_m",
+    "edge",
+    "fraction",
+    "nearest_road_m",
+    "cut_off",
+    "join_lon",
+    "join_lat",
+    "access_m",
+    "access_s",
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +50,10 @@ class Snap:
     """Where each place meets the network (one row per place)."""
 
     table: pd.DataFrame
-    """Columns: place_id, lon, lat, node (-1 if not snapped), snap_m, edge, fraction."""
+    """Columns: place_id, lon, lat, node (the town's node, -1 if not joined), snap_m
+    (straight-line join distance), edge, fraction (where on the edge), nearest_road_m
+    (within the limit or not), cut_off, join_lon, join_lat, access_m and access_s (the
+    access leg's road length and drive time)."""
 
 
 @dataclass
@@ -70,26 +90,40 @@ class ShortestPathTree:
 class Router:
     """A road network in CSR form, with places inserted as nodes.
 
+    Each place is two extra nodes: the town itself and its join point, the nearest point
+    of the nearest road, where that road's edge is split in each direction it can be
+    driven. An access leg (:class:`~geo.access_leg.AccessLeg`) links town and join point
+    both ways, so every route from or to a town includes its last mile.
+
     Parameters
     ----------
     network
         The road network with ``travel_time_s`` per edge.
     places
-        Optional table with columns ``place_id``, ``lon``, ``lat``. Each place is joined
-        to the nearest point of the nearest road within ``snap_limit_m``; a place farther
-        away gets node -1 (its results become NaN) and a warning.
+        Optional table with columns ``place_id``, ``lon``, ``lat`` (and ``name``, for
+        warnings). Each place is joined to the nearest road within ``snap_limit_m``; a
+        place farther away gets node -1 (its results become NaN) and one warning, and a
+        place whose nearest road lies on a part cut off from the network (an island)
+        gets node -1 and a warning saying so.
     snap_limit_m
-        Largest allowed distance between a place and the road it is joined to.
+        Largest allowed straight-line distance between a place and the road it joins.
+    detour_factor, access_speed_kph
+        The access leg's road distance over straight-line distance, and its speed.
     """
 
     def __init__(
         self,
         network: RoadNetwork,
         places: pd.DataFrame | None = None,
-        snap_limit_m: float = 5000.0,
+        snap_limit_m: float = DEFAULT_LIMIT_KM * 1000.0,
+        detour_factor: float = DEFAULT_DETOUR_FACTOR,
+        access_speed_kph: float = DEFAULT_SPEED_KPH,
     ) -> None:
         self.network = network
         self.n_base = network.n_nodes
+        self.access = AccessLeg(snap_limit_m, detour_factor, access_speed_kph)
+        # Coordinates of every node, the places' town and join nodes included.
+        self.node_lon, self.node_lat = network.node_lon, network.node_lat
         # Augmented edge list: network edges, then place pieces. A piece covers the
         # fraction [f0, f1] of network edge `base` (for geometry).
         u, v = network.u, network.v
@@ -97,11 +131,9 @@ class Router:
         base = np.arange(network.n_edges)
         f0 = np.zeros(network.n_edges)
         f1 = np.ones(network.n_edges)
-        self.snap = Snap(
-            pd.DataFrame(columns=["place_id", "lon", "lat", "node", "snap_m", "edge", "fraction"])
-        )
+        self.snap = Snap(pd.DataFrame(columns=list(_SNAP_COLUMNS)))
         if places is not None and len(places):
-            table, pieces = self._snap_places(places, snap_limit_m)
+            table, pieces = self._snap_places(places)
             self.snap = Snap(table)
             if len(pieces):
                 u = np.concatenate([u, pieces["u"].to_numpy()])
@@ -111,7 +143,7 @@ class Router:
                 base = np.concatenate([base, pieces["base"].to_numpy()])
                 f0 = np.concatenate([f0, pieces["f0"].to_numpy()])
                 f1 = np.concatenate([f1, pieces["f1"].to_numpy()])
-        self.n = self.n_base + len(self.snap.table)
+        self.n = self.n_base + 2 * len(self.snap.table)
         # Parallel edges: keep the fastest (then the shortest), as Dijkstra would.
         order = np.lexsort((length, time, v, u))
         u, v, time, length = u[order], v[order], time[order], length[order]
@@ -128,54 +160,86 @@ class Router:
         self.matrix = csr_array((self.edge_time, self.edge_v, indptr), shape=(self.n, self.n))
 
     # ------------------------------------------------------------------ snapping
-    def _snap_places(
-        self, places: pd.DataFrame, limit_m: float
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        net = self.network
+    def _snap_places(self, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        net, leg = self.network, self.access
+        n_places = len(places)
         lon = places["lon"].to_numpy(dtype=float)
         lat = places["lat"].to_numpy(dtype=float)
-        joins = join_places(net.geometry, lon, lat, limit_m)
-        node = np.full(len(places), -1, dtype=np.int64)
-        node[joins.place] = self.n_base + joins.place
+        joins = join_places(net.geometry, lon, lat, leg.limit_m)
+        cut_off = _cut_off(net, lon, lat, joins.nearest_m, leg.limit_m)
+        keep = ~cut_off[joins.place]
+        place, edge_j, frac_j = joins.place[keep], joins.edge[keep], joins.fraction[keep]
+        joined = np.zeros(n_places, dtype=bool)
+        joined[place] = True
+        # Town i is node n_base + i, its join point node n_base + n_places + i.
+        town = np.where(joined, self.n_base + np.arange(n_places), -1)
+        join_node = self.n_base + n_places + np.arange(n_places)
         # The first join of each place (lowest edge index) describes it in the table.
-        first = np.r_[True, joins.place[1:] != joins.place[:-1]][: len(joins.place)]
-        edge = np.full(len(places), -1, dtype=np.int64)
-        fraction = np.full(len(places), np.nan)
-        edge[joins.place[first]] = joins.edge[first]
-        fraction[joins.place[first]] = joins.fraction[first]
+        first = np.r_[True, place[1:] != place[:-1]][: len(place)]
+        edge = np.full(n_places, -1, dtype=np.int64)
+        fraction = np.full(n_places, np.nan)
+        edge[place[first]] = edge_j[first]
+        fraction[place[first]] = frac_j[first]
+        join_m = np.where(joined, joins.snap_m, np.nan)
+        join_pt = shapely.line_interpolate_point(
+            net.geometry[np.maximum(edge, 0)], np.nan_to_num(fraction), normalized=True
+        )
+        join_xy = np.where(joined[:, None], shapely.get_coordinates(join_pt), np.nan)
+        self.node_lon = np.concatenate([net.node_lon, lon, join_xy[:, 0]])
+        self.node_lat = np.concatenate([net.node_lat, lat, join_xy[:, 1]])
         table = pd.DataFrame(
             {
                 "place_id": places["place_id"].to_numpy(),
                 "lon": lon,
                 "lat": lat,
-                "node": node,
-                "snap_m": joins.snap_m,
+                "node": town,
+                "snap_m": join_m,
                 "edge": edge,
                 "fraction": fraction,
+                "nearest_road_m": joins.nearest_m,
+                "cut_off": cut_off,
+                "join_lon": join_xy[:, 0],
+                "join_lat": join_xy[:, 1],
+                "access_m": leg.length_m(join_m),
+                "access_s": leg.time_s(join_m),
             }
         )
-        # Each join splits its edge in two pieces: edge start → place → edge end.
-        e, f, at = joins.edge, joins.fraction, node[joins.place]
+        # Each join splits its edge in two pieces: edge start -> join point -> edge end;
+        # the access leg links the join point and the town both ways (base -1: no road).
+        e, f, at = edge_j, frac_j, join_node[place]
         t, length = net.travel_time_s[e], net.length_m[e]
+        towns = np.flatnonzero(joined)
+        leg_t, leg_len = leg.time_s(join_m[towns]), leg.length_m(join_m[towns])
+        no_road = np.full(2 * len(towns), -1)
         pieces = pd.DataFrame(
             {
-                "u": np.concatenate([net.u[e], at]),
-                "v": np.concatenate([at, net.v[e]]),
-                "time": np.concatenate([f * t, (1 - f) * t]),
-                "length": np.concatenate([f * length, (1 - f) * length]),
-                "base": np.concatenate([e, e]),
-                "f0": np.concatenate([np.zeros(len(e)), f]),
-                "f1": np.concatenate([f, np.ones(len(e))]),
+                "u": np.concatenate([net.u[e], at, join_node[towns], town[towns]]),
+                "v": np.concatenate([at, net.v[e], town[towns], join_node[towns]]),
+                "time": np.concatenate([f * t, (1 - f) * t, leg_t, leg_t]),
+                "length": np.concatenate([f * length, (1 - f) * length, leg_len, leg_len]),
+                "base": np.concatenate([e, e, no_road]),
+                "f0": np.concatenate([np.zeros(len(e)), f, np.zeros(2 * len(towns))]),
+                "f1": np.concatenate([f, np.ones(len(e)), np.ones(2 * len(towns))]),
             }
         )
         names = places["name"] if "name" in places else places["place_id"].map(repr)
-        for i in np.flatnonzero(node < 0):
-            warnings.warn(
-                f"{names.iloc[i]} ({lat[i]:.4f} N, {lon[i]:.4f} E) is more than "
-                f"{limit_m / 1000:g} km from any road of the network: its drive times are NaN",
-                UralAccessWarning,
-                stacklevel=3,
-            )
+        for i in np.flatnonzero(~joined):
+            where = f"{names.iloc[i]} ({lat[i]:.4f} N, {lon[i]:.4f} E)"
+            if cut_off[i]:
+                message = (
+                    f"{where} is cut off from the road network: its nearest roads are not "
+                    "connected to it by road (an island, or a part reached by ferry only), "
+                    "so its drive times are NaN"
+                )
+            elif np.isfinite(joins.nearest_m[i]):
+                message = (
+                    f"{where} is {joins.nearest_m[i] / 1000:.1f} km from the nearest road of "
+                    f"the network, beyond the {leg.limit_m / 1000:g} km access limit: its "
+                    "drive times are NaN"
+                )
+            else:
+                message = f"{where}: the network has no roads, so its drive times are NaN"
+            warnings.warn(message, UralAccessWarning, stacklevel=3)
         return table, pieces
 
     def place_nodes(self, place_ids: list | npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -275,11 +339,17 @@ class Router:
         dists: list[npt.NDArray[np.float64]] = []
         t0 = d0 = 0.0
         for e in edges.tolist():
-            geom = self.network.geometry[self.edge_base[e]]
-            f0, f1 = self.edge_f0[e], self.edge_f1[e]
-            if f0 > 0 or f1 < 1:
-                geom = _substring(geom, float(f0), float(f1))
-            xy = shapely.get_coordinates(geom)
+            if self.edge_base[e] < 0:  # an access leg: drawn straight
+                a, b = self.edge_u[e], self.edge_v[e]
+                xy = np.array(
+                    [[self.node_lon[a], self.node_lat[a]], [self.node_lon[b], self.node_lat[b]]]
+                )
+            else:
+                geom = self.network.geometry[self.edge_base[e]]
+                f0, f1 = self.edge_f0[e], self.edge_f1[e]
+                if f0 > 0 or f1 < 1:
+                    geom = _substring(geom, float(f0), float(f1))
+                xy = shapely.get_coordinates(geom)
             seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
             share = seg / seg[-1] if seg[-1] > 0 else np.linspace(0, 1, len(seg))
             start = 1 if coords else 0
@@ -344,3 +414,25 @@ def _substring(geom: LineString, f0: float, f1: float) -> LineString:
     if part.geom_type == "Point":  # a zero-length piece
         return LineString([part, part])
     return part
+
+
+def _cut_off(
+    network: RoadNetwork,
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    nearest_m: npt.NDArray[np.float64],
+    limit_m: float,
+) -> npt.NDArray[np.bool_]:
+    """Places whose nearest road is on a part the network dropped as not connected to it.
+
+    Such a place (Victoria on Gozo) would otherwise get an access leg straight across
+    the sea to the nearest connected road. A dropped road counts when it is nearer than
+    the network by more than the leg that would be drawn past it, i.e. at most half as
+    far as the network's nearest road and farther than a kilometre from it.
+    """
+    dropped = network.dropped_geometry
+    if len(dropped) == 0 or len(lon) == 0:
+        return np.zeros(len(lon), dtype=bool)
+    other = join_places(dropped, lon, lat, limit_m).nearest_m
+    with np.errstate(invalid="ignore"):
+        return (other <= limit_m) & (other <= 0.5 * nearest_m) & (nearest_m - other > 1000.0)

@@ -6,6 +6,7 @@ import math
 from html import escape
 from typing import Any
 
+from ..geo.access_leg import NOTABLE_JOIN_M
 from ..geo.format import format_km, format_minutes, format_population, format_share
 
 
@@ -48,7 +49,15 @@ def town_popup(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
         lines.append(
             f"<tr><td>from {_text(name)}</td><td><b>{format_minutes(t)}</b></td><td>{format_km(d)}</td></tr>"
         )
-    lines.append("</table></div>")
+    lines.append("</table>")
+    join_km = _num(row.get("join_km"))
+    if math.isfinite(join_km) and join_km * 1000.0 > NOTABLE_JOIN_M:
+        lines.append(
+            f"<div>Off the road network: <b>{format_km(join_km)}</b> in a straight line; "
+            f"times include an access leg of {format_km(_num(row.get('access_km')))}, "
+            f"{format_minutes(_num(row.get('access_min')))} (modelled, not routed)</div>"
+        )
+    lines.append("</div>")
     return "".join(lines)
 
 
