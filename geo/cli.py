@@ -21,7 +21,8 @@ from .progress import Reporter
 
 EXAMPLES = {
     "pull": (
-        "ural-access pull --study urals                     # download from Overpass (internet)\n"
+        "ural-access pull                                   # the Urals from the bundled extract (offline)\n"
+        "  ural-access pull --study urals --source overpass # every road from Overpass (internet)\n"
         "  ural-access pull --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf\n"
         "  ural-access pull --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf"
     ),
@@ -31,7 +32,8 @@ EXAMPLES = {
     ),
     "maps": ("ural-access maps --study djibouti --self-contained --png"),
     "run": (
-        "ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
+        "ural-access run                                    # the Urals default, offline\n"
+        "  ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
         "  ural-access run --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf --self-contained --png"
     ),
 }
@@ -93,7 +95,10 @@ def _parser() -> argparse.ArgumentParser:
             "--source",
             choices=["overpass", "pbf", "xml"],
             default=None,
-            help="where the roads come from (default: pbf if --osm-file is given, else overpass)",
+            help=(
+                "where the roads come from (default: pbf if --osm-file is given, else the "
+                "study's default road data if it names one, else overpass)"
+            ),
         )
         p.add_argument(
             "--osm-file",
@@ -225,14 +230,43 @@ def _load_study(args: argparse.Namespace) -> Any:
     )
 
 
+def _road_source(args: argparse.Namespace, study: Any) -> tuple[str, Path | None, bool]:
+    """(source, OSM file, whether it is the study's default road data) for this run."""
+    osm_file, default = args.osm_file, False
+    if osm_file is None and args.source in (None, "pbf"):
+        osm_file = study.default_road_data()
+        default = osm_file is not None
+    source = args.source or ("pbf" if osm_file else "overpass")
+    if source == "pbf" and osm_file and osm_file.suffix.lower() == ".osm":
+        source = "xml"
+    return source, osm_file, default
+
+
+def _road_data_note(network: Any, default: bool) -> str:
+    """Which road data the run used, and how to get full detail."""
+    prov = network.provenance
+    text = (
+        f"Road data: {prov.get('source')}, OSM data as of "
+        f"{prov.get('osm_timestamp') or 'unknown'}, roads down to {prov.get('road_classes')}"
+    )
+    if default:
+        text += (
+            "\n  This is the study's bundled default road data (main roads only; see "
+            "data/osm/README.md in the package). For full detail pull every road from "
+            "OpenStreetMap with --source overpass (internet), or read a Geofabrik extract "
+            "(https://download.geofabrik.de) with --osm-file FILE.osm.pbf."
+        )
+    return text
+
+
 def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull: bool) -> Any:
     from .network import RoadNetwork
     from .pull import default_network_path, network_summary, pull_network
 
-    source = args.source or ("pbf" if args.osm_file else "overpass")
-    if source == "pbf" and args.osm_file and args.osm_file.suffix.lower() == ".osm":
-        source = "xml"
-    path = args.network or default_network_path(study, source, args.osm_file)
+    source, osm_file, default = _road_source(args, study)
+    if default:
+        report(f"road data: the study's default {osm_file}")
+    path = args.network or default_network_path(study, source, osm_file)
     cached = (path / "network.npz").is_file()
     if cached and args.network_gpkg and not (path / "network.gpkg").is_file():
         force_pull = True  # the GeoPackage asked for is not in the cache
@@ -242,7 +276,7 @@ def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull:
     network, path = pull_network(
         study,
         source,
-        args.osm_file,
+        osm_file,
         path,
         progress=report,
         geopackage=args.network_gpkg,
@@ -289,15 +323,18 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
     out = args.output or Path("output") / study.key
     written: list[Path] = []
     results = None
+    road_note = ""
 
     if args.command == "pull":
-        _, path = _network(args, study, report, force_pull=True)
+        network, path = _network(args, study, report, force_pull=True)
+        road_note = _road_data_note(network, _road_source(args, study)[2])
         written.append(path)
     if args.command in {"route", "run"}:
         from .access import compute_access
         from .results import write_results
 
         network, _ = _network(args, study, report, force_pull=False)
+        road_note = _road_data_note(network, _road_source(args, study)[2])
         results = compute_access(
             study, network, progress=report, with_isochrones=not args.no_isochrones
         )
@@ -321,6 +358,8 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
     print(f"\nDone: {study.title}", file=sys.stdout)
     for path in written:
         print(f"  wrote {path}", file=sys.stdout)
+    if road_note:
+        print(f"\n{road_note}", file=sys.stdout)
     if results is not None and len(results.summary):
         print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
         print(

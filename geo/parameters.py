@@ -126,9 +126,14 @@ class NetworkSettings:
 
     road_classes: str = "tertiary"
     """Lowest road class kept (motorway … this class, and their links)."""
+    osm_file: str | None = field(default=None, metadata={"parameter": "default_osm_file"})
+    """The study's default road data, read when no other is asked for: an ``.osm.pbf``
+    beside the study file or bundled in ``data/osm/``. Without one, Overpass."""
 
     def __post_init__(self) -> None:
         check_choice("road_classes", self.road_classes, ROAD_CLASSES, "road class")
+        if self.osm_file is not None and (not isinstance(self.osm_file, str) or not self.osm_file):
+            raise ParameterError(f"osm_file must be a file name, got {self.osm_file!r}")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ from .places import Place, find_place, settlements_within
 #: Folder of the bundled study files.
 STUDIES_DIR = bundled_data("studies")
 
+#: Folder of the bundled road extracts a study may name as its default road data.
+OSM_DIR = bundled_data("osm")
+
 # Study fields that are not keys of the file's [study] table nor provenance parameters.
 _NOT_IN_FILE: dict[str, Any] = {"table": False, "parameter": False}
 # [study] keys that are not recorded as parameters (the network's provenance has the area).
@@ -202,6 +205,34 @@ class Study:
             "within_radius",
         ]
         return pd.concat(frames, ignore_index=True)[cols]
+
+    def default_road_data(self) -> Path | None:
+        """The file of the study's default road data (``[network] osm_file``), or None.
+
+        A relative name is looked up beside the study file, then in the bundled
+        ``data/osm/``.
+
+        Raises
+        ------
+        StudyError
+            The study names a file that exists in neither place.
+        """
+        name = self.network.osm_file
+        if name is None:
+            return None
+        given = Path(name)
+        if given.is_absolute():
+            candidates = [given]
+        else:
+            here = [self.source_path.parent / given] if self.source_path is not None else []
+            candidates = [*here, OSM_DIR / given]
+        for candidate in candidates:
+            if candidate.is_file():
+                return candidate
+        raise StudyError(
+            f"study {self.key!r}: its road data [network] osm_file = {name!r} does not exist "
+            f"(looked for {', '.join(str(c) for c in candidates)})"
+        )
 
     # ------------------------------------------------------------------ area
     def local_crs(self) -> CRS:
@@ -412,7 +443,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
     if len(set(names)) != len(names):
         raise ParameterError(f"agglomeration names must be unique, got {names}")
     sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
-    return Study(
+    study = Study(
         **head,
         regions=regions,
         first_tier=first_tier,
@@ -420,6 +451,8 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         source_path=source_path,
         **sections,
     )
+    study.default_road_data()  # a missing default file fails at load, not mid-run
+    return study
 
 
 def load_study(name_or_path: str | Path = "urals") -> Study:
