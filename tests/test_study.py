@@ -207,7 +207,7 @@ def test_parameters_are_derived_from_the_sections() -> None:
 
 def test_settings_tables_are_checked_from_their_declaration(tmp_path: Path) -> None:
     text = URALS.read_text(encoding="utf-8")
-    bad_type = text.replace("snap_limit_km = 5 ", 'snap_limit_km = "5" ')
+    bad_type = text.replace("snap_limit_km = 15 ", 'snap_limit_km = "15" ')
     with pytest.raises(StudyError, match=r"'snap_limit_km' in \[routing\] must be int or float"):
         load_study(_write(tmp_path, bad_type))
     typo = text.replace("factor = 1.0", "factr = 1.0")
