@@ -12,7 +12,7 @@ import pytest
 from ural_access.geo.access import compute_access
 from ural_access.geo.access_leg import AccessLeg
 from ural_access.geo.errors import UralAccessWarning
-from ural_access.geo.io import write_results
+from ural_access.geo.results import write_results
 from ural_access.geo.routing import Router
 from ural_access.maps.popups import town_popup
 
@@ -26,7 +26,7 @@ def urals(built: dict):  # type: ignore[no-untyped-def]
 
 
 def test_every_agglomeration_gets_times_from_both_cities(urals) -> None:  # type: ignore[no-untyped-def]
-    s = urals.summary.set_index("agglomeration")
+    s = urals.wide_summary().set_index("agglomeration")
     assert len(s) == 6
     for key in ("ekaterinburg", "chelyabinsk"):
         assert s[f"time_to_center_min_from_{key}"].notna().all()
@@ -87,7 +87,7 @@ def test_beyond_the_limit_one_warning_with_the_distance(built: dict) -> None:
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         res = compute_access(study, net, with_isochrones=False)
-    towns = res.towns.set_index("display_name")
+    towns = res.wide_towns().set_index("display_name")
     # Magnitka (Chelyabinsk oblast) is about 19 km from the nearest main road.
     assert np.isnan(towns.loc["Magnitka", "time_min_from_ekaterinburg"]).all()
     about = [w for w in res.warnings if "Magnitka" in w]
@@ -95,7 +95,7 @@ def test_beyond_the_limit_one_warning_with_the_distance(built: dict) -> None:
     assert "19.4 km" in about[0] and "15 km access limit" in about[0]
     # With a longer limit it gets a time, and its leg says how long.
     wider = compute_access(study.with_overrides(snap_limit_km=25), net, with_isochrones=False)
-    m = wider.places.set_index("name").loc["Magnitka"]
+    m = wider.wide_places().set_index("name").loc["Magnitka"]
     assert m["join_km"] == pytest.approx(19.4, abs=0.05) and m["time_min_from_chelyabinsk"] > 0
     assert not any("Magnitka" in w for w in wider.warnings)
 
@@ -109,7 +109,7 @@ def test_island_is_cut_off_not_far_from_roads(built: dict) -> None:
     victoria = [w for w in res.warnings if "Victoria" in w]
     assert len(victoria) == 1
     assert "cut off" in victoria[0] and "from the nearest road" not in victoria[0]
-    gozo = res.summary.set_index("agglomeration").loc["Gozo"]
+    gozo = res.wide_summary().set_index("agglomeration").loc["Gozo"]
     assert np.isnan(gozo["time_to_center_min_from_valletta"])
 
 
@@ -129,7 +129,7 @@ def test_leg_in_every_table_the_geopackage_and_the_popup(urals, tmp_path: Path) 
     assert {"center_access_km", "center_access_min"} <= set(summary.columns)
     layer = gpd.read_file(out / "access.gpkg", layer="places")
     assert {"join_km", "access_km", "access_min"} <= set(layer.columns)
-    row = urals.places.set_index("name").loc["Krasnoturinsk"].to_dict()
+    row = urals.wide_places().set_index("name").loc["Krasnoturinsk"].to_dict()
     row["name"] = "Krasnoturinsk"
     html = town_popup(row, [("Ekaterinburg", "ekaterinburg")])
     assert "access leg" in html and "Off the road network" in html

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ural_access.geo.io import RESULT_FILES
+from ural_access.geo.results import RESULT_FILES
 from ural_access.geo.study import load_study
 
 from .conftest import extract
