@@ -62,7 +62,14 @@ def places_table(study: Study) -> pd.DataFrame:
     rows: dict[int, dict[str, Any]] = {}
 
     def add(
-        place_id: int, name: str, gname: str, lon: float, lat: float, pop: int, role: str
+        place_id: int,
+        name: str,
+        gname: str,
+        lon: float,
+        lat: float,
+        pop: int,
+        role: str,
+        region: str,
     ) -> None:
         if place_id not in rows:
             rows[place_id] = {
@@ -72,24 +79,21 @@ def places_table(study: Study) -> pd.DataFrame:
                 "lon": lon,
                 "lat": lat,
                 "population": pop,
+                "region": region,
                 "role": role,
                 "agglomerations": [],
             }
 
+    def add_place(p: Place, role: str) -> None:
+        region = study.region_name(p.admin1)
+        add(p.geonameid, p.name, p.geonames_name, p.lon, p.lat, p.population, role, region)
+
     for p in study.first_tier:
-        add(p.geonameid, p.name, p.geonames_name, p.lon, p.lat, p.population, "first_tier")
+        add_place(p, "first_tier")
     for agg in study.agglomerations:
-        add(
-            agg.center.geonameid,
-            agg.center.name,
-            agg.center.geonames_name,
-            agg.center.lon,
-            agg.center.lat,
-            agg.center.population,
-            "center",
-        )
+        add_place(agg.center, "center")
         for m in agg.members:
-            add(m.geonameid, m.name, m.geonames_name, m.lon, m.lat, m.population, "member")
+            add_place(m, "member")
     zone = study.zone_settlements()
     for r in zone.itertuples():
         add(
@@ -100,6 +104,7 @@ def places_table(study: Study) -> pd.DataFrame:
             float(r.lat),
             int(r.population),
             "settlement",
+            str(r.region),
         )
         rows[int(r.geonameid)]["agglomerations"].append(str(r.agglomeration))
     table = pd.DataFrame(list(rows.values()))
@@ -511,6 +516,7 @@ def results_provenance(
         "osm_timestamp": prov.get("osm_timestamp"),
         "osm_licence": "© OpenStreetMap contributors, ODbL 1.0",
         "places_source": GEONAMES_CITATION,
+        "zone_towns_source": study.towns_source,
         "road_classes": prov.get("road_classes"),
         "speed_model": _speed_label(prov.get("speed_model", {})),
         "network_nodes": network.n_nodes,

@@ -27,6 +27,10 @@ class AmbiguousPlaceError(StudyError):
     """A place name matches several settlements even within the study's regions."""
 
 
+class TownTableError(StudyError):
+    """A user's town table is missing, unreadable, or has a bad column or value."""
+
+
 class OSMDataError(UralAccessError):
     """An OSM file is missing, corrupt, or holds no roads in the study area."""
 

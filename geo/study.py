@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,15 @@ from .parameters import (
     read_section,
     table_schema,
 )
-from .places import Place, find_place, settlements_within
+from .places import (
+    GEONAMES_CITATION,
+    Place,
+    find_place,
+    fold_name,
+    place_at,
+    read_town_table,
+    settlements_within,
+)
 
 #: Folder of the bundled study files.
 STUDIES_DIR = bundled_data("studies")
@@ -94,6 +103,16 @@ class Study:
     """The network's area is the hull of all places, buffered by this."""
     bbox: tuple[float, float, float, float] | None = field(default=None, metadata=_NOT_A_PARAMETER)
     """An explicit network area ``(west, south, east, north)`` instead of the buffer."""
+    zone_regions: str = "all"
+    """Where zone towns may lie: ``"all"`` (anywhere within the radius) or ``"study"``
+    (only in the study's regions; the source's named members are always kept)."""
+    towns_file: str | None = None
+    """The user's town table for zone settlements (CSV or GeoPackage: name, lat, lon,
+    population, optional region), beside the study file; GeoNames without one."""
+    towns: pd.DataFrame | None = field(
+        default=None, compare=False, repr=False, metadata=_NOT_IN_FILE
+    )
+    """The town table read from ``towns_file`` (:func:`read_town_table`)."""
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
     speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
@@ -107,6 +126,10 @@ class Study:
             raise ParameterError(f"min_population must be an integer, got {self.min_population!r}")
         check_not_negative("min_population", self.min_population)
         check_not_negative("area_buffer_km", self.area_buffer_km)
+        if self.zone_regions not in ZONE_REGIONS:
+            raise ParameterError(
+                f"zone_regions {self.zone_regions!r} unknown; use one of {', '.join(ZONE_REGIONS)}"
+            )
         if self.bbox is not None:
             box = tuple(float(v) for v in self.bbox)
             if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
@@ -141,19 +164,37 @@ class Study:
                 seen.setdefault(p.geonameid, p)
         return list(seen.values())
 
+    @property
+    def towns_source(self) -> str:
+        """Where the zone settlements come from, for provenance records."""
+        if self.towns_file is None:
+            return GEONAMES_CITATION
+        return f"the study's town table {Path(self.towns_file).name}"
+
+    def region_name(self, code: str) -> str:
+        """The study's name of a region code (GeoNames admin1), else the code itself."""
+        return {c: n for n, c in self.regions}.get(code, code)
+
     def zone_settlements(self) -> pd.DataFrame:
         """Every settlement within ``radius_km`` of each central town.
 
         One row per (agglomeration, settlement), with ``named_member`` telling whether
         the source names it as a member (named members farther than the radius are
-        kept too, so the paper's membership is never lost).
+        kept too, so the paper's membership is never lost). Settlements come from the
+        study's town table if it has one, else GeoNames; with ``zone_regions = "study"``
+        only from the study's regions. ``region`` names each one's region.
         """
         frames = []
+        codes = {code for _, code in self.regions}
         for agg in self.agglomerations:
             near = settlements_within(
-                agg.center.lon, agg.center.lat, self.radius_km, self.min_population
+                agg.center.lon, agg.center.lat, self.radius_km, self.min_population, self.towns
             )
+            if self.zone_regions == "study" and codes:
+                near = near[near["admin1"].isin(codes)].reset_index(drop=True)
             named = {p.geonameid: p for p in (agg.center, *agg.members)}
+            if self.towns is not None:
+                near = _match_named(near, list(named.values()))
             missing = [p for gid, p in named.items() if gid not in set(near["geonameid"])]
             if missing:
                 from .distance import geodesic_m
@@ -187,6 +228,7 @@ class Study:
                 is_center=near["geonameid"] == agg.center.geonameid,
                 named_member=near["geonameid"].isin(list(named)),
                 within_radius=near["distance_km"] <= self.radius_km,
+                region=[self.region_name(str(c)) for c in near["admin1"]],
             )
             frames.append(near)
         cols = [
@@ -199,6 +241,7 @@ class Study:
             "population",
             "country",
             "admin1",
+            "region",
             "distance_km",
             "is_center",
             "named_member",
@@ -296,6 +339,24 @@ class Study:
         return replace(self, **own)
 
 
+def _match_named(near: pd.DataFrame, named: list[Place]) -> pd.DataFrame:
+    """Give a town-table row the id of the study place it is (same folded name, within
+    10 km), so a centre or member listed in the user's table is one town, not two."""
+    from .distance import geodesic_m
+
+    ids = near["geonameid"].to_numpy().copy()
+    folded = [fold_name(str(n)) for n in near["name"]]
+    for p in named:
+        keys = {fold_name(p.name), fold_name(p.geonames_name)} - {""}
+        hits = [i for i, key in enumerate(folded) if key in keys]
+        if hits:
+            d = geodesic_m(p.lon, p.lat, near["lon"].iloc[hits], near["lat"].iloc[hits])
+            for i, dist in zip(hits, np.atleast_1d(d), strict=True):
+                if dist < 10_000:
+                    ids[i] = p.geonameid
+    return near.assign(geonameid=ids).drop_duplicates("geonameid").reset_index(drop=True)
+
+
 @cache
 def _flat_parameters() -> dict[str, tuple[str, str]]:
     """Flat parameter name → (section, field) for every settings section."""
@@ -310,7 +371,21 @@ def _flat_parameters() -> dict[str, tuple[str, str]]:
 #: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
 _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
     "region": {"name": (str,), "admin1": (str,)},
-    "first_tier": {"name": (str,), "geonameid": (int,)},
+    "place": {
+        "name": (str,),
+        "lat": (int, float),
+        "lon": (int, float),
+        "population": (int,),
+        "region": (str,),
+    },
+    "first_tier": {
+        "name": (str,),
+        "geonameid": (int,),
+        "lat": (int, float),
+        "lon": (int, float),
+        "population": (int,),
+        "region": (str,),
+    },
     "agglomeration": {
         "name": (str,),
         "center": (str,),
@@ -322,10 +397,17 @@ _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
 }
 _REQUIRED = {
     "region": ("name", "admin1"),
+    "place": ("name", "lat", "lon", "population"),
     "first_tier": ("name",),
     "agglomeration": ("name", "center"),
 }
-_SECTIONS = ("study", "region", *SECTIONS, "first_tier", "agglomeration")
+_SECTIONS = ("study", "region", "place", *SECTIONS, "first_tier", "agglomeration")
+
+#: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
+ZONE_REGIONS = ("all", "study")
+
+#: Resolves a study's town name (and optional GeoNames id) to a place.
+Resolver = Callable[[str, "int | None"], Place]
 
 
 def _table(where: str, kind: str, table: Any) -> dict[str, Any]:
@@ -401,13 +483,67 @@ def _read_regions(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _read_agglomeration(t: dict[str, Any], country: str, codes: list[str]) -> Agglomeration:
+def _coordinate_place(t: dict[str, Any], country: str, where: str) -> Place:
+    """A place given by lat/lon and population, checked."""
+    missing = [k for k in ("lat", "lon", "population") if k not in t]
+    if missing:
+        raise ParameterError(f"{where} is given by coordinates but lacks {', '.join(missing)}")
+    lat, lon, pop = float(t["lat"]), float(t["lon"]), t["population"]
+    if not -90 <= lat <= 90:
+        raise ParameterError(f"{where}: lat must be from -90 to 90, got {lat!r}")
+    if not -180 <= lon <= 180:
+        raise ParameterError(f"{where}: lon must be from -180 to 180, got {lon!r}")
+    if pop < 0:
+        raise ParameterError(f"{where}: population must be at least 0, got {pop!r}")
+    return place_at(t["name"], lon, lat, pop, country, t.get("region", ""))
+
+
+def _resolver(raw: dict[str, Any], country: str, codes: list[str]) -> Resolver:
+    """Town names resolve to the file's [[place]] tables (by coordinates), else GeoNames."""
+    tables = raw.get("place", [])
+    if not isinstance(tables, list):
+        raise ParameterError("places by coordinates must be written as [[place]] tables")
+    by_name: dict[str, Place] = {}
+    for i, t in enumerate(tables):
+        t = _table(f"[[place]] #{i + 1}", "place", t)
+        key = fold_name(t["name"])
+        if key in by_name:
+            raise ParameterError(f"[[place]] {t['name']!r} is given twice")
+        by_name[key] = _coordinate_place(t, country, f"[[place]] {t['name']!r}")
+
+    def resolve(name: str, geonameid: int | None = None) -> Place:
+        found = by_name.get(fold_name(name)) if geonameid is None else None
+        if found is not None:
+            return replace(found, name=name)
+        return find_place(name, country, codes, geonameid)
+
+    return resolve
+
+
+def _read_first_tier(t: dict[str, Any], country: str, resolve: Resolver) -> Place:
+    if "lat" in t or "lon" in t:
+        return _coordinate_place(t, country, f"[[first_tier]] {t['name']!r}")
+    return resolve(t["name"], t.get("geonameid"))
+
+
+def _read_towns(head: dict[str, Any], source_path: Path | None) -> pd.DataFrame | None:
+    """The user's town table named by ``[study] towns_file`` (beside the study file)."""
+    name = head.get("towns_file")
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and source_path is not None:
+        path = source_path.parent / path
+    return read_town_table(path, head["country"])
+
+
+def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
     ids = t.get("geonameids", {})
     members_raw = t.get("members", [])
     if not all(isinstance(m, str) for m in members_raw):
         raise ParameterError(f"members of {t['name']!r} must be a list of town names")
-    center = find_place(t["center"], country, codes, ids.get(t["center"]))
-    members = tuple(find_place(m, country, codes, ids.get(m)) for m in members_raw)
+    center = resolve(t["center"], ids.get(t["center"]))
+    members = tuple(resolve(m, ids.get(m)) for m in members_raw)
     if center.geonameid not in {m.geonameid for m in members}:
         members = (center, *members)
     return Agglomeration(
@@ -432,19 +568,18 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
     head = _read_head(raw)
     regions = _read_regions(raw)
     codes = [code for _, code in regions]
+    resolve = _resolver(raw, head["country"], codes)
     first_tier = tuple(
-        find_place(t["name"], head["country"], codes, t.get("geonameid"))
-        for t in _tables(raw, "first_tier")
+        _read_first_tier(t, head["country"], resolve) for t in _tables(raw, "first_tier")
     )
-    aggs = tuple(
-        _read_agglomeration(t, head["country"], codes) for t in _tables(raw, "agglomeration")
-    )
+    aggs = tuple(_read_agglomeration(t, resolve) for t in _tables(raw, "agglomeration"))
     names = [a.name for a in aggs]
     if len(set(names)) != len(names):
         raise ParameterError(f"agglomeration names must be unique, got {names}")
     sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
     study = Study(
         **head,
+        towns=_read_towns(head, source_path),
         regions=regions,
         first_tier=first_tier,
         agglomerations=aggs,

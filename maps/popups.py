@@ -39,6 +39,9 @@ def town_popup(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
         f"<div>{_text(ROLE_LABELS.get(str(row.get('role')), row.get('role')))}</div>",
         f"<div>Population: <b>{format_population(_num(row.get('population')))}</b> (GeoNames)</div>",
     ]
+    region = _text(row.get("region"))
+    if region:
+        lines.append(f"<div>Region: <b>{region}</b></div>")
     aggs = _text(row.get("agglomerations"))
     if aggs:
         lines.append(f"<div>Agglomeration: <b>{aggs}</b></div>")
