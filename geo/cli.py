@@ -8,6 +8,7 @@ results; 6 nothing routable; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 import warnings
@@ -16,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
+from ._progress import console_handler, remove_handler
 from .errors import UralAccessError, UralAccessWarning
-from .progress import Reporter
+
+# Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
+log = logging.getLogger("ural_access.geo.cli")
 
 EXAMPLES = {
     "pull": (
@@ -225,7 +229,7 @@ def _load_study(args: argparse.Namespace) -> Any:
     )
 
 
-def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull: bool) -> Any:
+def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
     from .network import RoadNetwork
     from .pull import default_network_path, network_summary, pull_network
 
@@ -237,19 +241,17 @@ def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull:
     if cached and args.network_gpkg and not (path / "network.gpkg").is_file():
         force_pull = True  # the GeoPackage asked for is not in the cache
     if not force_pull and not args.refresh and cached:
-        report(f"using the cached network {path}")
+        log.info("using the cached network %s", path)
         return RoadNetwork.load(path), path
     network, path = pull_network(
         study,
         source,
         args.osm_file,
         path,
-        progress=report,
         geopackage=args.network_gpkg,
         refresh=args.refresh,
     )
-    if report.verbosity >= 1:
-        print(network_summary(network, path), file=report.stream)
+    log.info("%s", network_summary(network, path))
     return network, path
 
 
@@ -270,11 +272,11 @@ def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _run(args: argparse.Namespace, report: Reporter) -> int:
+def _run(args: argparse.Namespace) -> int:
     if args.command == "setup-assets":
         from ..maps.assets import install
 
-        install(progress=report)
+        install()
         return 0
     if args.cache_dir is not None:
         settings.cache_folder = args.cache_dir
@@ -284,23 +286,21 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         settings.requests_timeout = args.overpass_timeout
     if getattr(args, "overpass_retries", None) is not None:
         settings.overpass_max_attempts = args.overpass_retries + 1
-    report(f"reading the study {args.study!r} (towns from GeoNames)")
+    log.info("reading the study %r (towns from GeoNames)", args.study)
     study = _load_study(args)
     out = args.output or Path("output") / study.key
     written: list[Path] = []
     results = None
 
     if args.command == "pull":
-        _, path = _network(args, study, report, force_pull=True)
+        _, path = _network(args, study, force_pull=True)
         written.append(path)
     if args.command in {"route", "run"}:
         from .access import compute_access
         from .results import write_results
 
-        network, _ = _network(args, study, report, force_pull=False)
-        results = compute_access(
-            study, network, progress=report, with_isochrones=not args.no_isochrones
-        )
+        network, _ = _network(args, study, force_pull=False)
+        results = compute_access(study, network, with_isochrones=not args.no_isochrones)
         written.append(write_results(results, out / "results"))
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
@@ -314,7 +314,6 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
                 out / "maps",
                 self_contained=args.self_contained,
                 png=args.png,
-                progress=report,
             )
         )
 
@@ -344,10 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbosity = (
         0 if getattr(args, "quiet", False) else (2 if getattr(args, "verbose", False) else 1)
     )
-    report = Reporter(verbosity)
-    warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary instead
+    handler = console_handler(verbosity, sys.stderr)
     try:
-        return _run(args, report)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary
+            return _run(args)
     except UralAccessError as exc:
         if verbosity >= 2:
             traceback.print_exc()
@@ -365,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        remove_handler(handler)
 
 
 if __name__ == "__main__":

@@ -29,20 +29,24 @@ import argparse
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..geo._progress import console_handler, remove_handler
 from ..geo.atomic import replace_dir, write_text_atomic
 from . import _inline
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from .errors import MapAssetError
+
+log = logging.getLogger(__name__)
 
 #: Folder holding ``package.json`` and ``package-lock.json`` (this package's folder).
 PACKAGE_FOLDER: Path = Path(__file__).resolve().parent
@@ -58,9 +62,6 @@ npm_timeout_s: float = 600.0
 
 _STAMP_NAME = "ural-access-assets.json"
 _INSTALL_HINT = "ural-access setup-assets"
-
-ProgressFn = Callable[[str], None]
-
 
 # --------------------------------------------------------------------------- install
 
@@ -119,7 +120,7 @@ def is_installed() -> bool:
     return recorded == _lock_digest() and all(f.is_file() for f in _table_files())
 
 
-def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
+def install(*, force: bool = False) -> Path:
     """Install the pinned npm packages into :data:`vendor_folder` with ``npm ci``.
 
     The packages come from the npm registry, at the versions and checksums of
@@ -130,8 +131,6 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
     ----------
     force
         Reinstall even if :func:`is_installed` says the install is current.
-    progress
-        Called with a message at each step; ``None`` for silence.
 
     Returns
     -------
@@ -143,10 +142,9 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
     MapAssetError
         If npm is missing, ``npm ci`` fails or times out, or the result lacks a file.
     """
-    say = progress or (lambda _msg: None)
     target = Path(vendor_folder)
     if not force and is_installed():
-        say(f"map assets already installed in {target}")
+        log.info("map assets already installed in %s", target)
         return target
     npm = shutil.which("npm")
     if npm is None:
@@ -161,7 +159,7 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(PACKAGE_FOLDER / name, tmp / name)
         cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
-        say(f"running {' '.join(cmd[1:])} in {target} …")
+        log.info("running %s in %s …", " ".join(cmd[1:]), target)
         start = time.perf_counter()
         env = {**os.environ, "npm_config_update_notifier": "false"}
         try:
@@ -185,7 +183,7 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
         stamp = {"lock_sha256": _lock_digest(), "packages": pinned_versions()}
         (tmp / _STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
         replace_dir(tmp, target)
-        say(f"map assets installed in {target} ({time.perf_counter() - start:.1f} s)")
+        log.info("map assets installed in %s (%.1f s)", target, time.perf_counter() - start)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -392,9 +390,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    handler = console_handler(1, sys.stderr)
     try:
         if args.command == "install":
-            install(force=args.force, progress=say)
+            install(force=args.force)
             return 0
         if args.command == "status":
             if is_installed():
@@ -414,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MapAssetError as exc:
         say(f"error: {exc}")
         return exc.exit_code
+    finally:
+        remove_handler(handler)
 
 
 if __name__ == "__main__":

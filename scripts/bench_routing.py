@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
+import logging
 import math
 import os
 import platform
@@ -200,19 +200,28 @@ def build_extract(spec: GraphSpec) -> Any:
     return whole_extract(SHARED_OSM / spec.file, spec.lowest_class)
 
 
-def _phase_recorder() -> Any:
-    """A progress reporter that records when each of ``compute_access``'s steps starts."""
-    from ural_access.geo.progress import Reporter
+class _PhaseRecorder(logging.Handler):
+    """A log handler that records when each of ``compute_access``'s steps starts.
 
-    class Recorder(Reporter):
-        def __init__(self) -> None:
-            super().__init__(verbosity=1, stream=io.StringIO())
-            self.marks: list[tuple[float, str]] = []
+    Attached to the ``ural_access`` logger at INFO while the analytics run (with no
+    terminal handler the progress of the trees is logged as lines, which it records).
+    """
 
-        def __call__(self, message: str) -> None:
-            self.marks.append((time.perf_counter(), message))
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.marks: list[tuple[float, str]] = []
 
-    return Recorder()
+    def emit(self, record: logging.LogRecord) -> None:
+        self.marks.append((time.perf_counter(), record.getMessage()))
+
+
+def _phase_recorder() -> _PhaseRecorder:
+    """Start recording the progress messages of the package (see :class:`_PhaseRecorder`)."""
+    recorder = _PhaseRecorder()
+    logger = logging.getLogger("ural_access")
+    logger.addHandler(recorder)
+    logger.setLevel(logging.INFO)
+    return recorder
 
 
 def _phases(marks: list[tuple[float, str]], t0: float, t1: float) -> dict[str, float]:
@@ -357,13 +366,14 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
             try:
-                res = compute_access(study, net_copy, clock, with_isochrones=True)
+                res = compute_access(study, net_copy, with_isochrones=True)
             except Exception as exc:  # isochrones unfinished: the rest still counts
                 out["analytics_iso_error"] = f"{type(exc).__name__}: {exc}"
                 clock.marks.clear()
                 t0 = time.perf_counter()
-                res = compute_access(study, net_copy, clock, with_isochrones=False)
+                res = compute_access(study, net_copy, with_isochrones=False)
             t1 = time.perf_counter()
+        logging.getLogger("ural_access").removeHandler(clock)
         runs.append(t1 - t0)
         phases.append(_phases(clock.marks, t0, t1))
         n_places, n_warn = len(res.places), len(res.warnings)
