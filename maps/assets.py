@@ -11,7 +11,7 @@ installed (never at run time, never committed) by :func:`install`, or from the s
 
     ural-access setup-assets
 
-into :data:`vendor_folder`. Which CDN address maps to which package file is the explicit
+into :func:`vendor_folder`. Which CDN address maps to which package file is the explicit
 table :data:`maps._asset_table.ASSETS`; an address that is missing from it or not installed
 raises :class:`~maps.errors.MapAssetError` naming it.
 
@@ -40,6 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..geo import settings
 from ..geo._progress import console_handler, remove_handler
 from ..geo.atomic import replace_dir, write_text_atomic
 from . import _inline
@@ -51,27 +52,33 @@ log = logging.getLogger(__name__)
 #: Folder holding ``package.json`` and ``package-lock.json`` (this package's folder).
 PACKAGE_FOLDER: Path = Path(__file__).resolve().parent
 
-#: Where :func:`install` puts the npm packages (``node_modules/`` inside it). Git-ignored.
-#: Override with the environment variable ``URAL_ACCESS_MAP_ASSETS`` or by assignment.
-vendor_folder: Path = Path(
-    os.environ.get("URAL_ACCESS_MAP_ASSETS", str(PACKAGE_FOLDER / "_vendor"))
-)
-
-#: Seconds that ``npm ci`` may take before :func:`install` gives up.
-npm_timeout_s: float = 600.0
-
 _STAMP_NAME = "ural-access-assets.json"
 _INSTALL_HINT = "ural-access setup-assets"
 
 # --------------------------------------------------------------------------- install
 
 
+@functools.cache
 def _lock_digest() -> str:
     """SHA-256 of ``package.json`` and ``package-lock.json``: what an install is of."""
     h = hashlib.sha256()
     for name in ("package.json", "package-lock.json"):
         h.update((PACKAGE_FOLDER / name).read_bytes())
     return h.hexdigest()
+
+
+def vendor_folder() -> Path:
+    """Where :func:`install` puts the npm packages (``node_modules/`` inside it).
+
+    ``settings.map_assets_folder`` if set (or ``URAL_ACCESS_MAP_ASSETS``), else
+    ``<user cache>/ural-access/map-assets/<lock digest>``: a per-user cache folder, one
+    per pinned lock file, so that an upgrade never breaks another checkout's maps.
+    """
+    if settings.map_assets_folder is not None:
+        return Path(settings.map_assets_folder)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("ural-access") / "map-assets" / _lock_digest()[:16]
 
 
 def pinned_versions() -> dict[str, str]:
@@ -81,7 +88,7 @@ def pinned_versions() -> dict[str, str]:
 
 
 def _node_modules(root: Path | None = None) -> Path:
-    return (vendor_folder if root is None else root) / "node_modules"
+    return (vendor_folder() if root is None else root) / "node_modules"
 
 
 def _table_files(root: Path | None = None) -> list[Path]:
@@ -107,12 +114,12 @@ def _check_tree(root: Path) -> list[str]:
 
 
 def is_installed() -> bool:
-    """Whether the pinned npm packages are installed in :data:`vendor_folder`.
+    """Whether the pinned npm packages are installed in :func:`vendor_folder`.
 
     True only if the install was made from the current ``package.json`` and
     ``package-lock.json`` and every file that the asset table names is there.
     """
-    stamp = vendor_folder / _STAMP_NAME
+    stamp = vendor_folder() / _STAMP_NAME
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8")).get("lock_sha256")
     except (OSError, ValueError):
@@ -121,7 +128,7 @@ def is_installed() -> bool:
 
 
 def install(*, force: bool = False) -> Path:
-    """Install the pinned npm packages into :data:`vendor_folder` with ``npm ci``.
+    """Install the pinned npm packages into :func:`vendor_folder` with ``npm ci``.
 
     The packages come from the npm registry, at the versions and checksums of
     ``maps/package-lock.json``; their install scripts are not run. The new tree is built
@@ -135,14 +142,14 @@ def install(*, force: bool = False) -> Path:
     Returns
     -------
     Path
-        :data:`vendor_folder`.
+        :func:`vendor_folder`.
 
     Raises
     ------
     MapAssetError
         If npm is missing, ``npm ci`` fails or times out, or the result lacks a file.
     """
-    target = Path(vendor_folder)
+    target = vendor_folder()
     if not force and is_installed():
         log.info("map assets already installed in %s", target)
         return target
@@ -169,11 +176,13 @@ def install(*, force: bool = False) -> Path:
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=npm_timeout_s,
+                timeout=settings.npm_timeout_s,
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise MapAssetError(f"npm ci took more than {npm_timeout_s:.0f} s; gave up") from exc
+            raise MapAssetError(
+                f"npm ci took more than {settings.npm_timeout_s:.0f} s; gave up"
+            ) from exc
         if done.returncode != 0:
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
             raise MapAssetError(f"npm ci failed (exit code {done.returncode}):\n{tail}")
@@ -207,7 +216,7 @@ def _problem(url: str) -> str | None:
 def _missing_error(problems: dict[str, str]) -> MapAssetError:
     lines = [f"  - {url}: {why}" for url, why in problems.items()]
     unknown = any("not in maps/_asset_table.py" in why for why in problems.values())
-    hint = f"Run `{_INSTALL_HINT}` to install the pinned npm packages into {vendor_folder}."
+    hint = f"Run `{_INSTALL_HINT}` to install the pinned npm packages into {vendor_folder()}."
     if unknown:
         hint += (
             " An address unknown to the table needs an entry in maps/_asset_table.py and its"
@@ -251,10 +260,11 @@ def missing_assets(page: str) -> dict[str, str]:
 
 def _install_key() -> str:
     """Changes whenever the install changes: invalidates the content cache."""
+    folder = vendor_folder()
     try:
-        return f"{vendor_folder}@{(vendor_folder / _STAMP_NAME).stat().st_mtime_ns}"
+        return f"{folder}@{(folder / _STAMP_NAME).stat().st_mtime_ns}"
     except OSError:
-        return f"{vendor_folder}@-"
+        return f"{folder}@-"
 
 
 @functools.lru_cache(maxsize=64)
@@ -397,11 +407,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "status":
             if is_installed():
-                print(f"installed: {vendor_folder}")
+                print(f"installed: {vendor_folder()}")
                 return 0
-            print(f"not installed (or out of date): {vendor_folder}; run `{_INSTALL_HINT}`")
+            print(f"not installed (or out of date): {vendor_folder()}; run `{_INSTALL_HINT}`")
             if _node_modules().is_dir():
-                for problem in _check_tree(vendor_folder):
+                for problem in _check_tree(vendor_folder()):
                     print(f"  - {problem}")
             return 1
         page = args.html.read_text(encoding="utf-8")

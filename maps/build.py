@@ -60,6 +60,10 @@ def build_maps(
     png
         Also write a PNG of each map, rendered in headless Chromium at the map's bounds.
     """
+    if png:
+        from .browser import check_png_export
+
+        check_png_export()  # before drawing: a missing extra fails in a second, not minutes
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -149,6 +149,7 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
     from ural_access.geo.places import gazetteer
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    monkeypatch.setattr(settings, "geonames_cache_folder", None)  # the default place
     gazetteer.cache_clear()
     try:
         first = gazetteer(5000)
