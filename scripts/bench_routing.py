@@ -8,7 +8,7 @@ full analytics), the interpreter's RSS after imports and the graph's edge arrays
 and a fixed calibration workload (machine speed, to see noise between runs).
 
 Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent, and networks
-*grown* from the real Malta extract by tiling copies of it (:mod:`geo._synthetic`) up to
+*grown* from the real Malta extract by tiling copies of it (:mod:`tests.helpers.synthetic`) up to
 about a million directed edges, the size of the Urals' two oblasts' main-road network.
 The grown graphs are **not a real region**: they only stand in for one's size.
 
@@ -195,7 +195,7 @@ def edge_array_bytes(network: Any) -> dict[str, float]:
 # ====================================================================== graphs
 def build_extract(spec: GraphSpec) -> Any:
     """Read a real extract and build its network over the file's whole extent."""
-    from ural_access.geo._synthetic import whole_extract
+    from tests.helpers.synthetic import whole_extract
 
     return whole_extract(SHARED_OSM / spec.file, spec.lowest_class)
 
@@ -263,12 +263,13 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     """Every measure on one graph, ours first (peak RSS), then networkx."""
     import networkx as nx
     import pandas as pd
-    from ural_access.geo._synthetic import spread_places, synthetic_study, tile_network
     from ural_access.geo.access import compute_access
     from ural_access.geo.errors import UralAccessWarning
     from ural_access.geo.network import RoadNetwork
     from ural_access.geo.places import gazetteer
     from ural_access.geo.routing import Router
+
+    from tests.helpers.synthetic import spread_places, synthetic_study, tile_network
 
     say = _stderr_say(spec.key)
     out: dict[str, Any] = {"key": spec.key, "label": spec.label, "grown": spec.grown}
@@ -632,7 +633,7 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
         "extract**: copies of it tiled in a rows × cols grid of lon/lat offsets, "
         "neighbouring tiles joined by two-way `primary` connector roads between their "
         "closest border nodes (straight lines, great-circle length), speeds from the "
-        "normal speed model (`geo._synthetic.tile_network`). **The grown graphs are not a "
+        "normal speed model (`tests.helpers.synthetic.tile_network`). **The grown graphs are not a "
         "real region**: the same roads repeat, the ids are synthetic; they stand in for "
         "the size of the Urals' two oblasts' main-road network (about a million directed "
         "edges), nothing else. They are denser (all road classes down to residential, "

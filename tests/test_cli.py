@@ -114,14 +114,14 @@ def test_run_pipeline_end_to_end(tmp_path: Path, run_cli: RunCli) -> None:
     assert ((ratio - 1.2).abs() < 1e-4).all()
 
 
-def test_network_geopackage_only_on_request(tmp_path: Path) -> None:
+def test_network_geopackage_only_on_request(tmp_path: Path, run_cli: RunCli) -> None:
     """`pull` caches the compact arrays; `--network-gpkg` adds the GeoPackage for GIS."""
-    plain = _cli("pull", *_djibouti(tmp_path), "-q")
+    plain = run_cli("pull", *_djibouti(tmp_path), "-q")
     assert plain.returncode == 0, plain.stderr
     (cache,) = (tmp_path / "cache" / "networks").iterdir()
     assert (cache / "network.npz").is_file() and not (cache / "network.gpkg").exists()
     # `route` with the flag rebuilds a cache that lacks the GeoPackage.
-    asked = _cli("route", *_djibouti(tmp_path), "--no-isochrones", "--network-gpkg",
+    asked = run_cli("route", *_djibouti(tmp_path), "--no-isochrones", "--network-gpkg",
                  "--output", str(tmp_path / "out"), "-q")  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert (cache / "network.gpkg").is_file()
