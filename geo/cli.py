@@ -205,28 +205,47 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_study(args: argparse.Namespace) -> Any:
+    changes = _overrides(args)
     from .study import load_study
 
-    study = load_study(args.study)
+    return load_study(args.study).with_overrides(**changes)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line's study settings, checked before the study and its towns load.
+
+    Each settings section checks its own values when it is built, so building the default
+    sections with these values refuses a bad one at once (not after seconds of imports
+    and GeoNames look-ups); the study's own sections are then checked again.
+    """
+    from dataclasses import replace
+
+    from .errors import ParameterError
+    from .parameters import SECTIONS, parameter_fields
+
     bands = None
     if getattr(args, "bands", None) is not None:
         bands = [b for b in args.bands.replace(" ", "").split(",") if b]
         try:
             bands = [float(b) for b in bands]
         except ValueError as exc:
-            from .errors import ParameterError
-
             raise ParameterError(
                 f"--bands must be minutes separated by commas, got {args.bands!r}"
             ) from exc
-    return study.with_overrides(
-        road_classes=getattr(args, "road_classes", None),
-        speed_factor=getattr(args, "speed_factor", None),
-        bands_min=bands,
-        snap_limit_km=getattr(args, "snap_limit_km", None),
-        radius_km=getattr(args, "radius_km", None),
-        decay_half_life_min=getattr(args, "decay_half_life", None),
-    )
+    changes = {
+        "road_classes": getattr(args, "road_classes", None),
+        "speed_factor": getattr(args, "speed_factor", None),
+        "bands_min": bands,
+        "snap_limit_km": getattr(args, "snap_limit_km", None),
+        "radius_km": getattr(args, "radius_km", None),
+        "decay_half_life_min": getattr(args, "decay_half_life", None),
+    }
+    for cls in SECTIONS.values():
+        names = parameter_fields(cls)
+        values = {names[k]: v for k, v in changes.items() if k in names and v is not None}
+        if values:
+            replace(cls(), **values)
+    return changes
 
 
 def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:

@@ -7,14 +7,16 @@ networkx's Dijkstra on the same edges (one-to-all), our own one-to-all time (OD 
 full analytics), the interpreter's RSS after imports and the graph's edge arrays (memory),
 and a fixed calibration workload (machine speed, to see noise between runs).
 
-Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent, and networks
-*grown* from the real Malta extract by tiling copies of it (:mod:`tests.helpers.synthetic`) up to
-about a million directed edges, the size of the Urals' two oblasts' main-road network.
-The grown graphs are **not a real region**: they only stand in for one's size.
+Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent (up to
+Brandenburg's roads down to residential), and one network *grown* from the real Malta
+extract by tiling copies of it (:mod:`tests.helpers.synthetic`) to about a million
+directed edges, a size no real file here reaches. The grown graph is **not a real
+region**: it only stands in for one's size. The whole pipeline at real scale is
+``bench_pipeline.py``'s.
 
 Examples
 --------
-Quick check (real extracts and the ~100 k edge grown graph)::
+Quick check (the small real extracts)::
 
     python scripts/bench_routing.py --sizes small
 
@@ -98,19 +100,16 @@ EXTRACTS = {
         "liechtenstein", "Liechtenstein", "liechtenstein-latest.osm.pbf", "residential"
     ),
     "malta": GraphSpec("malta", "Malta", "malta-latest.osm.pbf", "residential"),
-}
-GROWN = {
-    "malta_x3": GraphSpec(
-        "malta_x3", "Malta ×3, grown (1×3)", "malta-latest.osm.pbf", "residential", (1, 3)
-    ),
-    "malta_x9": GraphSpec(
-        "malta_x9",
-        "Malta ×9, grown (3×3)",
-        "malta-latest.osm.pbf",
+    "brandenburg": GraphSpec(
+        "brandenburg",
+        "Brandenburg",
+        "brandenburg-omt-z14-2021.osm.pbf",
         "residential",
-        (3, 3),
         small=False,
     ),
+}
+#: Grown only beyond what a real file here reaches (Brandenburg: ~0.5 M edges).
+GROWN = {
     "malta_x30": GraphSpec(
         "malta_x30",
         "Malta ×30, grown (5×6)",
@@ -548,7 +547,8 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
             f"| {_fmt(r['geonames_load_s'], 1)} |"
         )
     grown = sorted(
-        (r for r in results if r["grown"] or r["key"] == "malta"), key=lambda r: r["edges"]
+        (r for r in results if r["grown"] or r["key"] in {"malta", "brandenburg"}),
+        key=lambda r: r["edges"],
     )
     growth = ""
     if len(grown) >= 3:
@@ -738,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes",
         choices=("small", "all"),
         default="small",
-        help="small: real extracts and the ~100k-edge grown graph; all: up to ~1M edges",
+        help="small: the small real extracts; all: also Brandenburg and ~1M grown edges",
     )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per measure, median (default 3)"
@@ -803,9 +803,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         from ural_access.geo.atomic import write_text_atomic
 
-        write_text_atomic(args.out, text)
+        write_text_atomic(args.out, _keep_pipeline_section(args.out, text))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _keep_pipeline_section(path: Path, text: str) -> str:
+    """``text`` with ``bench_pipeline.py``'s section of ``path`` kept after its first paragraph."""
+    begin, end = "<!-- bench_pipeline: begin -->", "<!-- bench_pipeline: end -->"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if begin not in old or end not in old:
+        return text
+    section = begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+    cut = text.find("\n\n") + 2
+    return text[:cut] + section + "\n" + text[cut:]
 
 
 if __name__ == "__main__":
