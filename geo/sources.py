@@ -4,6 +4,7 @@ extract bundled with the package; and where the network built from them is cache
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import shapely
@@ -13,8 +14,9 @@ from ._resources import bundled_data
 from .errors import OSMDataError
 from .osm import OSMRoads, read_osm_file
 from .overpass import download_roads
-from .progress import ProgressFn
 from .study import Study
+
+log = logging.getLogger(__name__)
 
 SOURCES = ("overpass", "pbf", "xml")
 
@@ -71,7 +73,6 @@ def read_roads(
     study: Study,
     source: str,
     osm_file: str | Path | None = None,
-    progress: ProgressFn | None = None,
     *,
     refresh: bool = False,
 ) -> OSMRoads:
@@ -84,7 +85,6 @@ def read_roads(
     OSMDataError, OverpassError
         As :func:`geo.pull.pull_network`.
     """
-    say = progress or (lambda _msg: None)
     if source not in SOURCES:
         raise OSMDataError(f"source {source!r} unknown; use one of {', '.join(SOURCES)}")
     if source in {"pbf", "xml"} and osm_file is None:
@@ -92,7 +92,7 @@ def read_roads(
     area = study.area()
     lowest = study.network.road_classes
     if source == "overpass":
-        say(f"downloading roads (down to {lowest}) from {settings.overpass_url}")
-        return download_roads(area, lowest, progress=say, refresh=refresh)
+        log.info("downloading roads (down to %s) from %s", lowest, settings.overpass_url)
+        return download_roads(area, lowest, refresh=refresh)
     assert osm_file is not None
-    return read_osm_file(osm_file, lowest, bbox=shapely.bounds(area), progress=say)
+    return read_osm_file(osm_file, lowest, bbox=shapely.bounds(area))

@@ -2,8 +2,8 @@
 
 Every edge gets a free-flow car speed in km/h:
 
-1. its OSM ``maxspeed`` tag, parsed by :func:`parse_maxspeed` (numbers, units, lists,
-   country implicit values such as ``RU:urban``), when that gives a usable number;
+1. its OSM ``maxspeed`` tag, parsed by :func:`parse_maxspeed` (numbers, units, several
+   values, country implicit values such as ``RU:urban``), when that gives a usable number;
 2. otherwise the default speed of its highway class from a fixed, sourced table
    (``data/speed_model_<model>.toml``; :func:`default_speed_kph`) -- never an average of
    other edges, so an edge's speed does not depend on which other edges were downloaded;
@@ -14,12 +14,13 @@ its limits are documented in ``docs/speed_model.md``.
 
 Bad OSM tags never raise: an unusable ``maxspeed`` is NaN ("use the class default") and an
 unknown highway class gets the model's documented fallback speed. Bad *settings* (an unknown
-model, a factor out of range) raise :class:`~geo.errors.ParameterError`.
+model, a factor out of range) raise :class:`~geo.errors.ParameterError`. Tag values are
+OSM text; the Python lists of osmnx's merged edges are turned into it by the osmnx
+adapter (:mod:`geo._osmnx`), not here.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import math
 import re
@@ -40,7 +41,7 @@ from .parameters import check_speed_factor
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Per-edge tag values: an array or any sequence (strings, None/NaN, lists for merged edges).
+#: Per-edge tag values: an array or any sequence of OSM text (strings, None/NaN).
 TagValues: TypeAlias = npt.ArrayLike | Sequence[object]
 
 #: Names of the bundled speed models; model ``m`` is read from ``data/speed_model_m.toml``.
@@ -132,7 +133,6 @@ _NUMBER_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\d\s]*)")
 _IMPLICIT_RE = re.compile(r"([a-z]{2})(-[a-z0-9]+)?\s*:\s*(.+)")
 _ZONE_RE = re.compile(r"zone\s*:?\s*(\d+(?:\.\d+)?)")
 _LIST_SPLIT_RE = re.compile(r"[;|]")
-_HIGHWAY_WORD_RE = re.compile(r"[a-z_]+")
 
 
 # --------------------------------------------------------------------------------------
@@ -187,20 +187,12 @@ def _parse_single(text: str) -> float:
 
 
 def _parse_text(text: str) -> float:
-    """A maxspeed string, possibly a list, in km/h or NaN."""
+    """A maxspeed string, possibly several values (``;``, ``|``), in km/h or NaN."""
     text = text.strip().lower()
-    if text.startswith("[") and text.endswith("]"):  # a list written out as text
-        try:
-            items = ast.literal_eval(text)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return math.nan
-        if isinstance(items, list | tuple):
-            return _min_finite([parse_maxspeed(item) for item in items])
-        return math.nan
     return _min_finite([_parse_single(part.strip()) for part in _LIST_SPLIT_RE.split(text)])
 
 
-def parse_maxspeed(value: str | float | list[str] | tuple[str, ...] | None) -> float:
+def parse_maxspeed(value: str | float | None) -> float:
     """Parse an OSM ``maxspeed`` value into km/h.
 
     Never raises for a bad tag: anything without a usable number gives NaN, which
@@ -210,7 +202,8 @@ def parse_maxspeed(value: str | float | list[str] | tuple[str, ...] | None) -> f
     ----------
     value
         The tag value: a string as in OSM, or what OSM readers make of it (``None`` or NaN
-        for an untagged way, a number, a list of values for a merged edge).
+        for an untagged way, a number). Lists (osmnx's merged edges) are not tag values:
+        :func:`geo._osmnx.flat_text` turns them into ``"a;b"`` first; here they give NaN.
 
     Returns
     -------
@@ -245,8 +238,6 @@ def parse_maxspeed(value: str | float | list[str] | tuple[str, ...] | None) -> f
         return _parse_text(value)
     if isinstance(value, int | float | np.integer | np.floating):
         return _valid_kph(float(value))
-    if isinstance(value, list | tuple | np.ndarray):
-        return _min_finite([parse_maxspeed(item) for item in value])
     return math.nan
 
 
@@ -340,22 +331,12 @@ def _load_model(model: str) -> _SpeedModel:
 def _highway_class(value: object, rank: dict[str, int]) -> str | None:
     """The one highway class an edge stands for, lower case; None when there is none.
 
-    A list (a Python list, its text form ``"['primary', 'secondary']"`` or ``"a;b"``)
-    gives its most important class known to the model, else its first value.
+    Several values (``"secondary;primary"``) give the most important class known to the
+    model, else the first value.
     """
-    items: list[str]
-    if value is None or isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text.startswith("["):
-            items = _HIGHWAY_WORD_RE.findall(text)
-        else:
-            items = [part.strip() for part in _LIST_SPLIT_RE.split(text)]
-    elif isinstance(value, list | tuple | np.ndarray):
-        items = [str(item).strip().lower() for item in value if isinstance(item, str)]
-    else:
-        return None  # NaN, a number: no class
+    if not isinstance(value, str):
+        return None  # None, NaN, a number: no class
+    items = [part.strip() for part in _LIST_SPLIT_RE.split(value.strip().lower())]
     items = [item for item in items if item]
     if not items:
         return None
@@ -369,8 +350,8 @@ def default_speed_kph(highway: str, model: str = "ru") -> float:
     Parameters
     ----------
     highway
-        OSM ``highway`` value (``"primary"``, ``"trunk_link"``, ...). A list of values (or
-        its text form) stands for its most important class. Unknown or missing values get
+        OSM ``highway`` value (``"primary"``, ``"trunk_link"``, ...). Several values
+        (``"primary;secondary"``) stand for the most important class. Unknown or missing values get
         the model's fallback speed.
     model
         Name of the speed model, one of :data:`SPEED_MODELS`.
@@ -398,7 +379,7 @@ def default_speed_kph(highway: str, model: str = "ru") -> float:
 
 
 def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
-    """A 1-D array of the values (object dtype unless already an array); lists stay items."""
+    """A 1-D array of the values (object dtype unless already an array)."""
     if isinstance(values, np.ndarray):
         if values.ndim == 0:
             values = values.reshape(1)
@@ -418,14 +399,15 @@ def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
     return pd.Series(items, dtype=object).to_numpy()
 
 
-def _factorize(values: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], list[object]]:
+def _factorize(values: npt.NDArray[Any], name: str) -> tuple[npt.NDArray[np.intp], list[object]]:
     """Integer codes (-1 for missing) and the unique values they point to."""
     try:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable items (lists from merged edges): hash them as tuples
-        items = [tuple(v) if isinstance(v, list | np.ndarray) else v for v in values.tolist()]
-        hashable = pd.Series(items, dtype=object).to_numpy()
-        codes, uniques = pd.factorize(hashable, use_na_sentinel=True)
+    except TypeError as exc:  # unhashable items: lists, as osmnx merges edges' tags
+        raise ParameterError(
+            f"{name} holds lists (osmnx's merged edges?); tag values must be OSM text: "
+            "read osmnx graphs with RoadNetwork.from_networkx, which flattens them"
+        ) from exc
     return np.asarray(codes, dtype=np.intp), list(uniques)
 
 
@@ -444,8 +426,8 @@ def edge_speeds_kph(
     Parameters
     ----------
     highway
-        OSM ``highway`` value of each edge (strings; lists or their text form for merged
-        edges; None/NaN for none, which gets the fallback speed).
+        OSM ``highway`` value of each edge (OSM text, ``"a;b"`` for several values;
+        None/NaN for none, which gets the fallback speed).
     maxspeed
         OSM ``maxspeed`` value of each edge, same length as ``highway``; None, ``""`` or
         NaN for untagged edges. ``None`` instead of an array: no edge is tagged.
@@ -463,14 +445,15 @@ def edge_speeds_kph(
     Raises
     ------
     ParameterError
-        If ``model`` is unknown, ``factor`` is out of range, or the arrays differ in length.
+        If ``model`` is unknown, ``factor`` is out of range, the arrays differ in length,
+        or they hold lists (osmnx graphs: read them with ``RoadNetwork.from_networkx``).
     """
     value = check_speed_factor(factor, "speed factor")
     table = _load_model(model)
     highways = _as_1d(highway, "highway")
     n = len(highways)
 
-    hw_codes, hw_uniques = _factorize(highways)
+    hw_codes, hw_uniques = _factorize(highways, "highway")
     class_speeds = np.array(
         [default_speed_kph(h, model) for h in hw_uniques] + [table.fallback_kph],  # type: ignore[arg-type]
         dtype=np.float64,
@@ -483,7 +466,7 @@ def edge_speeds_kph(
             raise ParameterError(
                 f"highway and maxspeed differ in length ({n} and {len(maxspeeds)})"
             )
-        ms_codes, ms_uniques = _factorize(maxspeeds)
+        ms_codes, ms_uniques = _factorize(maxspeeds, "maxspeed")
         parsed = np.array(
             [parse_maxspeed(m) for m in ms_uniques] + [math.nan],  # type: ignore[arg-type]
             dtype=np.float64,

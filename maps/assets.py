@@ -11,7 +11,7 @@ installed (never at run time, never committed) by :func:`install`, or from the s
 
     ural-access setup-assets
 
-into :data:`vendor_folder`. Which CDN address maps to which package file is the explicit
+into :func:`vendor_folder`. Which CDN address maps to which package file is the explicit
 table :data:`maps._asset_table.ASSETS`; an address that is missing from it or not installed
 raises :class:`~maps.errors.MapAssetError` naming it.
 
@@ -29,48 +29,56 @@ import argparse
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..geo import settings
+from ..geo._progress import console_handler, remove_handler
 from ..geo.atomic import replace_dir, write_text_atomic
 from . import _inline
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from .errors import MapAssetError
 
+log = logging.getLogger(__name__)
+
 #: Folder holding ``package.json`` and ``package-lock.json`` (this package's folder).
 PACKAGE_FOLDER: Path = Path(__file__).resolve().parent
-
-#: Where :func:`install` puts the npm packages (``node_modules/`` inside it). Git-ignored.
-#: Override with the environment variable ``URAL_ACCESS_MAP_ASSETS`` or by assignment.
-vendor_folder: Path = Path(
-    os.environ.get("URAL_ACCESS_MAP_ASSETS", str(PACKAGE_FOLDER / "_vendor"))
-)
-
-#: Seconds that ``npm ci`` may take before :func:`install` gives up.
-npm_timeout_s: float = 600.0
 
 _STAMP_NAME = "ural-access-assets.json"
 _INSTALL_HINT = "ural-access setup-assets"
 
-ProgressFn = Callable[[str], None]
-
-
 # --------------------------------------------------------------------------- install
 
 
+@functools.cache
 def _lock_digest() -> str:
     """SHA-256 of ``package.json`` and ``package-lock.json``: what an install is of."""
     h = hashlib.sha256()
     for name in ("package.json", "package-lock.json"):
         h.update((PACKAGE_FOLDER / name).read_bytes())
     return h.hexdigest()
+
+
+def vendor_folder() -> Path:
+    """Where :func:`install` puts the npm packages (``node_modules/`` inside it).
+
+    ``settings.map_assets_folder`` if set (or ``URAL_ACCESS_MAP_ASSETS``), else
+    ``<user cache>/ural-access/map-assets/<lock digest>``: a per-user cache folder, one
+    per pinned lock file, so that an upgrade never breaks another checkout's maps.
+    """
+    if settings.map_assets_folder is not None:
+        return Path(settings.map_assets_folder)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("ural-access") / "map-assets" / _lock_digest()[:16]
 
 
 def pinned_versions() -> dict[str, str]:
@@ -80,7 +88,7 @@ def pinned_versions() -> dict[str, str]:
 
 
 def _node_modules(root: Path | None = None) -> Path:
-    return (vendor_folder if root is None else root) / "node_modules"
+    return (vendor_folder() if root is None else root) / "node_modules"
 
 
 def _table_files(root: Path | None = None) -> list[Path]:
@@ -106,12 +114,12 @@ def _check_tree(root: Path) -> list[str]:
 
 
 def is_installed() -> bool:
-    """Whether the pinned npm packages are installed in :data:`vendor_folder`.
+    """Whether the pinned npm packages are installed in :func:`vendor_folder`.
 
     True only if the install was made from the current ``package.json`` and
     ``package-lock.json`` and every file that the asset table names is there.
     """
-    stamp = vendor_folder / _STAMP_NAME
+    stamp = vendor_folder() / _STAMP_NAME
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8")).get("lock_sha256")
     except (OSError, ValueError):
@@ -119,8 +127,8 @@ def is_installed() -> bool:
     return recorded == _lock_digest() and all(f.is_file() for f in _table_files())
 
 
-def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
-    """Install the pinned npm packages into :data:`vendor_folder` with ``npm ci``.
+def install(*, force: bool = False) -> Path:
+    """Install the pinned npm packages into :func:`vendor_folder` with ``npm ci``.
 
     The packages come from the npm registry, at the versions and checksums of
     ``maps/package-lock.json``; their install scripts are not run. The new tree is built
@@ -130,23 +138,20 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
     ----------
     force
         Reinstall even if :func:`is_installed` says the install is current.
-    progress
-        Called with a message at each step; ``None`` for silence.
 
     Returns
     -------
     Path
-        :data:`vendor_folder`.
+        :func:`vendor_folder`.
 
     Raises
     ------
     MapAssetError
         If npm is missing, ``npm ci`` fails or times out, or the result lacks a file.
     """
-    say = progress or (lambda _msg: None)
-    target = Path(vendor_folder)
+    target = vendor_folder()
     if not force and is_installed():
-        say(f"map assets already installed in {target}")
+        log.info("map assets already installed in %s", target)
         return target
     npm = shutil.which("npm")
     if npm is None:
@@ -161,7 +166,7 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
         for name in ("package.json", "package-lock.json"):
             shutil.copy2(PACKAGE_FOLDER / name, tmp / name)
         cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
-        say(f"running {' '.join(cmd[1:])} in {target} …")
+        log.info("running %s in %s …", " ".join(cmd[1:]), target)
         start = time.perf_counter()
         env = {**os.environ, "npm_config_update_notifier": "false"}
         try:
@@ -171,11 +176,13 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
                 env=env,
                 capture_output=True,
                 text=True,
-                timeout=npm_timeout_s,
+                timeout=settings.npm_timeout_s,
                 check=False,
             )
         except subprocess.TimeoutExpired as exc:
-            raise MapAssetError(f"npm ci took more than {npm_timeout_s:.0f} s; gave up") from exc
+            raise MapAssetError(
+                f"npm ci took more than {settings.npm_timeout_s:.0f} s; gave up"
+            ) from exc
         if done.returncode != 0:
             tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
             raise MapAssetError(f"npm ci failed (exit code {done.returncode}):\n{tail}")
@@ -185,7 +192,7 @@ def install(*, force: bool = False, progress: ProgressFn | None = None) -> Path:
         stamp = {"lock_sha256": _lock_digest(), "packages": pinned_versions()}
         (tmp / _STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
         replace_dir(tmp, target)
-        say(f"map assets installed in {target} ({time.perf_counter() - start:.1f} s)")
+        log.info("map assets installed in %s (%.1f s)", target, time.perf_counter() - start)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -209,7 +216,7 @@ def _problem(url: str) -> str | None:
 def _missing_error(problems: dict[str, str]) -> MapAssetError:
     lines = [f"  - {url}: {why}" for url, why in problems.items()]
     unknown = any("not in maps/_asset_table.py" in why for why in problems.values())
-    hint = f"Run `{_INSTALL_HINT}` to install the pinned npm packages into {vendor_folder}."
+    hint = f"Run `{_INSTALL_HINT}` to install the pinned npm packages into {vendor_folder()}."
     if unknown:
         hint += (
             " An address unknown to the table needs an entry in maps/_asset_table.py and its"
@@ -253,10 +260,11 @@ def missing_assets(page: str) -> dict[str, str]:
 
 def _install_key() -> str:
     """Changes whenever the install changes: invalidates the content cache."""
+    folder = vendor_folder()
     try:
-        return f"{vendor_folder}@{(vendor_folder / _STAMP_NAME).stat().st_mtime_ns}"
+        return f"{folder}@{(folder / _STAMP_NAME).stat().st_mtime_ns}"
     except OSError:
-        return f"{vendor_folder}@-"
+        return f"{folder}@-"
 
 
 @functools.lru_cache(maxsize=64)
@@ -392,17 +400,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
+    handler = console_handler(1, sys.stderr)
     try:
         if args.command == "install":
-            install(force=args.force, progress=say)
+            install(force=args.force)
             return 0
         if args.command == "status":
             if is_installed():
-                print(f"installed: {vendor_folder}")
+                print(f"installed: {vendor_folder()}")
                 return 0
-            print(f"not installed (or out of date): {vendor_folder}; run `{_INSTALL_HINT}`")
+            print(f"not installed (or out of date): {vendor_folder()}; run `{_INSTALL_HINT}`")
             if _node_modules().is_dir():
-                for problem in _check_tree(vendor_folder):
+                for problem in _check_tree(vendor_folder()):
                     print(f"  - {problem}")
             return 1
         page = args.html.read_text(encoding="utf-8")
@@ -414,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MapAssetError as exc:
         say(f"error: {exc}")
         return exc.exit_code
+    finally:
+        remove_handler(handler)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..geo import settings
 from ..geo.atomic import atomic_file
 from .errors import BrowserError, BrowserTimeoutError
 
@@ -44,11 +44,6 @@ if TYPE_CHECKING:
 
 #: ``((south, west), (north, east))`` in degrees, as ``folium.Map.fit_bounds`` takes.
 Bounds = tuple[tuple[float, float], tuple[float, float]]
-
-#: The Chromium binary. Override with ``URAL_ACCESS_CHROMIUM`` or by assignment.
-chromium_path: Path = Path(
-    os.environ.get("URAL_ACCESS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-)
 
 #: Flags that let Chromium run as root, without GPU, and without background traffic
 #: (which a machine without network refuses, connection after connection).
@@ -215,10 +210,26 @@ def _import_playwright() -> Any:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise BrowserError(
-            "the Python package playwright is missing: pip install playwright "
-            "(its driver is in the wheel; do not run `playwright install`)"
+            "PNG export needs the Python package playwright, which is not installed: "
+            "pip install 'ural-access[png]' (its driver is in the wheel; do not run "
+            "`playwright install`: the Chromium used is the system's)"
         ) from exc
     return sync_playwright
+
+
+def check_png_export() -> None:
+    """Raise :class:`BrowserError` now if PNG export cannot work (before any map is drawn).
+
+    Raises
+    ------
+    BrowserError
+        If the ``png`` extra (playwright) is not installed or Chromium is not at
+        ``settings.chromium_path``. The command line exits with its code, 8.
+    """
+    _import_playwright()
+    exe = Path(settings.chromium_path)
+    if not exe.is_file() or not os.access(exe, os.X_OK):
+        raise BrowserError(f"Chromium not found at {exe}: {_INSTALL_HINT}")
 
 
 @contextmanager
@@ -244,10 +255,9 @@ def chromium(
     BrowserError
         If Playwright or the Chromium binary is missing, or Chromium does not start.
     """
+    check_png_export()
     sync_playwright = _import_playwright()
-    exe = Path(chromium_path)
-    if not exe.is_file() or not os.access(exe, os.X_OK):
-        raise BrowserError(f"Chromium not found at {exe}: {_INSTALL_HINT}")
+    exe = Path(settings.chromium_path)
     from playwright.sync_api import Error as PlaywrightError
 
     with (

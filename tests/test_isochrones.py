@@ -325,9 +325,8 @@ def test_fine_bands_on_a_dense_network_stay_valid_and_nested() -> None:
     """Twelve 4-min bands over all of Andorra's streets from spread-out origins: GEOS 3.14
     refused to union the rounded rings as a coverage for one of them ('incorrectly
     noded'); the bands must still come out, valid and nested."""
-    from ural_access.geo._synthetic import spread_places, whole_extract
-
     from .conftest import extract
+    from .helpers.synthetic import spread_places, whole_extract
 
     net = whole_extract(extract("andorra-latest.osm.pbf"), "residential")
     nodes = spread_places(net.node_lon, net.node_lat, np.random.default_rng(20240601))

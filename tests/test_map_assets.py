@@ -16,10 +16,12 @@ import branca.colormap
 import folium
 import folium.plugins
 import pytest
+from ural_access.geo import settings
 from ural_access.maps import _inline, assets, browser
 from ural_access.maps._asset_table import ASSETS, Generated, NpmFile
-from ural_access.maps._png import distinct_colours, png_size, read_png
 from ural_access.maps.errors import BrowserError, BrowserTimeoutError, MapAssetError
+
+from .helpers.png import distinct_colours, png_size, read_png
 
 EKB = (56.8389, 60.6057)
 CHEL = (55.1644, 61.4368)
@@ -83,12 +85,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The demo map as CDN HTML and as self-contained HTML, plus its map name."""
     if not assets.is_installed():
         pytest.fail(
-            f"the npm map assets are not installed in {assets.vendor_folder}: "
+            f"the npm map assets are not installed in {assets.vendor_folder()}: "
             "run `ural-access setup-assets` (needs npm and the npm registry)"
         )
-    if not browser.chromium_path.is_file():
+    if not settings.chromium_path.is_file():
         pytest.fail(
-            f"Chromium is not at {browser.chromium_path}: run `apt-get install -y chromium`"
+            f"Chromium is not at {settings.chromium_path}: run `apt-get install -y chromium`"
         )
     folder = tmp_path_factory.mktemp("maps")
     m = build_map()
@@ -187,7 +189,7 @@ def test_unknown_address_is_named_with_the_install_hint() -> None:
 def test_missing_install_names_every_address(
     pages: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(assets, "vendor_folder", tmp_path / "nothing-here")
+    monkeypatch.setattr(settings, "map_assets_folder", tmp_path / "nothing-here")
     assert not assets.is_installed()
     with pytest.raises(MapAssetError) as err:
         assets.make_self_contained(pages["cdn"].read_text(encoding="utf-8"))
@@ -353,6 +355,6 @@ def test_render_times_out_on_tiles_that_never_load(tmp_path: Path) -> None:
 def test_missing_chromium_is_a_clear_error(
     pages: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(browser, "chromium_path", tmp_path / "no-chromium")
+    monkeypatch.setattr(settings, "chromium_path", tmp_path / "no-chromium")
     with pytest.raises(BrowserError, match="apt-get install -y chromium"):
         browser.render_png(pages["offline"], tmp_path / "x.png")

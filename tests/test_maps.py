@@ -10,11 +10,12 @@ import pytest
 from ural_access.geo.access import compute_access
 from ural_access.geo.format import format_km, format_minutes
 from ural_access.maps import build_maps
-from ural_access.maps._png import distinct_colours, read_png
 from ural_access.maps.browser import OfflinePage, offline_browser, open_offline
 from ural_access.maps.build import PNG_SIZE, picture_bounds
 
 from tests._paint import painted_shares, samples
+
+from .helpers.png import distinct_colours, read_png
 
 EVIL = "<script>alert(1)</script>"
 

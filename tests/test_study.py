@@ -149,6 +149,7 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
     from ural_access.geo.places import gazetteer
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    monkeypatch.setattr(settings, "geonames_cache_folder", None)  # the default place
     gazetteer.cache_clear()
     try:
         first = gazetteer(5000)
@@ -162,6 +163,26 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
         assert (first["population"] >= 5000).all() and len(first) > 10_000
     finally:
         gazetteer.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "radius_km"),
+    [(14.55, 52.34, 40), (1.52, 42.51, 30), (61.4, 55.2, 150), (13.06, 52.4, 60)],
+)
+def test_settlements_near_a_border_come_from_every_country(
+    lon: float, lat: float, radius_km: float
+) -> None:
+    """Only the countries near the place are read, and the answer is the world table's."""
+    from ural_access.geo.distance import geodesic_m
+    from ural_access.geo.places import country_gazetteer, gazetteer, settlements_within
+
+    got = settlements_within(lon, lat, radius_km, 1000)
+    world = gazetteer()
+    d_km = geodesic_m(lon, lat, world["lon"].to_numpy(), world["lat"].to_numpy()) / 1000
+    want = world[(d_km <= radius_km) & (world["population"] >= 1000)]
+    assert sorted(got["geonameid"]) == sorted(want["geonameid"])
+    assert len(set(got["country"])) >= (2 if radius_km == 40 else 1)  # Frankfurt (Oder): PL
+    assert len(country_gazetteer("DE")) < len(world) / 10
 
 
 def test_settings_are_checked_whenever_they_are_built() -> None:

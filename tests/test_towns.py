@@ -26,7 +26,10 @@ KRASNOTURINSK = (
 def _urals_with(tmp_path: Path, extra: str = "", study_lines: str = "") -> Path:
     text = URALS.read_text(encoding="utf-8")
     if study_lines:
-        text = text.replace("[study]\n", "[study]\n" + study_lines, 1)
+        # A key the bundled file sets already is replaced, not given twice (TOML refuses that).
+        keys = {line.split("=")[0].strip() for line in study_lines.splitlines()}
+        kept = [ln for ln in text.splitlines(keepends=True) if ln.split("=")[0].strip() not in keys]
+        text = "".join(kept).replace("[study]\n", "[study]\n" + study_lines, 1)
     path = tmp_path / "mine.toml"
     path.write_text(text + "\n" + extra, encoding="utf-8")
     return path

@@ -15,11 +15,13 @@ The notebook API, a few well-named objects (imported on first use, so that
 The package installs the repository's ``geo/`` folder as :mod:`ural_access.geo` (network,
 speeds, routing, agglomeration analytics), ``maps/`` as :mod:`ural_access.maps` (Folium
 maps) and ``data/`` as :mod:`ural_access.data` (study files, speed tables, bundled roads).
-See ``docs/notebook.md`` for a walk through.
+See ``docs/notebook.md`` for a walk through. Progress is logged to the ``ural_access``
+logger (one child logger per module); show it with e.g. ``logging.basicConfig(level="INFO")``.
 """
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,9 @@ try:
     __version__: str = version("ural-access")
 except PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
+
+# A library leaves output to its user: no handler but the null one.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: Public name → module that defines it (imported when the name is first used).
 _LAZY = {

@@ -25,14 +25,13 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-
-from .distance import great_circle_m
-from .errors import ParameterError, UralAccessError
-from .network import RoadNetwork, build_network
-from .osm import read_osm_file
-from .places import Place
-from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
-from .study import Agglomeration, Study
+from ural_access.geo.distance import great_circle_m
+from ural_access.geo.errors import ParameterError, UralAccessError
+from ural_access.geo.network import RoadNetwork, build_network
+from ural_access.geo.osm import read_osm_file
+from ural_access.geo.places import Place
+from ural_access.geo.speeds import edge_speeds_kph, speed_model_info, travel_times_s
+from ural_access.geo.study import Agglomeration, Study
 
 #: Tile ``t``'s node and way ids are the base ids plus ``t * ID_STRIDE`` (synthetic ids).
 ID_STRIDE = 10**11
@@ -193,7 +192,7 @@ def tile_network(
         "speed_model": speed_model_info(model, factor),
         "synthetic": {
             "note": "grown from a real OSM extract by tiling copies; not a real region",
-            "method": "ural_access.geo._synthetic.tile_network",
+            "method": "tests.helpers.synthetic.tile_network",
             "base_source": base.provenance.get("source"),
             "base_nodes": n,
             "base_edges": m,
