@@ -179,6 +179,12 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="also write a PNG picture of each map (headless Chromium)",
         )
+        p.add_argument(
+            "--lang",
+            choices=("en", "ru"),
+            default=None,
+            help="language of the maps and index page (default: the study's, else en)",
+        )
 
     for name, helptext, adders in (
         ("pull", "build and cache the road network", (network_args,)),
@@ -325,8 +331,14 @@ def _run(args: argparse.Namespace) -> int:
         network, _ = _network(args, study, force_pull=False)
         results = compute_access(study, network, with_isochrones=not args.no_isochrones)
         written.append(write_results(results, out / "results"))
+        from .context import network_context, write_context
+
+        log.info("reading the map context (roads, water, borders)")
+        osm_file = getattr(args, "osm_file", None) if args.source == "pbf" else None
+        write_context(network_context(network, osm_file), out / "results")
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
+        from .context import read_context
         from .results import read_results
 
         if results is None:
@@ -337,6 +349,9 @@ def _run(args: argparse.Namespace) -> int:
                 out / "maps",
                 self_contained=args.self_contained,
                 png=args.png,
+                lang=args.lang or study.lang,
+                context=read_context(out / "results"),
+                data_dir=out / "results",
             )
         )
 

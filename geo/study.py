@@ -91,9 +91,15 @@ class Study:
     """The network's area is the hull of all places, buffered by this."""
     bbox: tuple[float, float, float, float] | None = field(default=None, metadata=_NOT_A_PARAMETER)
     """An explicit network area ``(west, south, east, north)`` instead of the buffer."""
+    title_ru: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
+    """The title on Russian maps (the English ``title`` when not given)."""
+    lang: str = field(default="en", metadata=_NOT_A_PARAMETER)
+    """Language of the maps and the index page: ``en`` or ``ru`` (``--lang`` overrides)."""
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
     speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
+    names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
+    """(name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
 
     def __post_init__(self) -> None:
@@ -104,6 +110,8 @@ class Study:
             raise ParameterError(f"min_population must be an integer, got {self.min_population!r}")
         check_not_negative("min_population", self.min_population)
         check_not_negative("area_buffer_km", self.area_buffer_km)
+        if self.lang not in ("en", "ru"):
+            raise ParameterError(f"lang must be 'en' or 'ru', got {self.lang!r}")
         if self.bbox is not None:
             box = tuple(float(v) for v in self.bbox)
             if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
@@ -279,9 +287,11 @@ def _flat_parameters() -> dict[str, tuple[str, str]]:
 #: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
 _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
     "region": {"name": (str,), "admin1": (str,)},
-    "first_tier": {"name": (str,), "geonameid": (int,)},
+    "first_tier": {"name": (str,), "geonameid": (int,), "name_ru": (str,)},
     "agglomeration": {
         "name": (str,),
+        "name_ru": (str,),
+        "names_ru": (dict,),
         "center": (str,),
         "members": (list,),
         "population_k": (int, float),
@@ -388,6 +398,19 @@ def _read_agglomeration(t: dict[str, Any], country: str, codes: list[str]) -> Ag
     )
 
 
+def _names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(name, Russian name) of the places and agglomerations whose tables give one."""
+    pairs: dict[str, str] = {}
+    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
+        if "name_ru" in t:
+            pairs[t["name"]] = t["name_ru"]
+        for name, ru in t.get("names_ru", {}).items():
+            if not isinstance(ru, str):
+                raise ParameterError(f"names_ru of {t['name']!r} must map town names to text")
+            pairs[name] = ru
+    return tuple(sorted(pairs.items()))
+
+
 def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
     """Build a study from the tables of a study file (as :mod:`tomllib` reads them).
 
@@ -417,6 +440,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         regions=regions,
         first_tier=first_tier,
         agglomerations=aggs,
+        names_ru=_names_ru(raw),
         source_path=source_path,
         **sections,
     )
