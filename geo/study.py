@@ -60,6 +60,8 @@ class Agglomeration:
     """Population in thousands, as the source gives it."""
     net_revenue_mln_rub: float | None = None
     """Net revenue of the agglomeration's firms, mln RUB, as the source gives it."""
+    name_ru: str | None = None
+    """The agglomeration's name on Russian maps."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class Study:
     speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
     names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
-    """(name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
+    """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
 
     def __post_init__(self) -> None:
@@ -395,15 +397,17 @@ def _read_agglomeration(t: dict[str, Any], country: str, codes: list[str]) -> Ag
         members=members,
         population_k=t.get("population_k"),
         net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
+        name_ru=t.get("name_ru"),
     )
 
 
 def _names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(name, Russian name) of the places and agglomerations whose tables give one."""
+    """(town name, Russian name) from ``[[first_tier]]`` ``name_ru`` and ``names_ru`` tables."""
     pairs: dict[str, str] = {}
-    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
+    for t in raw.get("first_tier", []):
         if "name_ru" in t:
             pairs[t["name"]] = t["name_ru"]
+    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
         for name, ru in t.get("names_ru", {}).items():
             if not isinstance(ru, str):
                 raise ParameterError(f"names_ru of {t['name']!r} must map town names to text")

@@ -180,9 +180,11 @@ def zones_layer(
         row["agglomeration"] = agg
         props.append(
             {
-                "name": lang.place(agg),
+                "name": lang.agglomeration(agg),
                 "popup": agglomeration_popup(row, results, lang),
-                "tooltip": lang("zone_tooltip", name=escape(lang.place(agg)), radius=radius),
+                "tooltip": lang(
+                    "zone_tooltip", name=escape(lang.agglomeration(agg)), radius=radius
+                ),
             }
         )
     data = feature_collection(compact(_smooth_circles(results, zones)), props)
@@ -216,7 +218,7 @@ def routes_layer(
                 "route_tooltip",
                 origin=escape(lang.place(origin)),
                 center=escape(lang.place(row.center)),
-                agg=escape(lang.place(row.agglomeration)),
+                agg=escape(lang.agglomeration(row.agglomeration)),
                 time=lang.minutes(float(row.time_min)),
                 dist=lang.km(float(row.dist_km)),
             )
@@ -265,8 +267,7 @@ def _bands_geojson(
         name=name,
         show=show,
         style_function=lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": 0.5,
+            "stroke": False,
             "fillColor": f["properties"]["colour"],
             "fillOpacity": 0.35,
         },
@@ -347,6 +348,8 @@ def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> foli
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=7,
+        # Quarter zoom steps: the PNG and the first view fill the frame (whole steps halve it).
+        zoom_snap=0.25,
         tiles=None,
         control_scale=True,
         # Leaflet's SVG renderer leaves parts of the vector layers unpainted in Chromium

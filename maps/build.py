@@ -44,7 +44,12 @@ def map_language(results: AccessResults, lang: str = "en") -> Lang:
     """The words of ``lang``, with the study's places named in it (Russian from GeoNames)."""
     if lang != "ru":
         return Lang(lang)
-    return Lang("ru", names=russian_names(results.places, dict(results.study.names_ru)))
+    aggs = {a.name: a.name_ru for a in results.study.agglomerations if a.name_ru}
+    return Lang(
+        "ru",
+        names=russian_names(results.places, dict(results.study.names_ru)),
+        agglomerations=aggs,
+    )
 
 
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
@@ -126,7 +131,9 @@ def build_maps(
             rendered = render_pngs(jobs, *PNG_SIZE)
         for path, picture in zip(list(written), rendered, strict=True):
             label = (
-                words("overview") if path == overview else words.place(_label(results, path.stem))
+                words("overview")
+                if path == overview
+                else words.agglomeration(_label(results, path.stem))
             )
             pictures[label] = picture.name
             written.append(picture)

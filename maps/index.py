@@ -73,7 +73,7 @@ def index_page(
     for row in summary.to_dict("records"):
         name = str(row["agglomeration"])
         link = agglomeration_maps.get(name)
-        shown = escape(lang.place(name))
+        shown = escape(lang.agglomeration(name))
         label = f'<a href="{escape(link, quote=True)}">{shown}</a>' if link else shown
         cells = f"<td>{label}</td><td>{escape(lang.place(row.get('center')))}</td>"
         if with_pop:
@@ -93,7 +93,7 @@ def index_page(
     maps_list = [
         f'<li><a href="{escape(overview, quote=True)}">{lang("overview_map")}</a></li>'
     ] + [
-        f'<li><a href="{escape(f, quote=True)}">{escape(lang.place(n))}</a></li>'
+        f'<li><a href="{escape(f, quote=True)}">{escape(lang.agglomeration(n))}</a></li>'
         for n, f in agglomeration_maps.items()
     ]
     pics = "".join(

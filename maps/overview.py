@@ -133,7 +133,7 @@ def agglomeration_map(
     towns = towns_layer(results, places, lang)
     towns.add_to(fmap)
     labels_layer(places, ("first_tier", "center", "member", "settlement"), lang).add_to(fmap)
-    shown = lang.place(name)
+    shown = lang.agglomeration(name)
     note = lang("agglomeration_note", radius=f"{results.study.radius_km:g}", name=shown)
     title = lang(
         "agglomeration_title",

@@ -43,7 +43,7 @@ def town_popup(row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = 
     ]
     aggs = str(row.get("agglomerations") or "")
     if aggs and aggs != "nan":
-        names = "; ".join(lang.place(a) for a in aggs.split("; "))
+        names = "; ".join(lang.agglomeration(a) for a in aggs.split("; "))
         lines.append(f"<div>{lang('agglomeration')}: <b>{escape(names)}</b></div>")
     lines.append(
         f"<table class='ua-table'><tr><th></th><th>{lang('drive_time')}</th>"
@@ -80,7 +80,9 @@ def agglomeration_popup(row: dict[str, Any], results: AccessResults, lang: Lang 
     study = results.study
     pop_k = _num(row.get("population_k_source"))
     revenue = _num(row.get("net_revenue_mln_rub_source"))
-    lines = [f"<div class='ua-popup'><h4>{_text(lang.place(row.get('agglomeration')))}</h4>"]
+    lines = [
+        f"<div class='ua-popup'><h4>{_text(lang.agglomeration(row.get('agglomeration')))}</h4>"
+    ]
     members = "; ".join(lang.place(m) for m in str(row.get("members") or "").split("; ") if m)
     lines.append(
         f"<div>{lang('central_town')}: <b>{_text(lang.place(row.get('center')))}</b>; "

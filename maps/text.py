@@ -265,6 +265,14 @@ class Lang:
     names: dict[str, str] = field(default_factory=dict, compare=False)
     """Russian names of places by their Latin name (used only when ``code`` is ``ru``)."""
 
+    agglomerations: dict[str, str] = field(default_factory=dict, compare=False)
+    """Russian names of agglomerations by their study name."""
+
+    def agglomeration(self, name: object) -> str:
+        """An agglomeration's name in this language (the study's name when no other)."""
+        text = "" if name is None else str(name)
+        return self.agglomerations.get(text, text) if self.ru else text
+
     def place(self, name: object) -> str:
         """A place's name in this language (the Latin name when no other is known)."""
         text = "" if name is None else str(name)
