@@ -16,6 +16,7 @@ from folium import plugins
 from jinja2 import Template
 
 from ..geo.distance import geodesic_circle
+from ..geo.results import AccessResults
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
     BORDER_STYLE,
