@@ -349,8 +349,6 @@ def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> foli
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=7,
-        # Quarter zoom steps: the PNG and the first view fill the frame (whole steps halve it).
-        zoom_snap=0.25,
         tiles=None,
         control_scale=True,
         # Leaflet's SVG renderer leaves parts of the vector layers unpainted in Chromium
