@@ -154,6 +154,12 @@ def _parser() -> argparse.ArgumentParser:
             help="real-world share of the speed limit, e.g. 0.85",
         )
         p.add_argument(
+            "--speed-model",
+            default=None,
+            choices=("ru", "osrm-car"),  # geo.speeds.SPEED_MODELS, not imported at start-up
+            help="driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
+        )
+        p.add_argument(
             "--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing"
         )
         p.add_argument(
@@ -241,6 +247,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     changes = {
         "road_classes": getattr(args, "road_classes", None),
         "speed_factor": getattr(args, "speed_factor", None),
+        "speed_model": getattr(args, "speed_model", None),
         "bands_min": bands,
         "snap_limit_km": getattr(args, "snap_limit_km", None),
         "radius_km": getattr(args, "radius_km", None),
