@@ -110,19 +110,44 @@ def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
     return np.asarray(shapely.from_wkb(polygons, on_invalid="ignore"), dtype=object).reshape(-1)
 
 
-def read_restrictions(path: Path) -> npt.NDArray[np.int64]:
-    """The turn restrictions of an OSM file (a read of its relations only, in libosmium)."""
+def read_rules(path: Path, node_ids: npt.NDArray[np.int64]) -> tuple[Any, Any]:
+    """One more read of an OSM file: obstacle codes of ``node_ids`` and restriction rows.
+
+    Only nodes with one of :data:`NODE_KEYS` and restriction relations pass libosmium's
+    filters to Python, so the read is quick and its memory follows the tagged nodes.
+    """
     import osmium
 
-    rows: list[tuple[int, int, int, int, int]] = []
-    relations = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
-        osmium.filter.TagFilter(("type", "restriction"))
-    )
-    for rel in relations:
-        if isinstance(rel, osmium.osm.Relation):
-            members = [(m.type, m.ref, m.role) for m in rel.members]
-            rows.extend(restriction_rows(rel.id, dict(rel.tags), members))
-    return restriction_array(rows)
+    found: list[int] = []
+    rows: list[tuple[str | None, ...]] = []
+    restrictions: list[tuple[int, int, int, int, int]] = []
+    wanted = set(node_ids.tolist())  # a set: pyosmium ids are Python ints
+    nodes = osmium.filter.KeyFilter(*NODE_KEYS)
+    nodes.enable_for(osmium.osm.NODE)
+    relations = osmium.filter.TagFilter(("type", "restriction"))
+    relations.enable_for(osmium.osm.RELATION)
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
+    for obj in processor.with_filter(nodes).with_filter(relations):
+        if isinstance(obj, osmium.osm.Node):
+            if obj.id in wanted:
+                found.append(obj.id)
+                rows.append(tuple(obj.tags.get(k) for k in NODE_KEYS))
+        elif isinstance(obj, osmium.osm.Relation):
+            members = [(m.type, m.ref, m.role) for m in obj.members]
+            restrictions.extend(restriction_rows(obj.id, dict(obj.tags), members))
+    return obstacle_codes(node_ids, found, rows), restriction_array(restrictions)
+
+
+def obstacle_codes(
+    node_ids: npt.NDArray[np.int64], found: list[int], rows: list[tuple[str | None, ...]]
+) -> npt.NDArray[np.int8]:
+    """Obstacle code of every node in sorted ``node_ids`` from the tag rows of some."""
+    codes = np.zeros(len(node_ids), dtype=np.int8)
+    if found:
+        columns = [np.array(c, dtype=object) for c in zip(*rows, strict=True)]
+        tagged = node_obstacle_codes(dict(zip(NODE_KEYS, columns, strict=True)), len(found))
+        codes[np.searchsorted(node_ids, np.asarray(found, dtype=np.int64))] = tagged
+    return codes
 
 
 def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -> Any:

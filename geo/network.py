@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import connected_components
 
 from . import __version__
 from .atomic import atomic_dir
-from ._osm_rules import node_obstacle_codes
 from .errors import CacheError, EmptyNetworkError, InputError
 from .osm import ACCESS_HIERARCHY, OSMRoads
 from .profiles import profile_info, profile_speeds_kph
@@ -415,7 +414,9 @@ def build_network(
     """
     from ._topology import build_edges
 
-    obstacle = node_obstacle_codes(roads.node_tags, len(roads.node_ids))
+    obstacle = roads.node_obstacle
+    if obstacle is None:
+        obstacle = np.zeros(len(roads.node_ids), dtype=np.int8)
     edges = build_edges(roads, area, obstacle > 0)
     if len(edges.u) == 0:
         raise EmptyNetworkError(

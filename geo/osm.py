@@ -28,14 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _pbf, settings
-from ._pbf_roads import read_pbf_roads
 from ._osm_rules import (
     NODE_KEYS,
+    obstacle_codes,
     read_built_up,
-    read_restrictions,
+    read_rules,
     restriction_array,
     restriction_rows,
 )
+from ._pbf_roads import read_pbf_roads
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 from .errors import OSMDataError
 from .parameters import ROAD_CLASSES
@@ -54,8 +55,10 @@ WAY_TAGS = (
     *("maxspeed:type", "surface", "tracktype", "smoothness"),
 )
 
-#: Tags kept on the roads' nodes (barriers, signals, ...), in ``OSMRoads.node_tags``.
-NODE_TAGS: tuple[str, ...] = NODE_KEYS
+#: Tags kept on the roads' nodes, in ``OSMRoads.node_tags``. Barriers and signals are not
+#: read here (a column per key for every road node costs ~70 MB on Brandenburg) but by
+#: :func:`geo._osm_rules.read_rules`, which keeps the tagged nodes only.
+NODE_TAGS: tuple[str, ...] = ()
 
 #: File suffixes pyosmium reads, with the format name it understands.
 OSM_FILE_FORMATS = {".pbf": "pbf", ".osm": "osm", ".bz2": "osm.bz2", ".gz": "osm.gz", ".o5m": "o5m"}
@@ -106,6 +109,8 @@ class OSMRoads:
     meta: dict[str, Any] = field(default_factory=dict)
     node_tags: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict)
     """Values of :data:`NODE_TAGS` per node (``None`` where absent), like ``node_ids``."""
+    node_obstacle: npt.NDArray[np.int8] | None = None
+    """Obstacle code of each node in ``node_ids`` (:mod:`geo.profiles`); None if not read."""
     restrictions: npt.NDArray[np.int64] | None = None
     """Turn restrictions via a node, one row each: relation id, 1 for ``only_*`` (0 for
     ``no_*``), from way id, via node id, to way id; None if not read."""
@@ -275,7 +280,7 @@ def read_osm_file(
     roads.meta["file_size_bytes"] = path.stat().st_size
     try:
         log.info("reading turn restrictions and built-up areas from %s", path.name)
-        roads.restrictions = read_restrictions(path)
+        roads.node_obstacle, roads.restrictions = read_rules(path, roads.node_ids)
         roads.built_up = read_built_up(path)
     except (RuntimeError, ValueError, OSError) as exc:
         raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
@@ -370,6 +375,7 @@ def select_ways(roads: OSMRoads, keep: npt.NDArray[np.bool_]) -> OSMRoads:
         source=roads.source,
         meta=dict(roads.meta),
         node_tags=roads.node_tags,
+        node_obstacle=roads.node_obstacle,
         restrictions=roads.restrictions,
         built_up=roads.built_up,
     )
@@ -385,7 +391,7 @@ def roads_from_overpass(
     class_set = set(highway_classes(lowest_class))
     ways: dict[int, tuple[int, list[int], dict[str, str]]] = {}
     nodes: dict[int, tuple[float, float]] = {}
-    node_tags: dict[int, dict[str, str]] = {}
+    node_tags: dict[int, tuple[str | None, ...]] = {}
     restrictions: list[tuple[int, int, int, int, int]] = []
     stamps: list[str] = []
     for resp in responses:
@@ -397,7 +403,7 @@ def roads_from_overpass(
             if kind == "node":
                 nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
                 if el.get("tags"):
-                    node_tags[int(el["id"])] = el["tags"]
+                    node_tags[int(el["id"])] = tuple(el["tags"].get(k) for k in NODE_KEYS)
             elif kind == "relation":
                 members = [
                     (str(m.get("type", " "))[0], int(m.get("ref", 0)), str(m.get("role", "")))
@@ -416,11 +422,8 @@ def roads_from_overpass(
     # The oldest tile's database state bounds the data's age.
     timestamp = min(stamps) if stamps else None
     roads = OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
-    empty: dict[str, str] = {}
-    roads.node_tags = {
-        k: np.array([node_tags.get(n, empty).get(k) for n in roads.node_ids.tolist()], object)
-        for k in NODE_TAGS
-    }
+    tagged = [n for n in node_tags if n in nodes]
+    roads.node_obstacle = obstacle_codes(roads.node_ids, tagged, [node_tags[n] for n in tagged])
     roads.restrictions = restriction_array(restrictions)
     return roads
 
