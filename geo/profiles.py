@@ -28,8 +28,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from .errors import UralAccessError
+from .parameters import check_speed_factor
 from .speeds import (
-    _check_factor,
     _check_model_name,
     _load_model,
     edge_speeds_kph,
@@ -384,7 +384,7 @@ def profile_speeds_kph(
         if values is not None and kind in prof.caps:
             cap = np.minimum(cap, _caps_kph(values, prof.caps[kind]))
     speed = np.minimum(speed, np.maximum(cap, 1.0))
-    return np.asarray(speed * _check_factor(factor), dtype=np.float64)
+    return np.asarray(speed * check_speed_factor(factor, "speed factor"), dtype=np.float64)
 
 
 def profile_info(profile: str = "ru", factor: float = 1.0) -> dict[str, Any]:
