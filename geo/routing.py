@@ -79,6 +79,8 @@ class ShortestPathTree:
     def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
         targets = np.asarray(targets, dtype=np.int64)
+        if self.state_pred is not None:  # movement trees: summed over the states
+            return self.dist_m[targets]
         if self._dist_m is not None:
             return self._dist_m[targets]
         return self.router.path_sums(self, targets, self.router.edge_length)

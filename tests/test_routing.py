@@ -101,7 +101,7 @@ def test_route_lengths_of_some_destinations_equal_the_whole_tree_sums(
 ) -> None:
     """`dist_to` walks only the asked routes; it must give what the whole-tree sum gives."""
     study, net, _ = built[key]
-    router = Router(net, _places(study), study.snap_limit_km * 1000)
+    router = Router(net, _places(study), study.snap_limit_km * 1000, turns=False)
     source = int(np.argmax(np.bincount(router.edge_u)))  # a busy junction
     rng = np.random.default_rng(3)
     targets = np.r_[rng.integers(0, router.n, 300), source, source]
