@@ -15,11 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-#: ``access``-like values that close a road to private cars.
-CLOSED = ("no", "private")
-
-#: Values of a more specific access key that re-open what a general "no" closed.
-REOPENED = ("yes", "designated", "destination", "permissive")
+#: ``access``-like values that close a road to cars under every profile (OSRM car.lua's
+#: ``access_tag_blacklist`` less its restricted list). ``private``, ``destination`` and
+#: the like are kept: the profile decides (:mod:`geo.profiles`).
+CLOSED = (
+    *("no", "agricultural", "forestry", "emergency", "psv", "taxi", "share_taxi", "minibus"),
+    *("bus", "foot", "emergency_vehicle", "restricted", "military", "official"),
+)
 
 #: Access keys from the most general to the most specific (for cars).
 ACCESS_KEYS = ("access", "vehicle", "motor_vehicle", "motorcar")
@@ -76,18 +78,19 @@ class TagTable:
 def drivable_mask(tags: TagTable, classes: Iterable[str]) -> npt.NDArray[np.bool_]:
     """Which objects are public roads of the kept ``classes`` for private cars.
 
-    A road is closed by ``no``/``private`` in any access key, unless ``motorcar`` or
-    ``motor_vehicle`` (the more specific keys) says ``yes``, ``designated``,
-    ``destination`` or ``permissive``.
+    A road is closed by a :data:`CLOSED` value in an access key unless a more specific
+    key (``access`` < ``vehicle`` < ``motor_vehicle`` < ``motorcar``, OSRM's hierarchy)
+    says anything else. Direction-specific keys and ``private``/``destination``-type
+    values are left to the profile.
     """
     keep = tags.is_in("highway", classes) & ~tags.is_in("area", ["yes"])
-    for key in ACCESS_KEYS:
+    for i, key in enumerate(ACCESS_KEYS):
         closed = tags.is_in(key, CLOSED)
         if not closed.any():
             continue
         reopened = np.zeros(tags.n, dtype=bool)
-        for specific in ("motorcar", "motor_vehicle"):
-            if specific != key:
-                reopened |= tags.is_in(specific, REOPENED)
+        for specific in ACCESS_KEYS[i + 1 :]:
+            present = tags.codes.get(specific, np.full(tags.n, -1)) >= 0
+            reopened |= present & ~tags.is_in(specific, CLOSED)
         keep &= ~(closed & ~reopened)
     return keep

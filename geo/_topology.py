@@ -39,6 +39,8 @@ class Edges:
     length_m: npt.NDArray[np.float64]
     geometry: npt.NDArray[np.object_]
     oneway: npt.NDArray[np.bool_]
+    forward: npt.NDArray[np.bool_]
+    """Whether the edge runs along its way's node order (else against it)."""
 
 
 def way_directions(roads: OSMRoads) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -64,8 +66,17 @@ def way_directions(roads: OSMRoads) -> tuple[npt.NDArray[np.bool_], npt.NDArray[
     return forward, backward
 
 
-def build_edges(roads: OSMRoads, area: BaseGeometry | None) -> Edges:
-    """Cut ways into directed edges, keeping only the parts inside ``area`` (lon/lat)."""
+def build_edges(
+    roads: OSMRoads,
+    area: BaseGeometry | None,
+    split_at: npt.NDArray[np.bool_] | None = None,
+) -> Edges:
+    """Cut ways into directed edges, keeping only the parts inside ``area`` (lon/lat).
+
+    ``split_at`` (one flag per node of ``roads``) also cuts the ways at those nodes, so
+    that they become graph nodes: barriers and junction controls, whose cost or block
+    applies at the node.
+    """
     n_refs = len(roads.refs)
     pos = np.searchsorted(roads.node_ids, roads.refs)
     pos_c = pos.clip(0, max(len(roads.node_ids) - 1, 0))
@@ -93,6 +104,8 @@ def build_edges(roads: OSMRoads, area: BaseGeometry | None) -> Edges:
     incidence = np.bincount(np.concatenate([a, b]), minlength=len(roads.node_ids))
     start = np.ones(len(seg), dtype=bool)
     start[1:] = (seg[1:] != seg[:-1] + 1) | (incidence[a[1:]] != 2)
+    if split_at is not None and len(seg):
+        start[1:] |= split_at[a[1:]]
     edge_of_seg = np.cumsum(start) - 1
     n_edges = int(edge_of_seg[-1] + 1) if len(seg) else 0
     first = np.flatnonzero(start)
@@ -132,6 +145,7 @@ def build_edges(roads: OSMRoads, area: BaseGeometry | None) -> Edges:
     ll = np.concatenate([length[f], length[r]])
     gg = np.concatenate([geoms[f], shapely.reverse(geoms[r])])
     oo = np.concatenate([oneway[way[f]], oneway[way[r]]])
+    forward = np.r_[np.ones(int(f.sum()), dtype=bool), np.zeros(int(r.sum()), dtype=bool)]
 
     # Graph nodes are the edge ends only; renumber them compactly, in OSM-id order.
     used, inverse = np.unique(np.concatenate([uu, vv]), return_inverse=True)
@@ -145,4 +159,5 @@ def build_edges(roads: OSMRoads, area: BaseGeometry | None) -> Edges:
         length_m=ll,
         geometry=gg,
         oneway=oo,
+        forward=forward,
     )

@@ -52,6 +52,16 @@ ROUTE_SEGMENT_S = 300.0
 Trees = dict[int, ShortestPathTree | None]
 
 
+def _settlements_label(info: dict[str, Any]) -> str:
+    """Which urban-limit rule applied (docs/speed_model.md, Profiles)."""
+    if not info.get("areas"):
+        return str(info.get("note", "built-up areas not read: rule off"))
+    return (
+        f"urban limit on untagged roads inside {info['areas']} built-up areas "
+        f"({info.get('edges_inside', 0)} edges), where the profile has one"
+    )
+
+
 def _speed_label(info: dict[str, Any]) -> str:
     """One-line speed model label for table headers (the full record is in the network)."""
     return (
@@ -512,6 +522,9 @@ def results_provenance(
         "zone_towns_source": study.towns_source,
         "road_classes": prov.get("road_classes"),
         "speed_model": _speed_label(prov.get("speed_model", {})),
+        "settlements": _settlements_label(prov.get("settlements", {})),
+        "turns": "turn restrictions, barriers, local-only roads and the profile's turn and "
+        "junction costs (geo/turns.py; every parameter in the network's provenance)",
         "network_nodes": network.n_nodes,
         "network_edges": network.n_edges,
         "parameters": study.parameters(),

@@ -159,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
             help="real-world share of the speed limit, e.g. 0.85",
         )
         p.add_argument(
+            "--speed-model",
+            default=None,
+            choices=("ru", "osrm-car"),  # geo.speeds.SPEED_MODELS, not imported at start-up
+            help="driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
+        )
+        p.add_argument(
             "--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing"
         )
         p.add_argument(
@@ -183,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
             "--png",
             action="store_true",
             help="also write a PNG picture of each map (headless Chromium)",
+        )
+        p.add_argument(
+            "--lang",
+            choices=("en", "ru"),
+            default=None,
+            help="language of the maps and index page (default: the study's, else en)",
         )
 
     for name, helptext, adders in (
@@ -240,6 +252,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     changes = {
         "road_classes": getattr(args, "road_classes", None),
         "speed_factor": getattr(args, "speed_factor", None),
+        "speed_model": getattr(args, "speed_model", None),
         "bands_min": bands,
         "snap_limit_km": getattr(args, "snap_limit_km", None),
         "radius_km": getattr(args, "radius_km", None),
@@ -362,8 +375,14 @@ def _run(args: argparse.Namespace) -> int:
         road_note = _road_data_note(network, _road_source(args, study)[2])
         results = compute_access(study, network, with_isochrones=not args.no_isochrones)
         written.append(write_results(results, out / "results"))
+        from .context import network_context, write_context
+
+        log.info("reading the map context (roads, water, borders)")
+        osm_file = getattr(args, "osm_file", None) if args.source == "pbf" else None
+        write_context(network_context(network, osm_file), out / "results")
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
+        from .context import read_context
         from .results import read_results
 
         if results is None:
@@ -374,6 +393,9 @@ def _run(args: argparse.Namespace) -> int:
                 out / "maps",
                 self_contained=args.self_contained,
                 png=args.png,
+                lang=args.lang or study.lang,
+                context=read_context(out / "results"),
+                data_dir=out / "results",
             )
         )
 

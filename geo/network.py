@@ -23,9 +23,10 @@ from scipy.sparse.csgraph import connected_components
 from . import __version__
 from .atomic import atomic_dir
 from .errors import CacheError, EmptyNetworkError, InputError
-from .osm import OSMRoads
+from .osm import ACCESS_HIERARCHY, OSMRoads
+from .profiles import profile_info, profile_speeds_kph
 from .sources import default_network_path, read_roads, resolve_source
-from .speeds import edge_speeds_kph, speed_model_info, travel_times_s
+from .speeds import travel_times_s
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,15 @@ if TYPE_CHECKING:
     from .study import Study
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 _STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
+
+#: Per-edge tag columns the profiles read (each resolved for the edge's direction).
+RULE_COLUMNS = ("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban")
+
+#: Keys giving a direction's limit, in order (``key:forward``/``:backward`` first).
+_MAXSPEED_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type")
 
 
 @dataclass
@@ -67,6 +74,22 @@ class RoadNetwork:
     )
     """Lines of the roads left out as not strongly connected to the network (islands,
     pieces reached by ferry only): they tell a place cut off from a place far from roads."""
+    rules: dict[str, npt.NDArray[np.str_]] = field(default_factory=dict)
+    """Per-edge tag columns the profiles read (:data:`RULE_COLUMNS`; ``""`` if untagged)."""
+    node_obstacle: npt.NDArray[np.int8] | None = None
+    """Obstacle code of each node (:mod:`geo.profiles`: barrier, gate, signals, ...)."""
+    restrictions: npt.NDArray[np.int64] | None = None
+    """Turn restrictions via a node: relation id, only (1) or no (0), from way id, via
+    node OSM id, to way id; one row each."""
+
+    def __post_init__(self) -> None:
+        for col in RULE_COLUMNS:
+            if col not in self.rules:
+                self.rules[col] = np.full(len(self.u), "", dtype=str)
+        if self.node_obstacle is None:
+            self.node_obstacle = np.zeros(len(self.node_osmid), dtype=np.int8)
+        if self.restrictions is None:
+            self.restrictions = np.zeros((0, 5), dtype=np.int64)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -85,9 +108,9 @@ class RoadNetwork:
         )
 
     def with_speeds(self, model: str = "ru", factor: float = 1.0) -> RoadNetwork:
-        """A copy whose ``speed_kph`` and ``travel_time_s`` follow another speed model."""
-        speed = edge_speeds_kph(self.highway, self.maxspeed, factor=factor, model=model)
-        prov = dict(self.provenance, speed_model=speed_model_info(model, factor))
+        """A copy whose ``speed_kph`` and ``travel_time_s`` follow another profile."""
+        speed = _speeds(self.highway, self.maxspeed, self.rules, model, factor)
+        prov = dict(self.provenance, speed_model=profile_info(model, factor))
         return replace(
             self,
             speed_kph=speed,
@@ -145,7 +168,8 @@ class RoadNetwork:
         """
         from ._osmnx import graph_from_arrays
 
-        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "provenance"}
+        skip = {"provenance", "rules", "node_obstacle", "restrictions"}  # not per-edge columns
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         return graph_from_arrays(arrays, {k: str(v) for k, v in self.provenance.items()})
 
     @classmethod
@@ -166,15 +190,19 @@ class RoadNetwork:
         from ._osmnx import arrays_from_graph
 
         arrays = arrays_from_graph(graph)
-        speed = edge_speeds_kph(
-            arrays["highway"], arrays["maxspeed"], factor=speed_factor, model=speed_model
+        maxspeed = np.asarray(arrays["maxspeed"], dtype=object)
+        speed = profile_speeds_kph(
+            arrays["highway"],
+            np.where(maxspeed == "", np.array(None, dtype=object), maxspeed),
+            speed_model,
+            speed_factor,
         )
         provenance: dict[str, Any] = {
             "source": str(graph.graph.get("source", "osmnx graph")),
             "osm_timestamp": graph.graph.get("osm_timestamp"),
             "road_classes": graph.graph.get("road_classes"),
             "ural_access_version": __version__,
-            "speed_model": speed_model_info(speed_model, speed_factor),
+            "speed_model": profile_info(speed_model, speed_factor),
             "from_osmnx": {k: str(v) for k, v in graph.graph.items()},
         }
         return cls(
@@ -306,6 +334,10 @@ class RoadNetwork:
             }
             for col in _STRING_COLUMNS:
                 arrays[col] = np.asarray(getattr(self, col), dtype=str)
+            for col in RULE_COLUMNS:
+                arrays[f"rule_{col}"] = np.asarray(self.rules[col], dtype=str)
+            arrays["node_obstacle"] = self.node_obstacle
+            arrays["restrictions"] = self.restrictions
             _, coords, (offsets,) = shapely.to_ragged_array(self.geometry)
             arrays["geom_coords"] = coords
             arrays["geom_offsets"] = offsets
@@ -366,7 +398,10 @@ class RoadNetwork:
         else:
             dropped = np.empty(0, dtype=object)
         meta.pop("cache_format", None)
-        return cls(geometry=geometry, provenance=meta, dropped_geometry=dropped, **data)
+        rules = {col: data.pop(f"rule_{col}") for col in RULE_COLUMNS if f"rule_{col}" in data}
+        return cls(
+            geometry=geometry, provenance=meta, rules=rules, dropped_geometry=dropped, **data
+        )
 
 
 def build_network(
@@ -398,7 +433,10 @@ def build_network(
     """
     from ._topology import build_edges
 
-    edges = build_edges(roads, area)
+    obstacle = roads.node_obstacle
+    if obstacle is None:
+        obstacle = np.zeros(len(roads.node_ids), dtype=np.int8)
+    edges = build_edges(roads, area, obstacle > 0)
     if len(edges.u) == 0:
         raise EmptyNetworkError(
             f"no road of class {road_classes} or above lies in the study area "
@@ -415,9 +453,32 @@ def build_network(
     keep_edge = keep_node[edges.u] & keep_node[edges.v]
     remap = np.cumsum(keep_node) - 1
 
+    way = edges.way[keep_edge]
+    forward = edges.forward[keep_edge]
+
     def tag(key: str) -> npt.NDArray[np.str_]:
-        values = roads.tags[key][edges.way[keep_edge]]
+        values = roads.tags[key][way]
         return np.array(["" if x is None else str(x) for x in values], dtype=str)
+
+    def directed(keys: tuple[str, ...]) -> npt.NDArray[np.str_]:
+        """First of ``keys`` present for the edge's direction (``key:forward`` first)."""
+        out = np.full(len(way), None, dtype=object)
+        for key in keys:
+            for variant in (f"{key}:forward", f"{key}:backward", key):
+                column = roads.tags.get(variant)
+                if column is None:
+                    continue
+                values = column[way]
+                fits = (
+                    forward
+                    if variant.endswith(":forward")
+                    else ~forward
+                    if variant.endswith(":backward")
+                    else np.ones(len(way), dtype=bool)
+                )
+                take = fits & (out == None) & (values != None)  # noqa: E711 - elementwise
+                out[take] = values[take]
+        return np.array(["" if x is None else str(x) for x in out], dtype=str)
 
     dropped_len = edges.length_m[~keep_edge]
     dropped_oneway = edges.oneway[~keep_edge]
@@ -439,10 +500,20 @@ def build_network(
         **(extra_provenance or {}),
     }
     highway = tag("highway")
-    maxspeed = tag("maxspeed")
+    maxspeed = directed(_MAXSPEED_KEYS)
+    rules = {
+        "access": directed(ACCESS_HIERARCHY),
+        "maxspeed_advisory": directed(("maxspeed:advisory",)),
+        **{k: directed((k,)) for k in ("surface", "tracktype", "smoothness")},
+    }
+    rules["urban"], provenance["settlements"] = _built_up(roads, edges.geometry[keep_edge])
     length = edges.length_m[keep_edge]
-    speed = edge_speeds_kph(highway, maxspeed, factor=speed_factor, model=speed_model)
-    provenance["speed_model"] = speed_model_info(speed_model, speed_factor)
+    speed = _speeds(highway, maxspeed, rules, speed_model, speed_factor)
+    provenance["speed_model"] = profile_info(speed_model, speed_factor)
+    restrictions = roads.restrictions
+    if restrictions is not None and len(restrictions):
+        # Only restrictions whose via node is in the graph can apply.
+        restrictions = restrictions[np.isin(restrictions[:, 3], edges.node_ids[keep_node])]
     return RoadNetwork(
         node_osmid=edges.node_ids[keep_node],
         node_lon=edges.lon[keep_node],
@@ -461,4 +532,44 @@ def build_network(
         travel_time_s=travel_times_s(length, speed),
         provenance=provenance,
         dropped_geometry=edges.geometry[~keep_edge],
+        rules=rules,
+        node_obstacle=obstacle[np.searchsorted(roads.node_ids, edges.node_ids[keep_node])],
+        restrictions=restrictions,
+    )
+
+
+def _built_up(
+    roads: OSMRoads, geometry: npt.NDArray[np.object_]
+) -> tuple[npt.NDArray[np.str_], dict[str, Any]]:
+    """``"yes"`` for edges whose midpoint lies in a built-up area, and what was found."""
+    flag = np.full(len(geometry), "", dtype="<U3")
+    polygons = roads.built_up
+    if polygons is None:
+        return flag, {"areas": None, "note": "built-up areas not read from this source"}
+    if len(polygons) == 0:
+        return flag, {"areas": 0, "note": "the data has no built-up areas: rule off"}
+    mid = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
+    hits = shapely.STRtree(polygons).query(mid, predicate="within")
+    flag[np.unique(hits[0])] = "yes"
+    return flag, {"areas": len(polygons), "edges_inside": int((flag == "yes").sum())}
+
+
+def _speeds(
+    highway: npt.NDArray[np.str_],
+    maxspeed: npt.NDArray[np.str_],
+    rules: dict[str, npt.NDArray[np.str_]],
+    model: str,
+    factor: float,
+) -> npt.NDArray[np.float64]:
+    """Edge speeds under a profile, from the edge's tag columns."""
+    return profile_speeds_kph(
+        highway,
+        np.where(maxspeed == "", np.array(None, dtype=object), maxspeed),
+        model,
+        factor,
+        surface=rules["surface"],
+        tracktype=rules["tracktype"],
+        smoothness=rules["smoothness"],
+        maxspeed_advisory=rules["maxspeed_advisory"],
+        urban=rules["urban"] == "yes",
     )

@@ -28,6 +28,14 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _pbf, settings
+from ._osm_rules import (
+    NODE_KEYS,
+    obstacle_codes,
+    read_built_up,
+    read_rules,
+    restriction_array,
+    restriction_rows,
+)
 from ._pbf_roads import read_pbf_roads
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 from .errors import OSMDataError
@@ -35,10 +43,21 @@ from .parameters import ROAD_CLASSES
 
 log = logging.getLogger(__name__)
 
-#: Tags kept on each way (all that the network and the speed model use).
-WAY_TAGS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
+#: Keys that say whether cars may use a way, most specific first (OSRM car.lua
+#: ``access_tags_hierarchy``); each also read with ``:forward`` and ``:backward``.
+ACCESS_HIERARCHY = ("motorcar", "motor_vehicle", "vehicle", "access")
 
-#: Tags kept on the roads' nodes (e.g. ``barrier``), in ``OSMRoads.node_tags``.
+#: Tags kept on each way (all that the network, the profiles and the speed model use).
+WAY_TAGS = (
+    *("highway", "maxspeed", "oneway", "junction", "name", "ref"),
+    *(f"{k}{d}" for k in ACCESS_HIERARCHY for d in ("", ":forward", ":backward")),
+    *("maxspeed:forward", "maxspeed:backward", "maxspeed:advisory", "source:maxspeed"),
+    *("maxspeed:type", "surface", "tracktype", "smoothness"),
+)
+
+#: Tags kept on the roads' nodes, in ``OSMRoads.node_tags``. Barriers and signals are not
+#: read here (a column per key for every road node costs ~70 MB on Brandenburg) but by
+#: :func:`geo._osm_rules.read_rules`, which keeps the tagged nodes only.
 NODE_TAGS: tuple[str, ...] = ()
 
 #: File suffixes pyosmium reads, with the format name it understands.
@@ -90,6 +109,13 @@ class OSMRoads:
     meta: dict[str, Any] = field(default_factory=dict)
     node_tags: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict)
     """Values of :data:`NODE_TAGS` per node (``None`` where absent), like ``node_ids``."""
+    node_obstacle: npt.NDArray[np.int8] | None = None
+    """Obstacle code of each node in ``node_ids`` (:mod:`geo.profiles`); None if not read."""
+    restrictions: npt.NDArray[np.int64] | None = None
+    """Turn restrictions via a node, one row each: relation id, 1 for ``only_*`` (0 for
+    ``no_*``), from way id, via node id, to way id; None if not read."""
+    built_up: npt.NDArray[np.object_] | None = None
+    """Polygons of built-up areas (``place``, ``landuse=residential``); None if not read."""
 
     @property
     def n_ways(self) -> int:
@@ -252,6 +278,12 @@ def read_osm_file(
     if not roads.n_ways:
         raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
     roads.meta["file_size_bytes"] = path.stat().st_size
+    try:
+        log.info("reading turn restrictions and built-up areas from %s", path.name)
+        roads.node_obstacle, roads.restrictions = read_rules(path, roads.node_ids)
+        roads.built_up = read_built_up(path)
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
     if bbox is not None:
         roads = clip_to_bbox(roads, bbox)
         if roads.n_ways == 0:
@@ -342,6 +374,10 @@ def select_ways(roads: OSMRoads, keep: npt.NDArray[np.bool_]) -> OSMRoads:
         timestamp=roads.timestamp,
         source=roads.source,
         meta=dict(roads.meta),
+        node_tags=roads.node_tags,
+        node_obstacle=roads.node_obstacle,
+        restrictions=roads.restrictions,
+        built_up=roads.built_up,
     )
 
 
@@ -355,6 +391,8 @@ def roads_from_overpass(
     class_set = set(highway_classes(lowest_class))
     ways: dict[int, tuple[int, list[int], dict[str, str]]] = {}
     nodes: dict[int, tuple[float, float]] = {}
+    node_tags: dict[int, tuple[str | None, ...]] = {}
+    restrictions: list[tuple[int, int, int, int, int]] = []
     stamps: list[str] = []
     for resp in responses:
         stamp = resp.get("osm3s", {}).get("timestamp_osm_base")
@@ -364,6 +402,14 @@ def roads_from_overpass(
             kind = el.get("type")
             if kind == "node":
                 nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
+                if el.get("tags"):
+                    node_tags[int(el["id"])] = tuple(el["tags"].get(k) for k in NODE_KEYS)
+            elif kind == "relation":
+                members = [
+                    (str(m.get("type", " "))[0], int(m.get("ref", 0)), str(m.get("role", "")))
+                    for m in el.get("members", [])
+                ]
+                restrictions += restriction_rows(int(el["id"]), el.get("tags", {}), members)
             elif kind == "way":
                 tags = el.get("tags", {})
                 refs = [int(r) for r in el.get("nodes", [])]
@@ -375,7 +421,11 @@ def roads_from_overpass(
                     )
     # The oldest tile's database state bounds the data's age.
     timestamp = min(stamps) if stamps else None
-    return OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
+    roads = OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
+    tagged = [n for n in node_tags if n in nodes]
+    roads.node_obstacle = obstacle_codes(roads.node_ids, tagged, [node_tags[n] for n in tagged])
+    roads.restrictions = restriction_array(restrictions)
+    return roads
 
 
 _ISO_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")

@@ -146,8 +146,12 @@ class SpeedSettings:
     """Real-world driving as a share of the limit, ``0 < factor <= 1.5``."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or not self.model:
-            raise ParameterError(f"speed_model must be a model name, got {self.model!r}")
+        from .speeds import SPEED_MODELS  # the bundled profiles
+
+        if not isinstance(self.model, str) or self.model not in SPEED_MODELS:
+            raise ParameterError(
+                f"speed_model must be one of {', '.join(SPEED_MODELS)}, got {self.model!r}"
+            )
         check_speed_factor(self.factor)
 
 

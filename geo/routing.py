@@ -5,6 +5,10 @@ place inserted as an extra node at the exact point where it meets the nearest ro
 road's edge is split there, in each direction it can be driven). One-to-all searches
 give a :class:`ShortestPathTree`: times, predecessors, and route lengths along the
 fastest routes, all as arrays over the nodes.
+
+With ``turns=True`` (the default) the search runs on the graph of road-to-road movements
+(:mod:`geo.turns`): turn restrictions, barriers, local-only roads, turn and junction
+costs of the network's profile apply. ``turns=False`` is the plain node graph.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from ._snap import join_places
 from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
 from .errors import RoutingError, UralAccessWarning
 from .network import RoadNetwork
+from .profiles import load_profile
+from .turns import TurnGraph, build_turn_graph
 
 _NO_PRED = -9999  # scipy's marker for "no predecessor"
 
@@ -67,6 +73,12 @@ class ShortestPathTree:
     """Previous node on the fastest route; -9999 at the source and unreachable nodes."""
     router: Router = field(repr=False)
     _dist_m: npt.NDArray[np.float64] | None = field(default=None, repr=False)
+    state_time: npt.NDArray[np.float64] | None = field(default=None, repr=False)
+    """Movement search only: time to the start of each state's edge."""
+    state_pred: npt.NDArray[np.int32] | None = field(default=None, repr=False)
+    """Movement search only: previous state (-9999 at the start states)."""
+    best_state: npt.NDArray[np.int64] | None = field(default=None, repr=False)
+    """Movement search only: the state whose edge reaches each node first (-1 if none)."""
 
     @property
     def dist_m(self) -> npt.NDArray[np.float64]:
@@ -76,12 +88,19 @@ class ShortestPathTree:
         :meth:`dist_to` walks only their routes.
         """
         if self._dist_m is None:
-            self._dist_m = self.router.accumulate(self.source, self.pred, self.router.edge_length)
+            if self.state_pred is None:
+                self._dist_m = self.router.accumulate(
+                    self.source, self.pred, self.router.edge_length
+                )
+            else:
+                self._dist_m = self.router._state_lengths(self)
         return self._dist_m
 
     def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
         targets = np.asarray(targets, dtype=np.int64)
+        if self.state_pred is not None:  # movement trees: summed over the states
+            return self.dist_m[targets]
         if self._dist_m is not None:
             return self._dist_m[targets]
         return self.router.path_sums(self, targets, self.router.edge_length)
@@ -109,6 +128,11 @@ class Router:
         Largest allowed straight-line distance between a place and the road it joins.
     detour_factor, access_speed_kph
         The access leg's road distance over straight-line distance, and its speed.
+    turns
+        Search the graph of movements (turn restrictions, barriers, local-only roads, turn
+        and junction costs of ``profile``); False: the plain node graph.
+    profile
+        Profile whose access rules and junction costs apply; default: the network's.
     """
 
     def __init__(
@@ -118,6 +142,8 @@ class Router:
         snap_limit_m: float = DEFAULT_LIMIT_KM * 1000.0,
         detour_factor: float = DEFAULT_DETOUR_FACTOR,
         access_speed_kph: float = DEFAULT_SPEED_KPH,
+        turns: bool = True,
+        profile: str | None = None,
     ) -> None:
         self.network = network
         self.n_base = network.n_nodes
@@ -158,6 +184,26 @@ class Router:
         np.cumsum(np.bincount(self.edge_u, minlength=self.n), out=indptr[1:])
         # Explicit zeros stay edges in csgraph (zero-length segments are real roads).
         self.matrix = csr_array((self.edge_time, self.edge_v, indptr), shape=(self.n, self.n))
+        self.turn_graph: TurnGraph | None = None
+        if turns:
+            name = profile or str(network.provenance.get("speed_model", {}).get("name", "ru"))
+            self.profile = load_profile(name)
+            self.turn_graph = build_turn_graph(
+                edge_u=self.edge_u,
+                edge_v=self.edge_v,
+                edge_time=self.edge_time,
+                edge_base=self.edge_base,
+                n_nodes=self.n,
+                n_base_nodes=self.n_base,
+                network=network,
+                profile=self.profile,
+            )
+            tg = self.turn_graph
+            # States grouped by the node their edge ends at, for "best arrival" per node.
+            ends = self.edge_v[tg.state_edge]
+            self._arrive_order = np.argsort(ends, kind="stable")
+            self._arrive_ptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(ends, minlength=self.n), out=self._arrive_ptr[1:])
 
     # ------------------------------------------------------------------ snapping
     def _snap_places(self, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -263,16 +309,122 @@ class Router:
     def times(self, sources: npt.ArrayLike, limit_s: float = np.inf) -> npt.NDArray[np.float64]:
         """Drive times (s) from each source node to every node, shape ``(k, n)``."""
         src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
-        return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
+        if self.turn_graph is None:
+            return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
+        out = np.empty((len(src), self.n))
+        for i, s in enumerate(src.tolist()):
+            state_time = self._state_search(s, limit_s, False)[0]
+            out[i] = self._arrivals(s, state_time, limit_s)[0]
+        return out
 
     def tree(self, source: int, limit_s: float = np.inf) -> ShortestPathTree:
         """The fastest-route tree from one node (route lengths follow on demand)."""
         if not 0 <= source < self.n:
             raise RoutingError(f"source node {source} is not in the graph")
-        time, pred = dijkstra(
-            self.matrix, directed=True, indices=source, return_predecessors=True, limit=limit_s
+        if self.turn_graph is None:
+            time, pred = dijkstra(
+                self.matrix, directed=True, indices=source, return_predecessors=True, limit=limit_s
+            )
+            return ShortestPathTree(source, time, pred, self)
+        state_time, state_pred = self._state_search(source, limit_s, True)
+        time, best = self._arrivals(source, state_time, limit_s)
+        edge = self.turn_graph.state_edge[best.clip(0)]
+        pred = np.where(best >= 0, self.edge_u[edge], _NO_PRED).astype(np.int32)
+        pred[source] = _NO_PRED
+        return ShortestPathTree(
+            source,
+            time,
+            pred,
+            self,
+            state_time=state_time,
+            state_pred=state_pred,
+            best_state=best,
         )
-        return ShortestPathTree(source, time, pred, self)
+
+    # ------------------------------------------------------------------ movements
+    def _state_search(
+        self, source: int, limit_s: float, preds: bool
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
+        """Times to the start of every state from the states leaving ``source``."""
+        tg = self.turn_graph
+        assert tg is not None
+        starts = tg.out_states[tg.out_start[source] : tg.out_start[source + 1]]
+        if len(starts) == 0:
+            return np.full(tg.n_states, np.inf), np.full(tg.n_states, _NO_PRED, np.int32)
+        result = dijkstra(
+            tg.matrix,
+            directed=True,
+            indices=starts,
+            min_only=True,
+            return_predecessors=preds,
+            limit=limit_s,
+        )
+        if preds:
+            return result[0], result[1]
+        return result, np.empty(0, np.int32)
+
+    def _arrivals(
+        self, source: int, state_time: npt.NDArray[np.float64], limit_s: float
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Time to each node (best over the edges ending there) and the state giving it."""
+        tg = self.turn_graph
+        assert tg is not None
+        arrive = (state_time + self.edge_time[tg.state_edge])[self._arrive_order]
+        arrive[arrive > limit_s] = np.inf
+        time = np.full(self.n, np.inf)
+        best = np.full(self.n, -1, dtype=np.int64)
+        has = np.flatnonzero(np.diff(self._arrive_ptr) > 0)
+        if len(arrive):
+            time[has] = np.minimum.reduceat(arrive, self._arrive_ptr[has])
+            # The first state reaching the minimum, per node (ties: lowest position).
+            node_of = np.repeat(np.arange(self.n), np.diff(self._arrive_ptr))
+            hit = np.flatnonzero((arrive == time[node_of]) & np.isfinite(arrive))
+            first = hit[np.r_[True, node_of[hit][1:] != node_of[hit][:-1]]] if len(hit) else hit
+            best[node_of[first]] = self._arrive_order[first]
+        time[source] = 0.0
+        best[source] = -1
+        return time, best
+
+    def _state_lengths(self, tree: ShortestPathTree) -> npt.NDArray[np.float64]:
+        """Route length to each node along a movement tree (pointer jumping over states)."""
+        tg = self.turn_graph
+        assert tg is not None and tree.state_pred is not None and tree.best_state is not None
+        pred = tree.state_pred.astype(np.int64)
+        n = len(pred)
+        states = np.arange(n)
+        has_pred = pred >= 0
+        parent = np.where(has_pred, pred, states)
+        total = np.where(has_pred, self.edge_length[tg.state_edge[parent]], 0.0)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            total = total + total[parent] * (parent != states)
+            parent = grand
+        best = tree.best_state
+        out = np.full(self.n, np.nan)
+        ok = best >= 0
+        out[ok] = total[best[ok]] + self.edge_length[tg.state_edge[best[ok]]]
+        out[tree.source] = 0.0
+        return out
+
+    def path_edges(
+        self, tree: ShortestPathTree, target: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Edges of the fastest route to ``target`` and the time each is entered."""
+        if target < 0 or target == tree.source or not np.isfinite(tree.time_s[target]):
+            return np.zeros(0, np.int64), np.zeros(0)
+        if tree.state_pred is None or tree.best_state is None:
+            nodes = self.path_nodes(tree, target)
+            edges = self.edge_index(nodes[:-1], nodes[1:])
+            return edges, np.r_[0.0, np.cumsum(self.edge_time[edges])[:-1]]
+        tg = self.turn_graph
+        assert tg is not None and tree.state_time is not None
+        chain = [int(tree.best_state[target])]
+        while tree.state_pred[chain[-1]] >= 0:
+            chain.append(int(tree.state_pred[chain[-1]]))
+        states = np.array(chain[::-1], dtype=np.int64)
+        return tg.state_edge[states], tree.state_time[states]
 
     def accumulate(
         self, source: int, pred: npt.NDArray[np.int32], weight: npt.NDArray[np.float64]
@@ -323,6 +475,9 @@ class Router:
         """Nodes of the fastest route from the tree's source to ``target`` (empty if none)."""
         if target < 0 or not np.isfinite(tree.time_s[target]):
             return []
+        if tree.state_pred is not None and target != tree.source:
+            edges, _ = self.path_edges(tree, target)
+            return [*self.edge_u[edges].tolist(), int(target)]
         path = [int(target)]
         while path[-1] != tree.source:
             path.append(int(tree.pred[path[-1]]))
@@ -330,15 +485,14 @@ class Router:
 
     def route_line(self, tree: ShortestPathTree, target: int) -> Route | None:
         """The fastest route to ``target`` as a line with cumulative time and distance."""
-        nodes = self.path_nodes(tree, target)
-        if len(nodes) < 2:
+        edges, entered = self.path_edges(tree, target)
+        if len(edges) == 0:
             return None
-        edges = self.edge_index(nodes[:-1], nodes[1:])
         coords: list[npt.NDArray[np.float64]] = []
         times: list[npt.NDArray[np.float64]] = []
         dists: list[npt.NDArray[np.float64]] = []
-        t0 = d0 = 0.0
-        for e in edges.tolist():
+        d0 = 0.0
+        for e, t0 in zip(edges.tolist(), entered.tolist(), strict=True):
             if self.edge_base[e] < 0:  # an access leg: drawn straight
                 a, b = self.edge_u[e], self.edge_v[e]
                 xy = np.array(
@@ -356,7 +510,6 @@ class Router:
             coords.append(xy[start:])
             times.append(t0 + share[start:] * self.edge_time[e])
             dists.append(d0 + share[start:] * self.edge_length[e])
-            t0 += float(self.edge_time[e])
             d0 += float(self.edge_length[e])
         return Route(
             line=LineString(np.vstack(coords)),

@@ -45,7 +45,7 @@ FloatArray = npt.NDArray[np.float64]
 TagValues: TypeAlias = npt.ArrayLike | Sequence[object]
 
 #: Names of the bundled speed models; model ``m`` is read from ``data/speed_model_m.toml``.
-SPEED_MODELS: tuple[str, ...] = ("ru",)
+SPEED_MODELS: tuple[str, ...] = ("ru", "osrm-car")
 
 #: Folder of the bundled speed-model tables.
 MODELS_DIR = bundled_data()

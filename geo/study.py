@@ -72,6 +72,8 @@ class Agglomeration:
     """Population in thousands, as the source gives it."""
     net_revenue_mln_rub: float | None = None
     """Net revenue of the agglomeration's firms, mln RUB, as the source gives it."""
+    name_ru: str | None = None
+    """The agglomeration's name on Russian maps."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,15 @@ class Study:
         default=None, compare=False, repr=False, metadata=_NOT_IN_FILE
     )
     """The town table read from ``towns_file`` (:func:`read_town_table`)."""
+    title_ru: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
+    """The title on Russian maps (the English ``title`` when not given)."""
+    lang: str = field(default="en", metadata=_NOT_A_PARAMETER)
+    """Language of the maps and the index page: ``en`` or ``ru`` (``--lang`` overrides)."""
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
     speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
+    names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
+    """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
 
     def __post_init__(self) -> None:
@@ -130,6 +138,8 @@ class Study:
             raise ParameterError(
                 f"zone_regions {self.zone_regions!r} unknown; use one of {', '.join(ZONE_REGIONS)}"
             )
+        if self.lang not in ("en", "ru"):
+            raise ParameterError(f"lang must be 'en' or 'ru', got {self.lang!r}")
         if self.bbox is not None:
             box = tuple(float(v) for v in self.bbox)
             if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
@@ -377,6 +387,7 @@ _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
         "lon": (int, float),
         "population": (int,),
         "region": (str,),
+        "name_ru": (str,),
     },
     "first_tier": {
         "name": (str,),
@@ -385,9 +396,12 @@ _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
         "lon": (int, float),
         "population": (int,),
         "region": (str,),
+        "name_ru": (str,),
     },
     "agglomeration": {
         "name": (str,),
+        "name_ru": (str,),
+        "names_ru": (dict,),
         "center": (str,),
         "members": (list,),
         "population_k": (int, float),
@@ -552,7 +566,22 @@ def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
         members=members,
         population_k=t.get("population_k"),
         net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
+        name_ru=t.get("name_ru"),
     )
+
+
+def _names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(town name, Russian name) from ``name_ru`` of ``[[place]]``/``[[first_tier]]`` and ``names_ru``."""
+    pairs: dict[str, str] = {}
+    for t in (*raw.get("place", []), *raw.get("first_tier", [])):
+        if "name_ru" in t:
+            pairs[t["name"]] = t["name_ru"]
+    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
+        for name, ru in t.get("names_ru", {}).items():
+            if not isinstance(ru, str):
+                raise ParameterError(f"names_ru of {t['name']!r} must map town names to text")
+            pairs[name] = ru
+    return tuple(sorted(pairs.items()))
 
 
 def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
@@ -583,6 +612,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         regions=regions,
         first_tier=first_tier,
         agglomerations=aggs,
+        names_ru=_names_ru(raw),
         source_path=source_path,
         **sections,
     )

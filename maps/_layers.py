@@ -16,18 +16,26 @@ from folium import plugins
 from jinja2 import Template
 
 from ..geo.distance import geodesic_circle
-from ..geo.format import format_km, format_minutes
 from ..geo.results import AccessResults
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
+    BORDER_STYLE,
     CENTER_COLOUR,
     CITY_COLOUR,
     NO_TILES_BACKGROUND,
+    ROAD_COLOUR,
     TOWN_COLOUR,
+    WATER_COLOUR,
     ZONE_STYLE,
+    band_colours,
     marker_radius,
-    time_colormap,
+    road_weight,
+    route_style,
 )
+from .text import Lang
+
+#: English, the default language of the maps.
+EN = Lang("en")
 
 #: Vertices of a drawn zone circle: smooth at street zoom (a 25 km circle's chord is 300 m).
 CIRCLE_VERTICES = 512
@@ -88,7 +96,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns") -> folium.GeoJson:
+def towns_layer(
+    results: AccessResults, towns: pd.DataFrame, lang: Lang = EN, name: str | None = None
+) -> folium.GeoJson:
     """Towns as circles sized by population, with popups, tooltips and a search index."""
     cities = results.cities
     props = []
@@ -97,10 +107,10 @@ def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns"
         colour = {"first_tier": CITY_COLOUR, "center": CENTER_COLOUR}.get(role, TOWN_COLOUR)
         props.append(
             {
-                "name": str(row.get("name")),
+                "name": lang.place(row.get("name")),
                 "role": role,
-                "popup": town_popup(row, cities),
-                "tooltip": town_tooltip(row, cities),
+                "popup": town_popup(row, cities, lang),
+                "tooltip": town_tooltip(row, cities, lang),
                 "radius": marker_radius(float(row.get("population") or 0)),
                 "colour": colour,
             }
@@ -109,7 +119,7 @@ def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns"
     data = feature_collection(points, props)
     return folium.GeoJson(
         data,
-        name=name,
+        name=name or lang("layer_towns"),
         marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.85),
         style_function=lambda f: {
             "radius": f["properties"]["radius"],
@@ -123,17 +133,17 @@ def towns_layer(results: AccessResults, towns: pd.DataFrame, name: str = "Towns"
 
 
 def labels_layer(
-    towns: pd.DataFrame, roles: tuple[str, ...] = ("first_tier", "center")
+    towns: pd.DataFrame, roles: tuple[str, ...] = ("first_tier", "center"), lang: Lang = EN
 ) -> folium.FeatureGroup:
     """Permanent name labels for the main places, so the map reads without base tiles."""
-    group = folium.FeatureGroup(name="Place names", control=True)
+    group = folium.FeatureGroup(name=lang("layer_labels"), control=True)
     for row in towns[towns["role"].isin(roles)].itertuples():
         cls = "ua-label city" if row.role == "first_tier" else "ua-label"
         radius = marker_radius(float(row.population or 0))
         folium.Marker(
             [round(float(row.lat), COORD_DECIMALS), round(float(row.lon), COORD_DECIMALS)],
             icon=folium.DivIcon(
-                html=f'<div class="{cls}">{escape(str(row.name))}</div>',
+                html=f'<div class="{cls}">{escape(lang.place(row.name))}</div>',
                 icon_size=(0, 0),
                 icon_anchor=(-int(radius) - 3, 8),
                 class_name="ua-label-icon",
@@ -156,28 +166,32 @@ def _smooth_circles(results: AccessResults, zones: Any) -> Any:
     return np.array(out, dtype=object)
 
 
-def zones_layer(results: AccessResults, names: list[str] | None = None) -> folium.GeoJson:
+def zones_layer(
+    results: AccessResults, names: list[str] | None = None, lang: Lang = EN
+) -> folium.GeoJson:
     """The agglomerations' zone circles, with their measures in a popup."""
     zones = results.zones
     summary = results.wide_summary().set_index("agglomeration")
     if names is not None:
         zones = zones[zones["agglomeration"].isin(names)]
-    coverage = list(results.study.routing.coverage_min)
+    radius = f"{results.study.radius_km:g}"
     props = []
     for agg in zones["agglomeration"]:
         row = dict(summary.loc[agg]) if agg in summary.index else {}
         row["agglomeration"] = agg
         props.append(
             {
-                "name": str(agg),
-                "popup": agglomeration_popup(row, results.cities, coverage),
-                "tooltip": f"<b>{escape(str(agg))}</b>: {results.study.radius_km:g} km zone",
+                "name": lang.agglomeration(agg),
+                "popup": agglomeration_popup(row, results, lang),
+                "tooltip": lang(
+                    "zone_tooltip", name=escape(lang.agglomeration(agg)), radius=radius
+                ),
             }
         )
     data = feature_collection(compact(_smooth_circles(results, zones)), props)
     return folium.GeoJson(
         data,
-        name=f"Agglomeration zones ({results.study.radius_km:g} km)",
+        name=lang("layer_zones", radius=radius),
         style_function=lambda f: dict(ZONE_STYLE),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=520, **POPUP_OPTIONS),
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
@@ -187,85 +201,149 @@ def zones_layer(results: AccessResults, names: list[str] | None = None) -> foliu
 def routes_layer(
     results: AccessResults,
     origin: str,
-    scale: Any,
+    index: int,
+    lang: Lang = EN,
     agglomerations: list[str] | None = None,
     show: bool = True,
 ) -> folium.GeoJson | None:
-    """Fastest routes from one city, each 5-minute piece coloured by the time so far."""
-    seg = results.route_segments
-    seg = seg[seg["origin"] == origin]
+    """Fastest routes from one city, in that city's colour and dash pattern."""
+    routes = results.routes
+    routes = routes[routes["origin"] == origin]
     if agglomerations is not None:
-        seg = seg[seg["agglomeration"].isin(agglomerations)]
-    if seg.empty:
+        routes = routes[routes["agglomeration"].isin(agglomerations)]
+    if routes.empty:
         return None
-    totals = results.routes.set_index(["origin", "agglomeration"])
-    props = []
-    for row in seg.itertuples():
-        total = totals.loc[(origin, row.agglomeration)]
-        mid = 0.5 * (float(row.from_min) + float(row.to_min))
-        props.append(
-            {
-                "colour": scale(min(mid, scale.vmax)),
-                "tooltip": (
-                    f"{escape(origin)} → {escape(str(total['center']))} ({escape(str(row.agglomeration))}): "
-                    f"<b>{format_minutes(float(total['time_min']))}</b>, {format_km(float(total['dist_km']))}"
-                ),
-            }
-        )
-    data = feature_collection(compact(seg.geometry.to_numpy(), 0.0003), props)
+    props = [
+        {
+            "tooltip": lang(
+                "route_tooltip",
+                origin=escape(lang.place(origin)),
+                center=escape(lang.place(row.center)),
+                agg=escape(lang.agglomeration(row.agglomeration)),
+                time=lang.minutes(float(row.time_min)),
+                dist=lang.km(float(row.dist_km)),
+            )
+        }
+        for row in routes.itertuples()
+    ]
+    data = feature_collection(compact(routes.geometry.to_numpy(), 0.0003), props)
+    style = route_style(index)
+    line = {
+        "color": style["color"],
+        "weight": 4,
+        "opacity": 0.95,
+        **({"dashArray": style["dashArray"]} if style["dashArray"] else {}),
+    }
     return folium.GeoJson(
         data,
-        name=f"Fastest routes from {escape(origin)}",
+        name=lang("layer_routes", city=escape(lang.place(origin))),
         show=show,
-        style_function=lambda f: {"color": f["properties"]["colour"], "weight": 5, "opacity": 0.95},
-        highlight_function=lambda f: {"weight": 8},
+        style_function=lambda f: dict(line),
+        highlight_function=lambda f: {"weight": 7},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
     )
 
 
-def bands_layer(
-    results: AccessResults, origin: str, scale: Any, show: bool
-) -> folium.GeoJson | None:
-    """Drive-time bands from one city as non-overlapping rings, coloured by band.
-
-    The bands take no clicks or hovers: a click inside a zone opens the zone's popup.
-    """
-    iso = results.isochrones
-    if iso is None or iso.empty or "origin" not in iso:
-        return None
-    iso = iso[iso["origin"] == origin].sort_values("band_min")
-    if iso.empty:
-        return None
-    geoms = iso.geometry.to_numpy()
+def _rings(geoms: Any) -> Any:
+    """Cumulative reach polygons (sorted by band) as non-overlapping rings."""
     rings = np.empty(len(geoms), dtype=object)
     rings[0] = geoms[0]
     rings[1:] = shapely.difference(geoms[1:], geoms[:-1])
-    lower = np.r_[0.0, iso["band_min"].to_numpy()[:-1]]
+    return rings
+
+
+def _bands_geojson(
+    rings: Any, bands: list[float], name: str, title: str, show: bool
+) -> folium.GeoJson | None:
+    colours = band_colours(len(bands))
+    lower = [0.0, *bands[:-1]]
     props = [
-        {
-            "colour": scale(min(0.5 * (lo + hi), scale.vmax)),
-            "band": f"{format_minutes(lo)} – {format_minutes(hi)}",
-        }
-        for lo, hi in zip(lower, iso["band_min"].to_numpy(), strict=True)
+        {"colour": colours[i], "band": f"{lower[i]:g}-{bands[i]:g}"} for i in range(len(bands))
     ]
     data = feature_collection(compact(rings, 0.001, BAND_VERTICES), props)
     if not data["features"]:
         return None
     return folium.GeoJson(
         data,
-        name=f"Drive-time bands from {escape(origin)}",
+        name=name,
         show=show,
         style_function=lambda f: {
-            "color": f["properties"]["colour"],
-            "weight": 0.5,
+            "stroke": False,
             "fillColor": f["properties"]["colour"],
             "fillOpacity": 0.35,
         },
+        # The bands take no clicks or hovers: a click inside a zone opens its popup.
         interactive=False,
+        ua_bands=title,
     )
 
 
-def base_map(bounds: tuple[float, float, float, float]) -> folium.Map:
+def bands_layer(
+    results: AccessResults, origin: str, show: bool, lang: Lang = EN
+) -> folium.GeoJson | None:
+    """Drive-time bands from one city as non-overlapping rings, one colour per band."""
+    iso = results.isochrones
+    if iso is None or iso.empty or "origin" not in iso:
+        return None
+    iso = iso[iso["origin"] == origin].sort_values("band_min")
+    if iso.empty:
+        return None
+    city = escape(lang.place(origin))
+    return _bands_geojson(
+        _rings(iso.geometry.to_numpy()),
+        [float(b) for b in iso["band_min"]],
+        lang("layer_bands", city=city),
+        lang("legend_title", city=city),
+        show,
+    )
+
+
+def nearest_bands_layer(
+    results: AccessResults, show: bool, lang: Lang = EN
+) -> folium.GeoJson | None:
+    """Bands of drive time from the nearer first-tier city (the union of each band's reach).
+
+    ``None`` with fewer than two cities (the one city's own bands say the same).
+    """
+    iso = results.isochrones
+    if iso is None or iso.empty or "origin" not in iso or iso["origin"].nunique() < 2:
+        return None
+    bands = sorted({float(b) for b in iso["band_min"]})
+    reach = [shapely.union_all(iso.geometry[iso["band_min"] <= b].to_numpy()) for b in bands]
+    cities = escape(lang.join([lang.place(c) for c, _ in results.cities]))
+    return _bands_geojson(
+        _rings(np.array(reach, dtype=object)),
+        bands,
+        lang("layer_nearest", cities=cities),
+        lang("legend_nearest", cities=cities),
+        show,
+    )
+
+
+def context_layer(context: Any, lang: Lang = EN) -> folium.GeoJson | None:
+    """Roads of the network (grey, width by class), water and region borders, under all."""
+    if context is None or len(context) == 0:
+        return None
+    props = []
+    for kind, cls in zip(context["kind"], context["class"], strict=True):
+        if kind == "water":
+            style = {"color": WATER_COLOUR, "weight": 1, "fillColor": WATER_COLOUR,
+                     "fillOpacity": 0.8}  # fmt: skip
+        elif kind == "border":
+            style = dict(BORDER_STYLE, fill=False)
+        else:
+            style = {"color": ROAD_COLOUR, "weight": road_weight(str(cls)), "opacity": 0.9}
+        props.append({"style": style, "kind": str(kind)})
+    data = feature_collection(compact(context.geometry.to_numpy()), props)
+    return folium.GeoJson(
+        data,
+        name=lang("layer_context"),
+        interactive=False,
+        ua_context=True,
+    )
+
+
+def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> folium.Map:
     """A map fitted to ``(west, south, east, north)`` with OSM tiles and a scale bar."""
     west, south, east, north = bounds
     fmap = folium.Map(
@@ -277,7 +355,7 @@ def base_map(bounds: tuple[float, float, float, float]) -> folium.Map:
         # (everything below a line on the zone maps); its canvas renderer draws them all.
         prefer_canvas=True,
     )
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap base map").add_to(fmap)
+    folium.TileLayer("OpenStreetMap", name=lang("base_map")).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
     fmap.add_child(_Attribution())
@@ -327,11 +405,9 @@ class InfoBox(MacroElement):
         )
 
 
-def add_controls(fmap: folium.Map, scale: Any, search_layer: folium.GeoJson | None) -> None:
-    """Legend, layer control, fullscreen, minimap, measuring tool and town search."""
-    scale.add_to(fmap)
+def add_controls(fmap: folium.Map, search_layer: folium.GeoJson | None, lang: Lang = EN) -> None:
+    """Layer control, fullscreen, minimap, measuring tool and town search."""
     plugins.Fullscreen(position="topright").add_to(fmap)
-    plugins.MiniMap(toggle_display=True, position="bottomright").add_to(fmap)
     plugins.MeasureControl(
         position="topright",
         primary_length_unit="kilometers",
@@ -342,7 +418,7 @@ def add_controls(fmap: folium.Map, scale: Any, search_layer: folium.GeoJson | No
         plugins.Search(
             layer=search_layer,
             search_label="name",
-            placeholder="Search for a town",
+            placeholder=lang("search"),
             collapsed=False,
             position="topright",
             search_zoom=11,
@@ -350,22 +426,48 @@ def add_controls(fmap: folium.Map, scale: Any, search_layer: folium.GeoJson | No
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
 
 
-def provenance_line(results: AccessResults) -> str:
-    """ "OSM data as of …, speed model …" for the info box."""
-    prov = results.provenance
-    return (
-        f"OSM data as of {prov.get('osm_timestamp') or 'unknown'} ({prov.get('osm_source')}); "
-        f"speed model {str(prov.get('speed_model', '')).split(' (')[0]}, free-flow times; "
-        f"ural-access {prov.get('ural_access_version')}"
+def add_minimap(fmap: folium.Map, context: folium.GeoJson | None) -> None:
+    """The minimap, showing the context layer's roads (it is empty offline without them)."""
+    mini = plugins.MiniMap(toggle_display=True, position="bottomright")
+    mini.add_to(fmap)
+    if context is not None:
+        fmap.add_child(_MiniMapContext(mini, context))
+
+
+class _MiniMapContext(MacroElement):
+    """Copies the context layer's GeoJSON into the minimap, which has no layers of its own."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function() {
+          var mini = {{ this.mini.get_name() }}._miniMap;
+          var data = {{ this.context.get_name() }}.toGeoJSON();
+          L.geoJson(data, {interactive: false, style: function(f) {
+            var s = Object.assign({}, f.properties.style);
+            if (s.weight) s.weight = Math.max(0.5, s.weight * 0.6);
+            return s;
+          }}).addTo(mini);
+        })();
+        {% endmacro %}"""
     )
 
+    def __init__(self, mini: Any, context: Any) -> None:
+        super().__init__()
+        self._name = "MiniMapContext"
+        self.mini = mini
+        self.context = context
 
-def legend_scale(results: AccessResults) -> Any:
-    """The time colour scale, up to the last band or the longest route."""
-    longest = float(np.nanmax(results.routes["time_min"])) if len(results.routes) else 60.0
-    bands = results.study.routing.bands_min
-    top = max(float(bands[-1]), longest) if bands else longest
-    return time_colormap(top)
+
+def provenance_line(results: AccessResults, lang: Lang = EN) -> str:
+    """ "OSM data as of …, speed model …" for the info box."""
+    prov = results.provenance
+    return lang(
+        "provenance",
+        date=prov.get("osm_timestamp") or lang("unknown"),
+        source=prov.get("osm_source"),
+        model=str(prov.get("speed_model", "")).split(" (")[0],
+        version=prov.get("ural_access_version"),
+    )
 
 
 _CSS = f"""
@@ -375,6 +477,7 @@ _CSS = f"""
   border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 12px; line-height: 1.35; }}
 .ua-info h3 {{ margin: 0 0 4px 0; font-size: 15px; }}
 .ua-info p {{ margin: 4px 0; }}
+.ua-note {{ color: #555; font-size: 11px; margin-top: 4px; }}
 .ua-prov {{ color: #555; font-size: 10.5px; }}
 .ua-popup h4 {{ margin: 0 0 4px 0; }}
 .ua-table {{ border-collapse: collapse; margin-top: 4px; }}
@@ -383,6 +486,14 @@ _CSS = f"""
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }}
 .ua-label.city {{ font-size: 14px; color: {CITY_COLOUR}; }}
 .leaflet-container :focus, .leaflet-interactive:focus {{ outline: none; }}
-.legend {{ background: rgba(255,255,255,0.9); padding: 4px; border-radius: 4px; }}
+.ua-legend {{ background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 11.5px; line-height: 1.3; max-width: 420px; }}
+.ua-legend h4 {{ margin: 0 0 3px 0; font-size: 12.5px; }}
+.ua-steps {{ display: flex; margin: 2px 0 0 0; }}
+.ua-steps span {{ display: inline-block; height: 12px; flex: 1 1 0; min-width: 16px;
+  border-right: 1px solid #fff; }}
+.ua-ticks {{ display: flex; justify-content: space-between; font-size: 10.5px; color: #333; margin-bottom: 4px; }}
+.ua-key {{ border-collapse: collapse; margin-top: 4px; }}
+.ua-key td {{ padding: 0 4px 1px 0; vertical-align: middle; }}
 </style>
 """

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import folium
 
 from ..geo.atomic import write_text_atomic
 from ..geo.format import slug
 from ..geo.results import AccessResults
+from ._names import russian_names
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds
+from .text import Lang
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,18 @@ def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, floa
     return out
 
 
+def map_language(results: AccessResults, lang: str = "en") -> Lang:
+    """The words of ``lang``, with the study's places named in it (Russian from GeoNames)."""
+    if lang != "ru":
+        return Lang(lang)
+    aggs = {a.name: a.name_ru for a in results.study.agglomerations if a.name_ru}
+    return Lang(
+        "ru",
+        names=russian_names(results.places, dict(results.study.names_ru)),
+        agglomerations=aggs,
+    )
+
+
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
         return save_self_contained(fmap, path)
@@ -49,6 +64,9 @@ def build_maps(
     *,
     self_contained: bool = False,
     png: bool = False,
+    lang: str = "en",
+    context: Any = None,
+    data_dir: str | Path | None = None,
 ) -> list[Path]:
     """Write the maps into ``out_dir`` and return the paths written (index first).
 
@@ -59,11 +77,19 @@ def build_maps(
         setup-assets``), so the maps open with no network; only base tiles stay online.
     png
         Also write a PNG of each map, rendered in headless Chromium at the map's bounds.
+    lang
+        ``"en"`` (default) or ``"ru"``: the language of every text and number on the
+        maps and the index page; place names in Russian where known (GeoNames).
+    context
+        Roads, water and borders to draw under the results (:mod:`geo.context`).
+    data_dir
+        The results folder, whose tables and files the index page links to.
     """
     if png:
         from .browser import check_png_export
 
         check_png_export()  # before drawing: a missing extra fails in a second, not minutes
+    words = map_language(results, lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -71,13 +97,13 @@ def build_maps(
     views = picture_bounds(results)
 
     log.info("drawing the overview map")
-    overview = _save(overview_map(results), out / "overview.html", self_contained)
+    overview = _save(overview_map(results, words, context), out / "overview.html", self_contained)
     written.append(overview)
     agg_files: dict[str, str] = {}
     for name in results.zones["agglomeration"]:
         log.info("drawing the map of %s", name)
         path = _save(
-            agglomeration_map(results, str(name)),
+            agglomeration_map(results, str(name), words, context),
             out / f"agglomeration-{slug(str(name))}.html",
             self_contained,
         )
@@ -104,11 +130,24 @@ def build_maps(
                 jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
             rendered = render_pngs(jobs, *PNG_SIZE)
         for path, picture in zip(list(written), rendered, strict=True):
-            label = "Overview" if path == overview else _label(results, path.stem)
+            label = (
+                words("overview")
+                if path == overview
+                else words.agglomeration(_label(results, path.stem))
+            )
             pictures[label] = picture.name
             written.append(picture)
 
     index = write_text_atomic(
-        out / "index.html", index_page(results, overview.name, agg_files, pictures)
+        out / "index.html",
+        index_page(
+            results,
+            overview.name,
+            agg_files,
+            pictures,
+            words,
+            Path(data_dir) if data_dir is not None else None,
+            out,
+        ),
     )
     return [index, *written]

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import numpy as np
 import shapely
 
 from ..geo.results import AccessResults
 from ._layers import (
+    EN,
     InfoBox,
     add_controls,
+    add_minimap,
     bands_layer,
     base_map,
+    context_layer,
     labels_layer,
-    legend_scale,
+    nearest_bands_layer,
     provenance_line,
     routes_layer,
     towns_layer,
     zones_layer,
 )
-
-OVERVIEW_NOTE = (
-    "Coloured bands: how far one can drive from a first-tier city within each time "
-    "(switch cities in the layer list). Coloured lines: the fastest route to each "
-    "agglomeration's central town, coloured by the drive time so far. Dashed circles: the "
-    "agglomeration zones. Circles: towns, sized by population; click one for its numbers. "
-    "Times are free-flow car times on OSM roads: no traffic, no stops."
-)
+from .legend import MapLegend, key_html, steps_html
+from .text import Lang
 
 
 def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, float, float, float]:
@@ -44,28 +43,81 @@ def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, floa
     return (float(west - dx), float(south - dy), float(east + dx), float(north + dy))
 
 
-def overview_map(results: AccessResults) -> folium.Map:
-    """The whole study: cities, zones, towns, fastest routes and each city's bands."""
-    fmap = base_map(study_bounds(results))
-    scale = legend_scale(results)
-    zones_layer(results).add_to(fmap)
+def _draw(
+    fmap: folium.Map,
+    results: AccessResults,
+    lang: Lang,
+    context: Any,
+    zones: list[str] | None,
+) -> folium.GeoJson | None:
+    """Context, bands (the nearer city's shown), zones and routes; returns the context."""
+    ctx = context_layer(context, lang)
+    if ctx is not None:
+        ctx.add_to(fmap)
+    nearest = nearest_bands_layer(results, show=True, lang=lang)
+    if nearest is not None:
+        nearest.add_to(fmap)
     for i, (city, _key) in enumerate(results.cities):
-        layer = bands_layer(results, city, scale, show=(i == 0))
+        layer = bands_layer(results, city, show=(nearest is None and i == 0), lang=lang)
         if layer is not None:
             layer.add_to(fmap)
-    for city, _key in results.cities:
-        layer = routes_layer(results, city, scale)
+    zones_layer(results, zones, lang).add_to(fmap)
+    for i, (city, _key) in enumerate(results.cities):
+        layer = routes_layer(results, city, i, lang, agglomerations=zones)
         if layer is not None:
             layer.add_to(fmap)
-    towns = towns_layer(results, results.wide_places())
+    return ctx
+
+
+def _legend(results: AccessResults, lang: Lang, context: Any) -> MapLegend:
+    cities = [lang.place(c) for c, _ in results.cities]
+    bands = [float(b) for b in results.study.routing.bands_min]
+    if len(cities) > 1:
+        title = lang("legend_nearest", cities=lang.join(cities))
+    else:
+        title = lang("legend_title", city=cities[0] if cities else "")
+    kinds = set(context["kind"]) if context is not None and len(context) else set()
+    html = steps_html(bands, title, lang) + key_html(
+        cities,
+        results.study.radius_km,
+        lang,
+        roads="road" in kinds,
+        water="water" in kinds,
+        borders="border" in kinds,
+    )
+    return MapLegend(html, lang)
+
+
+def _finish(
+    fmap: folium.Map,
+    results: AccessResults,
+    lang: Lang,
+    context: Any,
+    ctx: folium.GeoJson | None,
+    towns: folium.GeoJson,
+) -> None:
+    _legend(results, lang, context).add_to(fmap)
+    add_controls(fmap, towns, lang)
+    add_minimap(fmap, ctx)
+
+
+def overview_map(results: AccessResults, lang: Lang = EN, context: Any = None) -> folium.Map:
+    """The whole study: context, cities, zones, towns, fastest routes and the bands."""
+    fmap = base_map(study_bounds(results), lang)
+    ctx = _draw(fmap, results, lang, context, None)
+    towns = towns_layer(results, results.wide_places(), lang)
     towns.add_to(fmap)
-    labels_layer(results.places).add_to(fmap)
-    InfoBox(results.study.title, OVERVIEW_NOTE, provenance_line(results)).add_to(fmap)
-    add_controls(fmap, scale, towns)
+    labels_layer(results.places, lang=lang).add_to(fmap)
+    InfoBox(
+        lang.title(results.study), lang("overview_note"), provenance_line(results, lang)
+    ).add_to(fmap)
+    _finish(fmap, results, lang, context, ctx, towns)
     return fmap
 
 
-def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
+def agglomeration_map(
+    results: AccessResults, name: str, lang: Lang = EN, context: Any = None
+) -> folium.Map:
     """One agglomeration, zoomed to its zone: towns, circle, routes in, bands crossing it."""
     zone = results.zones[results.zones["agglomeration"] == name]
     if zone.empty:
@@ -73,32 +125,21 @@ def agglomeration_map(results: AccessResults, name: str) -> folium.Map:
     circle = zone.geometry.iloc[0]
     west, south, east, north = shapely.bounds(circle)
     dx, dy = (east - west) * 0.1, (north - south) * 0.1
-    fmap = base_map((west - dx, south - dy, east + dx, north + dy))
-    scale = legend_scale(results)
-    zones_layer(results, [name]).add_to(fmap)
-    for i, (city, _key) in enumerate(results.cities):
-        layer = bands_layer(results, city, scale, show=(i == 0))
-        if layer is not None:
-            layer.add_to(fmap)
-    for city, _key in results.cities:
-        layer = routes_layer(results, city, scale, agglomerations=[name])
-        if layer is not None:
-            layer.add_to(fmap)
+    fmap = base_map((west - dx, south - dy, east + dx, north + dy), lang)
+    ctx = _draw(fmap, results, lang, context, [name])
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
     wide = results.wide_places()
     places = wide[wide["place_id"].isin(towns_here) | (wide["role"] == "first_tier")]
-    towns = towns_layer(results, places)
+    towns = towns_layer(results, places, lang)
     towns.add_to(fmap)
-    labels_layer(places, ("first_tier", "center", "member", "settlement")).add_to(fmap)
-    note = (
-        f"The {results.study.radius_km:g} km zone of {name} and its towns (circle size: "
-        "population). Lines: the fastest routes in from the first-tier cities, coloured by "
-        "drive time so far; bands: drive time from each city. Click a town or the zone."
+    labels_layer(places, ("first_tier", "center", "member", "settlement"), lang).add_to(fmap)
+    shown = lang.agglomeration(name)
+    note = lang("agglomeration_note", radius=f"{results.study.radius_km:g}", name=shown)
+    title = lang(
+        "agglomeration_title",
+        name=shown,
+        cities=lang.join([lang.place(c) for c, _ in results.cities]),
     )
-    InfoBox(
-        f"{name}: drive time from {' and '.join(c for c, _ in results.cities)}",
-        note,
-        provenance_line(results),
-    ).add_to(fmap)
-    add_controls(fmap, scale, towns)
+    InfoBox(title, note, provenance_line(results, lang)).add_to(fmap)
+    _finish(fmap, results, lang, context, ctx, towns)
     return fmap

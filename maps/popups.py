@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..geo.access_leg import NOTABLE_JOIN_M
-from ..geo.format import format_km, format_minutes, format_population, format_share
+from .text import Lang
+
+if TYPE_CHECKING:
+    from ..geo.results import AccessResults
+
+EN = Lang("en")
 
 
 def _num(value: Any) -> float:
@@ -24,92 +29,131 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
-ROLE_LABELS = {
-    "first_tier": "first-tier city",
-    "center": "central town",
-    "member": "member town (named in the source)",
-    "settlement": "town in the zone",
-}
+def _is_itself(row: dict[str, Any], city: str) -> bool:
+    """Whether the town in ``row`` is the first-tier city ``city`` itself."""
+    return str(row.get("role")) == "first_tier" and str(row.get("name")) == city
 
 
-def town_popup(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
+def town_popup(row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = EN) -> str:
     """Popup of a town: population, agglomeration, time and distance from each city."""
+    role = str(row.get("role"))
     lines = [
-        f"<div class='ua-popup'><h4>{_text(row.get('name'))}</h4>",
-        f"<div>{_text(ROLE_LABELS.get(str(row.get('role')), row.get('role')))}</div>",
-        f"<div>Population: <b>{format_population(_num(row.get('population')))}</b> (GeoNames)</div>",
+        f"<div class='ua-popup'><h4>{_text(lang.place(row.get('name')))}</h4>",
+        f"<div>{escape(lang(role)) if role in {'first_tier', 'center', 'member', 'settlement'} else _text(role)}</div>",
+        f"<div>{lang('population')}: <b>{lang.people(_num(row.get('population')))}</b> ({lang('geonames')})</div>",
     ]
     region = _text(row.get("region"))
     if region:
-        lines.append(f"<div>Region: <b>{region}</b></div>")
-    aggs = _text(row.get("agglomerations"))
-    if aggs:
-        lines.append(f"<div>Agglomeration: <b>{aggs}</b></div>")
-    lines.append("<table class='ua-table'><tr><th></th><th>drive time</th><th>distance</th></tr>")
+        lines.append(f"<div>{lang('region')}: <b>{region}</b></div>")
+    aggs = str(row.get("agglomerations") or "")
+    if aggs and aggs != "nan":
+        names = "; ".join(lang.agglomeration(a) for a in aggs.split("; "))
+        lines.append(f"<div>{lang('agglomeration')}: <b>{escape(names)}</b></div>")
+    lines.append(
+        f"<table class='ua-table'><tr><th></th><th>{lang('drive_time')}</th>"
+        f"<th>{lang('distance')}</th></tr>"
+    )
     for name, key in cities:
+        label = escape(lang("from_city", city=lang.place(name)))
+        if _is_itself(row, name):
+            lines.append(f"<tr><td>{label}</td><td colspan='2'>{lang('this_city')}</td></tr>")
+            continue
         t = _num(row.get(f"time_min_from_{key}"))
         d = _num(row.get(f"dist_km_from_{key}"))
         lines.append(
-            f"<tr><td>from {_text(name)}</td><td><b>{format_minutes(t)}</b></td><td>{format_km(d)}</td></tr>"
+            f"<tr><td>{label}</td><td><b>{lang.minutes(t)}</b></td><td>{lang.km(d)}</td></tr>"
         )
     lines.append("</table>")
     join_km = _num(row.get("join_km"))
     if math.isfinite(join_km) and join_km * 1000.0 > NOTABLE_JOIN_M:
-        lines.append(
-            f"<div>Off the road network: <b>{format_km(join_km)}</b> in a straight line; "
-            f"times include an access leg of {format_km(_num(row.get('access_km')))}, "
-            f"{format_minutes(_num(row.get('access_min')))} (modelled, not routed)</div>"
+        leg = lang(
+            "off_network",
+            join=lang.km(join_km),
+            leg=lang.km(_num(row.get("access_km"))),
+            leg_time=lang.minutes(_num(row.get("access_min"))),
         )
+        lines.append(f"<div>{leg}</div>")
     lines.append("</div>")
     return "".join(lines)
 
 
-def town_tooltip(row: dict[str, Any], cities: list[tuple[str, str]]) -> str:
-    """One-line tooltip: name and the drive time from each city."""
+def town_tooltip(row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = EN) -> str:
+    """One-line tooltip: name and the drive time from each other city."""
     times = ", ".join(
-        f"{_text(name)} {format_minutes(_num(row.get(f'time_min_from_{key}')))}"
+        f"{_text(lang.place(name))} {lang.minutes(_num(row.get(f'time_min_from_{key}')))}"
         for name, key in cities
+        if not _is_itself(row, name)
     )
-    return f"<b>{_text(row.get('name'))}</b> · {times}"
+    head = f"<b>{_text(lang.place(row.get('name')))}</b>"
+    return f"{head} · {times}" if times else head
 
 
-def agglomeration_popup(
-    row: dict[str, Any], cities: list[tuple[str, str]], coverage: list[float]
-) -> str:
+def agglomeration_popup(row: dict[str, Any], results: AccessResults, lang: Lang = EN) -> str:
     """Popup of an agglomeration: the source's figures beside the computed measures."""
+    cities = results.cities
+    study = results.study
     pop_k = _num(row.get("population_k_source"))
     revenue = _num(row.get("net_revenue_mln_rub_source"))
-    lines = [f"<div class='ua-popup'><h4>{_text(row.get('agglomeration'))}</h4>"]
+    lines = [
+        f"<div class='ua-popup'><h4>{_text(lang.agglomeration(row.get('agglomeration')))}</h4>"
+    ]
+    members = "; ".join(lang.place(m) for m in str(row.get("members") or "").split("; ") if m)
     lines.append(
-        f"<div>Central town: <b>{_text(row.get('center'))}</b>; members: {_text(row.get('members'))}</div>"
+        f"<div>{lang('central_town')}: <b>{_text(lang.place(row.get('center')))}</b>; "
+        f"{lang('members')}: {escape(members)}</div>"
     )
     if math.isfinite(pop_k) or math.isfinite(revenue):
         lines.append(
-            "<div>Source: population "
-            f"<b>{format_population(pop_k * 1000) if math.isfinite(pop_k) else '–'}</b>, "
-            f"net revenue 2022 <b>{format_population(revenue) + ' mln RUB' if math.isfinite(revenue) else '–'}</b></div>"
+            "<div>"
+            + lang(
+                "source_figures",
+                pop=lang.people(pop_k * 1000) if math.isfinite(pop_k) else "–",
+                rev=f"{lang.people(revenue)} {lang('mln_rub')}" if math.isfinite(revenue) else "–",
+            )
+            + "</div>"
         )
+    n_towns = _num(row.get("zone_towns"))
     lines.append(
-        f"<div>Zone: {_text(row.get('zone_towns'))} towns, "
-        f"{format_population(_num(row.get('zone_population')))} people (GeoNames)</div>"
+        "<div>"
+        + lang(
+            "zone_line",
+            towns=lang.towns(int(n_towns)) if math.isfinite(n_towns) else "–",
+            people=lang.people(_num(row.get("zone_population"))),
+        )
+        + "</div>"
     )
-    head = "".join(f"<th>from {_text(name)}</th>" for name, _ in cities)
+    head = "".join(f"<th>{escape(lang('from_city', city=lang.place(n)))}</th>" for n, _ in cities)
     lines.append(f"<table class='ua-table'><tr><th></th>{head}</tr>")
 
     def tr(label: str, fmt: Any, col: str) -> None:
         cells = "".join(f"<td>{fmt(_num(row.get(f'{col}_from_{key}')))}</td>" for _, key in cities)
         lines.append(f"<tr><td>{escape(label)}</td>{cells}</tr>")
 
-    tr("drive time to the centre", format_minutes, "time_to_center_min")
-    tr("distance to the centre", format_km, "dist_to_center_km")
-    tr("time to enter the zone", format_minutes, "zone_entry_min")
-    tr("mean time to the zone's towns", format_minutes, "mean_time_weighted_min")
-    for limit in coverage:
-        tr(f"population within {limit:g} min", format_share, f"share_within_{limit:g}_min")
-    tr("overflow potential (people)", lambda v: format_population(v), "potential")
+    tr(lang("time_to_centre"), lang.minutes, "time_to_center_min")
+    tr(lang("dist_to_centre"), lang.km, "dist_to_center_km")
+    tr(lang("zone_entry"), lang.minutes, "zone_entry_min")
+    tr(lang("mean_time"), lang.minutes, "mean_time_weighted_min")
+    for limit in study.routing.coverage_min:
+        tr(lang("within", limit=lang.minutes(limit)), lang.share, f"share_within_{limit:g}_min")
+    tr(lang("potential_row"), lang.people, "potential")
     lines.append("</table>")
     lines.append(
-        f"<div>Consumer-overflow potential: <b>{format_population(_num(row.get('potential_total')))}</b> "
-        f"(rank {_text(row.get('rank_potential'))})</div></div>"
+        "<div>"
+        + lang(
+            "potential_total",
+            value=lang.people(_num(row.get("potential_total"))),
+            rank=_text(row.get("rank_potential")),
+        )
+        + "</div>"
     )
+    lines.append(f"<div class='ua-note'>{escape(potential_note(results, lang))}</div></div>")
     return "".join(lines)
+
+
+def potential_note(results: AccessResults, lang: Lang = EN) -> str:
+    """What the potential is, in one line, in people."""
+    decay = results.study.routing.decay
+    fn = decay.function
+    if lang.ru:
+        fn = {"exponential": "экспоненциальное", "gaussian": "гауссово"}.get(fn, fn)
+    return lang("potential_explained", half=lang.minutes(decay.half_life_min), fn=fn)

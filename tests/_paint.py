@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-#: Points of the dashed zone circles and of the routes, in container pixels, that lie in
+#: Points of the dashed zone circles, the routes and the context roads, in container pixels, that lie in
 #: the view and are not under a control, popup or the minimap.
 SAMPLES_JS = """
 (mapName) => {
@@ -24,19 +24,21 @@ SAMPLES_JS = """
     const el = document.elementFromPoint(box.left + x, box.top + y);
     return !!el && !el.closest('.leaflet-control-container, .leaflet-popup-pane, .leaflet-marker-pane');
   };
-  const zones = [], routes = [];
+  const zones = [], routes = [], context = [];
   map.eachLayer((l) => {
     if (!(l instanceof L.Polyline) || !l._map) return;
-    const isZone = l instanceof L.Polygon && l.options.dashArray;
-    const isRoute = !(l instanceof L.Polygon) && l.options.weight >= 3 && !l.options.ua_context;
-    if (!isZone && !isRoute) return;
+    const isContext = !!l.options.uaContext && !(l instanceof L.Polygon);
+    const isZone = !isContext && l instanceof L.Polygon && l.options.dashArray;
+    const isRoute = !isContext && !(l instanceof L.Polygon) && l.options.weight >= 3;
+    if (!isZone && !isRoute && !isContext) return;
+    const into = isContext ? context : (isZone ? zones : routes);
     const flat = (a) => Array.isArray(a) ? a.flatMap(flat) : [a];
     for (const ll of flat(l.getLatLngs())) {
       const p = map.latLngToContainerPoint(ll);
-      if (free(p.x, p.y)) (isZone ? zones : routes).push([Math.round(p.x), Math.round(p.y)]);
+      if (free(p.x, p.y)) into.push([Math.round(p.x), Math.round(p.y)]);
     }
   });
-  return {zones, routes};
+  return {zones, routes, context};
 }
 """
 

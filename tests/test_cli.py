@@ -110,8 +110,9 @@ def test_run_pipeline_end_to_end(tmp_path: Path, run_cli: RunCli) -> None:
     assert "using the cached network" in route.stderr
     faster = pd.read_csv(tmp_path / "faster" / "results" / "agglomerations.csv", comment="#")
     ratio = table["time_to_center_min_from_djibouti"] / faster["time_to_center_min_from_djibouti"]
-    # Same routes, every edge 1.2× faster (tables keep 3 decimals of a minute).
-    assert ((ratio - 1.2).abs() < 1e-4).all()
+    # Every edge 1.2× faster; junction delays and turn costs are seconds that the
+    # factor does not scale, so each trip is a little less than 1.2× faster.
+    assert ((ratio < 1.2 + 1e-4) & (ratio > 1.15)).all()
 
 
 def test_network_geopackage_only_on_request(tmp_path: Path, run_cli: RunCli) -> None:

@@ -8,10 +8,13 @@ from dataclasses import replace
 
 import pytest
 from ural_access.geo.access import compute_access
+from ural_access.geo.context import network_context, read_context, write_context
 from ural_access.geo.format import format_km, format_minutes
+from ural_access.geo.results import write_results
 from ural_access.maps import build_maps
 from ural_access.maps.browser import OfflinePage, offline_browser, open_offline
-from ural_access.maps.build import PNG_SIZE, picture_bounds
+from ural_access.maps.build import PNG_SIZE, map_language, picture_bounds
+from ural_access.maps.text import Lang
 
 from tests._paint import painted_shares, samples
 
@@ -32,7 +35,16 @@ def site(built: dict, tmp_path_factory: pytest.TempPathFactory):  # type: ignore
     victim = places.index[places["role"] == "settlement"][0]
     places.loc[victim, "name"] = EVIL
     out = tmp_path_factory.mktemp("maps")
-    paths = build_maps(results, out, self_contained=True, png=True)
+    data = write_results(results, out / "results")
+    write_context(network_context(net), data)
+    paths = build_maps(
+        results,
+        out,
+        self_contained=True,
+        png=True,
+        context=read_context(data),
+        data_dir=data,
+    )
     return results, out, paths
 
 
@@ -70,14 +82,36 @@ def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # t
         layers = view.layer_control()
         assert layers["base"] == ["OpenStreetMap base map"]
         assert layers["overlays"] == [
-            "Agglomeration zones (25 km)",
+            "Roads, water and borders (OSM)",
             "Drive-time bands from Djibouti",
+            "Agglomeration zones (25 km)",
             "Fastest routes from Djibouti",
             "Towns",
             "Place names",
         ]
-        legend = view.page.locator(".legend.leaflet-control")
-        assert legend.is_visible() and "Drive time from the city (minutes)" in legend.inner_text()
+        # A stepped legend: one swatch per band, edges in minutes, for the shown city.
+        legend = view.page.locator(".ua-legend")
+        assert legend.is_visible()
+        text = legend.inner_text()
+        assert "Drive time from Djibouti, min" in text
+        bands = list(results.study.routing.bands_min)
+        assert view.page.locator(".ua-steps span").count() == len(bands)
+        assert f"{bands[-1]:g}" in text and "30" in text
+        # The key explains every symbol, each city's routes included.
+        for item in (
+            "first-tier city",
+            "central town of an agglomeration",
+            "agglomeration zone (25 km)",
+            "fastest route from Djibouti",
+            "roads of the network",
+        ):
+            assert item in text, item
+        assert view.page.locator(".ua-key svg").count() >= 6
+        # Switching the bands off says so in the legend's title.
+        view.page.get_by_text("Drive-time bands from Djibouti").click()
+        assert "No drive-time bands shown" in legend.inner_text()
+        view.page.get_by_text("Drive-time bands from Djibouti").click()
+        assert "Drive time from Djibouti, min" in legend.inner_text()
         for selector in (
             ".leaflet-control-zoom-fullscreen",
             ".leaflet-control-minimap",
@@ -98,6 +132,9 @@ def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # t
         assert format_minutes(row["time_min_from_djibouti"]) in text
         assert format_km(row["dist_km_from_djibouti"]) in text
         assert "central town" in text
+        # The city's own popup does not give "0 min" from itself.
+        text = _click_town(view, "Djibouti")
+        assert "this city" in text and "0 min" not in text
     assert dialogs == []
 
 
@@ -159,6 +196,11 @@ def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignor
     for row in results.wide_summary().itertuples():
         assert format_minutes(row.time_to_center_min_from_djibouti) in index
     assert "2022-08-01T20:21:29Z" in index and "OpenStreetMap" in index and "GeoNames" in index
+    # Data files linked, parameters as a list, no empty source columns for Djibouti.
+    for name in ("agglomerations.csv", "places.csv", "access.gpkg", "provenance.json"):
+        assert f'href="results/{name}"' in index, name
+    assert "<li><code>radius_km</code>: 25</li>" in index
+    assert "(source)" not in index and "{" not in index.split("<body>")[1]
 
 
 def test_png_pictures_have_the_right_size_and_content(site) -> None:  # type: ignore[no-untyped-def]
@@ -168,8 +210,12 @@ def test_png_pictures_have_the_right_size_and_content(site) -> None:  # type: ig
     pixels = read_png(out / "overview.png")
     assert pixels.shape[:2] == (PNG_SIZE[1], PNG_SIZE[0])
     assert distinct_colours(pixels) > 50
-    # The route colours of the legend's scale appear (a green start near the city).
-    assert ((pixels[..., 1] > 120) & (pixels[..., 0] < 120) & (pixels[..., 2] < 120)).sum() > 200
+    # The first city's routes (navy, not a band colour) and the bands' green start appear.
+    rgb = pixels[..., :3].astype(int)
+    navy = (rgb[..., 0] < 40) & (rgb[..., 1] < 80) & (rgb[..., 2] > 80) & (rgb[..., 2] < 150)
+    assert navy.sum() > 200
+    green = (rgb[..., 1] - rgb[..., 0] > 25) & (rgb[..., 1] - rgb[..., 2] > 25)
+    assert green.sum() > 200
 
 
 def test_map_files_stay_small(site) -> None:  # type: ignore[no-untyped-def]
@@ -233,6 +279,7 @@ def test_every_map_paints_what_its_layers_hold(site) -> None:  # type: ignore[no
                 assert len(live["zones"]) > 50, page.name
                 assert shares["zones"] > 0.95, (page.name, "live", shares)
                 assert shares["routes"] > 0.9, (page.name, "live", shares)
+                assert len(live["context"]) > 20 and shares["context"] > 0.9, (page.name, shares)
                 west, south, east, north = views[page.name]
                 view.wait_for_map(((south, west), (north, east)))
                 fitted = samples(view.page, view.map_name)
@@ -240,3 +287,62 @@ def test_every_map_paints_what_its_layers_hold(site) -> None:  # type: ignore[no
                 assert len(fitted["zones"]) > 50, page.name
                 assert shares["zones"] > 0.95, (page.name, "png", shares)
                 assert shares["routes"] > 0.9, (page.name, "png", shares)
+
+
+def test_russian_maps_speak_russian(site) -> None:  # type: ignore[no-untyped-def]
+    """--lang ru: layers, legend, key, popups, tooltips and numbers in Russian."""
+    results, out, _ = site
+    ru = Lang("ru")
+    ru_dir = out / "ru"
+    build_maps(
+        results, ru_dir, self_contained=True, lang="ru", context=read_context(out / "results")
+    )
+    with open_offline(ru_dir / "overview.html", width=1400, height=1000) as view:
+        assert view.console_errors == [] and view.page_errors == []
+        layers = view.layer_control()
+        assert layers["base"] == ["Подложка OpenStreetMap"]
+        assert "Зоны агломераций (25 км)" in layers["overlays"]
+        assert "Быстрейшие маршруты из г. Djibouti" in layers["overlays"]
+        legend = view.page.locator(".ua-legend").inner_text()
+        assert "Время в пути из г. Djibouti, мин" in legend
+        assert "город первого уровня" in legend and "зона агломерации (25 км)" in legend
+        placeholder = view.page.locator(".leaflet-control-search input").get_attribute(
+            "placeholder"
+        )
+        assert placeholder == "Найти город"
+        shown = map_language(results, "ru").place("Ali Sabieh")
+        text = _click_town(view, shown)
+        row = results.wide_places().set_index("name").loc["Ali Sabieh"]
+        assert ru.minutes(row["time_min_from_djibouti"]) in text
+        assert re.search(r"\d ч( \d\d мин)?|\d+ мин", text)
+        assert ru.km(row["dist_km_from_djibouti"]) in text and " км" in text
+        assert "Население" in text and "центр агломерации" in text
+        assert "50\u00a0006" in text  # thousands grouped by a space
+    index = (ru_dir / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ru">' in index and "Агломерации" in index and "Обзорная карта" in index
+
+
+def test_russian_words_and_numbers() -> None:
+    ru, en = Lang("ru"), Lang("en")
+    assert (
+        ru.minutes(135.4) == "2 ч 15 мин"
+        and ru.minutes(42) == "42 мин"
+        and ru.minutes(120) == "2 ч"
+    )
+    assert ru.km(232.4) == "232 км" and ru.km(3.46) == "3,5 км" and ru.km(1234) == "1\u00a0234 км"
+    assert ru.people(1495066) == "1\u00a0495\u00a0066"
+    assert [ru.towns(n) for n in (1, 2, 5, 11, 21, 22)] == [
+        "1 город", "2 города", "5 городов", "11 городов", "21 город", "22 города",
+    ]  # fmt: skip
+    assert [en.towns(n) for n in (1, 2)] == ["1 town", "2 towns"]
+    assert en.minutes(float("nan")) == "no route" and ru.minutes(float("nan")) == "нет маршрута"
+    assert Lang("ru", names={"Serov": "Серов"}).place("Serov") == "Серов"
+    assert Lang("en", names={"Serov": "Серов"}).place("Serov") == "Serov"
+
+
+def test_russian_names_come_from_geonames_when_they_match() -> None:
+    from ural_access.maps._names import geonames_russian
+
+    # Ekaterinburg: GeoNames also lists Свердловск, the old name; the match picks the current.
+    assert geonames_russian(1486209, "Ekaterinburg", "Yekaterinburg") == "Екатеринбург"
+    assert geonames_russian(1486209, "Nowhere") is None

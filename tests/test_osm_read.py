@@ -29,11 +29,14 @@ def _kept(tags: dict[str, str], lowest: str) -> bool:
     classes = CLASSES[lowest] | {f"{c}_link" for c in CLASSES[lowest] & LINKED}
     if tags.get("highway") not in classes or tags.get("area") == "yes":
         return False
-    for key in ("access", "vehicle", "motor_vehicle", "motorcar"):
-        if tags.get(key) in ("no", "private"):
-            others = [tags.get(k) for k in ("motorcar", "motor_vehicle") if k != key]
-            if not {"yes", "designated", "destination", "permissive"} & set(others):
-                return False
+    # Closed to every car whatever the profile (OSM wiki Key:access; OSRM car.lua's
+    # blacklist less its "restricted" values): the first key present, most specific first.
+    closed = {"no", "agricultural", "forestry", "emergency", "psv", "taxi", "share_taxi"}
+    closed |= {"minibus", "bus", "foot", "emergency_vehicle", "restricted", "military"}
+    closed |= {"official"}
+    for key in ("motorcar", "motor_vehicle", "vehicle", "access"):
+        if key in tags:
+            return tags[key] not in closed
     return True
 
 

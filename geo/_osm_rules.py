@@ -1,0 +1,183 @@
+"""Node obstacles, turn restrictions and built-up areas from OSM, beside the roads.
+
+- Nodes: ``barrier``, ``highway`` (traffic signals, stop, give way), the access keys and
+  the exceptions OSRM's car profile makes (``bollard``, ``kerb``, ``maxheight``), read by
+  :mod:`geo.osm` as node tags (:data:`NODE_KEYS`), become one obstacle code per road
+  node (:func:`geo.profiles.node_obstacles`).
+- Relations: ``type=restriction`` with a ``from`` way, a ``via`` node and a ``to`` way
+  become rows ``(relation id, only, from, via, to)``. The value is read from
+  ``restriction:motorcar``, ``restriction:motor_vehicle``, ``restriction:vehicle`` or
+  ``restriction`` (the first present, as OSRM's car profile ``restrictions``); a relation
+  whose ``except`` names cars does not apply. Restrictions via ways are not read.
+- Areas: ``landuse=residential`` and ``place`` polygons (:func:`read_built_up`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+#: Node keys read for obstacles.
+NODE_KEYS = (
+    "barrier",
+    "highway",
+    "motorcar",
+    "motor_vehicle",
+    "vehicle",
+    "access",
+    "bollard",
+    "kerb",
+    "maxheight",
+)
+
+#: ``restriction`` keys for cars, most specific first.
+_RESTRICTION_KEYS = ("restriction:motorcar", "restriction:motor_vehicle", "restriction:vehicle")
+_CAR_WORDS = {"motorcar", "motor_vehicle", "vehicle"}
+
+
+def restriction_rows(
+    rel_id: int, tags: dict[str, str], members: Iterable[tuple[str, int, str]]
+) -> list[tuple[int, int, int, int, int]]:
+    """Rows ``(relation, only, from way, via node, to way)`` of one relation (may be none).
+
+    ``members`` are ``(type, ref, role)`` with type ``"n"``/``"w"``/``"r"``.
+    """
+    if tags.get("type") != "restriction":
+        return []
+    value = next((tags[k] for k in _RESTRICTION_KEYS if k in tags), tags.get("restriction"))
+    if not value or any(w.strip() in _CAR_WORDS for w in tags.get("except", "").split(";")):
+        return []
+    value = value.strip()
+    if value.startswith("no_"):
+        only = 0
+    elif value.startswith("only_"):
+        only = 1
+    else:
+        return []
+    members = list(members)
+    froms = [ref for kind, ref, role in members if kind == "w" and role == "from"]
+    tos = [ref for kind, ref, role in members if kind == "w" and role == "to"]
+    vias = [(kind, ref) for kind, ref, role in members if role == "via"]
+    if len(vias) != 1 or vias[0][0] != "n":
+        return []  # via ways (or broken relations): not read
+    via = vias[0][1]
+    return [(rel_id, only, f, via, t) for f in froms for t in tos]
+
+
+#: Files larger than this are not searched for built-up areas: assembling polygons needs a
+#: cache of every node's location (about 8 bytes per node id of the file).
+BUILT_UP_MAX_BYTES = 512 * 2**20
+
+#: Areas that mark a built-up area (OSM wiki Key:place, Tag:landuse=residential).
+_PLACES = ("city", "town", "village", "hamlet", "suburb", "quarter", "neighbourhood")
+BUILT_UP = (("landuse", "residential"), *(("place", p) for p in _PLACES))
+
+
+def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
+    """Polygons of the built-up areas in an OSM file (``landuse=residential``, ``place``).
+
+    pyosmium assembles them from closed ways and multipolygon relations, which needs the
+    location of every node: one more read of the file with a node-location cache. None
+    (not read) for files above :data:`BUILT_UP_MAX_BYTES`.
+    """
+    import osmium
+
+    if path.stat().st_size > BUILT_UP_MAX_BYTES:
+        return None
+    import shapely
+
+    tags = osmium.filter.TagFilter(*BUILT_UP)
+    areas = (
+        osmium.FileProcessor(str(path))
+        .with_locations("sparse_mem_array")
+        .with_areas(tags)
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
+        .with_filter(tags)
+    )
+    wkb = osmium.geom.WKBFactory()
+    polygons: list[str] = []
+    for area in areas:
+        if not isinstance(area, osmium.osm.Area):
+            continue
+        try:
+            polygons.append(wkb.create_multipolygon(area))
+        except RuntimeError:  # a broken ring: not an area
+            continue
+    return np.asarray(shapely.from_wkb(polygons, on_invalid="ignore"), dtype=object).reshape(-1)
+
+
+def read_rules(path: Path, node_ids: npt.NDArray[np.int64]) -> tuple[Any, Any]:
+    """One more read of an OSM file: obstacle codes of ``node_ids`` and restriction rows.
+
+    Only nodes with one of :data:`NODE_KEYS` and restriction relations pass libosmium's
+    filters to Python, so the read is quick and its memory follows the tagged nodes.
+    """
+    import osmium
+
+    found: list[int] = []
+    rows: list[tuple[str | None, ...]] = []
+    restrictions: list[tuple[int, int, int, int, int]] = []
+    wanted = set(node_ids.tolist())  # a set: pyosmium ids are Python ints
+    nodes = osmium.filter.KeyFilter(*NODE_KEYS)
+    nodes.enable_for(osmium.osm.NODE)
+    relations = osmium.filter.TagFilter(("type", "restriction"))
+    relations.enable_for(osmium.osm.RELATION)
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
+    for obj in processor.with_filter(nodes).with_filter(relations):
+        if isinstance(obj, osmium.osm.Node):
+            if obj.id in wanted:
+                found.append(obj.id)
+                rows.append(tuple(obj.tags.get(k) for k in NODE_KEYS))
+        elif isinstance(obj, osmium.osm.Relation):
+            members = [(m.type, m.ref, m.role) for m in obj.members]
+            restrictions.extend(restriction_rows(obj.id, dict(obj.tags), members))
+    return obstacle_codes(node_ids, found, rows), restriction_array(restrictions)
+
+
+def obstacle_codes(
+    node_ids: npt.NDArray[np.int64], found: list[int], rows: list[tuple[str | None, ...]]
+) -> npt.NDArray[np.int8]:
+    """Obstacle code of every node in sorted ``node_ids`` from the tag rows of some."""
+    codes = np.zeros(len(node_ids), dtype=np.int8)
+    if found:
+        columns = [np.array(c, dtype=object) for c in zip(*rows, strict=True)]
+        tagged = node_obstacle_codes(dict(zip(NODE_KEYS, columns, strict=True)), len(found))
+        codes[np.searchsorted(node_ids, np.asarray(found, dtype=np.int64))] = tagged
+    return codes
+
+
+def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -> Any:
+    """Obstacle code of each of ``n`` nodes from their :data:`NODE_KEYS` values."""
+    from .profiles import node_obstacles
+
+    if not all(k in node_tags for k in NODE_KEYS):
+        return np.zeros(n, dtype=np.int8)
+    cols = [node_tags[k] for k in ("motorcar", "motor_vehicle", "vehicle", "access")]
+    access = cols[0].copy()
+    for col in cols[1:]:
+        empty = np.array([v is None for v in access], dtype=bool)
+        access[empty] = col[empty]
+    tagged = np.zeros(n, dtype=bool)
+    for key in NODE_KEYS:
+        tagged |= np.array([v is not None for v in node_tags[key]], dtype=bool)
+    codes = np.zeros(n, dtype=np.int8)
+    if tagged.any():  # only the few tagged nodes go through the rules
+        codes[tagged] = node_obstacles(
+            node_tags["barrier"][tagged],
+            node_tags["highway"][tagged],
+            access[tagged],
+            node_tags["bollard"][tagged],
+            node_tags["kerb"][tagged],
+            node_tags["maxheight"][tagged],
+        )
+    return codes
+
+
+def restriction_array(rows: list[tuple[int, int, int, int, int]]) -> npt.NDArray[np.int64]:
+    """Rows as a sorted, de-duplicated ``(k, 5)`` int64 array."""
+    arr = np.asarray(rows, dtype=np.int64).reshape(-1, 5)
+    return np.unique(arr, axis=0) if len(arr) else arr

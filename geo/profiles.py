@@ -1,0 +1,395 @@
+"""Named driving profiles: speeds, surface caps, access rules and junction costs for cars.
+
+A profile is one bundled table, ``data/speed_model_<name>.toml`` (see
+:data:`geo.speeds.SPEED_MODELS`): the class speeds and the share of a tagged limit that
+:mod:`geo.speeds` reads, and the road rules this module reads:
+
+- ``[maxspeed]``: which keys give a direction's limit, and what ``maxspeed=none`` means;
+- ``[caps.surface]``, ``[caps.tracktype]``, ``[caps.smoothness]``: speed caps (km/h);
+- ``[access]``: which ``access``-type values close a way to cars or keep it for local
+  traffic only (usable at the start or the end of a trip, never through);
+- ``[barriers]``: which barrier nodes a car passes, and with what delay;
+- ``[turns]``: the turn-angle, U-turn and junction (signals, stop, give way) costs.
+
+Two profiles are bundled: ``"osrm-car"`` (OSRM's car.lua, for validation against OSRM) and
+``"ru"`` (the default: Russian traffic rules). ``docs/speed_model.md`` explains both.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .errors import UralAccessError
+from .parameters import check_speed_factor
+from .speeds import (
+    _check_model_name,
+    _load_model,
+    edge_speeds_kph,
+    parse_maxspeed,
+    speed_model_info,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Access classes of a directed edge under a profile.
+OPEN, LOCAL_ONLY, CLOSED = 0, 1, 2
+
+#: Node obstacle codes (``RoadNetwork.node_obstacle``), set when the OSM data is read.
+OBSTACLE_NONE, OBSTACLE_BARRIER, OBSTACLE_GATE = 0, 1, 2
+OBSTACLE_SIGNALS, OBSTACLE_STOP, OBSTACLE_GIVE_WAY = 3, 4, 5
+
+
+@dataclass(frozen=True)
+class TurnCosts:
+    """Junction costs of a profile, in seconds (``[turns]`` of its table)."""
+
+    turn_penalty_s: float
+    turn_bias: float
+    oncoming_turn_penalty_s: float
+    u_turn_penalty_s: float
+    traffic_signals_s: float
+    stop_s: float
+    give_way_s: float
+    gate_s: float
+    u_turns: str
+    """``"dead_end"`` (only where no other way on is allowed, or at a barrier) or ``"anywhere"``."""
+
+    def angle_cost_s(self, angle_deg: FloatArray, crosses_oncoming: bool = True) -> FloatArray:
+        """Cost of turning by ``angle_deg`` (0 straight on, > 0 right, < 0 left, ±180 back).
+
+        OSRM car.lua ``process_turn``: a sigmoid of the angle levelling off at
+        ``turn_penalty_s``, biased so that right turns cost less where traffic keeps
+        right, plus ``oncoming_turn_penalty_s`` times a sigmoid for a left turn (it crosses
+        oncoming traffic). The U-turn cost is added separately.
+        """
+        a = np.asarray(angle_deg, dtype=np.float64)
+        bias = self.turn_bias
+        right = self.turn_penalty_s / (1 + np.exp(-((13 / bias) * a / 180 - 6.5 * bias)))
+        left = self.turn_penalty_s / (1 + np.exp(-((13 * bias) * -a / 180 - 6.5 / bias)))
+        cost = np.where(a >= 0, right, left)
+        if crosses_oncoming:
+            sharp = 1 / (1 + np.exp(-(13 * np.abs(a) / 180 - 3.25)))
+            cost = cost + np.where(a < 0, self.oncoming_turn_penalty_s * sharp, 0.0)
+        return np.asarray(cost, dtype=np.float64)
+
+    def node_delay_s(self, obstacle: npt.NDArray[np.int8]) -> FloatArray:
+        """Delay of passing each node, by its obstacle code (0 where none)."""
+        table = np.zeros(6)
+        table[OBSTACLE_GATE] = self.gate_s
+        table[OBSTACLE_SIGNALS] = self.traffic_signals_s
+        table[OBSTACLE_STOP] = self.stop_s
+        table[OBSTACLE_GIVE_WAY] = self.give_way_s
+        return np.asarray(table[np.asarray(obstacle, dtype=np.int64)], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A driving profile's road rules (the class speeds stay in :mod:`geo.speeds`)."""
+
+    name: str
+    maxspeed_keys: tuple[str, ...]
+    maxspeed_none: str
+    """A number in km/h as text (``"140"``) or ``"legal"``: the class's legal limit."""
+    caps: dict[str, dict[str, float]]
+    access_hierarchy: tuple[str, ...]
+    access_open: frozenset[str]
+    access_closed: frozenset[str]
+    access_local_only: frozenset[str]
+    barrier_passable: frozenset[str]
+    barrier_delay_s: dict[str, float]
+    turns: TurnCosts
+    urban_limit: str
+    """Limit of an untagged road inside a built-up area (``"RU:urban"``), ``""``: none."""
+
+    def info(self) -> dict[str, Any]:
+        """Every parameter, JSON-serialisable (for provenance)."""
+        return {
+            "maxspeed_keys": list(self.maxspeed_keys),
+            "maxspeed_none": self.maxspeed_none,
+            "caps_kph": {k: dict(v) for k, v in self.caps.items()},
+            "access": {
+                "hierarchy": list(self.access_hierarchy),
+                "open": sorted(self.access_open),
+                "closed": sorted(self.access_closed),
+                "local_only": sorted(self.access_local_only),
+            },
+            "barriers": {
+                "passable": sorted(self.barrier_passable),
+                "delay_s": dict(self.barrier_delay_s),
+            },
+            "settlements": {"urban_limit": self.urban_limit},
+            "turns": {
+                k: getattr(self.turns, k)
+                for k in (
+                    "turn_penalty_s",
+                    "turn_bias",
+                    "oncoming_turn_penalty_s",
+                    "u_turn_penalty_s",
+                    "traffic_signals_s",
+                    "stop_s",
+                    "give_way_s",
+                    "gate_s",
+                    "u_turns",
+                )
+            },
+        }
+
+
+def _strings(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = raw.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UralAccessError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _number(raw: dict[str, Any], key: str, where: str) -> float:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise UralAccessError(f"{where}: {key} must be a finite number, not {value!r}")
+    if value < 0:
+        raise UralAccessError(f"{where}: {key} must be >= 0, not {value!r}")
+    return float(value)
+
+
+@cache
+def load_profile(name: str = "ru") -> Profile:
+    """The road rules of a bundled profile (read once per process).
+
+    Raises
+    ------
+    ParameterError
+        ``name`` is not a bundled profile.
+    UralAccessError
+        Its table lacks a section or holds a wrong value (a packaging bug).
+    """
+    _check_model_name(name)
+    table = _load_model(name)
+    path = table.path
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    where = str(path)
+    try:
+        maxspeed, caps_raw, access = raw["maxspeed"], raw["caps"], raw["access"]
+        barriers, turns = raw["barriers"], raw["turns"]
+    except KeyError as exc:
+        raise UralAccessError(f"{where}: no [{exc.args[0]}] table") from exc
+    caps = {
+        kind: {str(k): _number(v, k, f"{where} [caps.{kind}]") for k in v}
+        for kind, v in caps_raw.items()
+        if isinstance(v, dict)
+    }
+    none = str(maxspeed.get("none", "legal"))
+    if none != "legal" and math.isnan(parse_maxspeed(none)):
+        raise UralAccessError(f"{where}: maxspeed.none must be 'legal' or km/h, not {none!r}")
+    u_turns = str(turns.get("u_turns", ""))
+    if u_turns not in {"dead_end", "anywhere"}:
+        raise UralAccessError(f"{where}: turns.u_turns must be 'dead_end' or 'anywhere'")
+    delay = barriers.get("delay_s", {})
+    costs = TurnCosts(
+        **{
+            k: _number(turns, k, f"{where} [turns]")
+            for k in (
+                "turn_penalty_s",
+                "turn_bias",
+                "oncoming_turn_penalty_s",
+                "u_turn_penalty_s",
+                "traffic_signals_s",
+                "stop_s",
+                "give_way_s",
+            )
+        },
+        gate_s=max([_number(delay, k, f"{where} [barriers.delay_s]") for k in delay] or [0.0]),
+        u_turns=u_turns,
+    )
+    return Profile(
+        name=name,
+        maxspeed_keys=_strings(maxspeed, "keys", f"{where} [maxspeed]"),
+        maxspeed_none=none,
+        caps=caps,
+        access_hierarchy=_strings(access, "hierarchy", f"{where} [access]"),
+        access_open=frozenset(_strings(access, "open", f"{where} [access]")),
+        access_closed=frozenset(_strings(access, "closed", f"{where} [access]")),
+        access_local_only=frozenset(_strings(access, "local_only", f"{where} [access]")),
+        barrier_passable=frozenset(_strings(barriers, "passable", f"{where} [barriers]")),
+        barrier_delay_s={str(k): float(v) for k, v in delay.items()},
+        turns=costs,
+        urban_limit=str(raw.get("settlements", {}).get("urban_limit", "")),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Access
+# --------------------------------------------------------------------------------------
+
+
+def _access_class(value: object, profile: Profile) -> int:
+    """Class of one resolved access value; a list "a;b" takes its most permissive item."""
+    if not isinstance(value, str) or not value:
+        return OPEN
+    items = [v.strip().lower() for v in value.split(";")]
+    classes = [
+        OPEN
+        if v in profile.access_open
+        else LOCAL_ONLY
+        if v in profile.access_local_only
+        else CLOSED
+        if v in profile.access_closed
+        else OPEN  # an unknown value does not close a road (OSRM: default speed)
+        for v in items
+        if v
+    ]
+    return min(classes) if classes else OPEN
+
+
+def edge_access(access: npt.ArrayLike, profile: str | Profile = "ru") -> npt.NDArray[np.int8]:
+    """Access class of each directed edge (:data:`OPEN`, :data:`LOCAL_ONLY`, :data:`CLOSED`).
+
+    Parameters
+    ----------
+    access
+        The edge's access value for cars in its direction of travel: the first of the
+        ``access_hierarchy`` keys present (with ``:forward``/``:backward``), as
+        :func:`geo.network.build_network` resolves it; ``""`` where none is tagged.
+    profile
+        A profile name or :class:`Profile`.
+    """
+    prof = load_profile(profile) if isinstance(profile, str) else profile
+    values = np.asarray(access, dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([_access_class(u, prof) for u in uniques] + [OPEN], dtype=np.int8)
+    return table[np.asarray(codes, dtype=np.intp)]
+
+
+def node_obstacles(
+    barrier: npt.ArrayLike,
+    highway: npt.ArrayLike,
+    access: npt.ArrayLike,
+    bollard: npt.ArrayLike,
+    kerb: npt.ArrayLike,
+    maxheight: npt.ArrayLike,
+    profile: str | Profile = "osrm-car",
+) -> npt.NDArray[np.int8]:
+    """Obstacle code of each node from its tags, by OSRM car.lua ``process_node``.
+
+    A node whose access for cars is closed blocks; else a ``barrier`` not passable
+    (see ``[barriers]``) blocks, except a rising bollard, a lowered or flush kerb, a kerb
+    on a crossing and a height restrictor higher than 2.0 m; a gate or lift gate delays;
+    ``highway=traffic_signals``/``stop``/``give_way`` delay. Each argument holds one value
+    per node (None where the tag is absent).
+    """
+    prof = load_profile(profile) if isinstance(profile, str) else profile
+    columns = [np.asarray(c, dtype=object) for c in (barrier, highway, access, bollard, kerb)]
+    height = np.asarray(maxheight, dtype=object)
+    out = np.zeros(len(columns[0]), dtype=np.int8)
+    for i, (bar, hw, acc, bol, krb) in enumerate(zip(*columns, strict=True)):
+        cls = _access_class(acc, prof) if isinstance(acc, str) else None
+        if cls == CLOSED:
+            out[i] = OBSTACLE_BARRIER
+        elif isinstance(bar, str) and cls is None:
+            if bar in prof.barrier_delay_s:
+                out[i] = OBSTACLE_GATE
+            elif bar == "height_restrictor":
+                limit = parse_maxspeed(height[i])  # a bare number in metres
+                if limit < 2.0:
+                    out[i] = OBSTACLE_BARRIER
+            elif not (
+                bar in prof.barrier_passable
+                or bol == "rising"
+                or krb in {"lowered", "flush"}
+                or (bar == "kerb" and hw == "crossing")
+            ):
+                out[i] = OBSTACLE_BARRIER
+        if out[i] == OBSTACLE_NONE and isinstance(hw, str):
+            out[i] = {
+                "traffic_signals": OBSTACLE_SIGNALS,
+                "stop": OBSTACLE_STOP,
+                "give_way": OBSTACLE_GIVE_WAY,
+            }.get(hw, OBSTACLE_NONE)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Speeds
+# --------------------------------------------------------------------------------------
+
+
+def _caps_kph(values: npt.ArrayLike, caps: dict[str, float]) -> FloatArray:
+    """Cap (km/h) of each value; ``inf`` where the value does not cap."""
+    arr = np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    table = np.array(
+        [caps.get(str(u).strip().lower(), math.inf) for u in uniques] + [math.inf],
+        dtype=np.float64,
+    )
+    return np.asarray(table[np.asarray(codes, dtype=np.intp)], dtype=np.float64)
+
+
+def profile_speeds_kph(
+    highway: npt.ArrayLike,
+    maxspeed: npt.ArrayLike,
+    profile: str = "ru",
+    factor: float = 1.0,
+    *,
+    surface: npt.ArrayLike | None = None,
+    tracktype: npt.ArrayLike | None = None,
+    smoothness: npt.ArrayLike | None = None,
+    maxspeed_advisory: npt.ArrayLike | None = None,
+    urban: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Free-flow speed (km/h) of each edge under a profile.
+
+    :func:`geo.speeds.edge_speeds_kph` (tagged limit × the profile's share, else the class
+    speed), with ``maxspeed=none`` read as the profile says (a number, or the class's legal
+    limit), an advisory limit first where the profile reads it, an untagged road inside a
+    built-up area (``urban``) capped at the profile's urban limit, then capped by surface,
+    track grade and smoothness (the lowest cap applies), then times ``factor``.
+    Impassable surfaces (cap 0) give a speed of 1 km/h, not 0, so times stay finite;
+    they are the exception OSRM routes around too.
+    """
+    prof = load_profile(profile)
+    model = _load_model(profile)
+    hw = np.asarray(highway, dtype=object)
+    ms = np.asarray(maxspeed, dtype=object).copy()
+    if maxspeed_advisory is not None and "maxspeed:advisory" in prof.maxspeed_keys:
+        adv = np.asarray(maxspeed_advisory, dtype=object)
+        has = np.array([isinstance(a, str) and a != "" for a in adv], dtype=bool)
+        ms[has] = adv[has]
+    is_none = np.array([isinstance(m, str) and m.strip().lower() == "none" for m in ms], bool)
+    if is_none.any():
+        if prof.maxspeed_none == "legal":
+            legal = np.array(
+                [model.legal_kph.get(str(h), math.nan) for h in hw[is_none]], dtype=np.float64
+            )
+            ms[is_none] = [str(v) if math.isfinite(v) else None for v in legal]
+        else:
+            ms[is_none] = prof.maxspeed_none
+    untagged = np.array([not (isinstance(m, str) and m) for m in ms], dtype=bool)
+    speed = edge_speeds_kph(hw, ms, factor=1.0, model=profile)
+    cap = np.full(len(speed), math.inf)
+    if urban is not None and prof.urban_limit:
+        inside = np.asarray(urban, dtype=bool) & untagged
+        cap[inside] = parse_maxspeed(prof.urban_limit) * model.tagged_share
+    for kind, values in (
+        ("surface", surface),
+        ("tracktype", tracktype),
+        ("smoothness", smoothness),
+    ):
+        if values is not None and kind in prof.caps:
+            cap = np.minimum(cap, _caps_kph(values, prof.caps[kind]))
+    speed = np.minimum(speed, np.maximum(cap, 1.0))
+    return np.asarray(speed * check_speed_factor(factor, "speed factor"), dtype=np.float64)
+
+
+def profile_info(profile: str = "ru", factor: float = 1.0) -> dict[str, Any]:
+    """Provenance of a profile: :func:`geo.speeds.speed_model_info` plus every road rule."""
+    info = speed_model_info(profile, factor)
+    info["rules"] = load_profile(profile).info()
+    info["limits"] = "free flow: no traffic; junction costs as in rules.turns"
+    return info
