@@ -37,6 +37,17 @@ EDGE_ATTRIBUTES: tuple[tuple[str, str, type], ...] = (
     ("oneway", "oneway", bool),
 )
 
+#: The speed profiles' per-edge tag columns (``RoadNetwork.rules``) as edge attributes:
+#: their OSM keys, and ``built_up`` ("yes" inside a built-up area) for the urban flag.
+RULE_ATTRIBUTES: dict[str, str] = {
+    "access": "access",
+    "maxspeed_advisory": "maxspeed:advisory",
+    "surface": "surface",
+    "tracktype": "tracktype",
+    "smoothness": "smoothness",
+    "urban": "built_up",
+}
+
 
 def _items(value: Any) -> list[Any]:
     """A tag value as a list of values (osmnx lists, their text form, or one value)."""
@@ -153,6 +164,7 @@ def arrays_from_graph(graph: Any) -> dict[str, Any]:
         "oneway": np.array([_as_bool(d.get("oneway", False)) for d in data], dtype=bool),
         "osm_way_id": np.array([_first_int(d.get("osmid")) for d in data], dtype=np.int64),
         "geometry": geometry,
+        "rules": {col: tag(key, flat_text) for col, key in RULE_ATTRIBUTES.items()},
     }
 
 
@@ -179,9 +191,13 @@ def graph_from_arrays(arrays: dict[str, npt.NDArray[Any]], graph_attributes: dic
         for i, x, y in zip(ids, arrays["node_lon"], arrays["node_lat"], strict=True)
     )
     columns = [arrays[column] for _, column, _ in EDGE_ATTRIBUTES]
-    for a, b, g, *values in zip(
-        arrays["u"], arrays["v"], arrays["geometry"], *columns, strict=True
+    rules = arrays.get("rules", {})
+    rule_keys = [(key, rules[col]) for col, key in RULE_ATTRIBUTES.items() if col in rules]
+    for i, (a, b, g, *values) in enumerate(
+        zip(arrays["u"], arrays["v"], arrays["geometry"], *columns, strict=True)
     ):
         attrs = {k: t(x) for (k, _, t), x in zip(EDGE_ATTRIBUTES, values, strict=True)}
+        # Tags only where set, as osmnx does: an untagged edge has no such attribute.
+        attrs.update({key: str(col[i]) for key, col in rule_keys if col[i]})
         graph.add_edge(int(ids[a]), int(ids[b]), geometry=g, **attrs)
     return graph

@@ -168,7 +168,7 @@ class RoadNetwork:
         """
         from ._osmnx import graph_from_arrays
 
-        skip = {"provenance", "rules", "node_obstacle", "restrictions"}  # not per-edge columns
+        skip = {"provenance", "node_obstacle", "restrictions", "dropped_geometry"}  # not per edge
         arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         return graph_from_arrays(arrays, {k: str(v) for k, v in self.provenance.items()})
 
@@ -190,12 +190,8 @@ class RoadNetwork:
         from ._osmnx import arrays_from_graph
 
         arrays = arrays_from_graph(graph)
-        maxspeed = np.asarray(arrays["maxspeed"], dtype=object)
-        speed = profile_speeds_kph(
-            arrays["highway"],
-            np.where(maxspeed == "", np.array(None, dtype=object), maxspeed),
-            speed_model,
-            speed_factor,
+        speed = _speeds(
+            arrays["highway"], arrays["maxspeed"], arrays["rules"], speed_model, speed_factor
         )
         provenance: dict[str, Any] = {
             "source": str(graph.graph.get("source", "osmnx graph")),

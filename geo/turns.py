@@ -166,10 +166,15 @@ def build_turn_graph(
     # Destination zones: second states for local-only edges (see the module doc).
     zone = np.full(m, -1, dtype=np.int64)
     zone[local] = m + np.arange(int(local.sum()))
-    into_zone = ~local[e] & local[f]
-    src = np.concatenate([e[~into_zone], e[into_zone], zone[e[local[e] & local[f]]]])
-    dst = np.concatenate([f[~into_zone], zone[f[into_zone]], zone[f[local[e] & local[f]]]])
-    w = np.concatenate([weight[~into_zone], weight[into_zone], weight[local[e] & local[f]]])
+    # A place's access leg only ever starts or ends a trip (no U-turn at its town): from a
+    # leg the trip starts on a local road as at its first edge, and from a zone it may
+    # end on a leg.
+    into_zone = ~local[e] & local[f] & ~leg[e]
+    in_zone = local[e] & (local[f] | leg[f])
+    zone_to = np.where(leg[f], f, zone[f])
+    src = np.concatenate([e[~into_zone], e[into_zone], zone[e[in_zone]]])
+    dst = np.concatenate([f[~into_zone], zone[f[into_zone]], zone_to[in_zone]])
+    w = np.concatenate([weight[~into_zone], weight[into_zone], weight[in_zone]])
     n_states = m + int(local.sum())
     order = np.lexsort((dst, src))
     src, dst, w = src[order], dst[order], w[order]

@@ -33,7 +33,8 @@ def _label(results: AccessResults, stem: str) -> str:
 
 def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, float, float]]:
     """(west, south, east, north) that each map's PNG shows, keyed by the HTML file name."""
-    out = {"overview.html": study_bounds(results, pad=0.0)}
+    # The HTML's own first view: a PNG shows what the page opens on.
+    out = {"overview.html": study_bounds(results)}
     for name, zone in zip(results.zones["agglomeration"], results.zones.geometry, strict=True):
         west, south, east, north = (float(b) for b in zone.bounds)
         out[f"agglomeration-{slug(str(name))}.html"] = (west, south, east, north)

@@ -89,7 +89,9 @@ def test_travel_times_refuses_unusable_tables(built: dict) -> None:
 def test_far_points_are_nan_with_a_warning(built: dict) -> None:
     _, net, _ = built["djibouti"]
     far = _towns().assign(geometry=gpd.points_from_xy([43.145, 50.0, 42.36], [11.589, 0.0, 11.125]))
-    with pytest.warns(ua.errors.UralAccessWarning, match="origin 20 .* beyond the 5 km access limit"):
+    with pytest.warns(
+        ua.errors.UralAccessWarning, match="origin 20 .* beyond the 5 km access limit"
+    ):
         tt = ua.travel_times(net, far)
     assert tt.loc[tt["to_id"] == 20, "time_min"].isna().all()
     assert tt.loc[tt["from_id"] == 20, "time_min"].isna().all()
