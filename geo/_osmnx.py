@@ -15,7 +15,7 @@ This module works on plain arrays; :class:`geo.network.RoadNetwork` wraps it.
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -191,7 +191,7 @@ def graph_from_arrays(arrays: dict[str, npt.NDArray[Any]], graph_attributes: dic
         for i, x, y in zip(ids, arrays["node_lon"], arrays["node_lat"], strict=True)
     )
     columns = [arrays[column] for _, column, _ in EDGE_ATTRIBUTES]
-    rules = arrays.get("rules", {})
+    rules = cast("dict[str, npt.NDArray[np.str_]]", arrays.get("rules", {}))
     rule_keys = [(key, rules[col]) for col, key in RULE_ATTRIBUTES.items() if col in rules]
     for i, (a, b, g, *values) in enumerate(
         zip(arrays["u"], arrays["v"], arrays["geometry"], *columns, strict=True)
