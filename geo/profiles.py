@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cache
 from typing import Any
 
@@ -90,6 +90,10 @@ class TurnCosts:
         return np.asarray(table[np.asarray(obstacle, dtype=np.int64)], dtype=np.float64)
 
 
+#: The ``[turns]`` numbers of a profile table (the gate delay comes from ``[barriers]``).
+_TURN_NUMBERS = tuple(f.name for f in fields(TurnCosts) if f.name not in ("gate_s", "u_turns"))
+
+
 @dataclass(frozen=True)
 class Profile:
     """A driving profile's road rules (the class speeds stay in :mod:`geo.speeds`)."""
@@ -126,20 +130,7 @@ class Profile:
                 "delay_s": dict(self.barrier_delay_s),
             },
             "settlements": {"urban_limit": self.urban_limit},
-            "turns": {
-                k: getattr(self.turns, k)
-                for k in (
-                    "turn_penalty_s",
-                    "turn_bias",
-                    "oncoming_turn_penalty_s",
-                    "u_turn_penalty_s",
-                    "traffic_signals_s",
-                    "stop_s",
-                    "give_way_s",
-                    "gate_s",
-                    "u_turns",
-                )
-            },
+            "turns": asdict(self.turns),
         }
 
 
@@ -193,18 +184,7 @@ def load_profile(name: str = "ru") -> Profile:
         raise UralAccessError(f"{where}: turns.u_turns must be 'dead_end' or 'anywhere'")
     delay = barriers.get("delay_s", {})
     costs = TurnCosts(
-        **{
-            k: _number(turns, k, f"{where} [turns]")
-            for k in (
-                "turn_penalty_s",
-                "turn_bias",
-                "oncoming_turn_penalty_s",
-                "u_turn_penalty_s",
-                "traffic_signals_s",
-                "stop_s",
-                "give_way_s",
-            )
-        },
+        **{k: _number(turns, k, f"{where} [turns]") for k in _TURN_NUMBERS},
         gate_s=max([_number(delay, k, f"{where} [barriers.delay_s]") for k in delay] or [0.0]),
         u_turns=u_turns,
     )
