@@ -132,7 +132,7 @@ def travel_times(
             continue
         tree = router.tree(node)
         time[i, d_ok] = tree.time_s[d_nodes[d_ok]] / 60.0
-        dist[i, d_ok] = tree.dist_m[d_nodes[d_ok]] / 1000.0
+        dist[i, d_ok] = tree.dist_to(d_nodes[d_ok]) / 1000.0
         lost = d_ok & ~np.isfinite(time[i])
         if lost.any():
             warnings.warn(
