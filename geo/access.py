@@ -29,27 +29,25 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from . import __version__
 from ._progress import iterate
 from .access_leg import NOTABLE_JOIN_M
-from .agglomeration import decay, rank, zone_entry, zone_measures
-from .distance import geodesic_circle
+from .agglomeration import (
+    Trees,
+    agglomeration_measures,
+    place_nodes,
+    rank_agglomerations,
+    zone_circles,
+)
 from .errors import UralAccessWarning
 from .network import RoadNetwork
 from .places import GEONAMES_CITATION, Place
 from .results import AccessResults
-from .routing import Route, Router, ShortestPathTree
-from .study import Agglomeration, Study
+from .routing import Router
+from .study import Study
 
 log = logging.getLogger(__name__)
-
-#: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
-ROUTE_SEGMENT_S = 300.0
-
-#: Fastest-route trees by GeoNames id; ``None`` for a place not joined to the network.
-Trees = dict[int, ShortestPathTree | None]
 
 
 def _settlements_label(info: dict[str, Any]) -> str:
@@ -246,15 +244,10 @@ def access_leg_summary(places: pd.DataFrame) -> str:
     return text
 
 
-def _nodes(places: pd.DataFrame) -> dict[int, int]:
-    """Graph node of each place id (-1 where it is not on the network)."""
-    return dict(zip(places["place_id"].tolist(), places["node"].tolist(), strict=True))
-
-
 def place_trees(router: Router, places: pd.DataFrame, study: Study) -> Trees:
     """A fastest-route tree from each first-tier city, centre and named member."""
     key_ids = [p.geonameid for p in study.all_places()]
-    nodes = _nodes(places)
+    nodes = place_nodes(places)
     trees: Trees = {}
     for pid in iterate(key_ids, len(key_ids), "fastest-route trees", log):
         trees[pid] = router.tree(nodes[pid]) if nodes[pid] >= 0 else None
@@ -303,7 +296,7 @@ def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.Da
 def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
     """Drive time and distance between the study's own places (cities, centres, members)."""
     key_ids = [p.geonameid for p in study.all_places()]
-    nodes = _nodes(places)
+    nodes = place_nodes(places)
     names = dict(zip(places["place_id"], places["name"], strict=True))
     rows = []
     to_nodes = np.array([nodes[b] for b in key_ids], dtype=np.int64)
@@ -332,145 +325,6 @@ def zone_towns(study: Study, places: pd.DataFrame) -> pd.DataFrame:
     for col in ACCESS_COLUMNS:
         zone[col] = zone["geonameid"].map(by_id[col])
     return zone
-
-
-def _agglomeration_facts(agg: Agglomeration, in_zone: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "agglomeration": agg.name,
-        "center": agg.center.name,
-        "members": "; ".join(m.name for m in agg.members),
-        "population_k_source": agg.population_k,
-        "net_revenue_mln_rub_source": agg.net_revenue_mln_rub,
-        "zone_towns": len(in_zone),
-        "zone_population": int(in_zone["population"].sum()),
-    }
-
-
-def _leg_measures(
-    study: Study,
-    agg: Agglomeration,
-    city: Place,
-    route: Route | None,
-    in_zone: pd.DataFrame,
-) -> dict[str, Any]:
-    """The measures of one first-tier city for one agglomeration (a row of the summary)."""
-    t_c = route.time_s / 60.0 if route else np.nan
-    row: dict[str, Any] = {
-        "origin_id": city.geonameid,
-        "origin": city.name,
-        "agglomeration": agg.name,
-        "time_to_center_min": t_c,
-        "dist_to_center_km": route.dist_m / 1000.0 if route else np.nan,
-        "zone_entry_min": zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0,
-    }
-    row.update(zone_measures(in_zone, "time_min", study.routing.coverage_min))
-    row["potential"] = float(city.population * decay(t_c, study.routing.decay))
-    return row
-
-
-def agglomeration_measures(
-    study: Study,
-    router: Router,
-    places: pd.DataFrame,
-    trees: Trees,
-    towns: pd.DataFrame,
-    travel_times: pd.DataFrame,
-) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Routes from each first-tier city to each centre, and the measures of each zone.
-
-    Returns the agglomerations (one row each, with ``potential_total``), the summary
-    (one row per first-tier city and agglomeration), the routes and the routes cut every
-    :data:`ROUTE_SEGMENT_S` seconds.
-    """
-    nodes = _nodes(places)
-    times = {
-        oid: rows.set_index("place_id")["time_min"]
-        for oid, rows in travel_times.groupby("origin_id")
-    }
-    agg_rows, summary_rows, route_rows, segment_rows = [], [], [], []
-    for agg in study.agglomerations:
-        center_node = nodes[agg.center.geonameid]
-        in_zone = towns[(towns["agglomeration"] == agg.name) & towns["within_radius"]]
-        row = _agglomeration_facts(agg, in_zone)
-        center = places.loc[places["place_id"] == agg.center.geonameid].iloc[0]
-        row["center_access_km"] = float(center["access_km"])
-        row["center_access_min"] = float(center["access_min"])
-        potential_total = 0.0
-        for city in study.first_tier:
-            tree = trees[city.geonameid]
-            route = (
-                router.route_line(tree, center_node)
-                if tree is not None and center_node >= 0
-                else None
-            )
-            city_zone = in_zone.assign(time_min=in_zone["geonameid"].map(times[city.geonameid]))
-            leg = _leg_measures(study, agg, city, route, city_zone)
-            summary_rows.append(leg)
-            potential_total += leg["potential"]
-            if route is not None:
-                line = shapely.set_precision(route.line, 1e-6)
-                t_c, d_c, entry = (
-                    leg["time_to_center_min"],
-                    leg["dist_to_center_km"],
-                    leg["zone_entry_min"],
-                )
-                route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
-                for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
-                    segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
-            elif tree is not None and center_node >= 0:
-                warnings.warn(
-                    f"no road route from {city.name} to {agg.center.name} ({agg.name})",
-                    UralAccessWarning,
-                    stacklevel=2,
-                )
-        row["potential_total"] = potential_total
-        agg_rows.append(row)
-    return (
-        pd.DataFrame(agg_rows),
-        pd.DataFrame(summary_rows),
-        _lines(
-            route_rows,
-            ["origin", "agglomeration", "center", "time_min", "dist_km", "zone_entry_min"],
-        ),
-        _lines(segment_rows, ["origin", "agglomeration", "from_min", "to_min"]),
-    )
-
-
-def _lines(rows: list[tuple[Any, ...]], columns: list[str]) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=[*columns, "geometry"]), geometry="geometry", crs="EPSG:4326"
-    )
-
-
-def rank_agglomerations(
-    agglomerations: pd.DataFrame, summary: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rank by potential (``rank_potential``) and, per city, by time (``rank_time``); 1 = best."""
-    agglomerations = agglomerations.assign(
-        rank_potential=rank(agglomerations["potential_total"], ascending=False)
-    )
-    ranks = [
-        rank(rows["time_to_center_min"], ascending=True)
-        for _, rows in summary.groupby("origin_id", sort=False)
-    ]
-    summary = summary.assign(rank_time=pd.concat(ranks) if ranks else pd.Series(dtype="Int64"))
-    return agglomerations, summary
-
-
-def zone_circles(study: Study) -> gpd.GeoDataFrame:
-    """Each agglomeration's zone: the geodesic circle of ``radius_km`` around its centre."""
-    return gpd.GeoDataFrame(
-        {
-            "agglomeration": [a.name for a in study.agglomerations],
-            "center": [a.center.name for a in study.agglomerations],
-            "radius_km": study.radius_km,
-        },
-        geometry=[
-            shapely.Polygon(geodesic_circle(a.center.lon, a.center.lat, study.radius_km * 1000.0))
-            for a in study.agglomerations
-        ],
-        crs="EPSG:4326",
-    )
 
 
 def _no_isochrones() -> gpd.GeoDataFrame:
