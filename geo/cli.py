@@ -14,11 +14,12 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, settings
 from ._progress import console_handler, remove_handler
 from .errors import UralAccessError, UralAccessWarning
+from .parameters import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
 
 # Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
 log = logging.getLogger("ural_access.geo.cli")
@@ -59,8 +60,29 @@ def _bounded(kind: type, low: float, high: float) -> Any:
     return parse
 
 
+def _minutes(text: str) -> tuple[float, ...]:
+    """An argparse type: comma-separated, increasing, plausible minutes."""
+    try:
+        values = [float(b) for b in text.replace(" ", "").split(",") if b]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--bands must be minutes separated by commas, got {text!r}"
+        ) from None
+    try:
+        return check_increasing("--bands", values)
+    except ValueError as exc:  # a ParameterError
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in two lines (the message, then where to look), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n  (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ural-access",
         description=(
             "Drive times from the first-tier cities to second-tier agglomerations, from "
@@ -122,7 +144,10 @@ def _parser() -> argparse.ArgumentParser:
             help=f"Overpass API base URL (default: {settings.overpass_url})",
         )
         p.add_argument(
-            "--road-classes", default=None, help="lowest road class kept, e.g. secondary, tertiary"
+            "--road-classes",
+            choices=ROAD_CLASSES,
+            default=None,
+            help="lowest road class kept, e.g. secondary, tertiary",
         )
         p.add_argument(
             "--overpass-timeout",
@@ -154,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     def route_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--speed-factor",
-            type=float,
+            type=_bounded(float, 1e-3, FACTOR_MAX),
             default=None,
             help="real-world share of the speed limit, e.g. 0.85",
         )
@@ -165,15 +190,26 @@ def _parser() -> argparse.ArgumentParser:
             help="driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
         )
         p.add_argument(
-            "--bands", default=None, help="isochrone limits in minutes, comma-separated, increasing"
+            "--bands",
+            type=_minutes,
+            default=None,
+            help="isochrone limits in minutes, comma-separated, increasing",
         )
         p.add_argument(
-            "--snap-limit-km", type=float, default=None, help="largest place-to-road distance"
+            "--snap-limit-km",
+            type=_bounded(float, 1e-3, UPPER_BOUNDS["snap_limit_km"]),
+            default=None,
+            help="largest place-to-road distance",
         )
-        p.add_argument("--radius-km", type=float, default=None, help="agglomeration radius")
+        p.add_argument(
+            "--radius-km",
+            type=_bounded(float, 1e-3, UPPER_BOUNDS["radius_km"]),
+            default=None,
+            help="agglomeration radius",
+        )
         p.add_argument(
             "--decay-half-life",
-            type=float,
+            type=_bounded(float, 1e-3, UPPER_BOUNDS["decay_half_life_min"]),
             default=None,
             help="minutes at which the potential halves",
         )
@@ -237,18 +273,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """
     from dataclasses import replace
 
-    from .errors import ParameterError
     from .parameters import SECTIONS, parameter_fields
 
-    bands = None
-    if getattr(args, "bands", None) is not None:
-        bands = [b for b in args.bands.replace(" ", "").split(",") if b]
-        try:
-            bands = [float(b) for b in bands]
-        except ValueError as exc:
-            raise ParameterError(
-                f"--bands must be minutes separated by commas, got {args.bands!r}"
-            ) from exc
+    bands = getattr(args, "bands", None)  # parsed and checked by argparse (_minutes)
     changes = {
         "road_classes": getattr(args, "road_classes", None),
         "speed_factor": getattr(args, "speed_factor", None),

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
+
+from ._names import slug as _slug
 
 
 def slug(name: str) -> str:
-    """An ASCII column-name fragment for a place name (``"Ekaterinburg"`` → ``ekaterinburg``)."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "place"
+    """An ASCII fragment for a place name (``"Екатеринбург"`` → ``ekaterinburg``).
+
+    Not unique (``"Ali Sabieh"`` and ``"Ali-Sabieh"`` share one): columns and file names
+    use :meth:`geo.study.Study.city_keys` and :meth:`~geo.study.Study.agglomeration_keys`,
+    which tell equal slugs apart by GeoNames id.
+    """
+    return _slug(name) or "place"
 
 
 def _missing(value: float | None) -> bool:

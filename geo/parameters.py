@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -44,6 +45,24 @@ DECAY_FUNCTIONS = ("exponential", "gaussian")
 #: Bounds of the global speed factor: ``0 < factor <= FACTOR_MAX``.
 FACTOR_MAX = 1.5
 
+#: Largest plausible value of each setting: a value above is a typo or a unit mistake
+#: (a radius of 1e6 km builds a 71 MB table, then fails), refused like a negative one.
+UPPER_BOUNDS: dict[str, float] = {
+    "radius_km": 500.0,
+    "min_population": 50_000_000,
+    "area_buffer_km": 1000.0,
+    "snap_limit_km": 100.0,
+    "decay_half_life_min": 10_000.0,
+    "isochrone_buffer_m": 50_000.0,
+    "minutes": 2880.0,  # each drive-time band or coverage threshold (48 h)
+}
+
+#: Most drive-time bands or coverage thresholds one study may ask for.
+MAX_MINUTE_VALUES = 100
+
+#: A study (or place) key: a short identifier, safe as a file and folder name anywhere.
+KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
 
 # ---------------------------------------------------------------------- value checks
 def _number(name: str, value: Any) -> float:
@@ -54,18 +73,56 @@ def _number(name: str, value: Any) -> float:
     return float(value)
 
 
+def _check_upper(name: str, value: Any) -> Any:
+    high = UPPER_BOUNDS.get(name)
+    if high is not None and float(value) > high:
+        raise ParameterError(f"{name} must be at most {high:g} (a typo or unit?), got {value!r}")
+    return value
+
+
 def check_positive(name: str, value: Any) -> Any:
-    """Check a setting is a finite number above zero; return it unchanged."""
+    """Check a setting is a finite number above zero and plausible; return it unchanged."""
     if not (math.isfinite(_number(name, value)) and float(value) > 0):
         raise ParameterError(f"{name} must be positive, got {value!r}")
-    return value
+    return _check_upper(name, value)
 
 
 def check_not_negative(name: str, value: Any) -> Any:
-    """Check a setting is a finite number, zero or more; return it unchanged."""
+    """Check a setting is a finite number, zero or more, and plausible; return it unchanged."""
     if not (math.isfinite(_number(name, value)) and float(value) >= 0):
         raise ParameterError(f"{name} must not be negative, got {value!r}")
-    return value
+    return _check_upper(name, value)
+
+
+def check_key(key: Any, what: str = "study key") -> str:
+    """A key: 1-64 lower-case letters, digits, ``_`` or ``-``, not starting with ``_``/``-``.
+
+    Keys name output and cache folders, files and columns, so one can never be a path.
+    """
+    if not isinstance(key, str) or KEY_RE.fullmatch(key) is None:
+        raise ParameterError(
+            f"{what} must be 1-64 lower-case letters, digits, '_' or '-' (a name, not "
+            f"a path), got {key!r}"
+        )
+    return key
+
+
+def check_bbox(values: Any) -> tuple[float, float, float, float]:
+    """``[west, south, east, north]`` in degrees: four finite numbers on the globe."""
+    if isinstance(values, str) or not hasattr(values, "__len__") or len(values) != 4:
+        raise ParameterError(f"bbox must be [west, south, east, north], got {values!r}")
+    try:
+        west, south, east, north = (_number("bbox", v) for v in values)
+    except ParameterError:
+        raise ParameterError(f"bbox must be four numbers (degrees), got {values!r}") from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)):
+        raise ParameterError(f"bbox must be finite numbers, got {values!r}")
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ParameterError(
+            "bbox must be [west, south, east, north] with west < east and south < north "
+            f"within -180..180 and -90..90, got {values!r}"
+        )
+    return west, south, east, north
 
 
 def check_speed_factor(value: Any, name: str = "speed_factor") -> float:
@@ -77,16 +134,27 @@ def check_speed_factor(value: Any, name: str = "speed_factor") -> float:
 
 
 def check_increasing(name: str, values: Any) -> tuple[float, ...]:
-    """Check a list of minutes is non-empty, positive and strictly increasing."""
+    """Check a list of minutes is non-empty, finite, plausible and strictly increasing."""
+    if isinstance(values, str | bytes | dict) or not hasattr(values, "__iter__"):
+        raise ParameterError(f"{name} must be a list of numbers (minutes), got {values!r}")
+    items = list(values)
     try:
-        out = tuple(float(v) for v in values)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a list of numbers (minutes), got {values!r}") from exc
+        out = tuple(_number(name, v) for v in items)
+    except ParameterError:
+        raise ParameterError(
+            f"{name} must be a list of numbers (minutes), got {values!r}"
+        ) from None
     if not out:
         raise ParameterError(f"{name} is empty; give at least one drive time in minutes")
+    if len(out) > MAX_MINUTE_VALUES:
+        raise ParameterError(f"{name} has {len(out)} values; at most {MAX_MINUTE_VALUES}")
+    if not all(math.isfinite(v) for v in out):
+        raise ParameterError(f"{name} must be finite numbers, got {items!r}")
     if out[0] <= 0 or any(b <= a for a, b in pairwise(out)):
+        raise ParameterError(f"{name} must be positive and strictly increasing, got {items!r}")
+    if out[-1] > UPPER_BOUNDS["minutes"]:
         raise ParameterError(
-            f"{name} must be positive and strictly increasing, got {list(values)!r}"
+            f"{name} must be at most {UPPER_BOUNDS['minutes']:g} minutes, got {items!r}"
         )
     return out
 

@@ -28,7 +28,6 @@ import pandas as pd
 
 from .atomic import atomic_dir
 from .errors import CacheError
-from .format import slug
 from .io import json_default, role_order, write_csv
 from .study import Study
 from .tables import Cities, narrow, wide_summary, widen
@@ -91,11 +90,11 @@ class AccessResults:
 
     @property
     def cities(self) -> list[tuple[str, str]]:
-        """(name, column slug) of each first-tier city."""
-        return [(p.name, slug(p.name)) for p in self.study.first_tier]
+        """(name, column key) of each first-tier city (distinct: :meth:`Study.city_keys`)."""
+        return [(p.name, key) for p, key in self.study.city_keys()]
 
     def _city_keys(self) -> Cities:
-        return [(p.geonameid, p.name, slug(p.name)) for p in self.study.first_tier]
+        return [(p.geonameid, p.name, key) for p, key in self.study.city_keys()]
 
     # ------------------------------------------------------------------ wide views
     def wide_places(self) -> pd.DataFrame:
@@ -206,7 +205,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
                 return gpd.read_file(folder / "access.gpkg", layer=name)
             return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
 
-        cities = [(p.geonameid, p.name, slug(p.name)) for p in study.first_tier]
+        cities = [(p.geonameid, p.name, key) for p, key in study.city_keys()]
         places, times = narrow(read["places"], "place_id", "place_id", cities)
         towns, _ = narrow(read["zone_towns"], "geonameid", "place_id", cities)
         aggs, summary = narrow(read["agglomerations"], "agglomeration", "agglomeration", cities)

@@ -24,6 +24,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from ._names import unique_keys
 from ._resources import bundled_data
 from .errors import ParameterError, StudyError
 from .parameters import (
@@ -31,6 +32,8 @@ from .parameters import (
     NetworkSettings,
     RoutingSettings,
     SpeedSettings,
+    check_bbox,
+    check_key,
     check_not_negative,
     check_positive,
     check_table,
@@ -74,6 +77,8 @@ class Agglomeration:
     """Net revenue of the agglomeration's firms, mln RUB, as the source gives it."""
     name_ru: str | None = None
     """The agglomeration's name on Russian maps."""
+    key: str = ""
+    """The study's own file-name key, if it gives one (see :meth:`Study.agglomeration_keys`)."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +130,11 @@ class Study:
     names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
     """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
+    first_tier_keys: tuple[tuple[int, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
+    """(GeoNames id, key) of the first-tier cities whose key the study gives."""
 
     def __post_init__(self) -> None:
+        check_key(self.key)
         check_positive("radius_km", self.radius_km)
         if isinstance(self.min_population, bool) or not isinstance(
             self.min_population, int | np.integer
@@ -141,10 +149,7 @@ class Study:
         if self.lang not in ("en", "ru"):
             raise ParameterError(f"lang must be 'en' or 'ru', got {self.lang!r}")
         if self.bbox is not None:
-            box = tuple(float(v) for v in self.bbox)
-            if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]):
-                raise ParameterError(f"bbox must be [west, south, east, north], got {self.bbox!r}")
-            object.__setattr__(self, "bbox", box)
+            object.__setattr__(self, "bbox", check_bbox(self.bbox))
         for name, cls in SECTIONS.items():
             if not isinstance(getattr(self, name), cls):
                 raise ParameterError(
@@ -162,6 +167,31 @@ class Study:
     def load(cls, name_or_path: str | Path = "urals") -> Study:
         """A bundled study by key (``"urals"``) or a study file by path (:func:`load_study`)."""
         return load_study(name_or_path)
+
+    # ------------------------------------------------------------------ keys
+    def city_keys(self) -> list[tuple[Place, str]]:
+        """Each first-tier city with its distinct column key (``time_min_from_<key>``).
+
+        The study's own key, else the name transliterated to ASCII, with the GeoNames id
+        appended when two names give the same key (:func:`geo._names.unique_keys`).
+        """
+        given = dict(self.first_tier_keys)
+        keys = unique_keys(
+            [p.name for p in self.first_tier],
+            [p.geonameid for p in self.first_tier],
+            [given.get(p.geonameid) for p in self.first_tier],
+        )
+        return list(zip(self.first_tier, keys, strict=True))
+
+    def agglomeration_keys(self) -> dict[str, str]:
+        """Distinct file-name key of each agglomeration, by name (as :meth:`city_keys`)."""
+        aggs = self.agglomerations
+        keys = unique_keys(
+            [a.name for a in aggs],
+            [a.center.geonameid for a in aggs],
+            [a.key or None for a in aggs],
+        )
+        return {a.name: k for a, k in zip(aggs, keys, strict=True)}
 
     # ------------------------------------------------------------------ places
     def all_places(self) -> list[Place]:
@@ -392,6 +422,7 @@ _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
     "first_tier": {
         "name": (str,),
         "geonameid": (int,),
+        "key": (str,),
         "lat": (int, float),
         "lon": (int, float),
         "population": (int,),
@@ -407,6 +438,7 @@ _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
         "population_k": (int, float),
         "net_revenue_mln_rub": (int, float),
         "geonameids": (dict,),
+        "key": (str,),
     },
 }
 _REQUIRED = {
@@ -553,11 +585,9 @@ def _read_towns(head: dict[str, Any], source_path: Path | None) -> pd.DataFrame 
 
 def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
     ids = t.get("geonameids", {})
-    members_raw = t.get("members", [])
-    if not all(isinstance(m, str) for m in members_raw):
-        raise ParameterError(f"members of {t['name']!r} must be a list of town names")
     center = resolve(t["center"], ids.get(t["center"]))
-    members = tuple(resolve(m, ids.get(m)) for m in members_raw)
+    # member names are checked to be text by _check_place_tables, before any lookup
+    members = tuple(resolve(m, ids.get(m)) for m in t.get("members", []))
     if center.geonameid not in {m.geonameid for m in members}:
         members = (center, *members)
     return Agglomeration(
@@ -567,6 +597,7 @@ def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
         population_k=t.get("population_k"),
         net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
         name_ru=t.get("name_ru"),
+        key=t.get("key", ""),
     )
 
 
@@ -584,6 +615,20 @@ def _names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items()))
 
 
+def _check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[str, Any]]) -> None:
+    """Refuse repeated cities or agglomerations, bad keys and member lists (no lookups)."""
+    for kind, tables in (("first_tier", ft_tables), ("agglomeration", agg_tables)):
+        names = [t["name"] for t in tables]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"each [[{kind}]] must be listed once; names given: {names}")
+        for t in tables:
+            if "key" in t:
+                check_key(t["key"], f"[[{kind}]] {t['name']!r}: key")
+    for t in agg_tables:
+        if not all(isinstance(m, str) for m in t.get("members", [])):
+            raise ParameterError(f"members of {t['name']!r} must be a list of town names")
+
+
 def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
     """Build a study from the tables of a study file (as :mod:`tomllib` reads them).
 
@@ -597,15 +642,15 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
     head = _read_head(raw)
     regions = _read_regions(raw)
     codes = [code for _, code in regions]
-    resolve = _resolver(raw, head["country"], codes)
-    first_tier = tuple(
-        _read_first_tier(t, head["country"], resolve) for t in _tables(raw, "first_tier")
-    )
-    aggs = tuple(_read_agglomeration(t, resolve) for t in _tables(raw, "agglomeration"))
-    names = [a.name for a in aggs]
-    if len(set(names)) != len(names):
-        raise ParameterError(f"agglomeration names must be unique, got {names}")
     sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
+    ft_tables, agg_tables = _tables(raw, "first_tier"), _tables(raw, "agglomeration")
+    # Every value is checked before any town is looked up (that reads GeoNames): a study
+    # without places runs every check of Study itself.
+    Study(**head, regions=regions, first_tier=(), agglomerations=(), **sections)
+    _check_place_tables(ft_tables, agg_tables)
+    resolve = _resolver(raw, head["country"], codes)
+    first_tier = tuple(_read_first_tier(t, head["country"], resolve) for t in ft_tables)
+    aggs = tuple(_read_agglomeration(t, resolve) for t in agg_tables)
     study = Study(
         **head,
         towns=_read_towns(head, source_path),
@@ -614,9 +659,22 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         agglomerations=aggs,
         names_ru=_names_ru(raw),
         source_path=source_path,
+        first_tier_keys=tuple(
+            (p.geonameid, t["key"])
+            for p, t in zip(first_tier, ft_tables, strict=True)
+            if "key" in t
+        ),
         **sections,
     )
     study.default_road_data()  # a missing default file fails at load, not mid-run
+    for kind, keys in (
+        ("[[first_tier]]", study.city_keys),
+        ("[[agglomeration]]", study.agglomeration_keys),
+    ):
+        try:
+            keys()
+        except ValueError as exc:
+            raise ParameterError(f"{kind}: {exc}") from exc
     return study
 
 

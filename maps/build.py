@@ -10,7 +10,6 @@ from typing import Any
 import folium
 
 from ..geo.atomic import write_text_atomic
-from ..geo.format import slug
 from ..geo.results import AccessResults
 from ._names import russian_names
 from .assets import save_self_contained
@@ -25,9 +24,9 @@ PNG_SIZE = (1400, 1000)
 
 
 def _label(results: AccessResults, stem: str) -> str:
-    for name in results.zones["agglomeration"]:
-        if stem == f"agglomeration-{slug(str(name))}":
-            return str(name)
+    for name, key in results.study.agglomeration_keys().items():
+        if stem == f"agglomeration-{key}":
+            return name
     return stem
 
 
@@ -35,9 +34,10 @@ def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, floa
     """(west, south, east, north) that each map's PNG shows, keyed by the HTML file name."""
     # The HTML's own first view: a PNG shows what the page opens on.
     out = {"overview.html": study_bounds(results)}
+    keys = results.study.agglomeration_keys()
     for name, zone in zip(results.zones["agglomeration"], results.zones.geometry, strict=True):
         west, south, east, north = (float(b) for b in zone.bounds)
-        out[f"agglomeration-{slug(str(name))}.html"] = (west, south, east, north)
+        out[f"agglomeration-{keys[str(name)]}.html"] = (west, south, east, north)
     return out
 
 
@@ -101,11 +101,12 @@ def build_maps(
     overview = _save(overview_map(results, words, context), out / "overview.html", self_contained)
     written.append(overview)
     agg_files: dict[str, str] = {}
+    keys = results.study.agglomeration_keys()
     for name in results.zones["agglomeration"]:
         log.info("drawing the map of %s", name)
         path = _save(
             agglomeration_map(results, str(name), words, context),
-            out / f"agglomeration-{slug(str(name))}.html",
+            out / f"agglomeration-{keys[str(name)]}.html",
             self_contained,
         )
         agg_files[str(name)] = path.name

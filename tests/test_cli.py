@@ -142,7 +142,7 @@ def test_network_geopackage_only_on_request(tmp_path: Path, run_cli: RunCli) -> 
         (
             ["route", "--study", "djibouti", "--speed-factor", "-1"],
             2,
-            "speed_factor must be positive",
+            "argument --speed-factor: '-1' is outside 0.001..1.5",
         ),
         (["maps", "--study", "djibouti", "--output", "/nonexistent/out"], 5, "ural-access route"),
     ],

@@ -1,0 +1,74 @@
+"""Column and file-name keys for places: transliterated, unique, stable.
+
+A key names table columns (``time_min_from_<key>``) and files
+(``agglomeration-<key>.html``), so two places must never share one. Names are
+transliterated to Latin first (Cyrillic by the scholarly ISO 9 / GOST 7.79-2000 system B
+table, simplified to ASCII), so "Екатеринбург" becomes ``ekaterinburg``, not ``place``;
+names that still give the same key ("Ali Sabieh" and "Ali-Sabieh") are told apart by
+their stable id (GeoNames id), never by their order in the study.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+# A plain ASCII romanisation close to GOST 7.79-2000 system B (й -> j, х -> kh, ц -> c);
+# ъ/ь are dropped, which suits identifiers. Ukrainian and Belarusian letters included.
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
+        [
+            *("a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "j", "k", "l", "m"),
+            *("n", "o", "p", "r", "s", "t", "u", "f", "kh", "c", "ch", "sh", "shh", ""),
+            *("y", "", "e", "yu", "ya", "i", "yi", "ye", "g", "u"),
+        ],
+        strict=True,
+    )
+)
+
+
+def transliterate(text: str) -> str:
+    """Latin ASCII spelling of ``text`` (Cyrillic transliterated, accents dropped)."""
+    out = "".join(_CYRILLIC.get(ch, _CYRILLIC.get(ch.lower(), ch)) for ch in text.lower())
+    return unicodedata.normalize("NFKD", out).encode("ascii", "ignore").decode()
+
+
+def slug(name: str, sep: str = "_") -> str:
+    """An ASCII identifier fragment for a name; ``""`` if nothing of it survives."""
+    return re.sub(r"[^a-z0-9]+", sep, transliterate(name)).strip(sep)
+
+
+def unique_keys(
+    names: Sequence[str],
+    ids: Sequence[int],
+    explicit: Sequence[str | None] | None = None,
+    *,
+    fallback: str = "place",
+) -> tuple[str, ...]:
+    """One distinct key per place: the study's own key, else the name's slug.
+
+    A slug that is empty or shared by several places gets ``_<id>`` appended (the stable
+    GeoNames id), so the same study always gives the same keys.
+
+    Raises
+    ------
+    ValueError
+        Two places have the same explicit key, or two share one id.
+    """
+    if len(set(ids)) != len(ids):
+        dup = sorted(i for i, n in Counter(ids).items() if n > 1)
+        raise ValueError(f"the same place (id {dup[0]}) is listed twice")
+    given = list(explicit) if explicit is not None else [None] * len(names)
+    base = [g or slug(n) or fallback for n, g in zip(names, given, strict=True)]
+    counts = Counter(base)
+    keys = [
+        b if g or (counts[b] == 1 and slug(n)) else f"{b}_{i}"
+        for b, n, i, g in zip(base, names, ids, given, strict=True)
+    ]
+    repeated = [k for k, n in Counter(keys).items() if n > 1]
+    if repeated:
+        raise ValueError(f"the key {repeated[0]!r} is given to two places")
+    return tuple(keys)
