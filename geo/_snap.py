@@ -56,7 +56,13 @@ def local_east_north(
     lon: npt.ArrayLike, lat: npt.ArrayLike, lon0: npt.ArrayLike, lat0: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
     """East and north metres of points from origins (element-wise), in the origins' planes."""
-    d = _ecef(lon, lat) - _ecef(lon0, lat0)
+    return _east_north(_ecef(lon, lat) - _ecef(lon0, lat0), lon0, lat0)
+
+
+def _east_north(
+    d: npt.NDArray[np.float64], lon0: npt.ArrayLike, lat0: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Earth-centred offsets ``d`` from origins, turned into east and north metres there."""
     lam, phi = np.radians(lon0), np.radians(lat0)
     east = -np.sin(lam) * d[:, 0] + np.cos(lam) * d[:, 1]
     north = (
@@ -167,15 +173,29 @@ def curvature_slack_m(edges: npt.NDArray[np.object_]) -> float:
 def nearest_distances_brute_force(
     edges: npt.NDArray[np.object_], lon: npt.ArrayLike, lat: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
-    """Each place's distance to the nearest edge, measuring every edge (a reference).
+    """Each place's distance to the nearest edge, measuring every segment of every edge.
 
-    Slow (places × edges measurements); for tests and checks of :func:`join_places`.
+    A reference for tests and checks of :func:`join_places`: no index and no candidate
+    box, and its own point-to-segment arithmetic (numpy) in the same local plane as
+    :func:`_measure`, so that it cannot share a mistake with the search.
     """
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     out = np.full(len(lon), np.nan)
+    if not len(edges):
+        return out
+    coords, which = shapely.get_coordinates(edges, return_index=True)
+    # Segment k joins coordinates k and k + 1 of the same edge.
+    seg = np.flatnonzero(which[1:] == which[:-1])
+    xyz = _ecef(coords[:, 0], coords[:, 1])
     for i in range(len(lon)):
-        if len(edges):
-            _, dist = _measure(edges, np.full(len(edges), lon[i]), np.full(len(edges), lat[i]))
-            out[i] = float(dist.min())
+        local = _east_north(xyz - _ecef(lon[i], lat[i]), lon[i], lat[i])
+        a, b = local[seg], local[seg + 1]
+        d = b - a
+        length2 = np.einsum("ij,ij->i", d, d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(-np.einsum("ij,ij->i", a, d) / length2, 0.0, 1.0)
+        t = np.where(length2 > 0, t, 0.0)
+        nearest = a + t[:, None] * d
+        out[i] = float(np.sqrt(np.einsum("ij,ij->i", nearest, nearest).min()))
     return out
