@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _pbf, settings
+from ._areas import built_up_areas
 from ._osm_rules import (
     NODE_KEYS,
     obstacle_codes,
@@ -386,13 +387,17 @@ def roads_from_overpass(
 ) -> OSMRoads:
     """Combine Overpass JSON responses (ways + their nodes) into :class:`OSMRoads`.
 
-    Tiles overlap at their edges, so ways and nodes seen twice are kept once.
+    Tiles overlap at their edges, so ways and nodes seen twice are kept once. Besides the
+    roads, an answer's turn restrictions and built-up areas (:func:`geo._areas.built_up_areas`)
+    are read, as the ``.osm.pbf`` path reads them from the file.
     """
     class_set = set(highway_classes(lowest_class))
     ways: dict[int, tuple[int, list[int], dict[str, str]]] = {}
     nodes: dict[int, tuple[float, float]] = {}
     node_tags: dict[int, tuple[str | None, ...]] = {}
     restrictions: list[tuple[int, int, int, int, int]] = []
+    all_ways: dict[int, tuple[list[int], dict[str, str]]] = {}
+    relations: dict[int, tuple[list[tuple[str, int, str]], dict[str, str]]] = {}
     stamps: list[str] = []
     for resp in responses:
         stamp = resp.get("osm3s", {}).get("timestamp_osm_base")
@@ -406,13 +411,14 @@ def roads_from_overpass(
                     node_tags[int(el["id"])] = tuple(el["tags"].get(k) for k in NODE_KEYS)
             elif kind == "relation":
                 members = [
-                    (str(m.get("type", " "))[0], int(m.get("ref", 0)), str(m.get("role", "")))
+                    (str(m.get("type", "")), int(m.get("ref", 0)), str(m.get("role", "")))
                     for m in el.get("members", [])
                 ]
-                restrictions += restriction_rows(int(el["id"]), el.get("tags", {}), members)
+                relations[int(el["id"])] = (members, el.get("tags", {}))
             elif kind == "way":
                 tags = el.get("tags", {})
                 refs = [int(r) for r in el.get("nodes", [])]
+                all_ways[int(el["id"])] = (refs, tags)
                 if len(refs) >= 2 and is_drivable(tags, class_set):
                     ways[int(el["id"])] = (
                         int(el["id"]),
@@ -424,7 +430,11 @@ def roads_from_overpass(
     roads = OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
     tagged = [n for n in node_tags if n in nodes]
     roads.node_obstacle = obstacle_codes(roads.node_ids, tagged, [node_tags[n] for n in tagged])
+    for rel_id, (members, tags) in sorted(relations.items()):
+        short = [(kind[:1], ref, role) for kind, ref, role in members]
+        restrictions += restriction_rows(rel_id, tags, short)
     roads.restrictions = restriction_array(restrictions)
+    roads.built_up = built_up_areas(all_ways, relations, nodes)
     return roads
 
 

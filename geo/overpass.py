@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
+from ._osm_rules import BUILT_UP
 from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
@@ -34,16 +35,33 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 def build_query(polygon: BaseGeometry, classes: list[str], timeout_s: float) -> str:
-    """Overpass QL for the road ways of ``classes`` in a polygon, with their nodes."""
+    """Overpass QL for the road ways of ``classes`` in a polygon, with their nodes.
+
+    The query also asks for what the ``.osm.pbf`` path reads beside the roads: turn
+    restriction relations and the built-up areas (``landuse=residential`` and ``place``
+    closed ways and multipolygons, :data:`geo._osm_rules.BUILT_UP`), then everything
+    they are made of (``>``: member ways and nodes).
+    """
     if polygon.geom_type != "Polygon":
         raise ValueError("build_query takes one Polygon; split MultiPolygons first")
     x, y = np.asarray(polygon.exterior.coords).T
     # Overpass wants "lat lon" pairs; 6 decimals (~0.1 m) keep the cache key stable.
     coords = " ".join(f"{lat:.6f} {lon:.6f}" for lon, lat in zip(x, y, strict=True))
     regex = "^(" + "|".join(classes) + ")$"
+    places = "^(" + "|".join(v for k, v in BUILT_UP if k == "place") + ")$"
+    area = f'(poly:"{coords}")'
+    statements = [
+        f'way["highway"~"{regex}"]{area};',
+        f'rel["type"="restriction"]{area};',
+        f'way["landuse"="residential"]{area};',
+        f'way["place"~"{places}"]{area};',
+        f'rel["landuse"="residential"]{area};',
+        f'rel["place"~"{places}"]{area};',
+    ]
     return (
-        f"[out:json][timeout:{max(1, math.ceil(timeout_s))}];\n"
-        f'(\n  way["highway"~"{regex}"](poly:"{coords}");\n  >;\n);\nout body;'
+        f"[out:json][timeout:{max(1, math.ceil(timeout_s))}];\n(\n  "
+        + "\n  ".join(statements)
+        + "\n);\n(._; >;);\nout body;"
     )
 
 
@@ -81,6 +99,24 @@ def _is_number(value: object) -> bool:
 
 def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_relation(el: dict[str, Any]) -> None:
+    """A relation needs a list of members (type, positive ref, text role) and text tags."""
+    members = el.get("members", [])
+    if not isinstance(members, list) or not all(
+        isinstance(m, dict)
+        and m.get("type") in ("node", "way", "relation")
+        and _is_id(m.get("ref"))
+        and isinstance(m.get("role", ""), str)
+        for m in members
+    ):
+        raise BadAnswer(f"relation {el['id']} has a malformed member list")
+    tags = el.get("tags", {})
+    if not isinstance(tags, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    ):
+        raise BadAnswer(f"relation {el['id']} has tags that are not text")
 
 
 def validate_answer(data: object) -> dict[str, Any]:
@@ -133,7 +169,9 @@ def validate_answer(data: object) -> dict[str, Any]:
             ):
                 raise BadAnswer(f"way {el_id} has tags that are not text")
             refs.update(way_nodes)
-        elif kind != "relation":
+        elif kind == "relation":
+            _check_relation(el)
+        else:
             raise BadAnswer(f"{where} has an unknown type {kind!r}")
     missing = refs - nodes
     if missing:

@@ -17,19 +17,23 @@ answers in real Overpass JSON with real data read once from an ``.osm.pbf`` extr
 Supported
 ---------
 * Settings ``[out:json]`` (required), ``[timeout:N]`` and ``[maxsize:N]``.
-* ``way`` statements with tag filters ``["k"]``, ``[!"k"]``, ``["k"="v"]``, ``["k"!="v"]``,
+* ``way`` and ``rel`` (``relation``) statements with tag filters ``["k"]``, ``[!"k"]``, ``["k"="v"]``, ``["k"!="v"]``,
   ``["k"~"re"]``, ``["k"!~"re"]`` (optionally ``,i``), single or double quotes, and a
   spatial filter ``(poly:"lat lon lat lon …")`` or ``(south,west,north,east)`` (several
   spatial filters intersect). A way matches when its line intersects the area, as in
-  Overpass (a way crossing the area without a node inside it matches too).
+  Overpass (a way crossing the area without a node inside it matches too); a relation
+  matches when one of its member ways or nodes does.
 * Unions ``( … );``, the item statement ``._;``, down recursion ``>;`` (every node of the
-  ways in the input set, inside the area or not) and ``out;`` / ``out body;`` /
+  ways in the input set, inside the area or not; the member ways and nodes of its
+  relations and the nodes of those ways) and ``out;`` / ``out body;`` /
   ``out skel;`` / ``out ids;`` with an optional ``qt`` or ``asc`` sort order. Output is
-  always nodes then ways, each sorted by id, so answers are deterministic.
+  always nodes, then ways, then relations, each sorted by id, so answers are
+  deterministic.
 * ``GET /api/status`` answers a plausible Overpass status text.
 
-Only ways that carry a ``highway`` tag (and the nodes they reference) are loaded: a query
-for other ways answers no elements. Anything outside the subset is answered with HTTP 400
+Loaded are every relation, the ways that carry one of :data:`WAY_KEYS` or are a member of
+a relation, and the nodes those ways reference: a query for other ways answers no
+elements. Members missing from the extract are left out of ``>;``. Anything outside the subset is answered with HTTP 400
 and an Overpass-style ``Error: line N: parse error: …`` text.
 
 Failure injection
@@ -97,6 +101,11 @@ FAILURE_NAMES = frozenset({"runtime_error", "timeout", "garbage", "disconnect"})
 #: A scripted failure: an HTTP status code or one of :data:`FAILURE_NAMES`.
 Failure = int | str
 
+#: Ways with one of these keys are loaded (besides the member ways of relations).
+WAY_KEYS = ("highway", "landuse", "place")
+
+_MEMBER_TYPES = {"n": "node", "w": "way", "r": "relation"}
+
 _API_PREFIX = "/api"
 _UNDEFINED_COORDINATE = 2_147_483_647  # osmium::Location::undefined_coordinate
 _COORDINATE_PRECISION = 10_000_000
@@ -111,7 +120,7 @@ _TREE_LOCK = threading.Lock()
 
 @dataclass(frozen=True, eq=False)
 class OsmExtract:
-    """The highway ways of one ``.osm.pbf`` extract and the nodes they reference.
+    """The relations, the ways of :data:`WAY_KEYS` or in a relation, and their nodes.
 
     Nodes and ways are both sorted by id; element sets are arrays of row indices.
 
@@ -145,6 +154,20 @@ class OsmExtract:
         Way row of each geometry in ``tree``.
     missing_node_refs : int
         Number of way node references whose node is not in the extract.
+    rel_ids : numpy.ndarray
+        ``int64`` ids of every relation, sorted.
+    rel_tags : list of dict of str to str
+        Tags of each relation, by row.
+    rel_members : list of list of tuple
+        ``(type, ref, role)`` of each relation's members, type ``"node"``, ``"way"`` or
+        ``"relation"``, in order.
+    rel_offsets : numpy.ndarray
+        ``int64``, length ``len(rel_ids) + 1``: the loaded member ways and nodes of
+        relation ``i`` are ``rel_member_ways[rel_offsets[i]:rel_offsets[i + 1]]`` (way
+        rows, ``-1`` for a node member) and ``rel_member_nodes[...]`` (node rows, ``-1``
+        for a way member).
+    rel_member_ways, rel_member_nodes : numpy.ndarray
+        See ``rel_offsets``.
     load_seconds : float
         Wall time the load took.
     """
@@ -163,6 +186,12 @@ class OsmExtract:
     tree: shapely.STRtree
     tree_way_rows: np.ndarray
     missing_node_refs: int
+    rel_ids: np.ndarray
+    rel_tags: list[dict[str, str]]
+    rel_members: list[list[tuple[str, int, str]]]
+    rel_offsets: np.ndarray
+    rel_member_ways: np.ndarray
+    rel_member_nodes: np.ndarray
     load_seconds: float
 
     @property
@@ -191,6 +220,31 @@ class OsmExtract:
         with _TREE_LOCK:  # one query at a time: GEOS trees are not documented thread-safe
             hits = self.tree.query(area, predicate="intersects")
         return np.unique(self.tree_way_rows[hits])
+
+    def rel_rows_intersecting(self, area: shapely.Geometry) -> np.ndarray:
+        """Rows of the relations with a member way or node in an area (sorted ``int64``)."""
+        if len(self.rel_ids) == 0:
+            return _EMPTY_ROWS
+        hit_way = np.zeros(self.n_ways + 1, dtype=bool)  # the last entry: "not a way"
+        hit_way[self.way_rows_intersecting(area)] = True
+        node_rows = self.rel_member_nodes
+        hit = hit_way[self.rel_member_ways]
+        is_node = node_rows >= 0
+        hit[is_node] = shapely.intersects_xy(
+            area, self.node_lon[node_rows[is_node]], self.node_lat[node_rows[is_node]]
+        )
+        owner = np.repeat(np.arange(len(self.rel_ids)), np.diff(self.rel_offsets))
+        return np.unique(owner[hit]).astype(np.int64)
+
+    def members_of_rels(self, rel_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the loaded member ways and member nodes of some relations."""
+        if len(rel_rows) == 0:
+            return _EMPTY_ROWS, _EMPTY_ROWS
+        selected = np.zeros(len(self.rel_ids), dtype=bool)
+        selected[rel_rows] = True
+        per_entry = np.repeat(selected, np.diff(self.rel_offsets))
+        ways, nodes = self.rel_member_ways[per_entry], self.rel_member_nodes[per_entry]
+        return np.unique(ways[ways >= 0]), np.unique(nodes[nodes >= 0])
 
     def node_rows_of_ways(self, way_rows: np.ndarray) -> np.ndarray:
         """Rows of every node the given ways reference (missing nodes left out).
@@ -292,13 +346,14 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
     way_tags: list[dict[str, str]] = []
     way_nodes: list[list[tuple[int, int, int]]] = []
     tagged_nodes: dict[int, dict[str, str]] = {}
-    highway_ways = osmium.filter.KeyFilter("highway")
-    highway_ways.enable_for(osmium.osm.WAY)
+    rel_ids, rel_tags, rel_members = _read_relations(path)
+    member_ways = {ref for members in rel_members for kind, ref, _ in members if kind == "way"}
+    untagged_nodes = osmium.filter.EmptyTagFilter()
+    untagged_nodes.enable_for(osmium.osm.NODE)  # untagged nodes: locations only
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
-        .with_filter(osmium.filter.EmptyTagFilter())  # untagged nodes: locations only
-        .with_filter(highway_ways)
+        .with_filter(untagged_nodes)
     )
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the collector only slows us
@@ -307,6 +362,8 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
             if isinstance(obj, osmium.osm.Node):
                 tagged_nodes[obj.id] = _tags(obj)
             elif isinstance(obj, osmium.osm.Way):
+                if obj.id not in member_ways and not any(k in obj.tags for k in WAY_KEYS):
+                    continue
                 way_ids.append(obj.id)
                 way_tags.append(_tags(obj))
                 way_nodes.append([(ref.ref, ref.x, ref.y) for ref in obj.nodes])
@@ -354,6 +411,9 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
     geometries = np.concatenate([np.asarray(lines, dtype=object), points.astype(object)])
     tree = shapely.STRtree(geometries)
     tree_way_rows = np.concatenate([line_ways, point_ways]).astype(np.int64)
+    rel_offsets, rel_member_ways, rel_member_nodes = _member_rows(
+        rel_members, way_ids_arr, node_ids
+    )
 
     return OsmExtract(
         path=path,
@@ -370,8 +430,56 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
         tree=tree,
         tree_way_rows=tree_way_rows,
         missing_node_refs=int((~located).sum()),
+        rel_ids=rel_ids,
+        rel_tags=rel_tags,
+        rel_members=rel_members,
+        rel_offsets=rel_offsets,
+        rel_member_ways=rel_member_ways,
+        rel_member_nodes=rel_member_nodes,
         load_seconds=time.perf_counter() - started,
     )
+
+
+def _read_relations(
+    path: Path,
+) -> tuple[np.ndarray, list[dict[str, str]], list[list[tuple[str, int, str]]]]:
+    """Every relation of an extract, sorted by id: ids, tags and members."""
+    found: list[tuple[int, dict[str, str], list[tuple[str, int, str]]]] = []
+    for obj in osmium.FileProcessor(str(path), osmium.osm.RELATION):
+        if isinstance(obj, osmium.osm.Relation):
+            members = [(_MEMBER_TYPES[m.type], m.ref, m.role) for m in obj.members]
+            found.append((obj.id, _tags(obj), members))
+    found.sort(key=lambda rel: rel[0])
+    ids = np.asarray([rel[0] for rel in found], dtype=np.int64)
+    return ids, [rel[1] for rel in found], [rel[2] for rel in found]
+
+
+def _member_rows(
+    rel_members: list[list[tuple[str, int, str]]], way_ids: np.ndarray, node_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets, way rows and node rows of the loaded members of each relation."""
+    kinds = [kind for members in rel_members for kind, _, _ in members]
+    refs = np.asarray([ref for members in rel_members for _, ref, _ in members], dtype=np.int64)
+    kind = np.asarray(kinds, dtype=object)
+
+    def rows_of(ids: np.ndarray, wanted: str) -> np.ndarray:
+        rows = np.full(len(refs), -1, dtype=np.int64)
+        if len(ids) == 0:
+            return rows
+        at = np.searchsorted(ids, refs).clip(0, len(ids) - 1)
+        found = (kind == wanted) & (ids[at] == refs)
+        rows[found] = at[found]
+        return rows
+
+    way_rows, node_rows = rows_of(way_ids, "way"), rows_of(node_ids, "node")
+    loaded = (way_rows >= 0) | (node_rows >= 0)
+    owner = np.repeat(np.arange(len(rel_members)), [len(m) for m in rel_members])
+    offsets = np.zeros(len(rel_members) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner[loaded], minlength=len(rel_members)), out=offsets[1:])
+    # A way member keeps -1 as its node row and the other way round; -1 as a way row
+    # indexes the extra "not a way" slot of rel_rows_intersecting's mask.
+    way_rows = np.where(way_rows[loaded] >= 0, way_rows[loaded], -1)
+    return offsets, way_rows, node_rows[loaded]
 
 
 # --------------------------------------------------------------------------------------
@@ -542,7 +650,16 @@ class TagFilter:
 
 @dataclass(frozen=True)
 class WayStatement:
-    """``way[...](area);``: highway ways passing all tag filters and crossing all areas."""
+    """``way[...](area);``: loaded ways passing all tag filters and crossing all areas."""
+
+    tag_filters: tuple[TagFilter, ...]
+    areas: tuple[shapely.Geometry, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class RelStatement:
+    """``rel[...](area);``: relations passing all tag filters with a member in all areas."""
 
     tag_filters: tuple[TagFilter, ...]
     areas: tuple[shapely.Geometry, ...]
@@ -551,7 +668,7 @@ class WayStatement:
 
 @dataclass(frozen=True)
 class RecurseDown:
-    """``>;``: the nodes of the ways in the input set."""
+    """``>;``: the nodes of the input ways, the members of the input relations and their nodes."""
 
     line: int
 
@@ -579,7 +696,9 @@ class OutStatement:
     line: int
 
 
-Statement = WayStatement | RecurseDown | ItemStatement | UnionStatement | OutStatement
+Statement = (
+    WayStatement | RelStatement | RecurseDown | ItemStatement | UnionStatement | OutStatement
+)
 
 
 @dataclass(frozen=True)
@@ -601,9 +720,7 @@ class OverpassQuery:
     statements: tuple[Statement, ...]
 
 
-_OTHER_TYPES = frozenset(
-    {"node", "rel", "relation", "nwr", "nw", "nr", "wr", "area", "derived", "is_in"}
-)
+_OTHER_TYPES = frozenset({"node", "nwr", "nw", "nr", "wr", "area", "derived", "is_in"})
 _OUT_VERBOSITY: dict[str, Literal["body", "skel", "ids"]] = {
     "body": "body",
     "skel": "skel",
@@ -725,7 +842,7 @@ class _Parser:
                 )
             self.end_statement()
             return ItemStatement(token.line)
-        if token.kind == "word" and token.text == "way":
+        if token.kind == "word" and token.text in ("way", "rel", "relation"):
             return self.way()
         if token.kind == "word" and token.text == "out":
             return self.out()
@@ -734,7 +851,7 @@ class _Parser:
                 token.line,
                 "static",
                 f'"{token.text}" statements are not supported by this loopback test '
-                "server (way statements only).",
+                "server (way and rel statements only).",
             )
         if token.kind == "punct" and token.text in ("<", "!"):
             raise OverpassQueryError(
@@ -786,8 +903,8 @@ class _Parser:
         self.expect(";")
         return OutStatement(verbosity, out.line)
 
-    def way(self) -> WayStatement:
-        keyword = self.expect("way")
+    def way(self) -> WayStatement | RelStatement:
+        keyword = self.next()
         tag_filters: list[TagFilter] = []
         areas: list[shapely.Geometry] = []
         while True:
@@ -798,7 +915,7 @@ class _Parser:
                 areas.append(self.spatial_filter())
             elif token.kind == "punct" and token.text == ".":
                 raise OverpassQueryError(
-                    token.line, "static", "input sets (way.name) are not supported."
+                    token.line, "static", f"input sets ({keyword.text}.name) are not supported."
                 )
             else:
                 break
@@ -807,9 +924,11 @@ class _Parser:
             raise OverpassQueryError(
                 keyword.line,
                 "static",
-                "this loopback test server needs a bbox or poly filter on every way statement.",
+                f"this loopback test server needs a bbox or poly filter on every "
+                f"{keyword.text} statement.",
             )
-        return WayStatement(tuple(tag_filters), tuple(areas), keyword.line)
+        kind = WayStatement if keyword.text == "way" else RelStatement
+        return kind(tuple(tag_filters), tuple(areas), keyword.line)
 
     def string_or_word(self, what: str) -> _Token:
         token = self.next()
@@ -987,30 +1106,42 @@ _EMPTY_ROWS = np.empty(0, dtype=np.int64)
 class _ElementSet:
     nodes: np.ndarray = field(default_factory=lambda: _EMPTY_ROWS)
     ways: np.ndarray = field(default_factory=lambda: _EMPTY_ROWS)
+    rels: np.ndarray = field(default_factory=lambda: _EMPTY_ROWS)
 
     def union(self, other: _ElementSet) -> _ElementSet:
-        return _ElementSet(np.union1d(self.nodes, other.nodes), np.union1d(self.ways, other.ways))
+        return _ElementSet(
+            np.union1d(self.nodes, other.nodes),
+            np.union1d(self.ways, other.ways),
+            np.union1d(self.rels, other.rels),
+        )
+
+
+def _filtered(
+    rows: np.ndarray, tags: list[dict[str, str]], tag_filters: tuple[TagFilter, ...]
+) -> np.ndarray:
+    keep = [row for row in rows.tolist() if all(f.matches(tags[row]) for f in tag_filters)]
+    return np.asarray(keep, dtype=np.int64)
 
 
 def _evaluate(
     extract: OsmExtract, statement: Statement, current: _ElementSet, printed: list[tuple]
 ) -> _ElementSet:
-    if isinstance(statement, WayStatement):
+    if isinstance(statement, WayStatement | RelStatement):
+        is_way = isinstance(statement, WayStatement)
+        query = extract.way_rows_intersecting if is_way else extract.rel_rows_intersecting
         rows: np.ndarray | None = None
         for area in statement.areas:
-            hits = extract.way_rows_intersecting(area)
+            hits = query(area)
             rows = hits if rows is None else np.intersect1d(rows, hits)
         assert rows is not None
-        if statement.tag_filters:
-            keep = [
-                row
-                for row in rows.tolist()
-                if all(f.matches(extract.way_tags[row]) for f in statement.tag_filters)
-            ]
-            rows = np.asarray(keep, dtype=np.int64)
-        return _ElementSet(ways=rows)
+        tags = extract.way_tags if is_way else extract.rel_tags
+        rows = _filtered(rows, tags, statement.tag_filters)
+        return _ElementSet(ways=rows) if is_way else _ElementSet(rels=rows)
     if isinstance(statement, RecurseDown):
-        return _ElementSet(nodes=extract.node_rows_of_ways(current.ways))
+        member_ways, member_nodes = extract.members_of_rels(current.rels)
+        ways = np.union1d(current.ways, member_ways)
+        nodes = np.union1d(extract.node_rows_of_ways(ways), member_nodes)
+        return _ElementSet(nodes=nodes, ways=member_ways)
     if isinstance(statement, ItemStatement):
         return current
     if isinstance(statement, UnionStatement):
@@ -1047,6 +1178,19 @@ def _way_element(extract: OsmExtract, row: int, verbosity: str) -> dict[str, obj
     return element
 
 
+def _rel_element(extract: OsmExtract, row: int, verbosity: str) -> dict[str, object]:
+    element: dict[str, object] = {"type": "relation", "id": int(extract.rel_ids[row])}
+    if verbosity == "ids":
+        return element
+    element["members"] = [
+        {"type": kind, "ref": ref, "role": role} for kind, ref, role in extract.rel_members[row]
+    ]
+    tags = extract.rel_tags[row]
+    if tags and verbosity == "body":
+        element["tags"] = tags
+    return element
+
+
 def _document(
     extract: OsmExtract, elements: list[dict[str, object]], remark: str | None = None
 ) -> dict[str, object]:
@@ -1075,7 +1219,7 @@ def run_query(extract: OsmExtract, query: str | OverpassQuery) -> dict[str, obje
     -------
     dict
         The answer document: ``version``, ``generator``, ``osm3s`` and ``elements``
-        (nodes then ways, each sorted by id, for every ``out`` statement).
+        (nodes, ways, relations, each sorted by id, for every ``out`` statement).
 
     Raises
     ------
@@ -1092,6 +1236,7 @@ def run_query(extract: OsmExtract, query: str | OverpassQuery) -> dict[str, obje
         node_rows, way_rows = element_set.nodes.tolist(), element_set.ways.tolist()
         elements.extend(_node_element(extract, row, verbosity) for row in node_rows)
         elements.extend(_way_element(extract, row, verbosity) for row in way_rows)
+        elements.extend(_rel_element(extract, row, verbosity) for row in element_set.rels.tolist())
     return _document(extract, elements)
 
 
@@ -1298,7 +1443,7 @@ class OverpassTestServer:
     Parameters
     ----------
     pbf_path : str or Path
-        The extract. Its highway ways and their nodes are loaded at construction
+        The extract. Its relations, ways and their nodes are loaded at construction
         (cached per file across servers).
     failures : iterable of int or str, optional
         Scripted failures, consumed one per ``/interpreter`` request before normal

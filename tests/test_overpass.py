@@ -34,14 +34,14 @@ def test_overpass_network_equals_the_pbf_network(
     np.testing.assert_array_equal(net.node_osmid, from_pbf.node_osmid)
     np.testing.assert_array_equal(net.u, from_pbf.u)
     np.testing.assert_array_equal(net.v, from_pbf.v)
-    # Built-up areas (the urban limit for untagged roads) come with the .osm.pbf only:
-    # the query asks for roads alone. Everywhere else the times are the same.
-    assert net.provenance["settlements"]["areas"] is None
-    assert from_pbf.provenance["settlements"]["areas"] > 0
-    rural = from_pbf.rules["urban"] == ""
-    assert 0 < rural.sum() < net.n_edges
-    np.testing.assert_allclose(net.travel_time_s[rural], from_pbf.travel_time_s[rural])
-    assert (net.travel_time_s[~rural] <= from_pbf.travel_time_s[~rural] + 1e-9).all()
+    # The query fetches what the .osm.pbf path reads beside the roads: built-up areas
+    # (the urban limit of untagged roads under `ru`) and turn restrictions.
+    assert net.provenance["settlements"]["areas"] > 0
+    np.testing.assert_array_equal(net.rules["urban"], from_pbf.rules["urban"])
+    assert 0 < (net.rules["urban"] == "yes").sum() < net.n_edges
+    np.testing.assert_allclose(net.travel_time_s, from_pbf.travel_time_s)
+    assert len(from_pbf.restrictions) > 0
+    np.testing.assert_array_equal(net.restrictions, from_pbf.restrictions)
     np.testing.assert_array_equal(net.node_obstacle, from_pbf.node_obstacle)
     assert RoadNetwork.load(path).n_edges == net.n_edges
     queries = andorra_server.queries

@@ -221,6 +221,64 @@ def test_query_variants(server: OverpassTestServer, bbox_answer: dict[str, Any])
     assert all("primary" not in w["tags"]["highway"] for w in rest.values())
 
 
+def test_relations_and_areas_with_their_members(server: OverpassTestServer) -> None:
+    """rel statements and '>' from relations, as the client asks for restrictions and areas."""
+    south, west, north, east = BBOX
+    area = shapely.box(west, south, east, north)
+    box = f"({south},{west},{north},{east})"
+    query = (
+        "[out:json][timeout:25];\n(\n"
+        f'  rel["type"="restriction"]{box};\n'
+        f'  way["landuse"="residential"]{box};\n'
+        f'  rel["landuse"="residential"]{box};\n'
+        ");\n(._; >;);\nout body;"
+    )
+    response = post(server, query)
+    assert response.status_code == 200
+    elements = response.json()["elements"]
+    types = [e["type"] for e in elements]
+    assert types == sorted(types, key=["node", "way", "relation"].index)
+    by_type = {t: {e["id"]: e for e in elements if e["type"] == t} for t in set(types)}
+
+    # A direct read: relations with a member node inside the box or a member way crossing it.
+    located = osmium.FileProcessor(str(ANDORRA)).with_locations()
+    lines, points, rels = {}, {}, {}
+    for obj in located:
+        if isinstance(obj, osmium.osm.Node):
+            points[obj.id] = shapely.Point(obj.lon, obj.lat)
+        elif isinstance(obj, osmium.osm.Way):
+            lines[obj.id] = shapely.LineString([(n.lon, n.lat) for n in obj.nodes])
+        elif isinstance(obj, osmium.osm.Relation):
+            members = [(m.type, m.ref, m.role) for m in obj.members]
+            rels[obj.id] = (dict(obj.tags), members)
+
+    def meets(kind: str, ref: int) -> bool:
+        shape = lines.get(ref) if kind == "w" else points.get(ref) if kind == "n" else None
+        return shape is not None and shape.intersects(area)
+
+    expected = {
+        rel_id
+        for rel_id, (tags, members) in rels.items()
+        if (tags.get("type") == "restriction" or tags.get("landuse") == "residential")
+        and any(meets(kind, ref) for kind, ref, _ in members)
+    }
+    got = by_type["relation"]
+    assert len(expected) > 10 and set(got) == expected
+    restriction = next(r for r in got.values() if r["tags"]["type"] == "restriction")
+    kinds = {"n": "node", "w": "way", "r": "relation"}
+    assert restriction["members"] == [
+        {"type": kinds[k], "ref": ref, "role": role} for k, ref, role in rels[restriction["id"]][1]
+    ]
+    # '>' brings every member way and node, and every node of those ways.
+    ways, nodes = by_type["way"], by_type["node"]
+    for rel in got.values():
+        for m in rel["members"]:
+            assert m["ref"] in (ways if m["type"] == "way" else nodes) or m["type"] == "relation"
+    assert {ref for way in ways.values() for ref in way["nodes"]} <= set(nodes)
+    residential = {i for i, w in ways.items() if w.get("tags", {}).get("landuse") == "residential"}
+    assert residential and all(ways[i]["nodes"][0] == ways[i]["nodes"][-1] for i in residential)
+
+
 def test_timestamp_is_the_extract_header_timestamp(
     server: OverpassTestServer, bbox_answer: dict[str, Any]
 ) -> None:
@@ -234,7 +292,7 @@ def test_timestamp_is_the_extract_header_timestamp(
 def test_timestamp_falls_back_to_the_newest_object(tmp_path: Path) -> None:
     """A file whose header lacks a timestamp: a real Andorra road copied without one."""
     extract = load_extract(ANDORRA)
-    row = int(next(i for i, tags in enumerate(extract.way_tags) if tags["highway"] == "trunk"))
+    row = int(next(i for i, tags in enumerate(extract.way_tags) if tags.get("highway") == "trunk"))
     way_id = int(extract.way_ids[row])
     refs = set(extract.way_refs[extract.way_offsets[row] : extract.way_offsets[row + 1]].tolist())
     small = tmp_path / "one-road.osm.pbf"
