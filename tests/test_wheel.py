@@ -22,8 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import extract
-
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -98,6 +96,9 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
         "ural_access/data/speed_model_ru.toml",
         "ural_access/data/studies/urals.toml",
         "ural_access/data/studies/djibouti.toml",
+        "ural_access/data/studies/ekaterinburg.toml",
+        "ural_access/data/osm/urals-omt-z7-2021.osm.pbf",
+        "ural_access/data/osm/README.md",
     ):
         assert needed in names, needed
     assert not [n for n in names if n.startswith("tests/") or "/_vendor/" in n]
@@ -138,16 +139,14 @@ def test_the_installed_package_runs_from_an_empty_folder(
     assert not Path(vendor).is_relative_to(venv)  # map assets live in a per-user cache
     assert _run([str(exe), "--version"], work, env).strip() == "ural-access 0.1.0"
 
-    # The Urals default's stand-in (the Urals roads are not bundled yet): a real extract.
-    osm = extract("djibouti-secondary.osm.pbf")
-    out = _run(
-        [str(exe), "run", "--study", "djibouti", "--source", "pbf", "--osm-file", str(osm), "--self-contained"],
-        cwd=work,
-        env=env,
-    )  # fmt: skip
-    assert "Done: " in out and "Obock" in out
-    results, maps = work / "output" / "djibouti" / "results", work / "output" / "djibouti" / "maps"
+    # The Urals default as a new user types it: the road data bundled in the wheel, offline.
+    env["URAL_ACCESS_OVERPASS_URL"] = "http://127.0.0.1:9/api"  # nothing listens there
+    out = _run([str(exe), "run", "--self-contained"], cwd=work, env=env)
+    assert "Done: " in out and "Magnitogorsk" in out
+    assert "Road data: file:urals-omt-z7-2021.osm.pbf" in out
+    results, maps = work / "output" / "urals" / "results", work / "output" / "urals" / "maps"
     assert (results / "agglomerations.csv").is_file() and (maps / "index.html").is_file()
+    assert len(list(maps.glob("agglomeration-*.html"))) == 6
     assert '<script src="http' not in (maps / "overview.html").read_text(encoding="utf-8")
     assert (work / "data" / "cache" / "networks").is_dir()  # the cache is under the folder
     assert _tree(venv) == before, "something was written into the venv"
