@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import math
 from html import escape
 from typing import Any
 
@@ -17,19 +15,16 @@ from jinja2 import Template
 
 from ..geo.distance import geodesic_circle
 from ..geo.results import AccessResults
+from ._geojson import COORD_DECIMALS, compact, feature_collection
+from ._shared import Bands, bands_geojson
 from .popups import agglomeration_popup, town_popup, town_tooltip
 from .style import (
-    BORDER_STYLE,
     CENTER_COLOUR,
     CITY_COLOUR,
     NO_TILES_BACKGROUND,
-    ROAD_COLOUR,
     TOWN_COLOUR,
-    WATER_COLOUR,
     ZONE_STYLE,
-    band_colours,
     marker_radius,
-    road_weight,
     route_style,
 )
 from .text import Lang
@@ -46,54 +41,10 @@ POPUP_OPTIONS: dict[str, Any] = {
     "autoPanPaddingBottomRight": [290, 20],
 }
 
-#: Decimals kept in map coordinates (5 ≈ 1 m): small files, no visible loss.
-COORD_DECIMALS = 5
-
-#: Vertices allowed in one city's drive-time bands (about 20 bytes each in the HTML).
-BAND_VERTICES = 40_000
-
-#: The coarsest simplification the vertex budget may reach (about 1 km).
-MAX_TOLERANCE_DEG = 0.01
-
 ATTRIBUTION = (
     'Roads: &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL); '
     'towns: <a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0)'
 )
-
-
-def compact(geoms: Any, tolerance_deg: float = 0.0, max_vertices: int | None = None) -> Any:
-    """Simplify (optionally) and round coordinates so the HTML stays small.
-
-    With ``max_vertices``, the tolerance is doubled until the geometries hold at most that
-    many vertices (or the tolerance reaches :data:`MAX_TOLERANCE_DEG`), so that a region
-    with a fine-meshed road network still gives a map a browser opens quickly.
-    """
-    src = np.asarray(geoms, dtype=object)
-    arr = shapely.simplify(src, tolerance_deg, preserve_topology=True) if tolerance_deg > 0 else src
-    if max_vertices is not None and tolerance_deg > 0:
-        tol = tolerance_deg
-        while shapely.get_num_coordinates(arr).sum() > max_vertices and tol < MAX_TOLERANCE_DEG:
-            tol *= 2.0
-            arr = shapely.simplify(src, tol, preserve_topology=True)
-    return shapely.transform(arr, lambda c: np.round(c, COORD_DECIMALS))
-
-
-def feature_collection(geoms: Any, props: list[dict[str, Any]]) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection from geometries and property dicts."""
-    features = [
-        {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": p}
-        for g, p in zip(geoms, props, strict=True)
-        if g is not None and not g.is_empty
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
 
 
 def towns_layer(
@@ -244,54 +195,11 @@ def routes_layer(
     )
 
 
-def _rings(geoms: Any) -> Any:
-    """Cumulative reach polygons (sorted by band) as non-overlapping rings."""
-    rings = np.empty(len(geoms), dtype=object)
-    rings[0] = geoms[0]
-    rings[1:] = shapely.difference(geoms[1:], geoms[:-1])
-    return rings
-
-
-def _bands_geojson(
-    rings: Any, bands: list[float], name: str, title: str, show: bool
-) -> folium.GeoJson | None:
-    colours = band_colours(len(bands))
-    lower = [0.0, *bands[:-1]]
-    props = [
-        {"colour": colours[i], "band": f"{lower[i]:g}-{bands[i]:g}"} for i in range(len(bands))
-    ]
-    data = feature_collection(compact(rings, 0.001, BAND_VERTICES), props)
-    if not data["features"]:
-        return None
-    return folium.GeoJson(
-        data,
-        name=name,
-        show=show,
-        style_function=lambda f: {
-            "stroke": False,
-            "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.35,
-        },
-        # The bands take no clicks or hovers: a click inside a zone opens its popup.
-        interactive=False,
-        ua_bands=title,
-    )
-
-
-def bands_layer(
-    results: AccessResults, origin: str, show: bool, lang: Lang = EN
-) -> folium.GeoJson | None:
+def bands_layer(bands: Bands, origin: str, show: bool, lang: Lang = EN) -> folium.GeoJson | None:
     """Drive-time bands from one city as non-overlapping rings, one colour per band."""
-    iso = results.isochrones
-    if iso is None or iso.empty or "origin" not in iso:
-        return None
-    iso = iso[iso["origin"] == origin].sort_values("band_min")
-    if iso.empty:
-        return None
     city = escape(lang.place(origin))
-    return _bands_geojson(
-        _rings(iso.geometry.to_numpy()),
-        [float(b) for b in iso["band_min"]],
+    return bands_geojson(
+        bands.cities.get(origin),
         lang("layer_bands", city=city),
         lang("legend_title", city=city),
         show,
@@ -299,42 +207,28 @@ def bands_layer(
 
 
 def nearest_bands_layer(
-    results: AccessResults, show: bool, lang: Lang = EN
+    bands: Bands, results: AccessResults, show: bool, lang: Lang = EN
 ) -> folium.GeoJson | None:
     """Bands of drive time from the nearer first-tier city (the union of each band's reach).
 
     ``None`` with fewer than two cities (the one city's own bands say the same).
     """
-    iso = results.isochrones
-    if iso is None or iso.empty or "origin" not in iso or iso["origin"].nunique() < 2:
-        return None
-    bands = sorted({float(b) for b in iso["band_min"]})
-    reach = [shapely.union_all(iso.geometry[iso["band_min"] <= b].to_numpy()) for b in bands]
     cities = escape(lang.join([lang.place(c) for c, _ in results.cities]))
-    return _bands_geojson(
-        _rings(np.array(reach, dtype=object)),
-        bands,
+    return bands_geojson(
+        bands.nearest,
         lang("layer_nearest", cities=cities),
         lang("legend_nearest", cities=cities),
         show,
     )
 
 
-def context_layer(context: Any, lang: Lang = EN) -> folium.GeoJson | None:
-    """Roads of the network (grey, width by class), water and region borders, under all."""
-    if context is None or len(context) == 0:
+def context_layer(data: dict[str, Any] | None, lang: Lang = EN) -> folium.GeoJson | None:
+    """Roads of the network (grey, width by class), water and region borders, under all.
+
+    ``data`` is :func:`._shared.context_data`'s GeoJSON, styled per feature.
+    """
+    if data is None or not data["features"]:
         return None
-    props = []
-    for kind, cls in zip(context["kind"], context["class"], strict=True):
-        if kind == "water":
-            style = {"color": WATER_COLOUR, "weight": 1, "fillColor": WATER_COLOUR,
-                     "fillOpacity": 0.8}  # fmt: skip
-        elif kind == "border":
-            style = dict(BORDER_STYLE, fill=False)
-        else:
-            style = {"color": ROAD_COLOUR, "weight": road_weight(str(cls)), "opacity": 0.9}
-        props.append({"style": style, "kind": str(kind)})
-    data = feature_collection(compact(context.geometry.to_numpy()), props)
     return folium.GeoJson(
         data,
         name=lang("layer_context"),

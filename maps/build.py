@@ -12,6 +12,7 @@ import folium
 from ..geo.atomic import write_text_atomic
 from ..geo.results import AccessResults
 from ._names import russian_names
+from ._shared import map_data
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds
@@ -97,15 +98,16 @@ def build_maps(
     pictures: dict[str, str] = {}
     views = picture_bounds(results)
 
+    data = map_data(results, context)  # the bands and context every map draws alike
     log.info("drawing the overview map")
-    overview = _save(overview_map(results, words, context), out / "overview.html", self_contained)
+    overview = _save(overview_map(results, words, data=data), out / "overview.html", self_contained)
     written.append(overview)
     agg_files: dict[str, str] = {}
     keys = results.study.agglomeration_keys()
     for name in results.zones["agglomeration"]:
         log.info("drawing the map of %s", name)
         path = _save(
-            agglomeration_map(results, str(name), words, context),
+            agglomeration_map(results, str(name), words, data=data),
             out / f"agglomeration-{keys[str(name)]}.html",
             self_contained,
         )

@@ -24,6 +24,7 @@ from ._layers import (
     towns_layer,
     zones_layer,
 )
+from ._shared import MapData, map_data
 from .legend import MapLegend, key_html, steps_html
 from .text import Lang
 
@@ -47,18 +48,18 @@ def _draw(
     fmap: folium.Map,
     results: AccessResults,
     lang: Lang,
-    context: Any,
+    data: MapData,
     zones: list[str] | None,
 ) -> folium.GeoJson | None:
     """Context, bands (the nearer city's shown), zones and routes; returns the context."""
-    ctx = context_layer(context, lang)
+    ctx = context_layer(data.context, lang)
     if ctx is not None:
         ctx.add_to(fmap)
-    nearest = nearest_bands_layer(results, show=True, lang=lang)
+    nearest = nearest_bands_layer(data.bands, results, show=True, lang=lang)
     if nearest is not None:
         nearest.add_to(fmap)
     for i, (city, _key) in enumerate(results.cities):
-        layer = bands_layer(results, city, show=(nearest is None and i == 0), lang=lang)
+        layer = bands_layer(data.bands, city, show=(nearest is None and i == 0), lang=lang)
         if layer is not None:
             layer.add_to(fmap)
     zones_layer(results, zones, lang).add_to(fmap)
@@ -69,14 +70,13 @@ def _draw(
     return ctx
 
 
-def _legend(results: AccessResults, lang: Lang, context: Any) -> MapLegend:
+def _legend(results: AccessResults, lang: Lang, kinds: frozenset[str]) -> MapLegend:
     cities = [lang.place(c) for c, _ in results.cities]
     bands = [float(b) for b in results.study.routing.bands_min]
     if len(cities) > 1:
         title = lang("legend_nearest", cities=lang.join(cities))
     else:
         title = lang("legend_title", city=cities[0] if cities else "")
-    kinds = set(context["kind"]) if context is not None and len(context) else set()
     html = steps_html(bands, title, lang) + key_html(
         cities,
         results.study.radius_km,
@@ -92,41 +92,56 @@ def _finish(
     fmap: folium.Map,
     results: AccessResults,
     lang: Lang,
-    context: Any,
+    data: MapData,
     ctx: folium.GeoJson | None,
     towns: folium.GeoJson,
 ) -> None:
-    _legend(results, lang, context).add_to(fmap)
+    _legend(results, lang, data.context_kinds).add_to(fmap)
     add_controls(fmap, towns, lang)
     add_minimap(fmap, ctx)
 
 
-def overview_map(results: AccessResults, lang: Lang = EN, context: Any = None) -> folium.Map:
-    """The whole study: context, cities, zones, towns, fastest routes and the bands."""
+def overview_map(
+    results: AccessResults, lang: Lang = EN, context: Any = None, data: MapData | None = None
+) -> folium.Map:
+    """The whole study: context, cities, zones, towns, fastest routes and the bands.
+
+    ``data`` is :func:`._shared.map_data` of ``results`` and ``context``, computed once for
+    all the maps of a run (computed here without it).
+    """
+    data = data if data is not None else map_data(results, context)
     fmap = base_map(study_bounds(results), lang)
-    ctx = _draw(fmap, results, lang, context, None)
+    ctx = _draw(fmap, results, lang, data, None)
     towns = towns_layer(results, results.wide_places(), lang)
     towns.add_to(fmap)
     labels_layer(results.places, lang=lang).add_to(fmap)
     InfoBox(
         lang.title(results.study), lang("overview_note"), provenance_line(results, lang)
     ).add_to(fmap)
-    _finish(fmap, results, lang, context, ctx, towns)
+    _finish(fmap, results, lang, data, ctx, towns)
     return fmap
 
 
 def agglomeration_map(
-    results: AccessResults, name: str, lang: Lang = EN, context: Any = None
+    results: AccessResults,
+    name: str,
+    lang: Lang = EN,
+    context: Any = None,
+    data: MapData | None = None,
 ) -> folium.Map:
-    """One agglomeration, zoomed to its zone: towns, circle, routes in, bands crossing it."""
+    """One agglomeration, zoomed to its zone: towns, circle, routes in, bands crossing it.
+
+    ``data`` as for :func:`overview_map`.
+    """
     zone = results.zones[results.zones["agglomeration"] == name]
     if zone.empty:
         raise KeyError(f"no agglomeration named {name!r}")
     circle = zone.geometry.iloc[0]
     west, south, east, north = shapely.bounds(circle)
     dx, dy = (east - west) * 0.1, (north - south) * 0.1
+    data = data if data is not None else map_data(results, context)
     fmap = base_map((west - dx, south - dy, east + dx, north + dy), lang)
-    ctx = _draw(fmap, results, lang, context, [name])
+    ctx = _draw(fmap, results, lang, data, [name])
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
     wide = results.wide_places()
     places = wide[wide["place_id"].isin(towns_here) | (wide["role"] == "first_tier")]
@@ -141,5 +156,5 @@ def agglomeration_map(
         cities=lang.join([lang.place(c) for c, _ in results.cities]),
     )
     InfoBox(title, note, provenance_line(results, lang)).add_to(fmap)
-    _finish(fmap, results, lang, context, ctx, towns)
+    _finish(fmap, results, lang, data, ctx, towns)
     return fmap

@@ -127,7 +127,7 @@ def _extent_km(network: Any) -> str:
 
 
 def report(rows: list[dict[str, Any]], command: str, seconds: float) -> str:
-    from ural_access.maps._layers import BAND_VERTICES
+    from ural_access.maps._shared import BAND_VERTICES
 
     lines = [
         "# Map sizes and build time",
@@ -164,7 +164,7 @@ def report(rows: list[dict[str, Any]], command: str, seconds: float) -> str:
         "",
         "Why it stays small on the real Urals too: the grown graph's bands are simpler than "
         "a rural road mesh would give, so the maps also hold each city's bands to "
-        f"{BAND_VERTICES:,} vertices (`maps._layers.BAND_VERTICES`; the simplification "
+        f"{BAND_VERTICES:,} vertices (`maps._shared.BAND_VERTICES`; the simplification "
         "tolerance doubles from about 100 m until they fit). At that cap the two cities' "
         "bands take about 1.6 MB, which with the inlined scripts and styles (about 2.3 MB, "
         "the *self* − *cdn* difference above) and the other layers stays under the limit.",

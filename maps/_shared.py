@@ -1,0 +1,151 @@
+"""What every map of a run draws alike, as GeoJSON computed once: bands and context.
+
+Cutting the cumulative bands into rings (``shapely.difference``), merging the cities' bands
+into the nearer-city view and simplifying them to the vertex budget are the costly parts of
+drawing a map. Every map of a run draws the same bands and the same context, so
+:func:`map_data` computes them once and each map's layers are made from its GeoJSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import numpy as np
+import shapely
+
+from ..geo.results import AccessResults
+from ._geojson import compact, feature_collection
+from .style import (
+    BORDER_STYLE,
+    ROAD_COLOUR,
+    WATER_COLOUR,
+    band_colours,
+    road_weight,
+)
+
+#: Vertices allowed in one city's drive-time bands (about 20 bytes each in the HTML).
+BAND_VERTICES = 40_000
+
+#: The simplification tolerance the bands start from (about 100 m).
+BAND_TOLERANCE_DEG = 0.001
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The GeoJSON of each band layer of a study's maps (no words: any language)."""
+
+    bands_min: list[float]
+    """Upper limits of the bands in minutes, as the rings are ordered."""
+    cities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """One city's rings, by the city's name (cities without bands are left out)."""
+    nearest: dict[str, Any] | None = None
+    """The rings of the drive time from the nearer city; ``None`` with fewer than two cities."""
+
+
+@dataclass(frozen=True)
+class MapData:
+    """The layers' GeoJSON that every map of a run shares."""
+
+    bands: Bands
+    context: dict[str, Any] | None
+    """Roads, water and borders, each feature with its style (:func:`context_data`)."""
+    context_kinds: frozenset[str]
+    """The kinds of context present (``road``, ``water``, ``border``), for the key."""
+
+
+def map_data(results: AccessResults, context: Any = None) -> MapData:
+    """The bands of ``results`` and the ``context`` (:mod:`geo.context`) as GeoJSON."""
+    kinds = (
+        frozenset(str(k) for k in context["kind"])
+        if context is not None and len(context)
+        else frozenset()
+    )
+    return MapData(band_data(results), context_data(context), kinds)
+
+
+def context_data(context: Any) -> dict[str, Any] | None:
+    """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
+    if context is None or len(context) == 0:
+        return None
+    props = []
+    for kind, cls in zip(context["kind"], context["class"], strict=True):
+        if kind == "water":
+            style = {"color": WATER_COLOUR, "weight": 1, "fillColor": WATER_COLOUR,
+                     "fillOpacity": 0.8}  # fmt: skip
+        elif kind == "border":
+            style = dict(BORDER_STYLE, fill=False)
+        else:
+            style = {"color": ROAD_COLOUR, "weight": road_weight(str(cls)), "opacity": 0.9}
+        props.append({"style": style, "kind": str(kind)})
+    return feature_collection(compact(context.geometry.to_numpy()), props)
+
+
+def _rings(geoms: Any) -> Any:
+    """Cumulative reach polygons (sorted by band) as non-overlapping rings."""
+    rings = np.empty(len(geoms), dtype=object)
+    rings[0] = geoms[0]
+    rings[1:] = shapely.difference(geoms[1:], geoms[:-1])
+    return rings
+
+
+def _collection(reach: Any, bands: list[float]) -> dict[str, Any]:
+    colours = band_colours(len(bands))
+    lower = [0.0, *bands[:-1]]
+    props = [
+        {"colour": colours[i], "band": f"{lower[i]:g}-{bands[i]:g}"} for i in range(len(bands))
+    ]
+    return feature_collection(compact(_rings(reach), BAND_TOLERANCE_DEG, BAND_VERTICES), props)
+
+
+def band_data(results: AccessResults) -> Bands:
+    """Every band layer's GeoJSON for ``results`` (each city's, and the nearer city's).
+
+    The bands of one city are nested (each holds the ones below it), so the reach of the
+    nearer city within a band is the union of the cities' polygons of that band alone.
+    """
+    iso = results.isochrones
+    if iso is None or iso.empty or "origin" not in iso:
+        return Bands([])
+    bands = sorted({float(b) for b in iso["band_min"]})
+    cities: dict[str, dict[str, Any]] = {}
+    per_city = []
+    for origin, _key in results.cities:
+        own = iso[iso["origin"] == origin].sort_values("band_min")
+        if own.empty:
+            continue
+        own_bands = [float(b) for b in own["band_min"]]
+        cities[origin] = _collection(own.geometry.to_numpy(), own_bands)
+        if own_bands == bands:
+            per_city.append(own.geometry.to_numpy())
+    nearest = None
+    if iso["origin"].nunique() >= 2:
+        if len(per_city) == iso["origin"].nunique():
+            reach = shapely.union_all(np.stack(per_city), axis=0)
+        else:  # a city with other bands than the rest: each band from all polygons below it
+            reach = np.array(
+                [shapely.union_all(iso.geometry[iso["band_min"] <= b].to_numpy()) for b in bands],
+                dtype=object,
+            )
+        nearest = _collection(reach, bands)
+    return Bands(bands, cities, nearest)
+
+
+def bands_geojson(data: dict[str, Any] | None, name: str, title: str, show: bool) -> Any:
+    """A band layer from :func:`band_data`'s GeoJSON; ``None`` when it has no features."""
+    if data is None or not data["features"]:
+        return None
+    return folium.GeoJson(
+        data,
+        name=name,
+        show=show,
+        style_function=lambda f: {
+            "stroke": False,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.35,
+        },
+        # The bands take no clicks or hovers: a click inside a zone opens its popup.
+        interactive=False,
+        ua_bands=title,
+    )
