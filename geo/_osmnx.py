@@ -46,6 +46,7 @@ RULE_ATTRIBUTES: dict[str, str] = {
     "tracktype": "tracktype",
     "smoothness": "smoothness",
     "urban": "built_up",
+    "junction": "junction",
 }
 
 

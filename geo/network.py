@@ -34,12 +34,14 @@ if TYPE_CHECKING:
     from .study import Study
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 _STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
 
 #: Per-edge tag columns the profiles read (each resolved for the edge's direction).
-RULE_COLUMNS = ("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban")
+RULE_COLUMNS = (
+    *("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban", "junction"),
+)
 
 #: Keys giving a direction's limit, in order (``key:forward``/``:backward`` first).
 _MAXSPEED_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type")
@@ -501,6 +503,7 @@ def build_network(
         "access": directed(ACCESS_HIERARCHY),
         "maxspeed_advisory": directed(("maxspeed:advisory",)),
         **{k: directed((k,)) for k in ("surface", "tracktype", "smoothness")},
+        "junction": tag("junction"),
     }
     rules["urban"], provenance["settlements"] = _built_up(roads, edges.geometry[keep_edge])
     length = edges.length_m[keep_edge]

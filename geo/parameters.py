@@ -37,6 +37,7 @@ ROAD_CLASSES = (
     "unclassified",
     "residential",
     "living_street",
+    "service",
 )
 
 #: Distance-decay functions of drive time t for the consumer-overflow potential.

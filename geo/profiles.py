@@ -62,22 +62,32 @@ class TurnCosts:
     u_turns: str
     """``"dead_end"`` (only where no other way on is allowed, or at a barrier) or ``"anywhere"``."""
 
-    def angle_cost_s(self, angle_deg: FloatArray, crosses_oncoming: bool = True) -> FloatArray:
+    def angle_cost_s(
+        self,
+        angle_deg: FloatArray,
+        crosses_oncoming: bool | npt.NDArray[np.bool_] = True,
+        left_hand: bool = False,
+    ) -> FloatArray:
         """Cost of turning by ``angle_deg`` (0 straight on, > 0 right, < 0 left, ±180 back).
 
         OSRM car.lua ``process_turn``: a sigmoid of the angle levelling off at
         ``turn_penalty_s``, biased so that right turns cost less where traffic keeps
         right, plus ``oncoming_turn_penalty_s`` times a sigmoid for a left turn (it crosses
-        oncoming traffic). The U-turn cost is added separately.
+        oncoming traffic) where ``crosses_oncoming`` (OSRM: not into or out of a
+        roundabout). Where traffic keeps left (``left_hand``) all of it is mirrored, as
+        car.lua does with ``1 / turn_bias``. The U-turn cost is added separately.
         """
         a = np.asarray(angle_deg, dtype=np.float64)
+        if left_hand:
+            a = -a
         bias = self.turn_bias
         right = self.turn_penalty_s / (1 + np.exp(-((13 / bias) * a / 180 - 6.5 * bias)))
         left = self.turn_penalty_s / (1 + np.exp(-((13 * bias) * -a / 180 - 6.5 / bias)))
         cost = np.where(a >= 0, right, left)
-        if crosses_oncoming:
+        if np.any(crosses_oncoming):
             sharp = 1 / (1 + np.exp(-(13 * np.abs(a) / 180 - 3.25)))
-            cost = cost + np.where(a < 0, self.oncoming_turn_penalty_s * sharp, 0.0)
+            oncoming = (a < 0) & np.asarray(crosses_oncoming, dtype=bool)
+            cost = cost + np.where(oncoming, self.oncoming_turn_penalty_s * sharp, 0.0)
         return np.asarray(cost, dtype=np.float64)
 
     def node_delay_s(self, obstacle: npt.NDArray[np.int8]) -> FloatArray:

@@ -133,6 +133,9 @@ class Router:
         and junction costs of ``profile``); False: the plain node graph.
     profile
         Profile whose access rules and junction costs apply; default: the network's.
+    driving_side
+        ``"right"`` or ``"left"`` (traffic keeps left: turn costs mirrored); default: the
+        network's ``provenance["driving_side"]``, else right.
     """
 
     def __init__(
@@ -144,6 +147,7 @@ class Router:
         access_speed_kph: float = DEFAULT_SPEED_KPH,
         turns: bool = True,
         profile: str | None = None,
+        driving_side: str | None = None,
     ) -> None:
         self.network = network
         self.n_base = network.n_nodes
@@ -197,6 +201,7 @@ class Router:
                 n_base_nodes=self.n_base,
                 network=network,
                 profile=self.profile,
+                left_hand=_left_hand(driving_side or network.provenance.get("driving_side")),
             )
             tg = self.turn_graph
             # States grouped by the node their edge ends at, for "best arrival" per node.
@@ -516,6 +521,14 @@ class Router:
             cum_time_s=np.concatenate(times),
             cum_dist_m=np.concatenate(dists),
         )
+
+
+def _left_hand(side: object) -> bool:
+    if side in (None, "right"):
+        return False
+    if side == "left":
+        return True
+    raise RoutingError(f"driving_side must be 'right' or 'left', got {side!r}")
 
 
 @dataclass

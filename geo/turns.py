@@ -85,12 +85,14 @@ def build_turn_graph(
     n_base_nodes: int,
     network: RoadNetwork,
     profile: Profile,
+    left_hand: bool = False,
 ) -> TurnGraph:
     """The edge-expanded graph of a router's edges (sorted by ``edge_u``) under a profile.
 
     ``edge_base`` maps each router edge to the network edge it is (part of), or is -1 for
     a place's access leg (open to all, on no OSM way); nodes from ``n_base_nodes`` on are
-    places and the points where they join a road.
+    places and the points where they join a road. ``left_hand``: traffic keeps left
+    (turn costs mirrored, :meth:`~geo.profiles.TurnCosts.angle_cost_s`).
     """
     net = network
     m = len(edge_u)
@@ -157,7 +159,11 @@ def build_turn_graph(
     roads = np.bincount(pairs.ravel(), minlength=n_base_nodes)
     junction = real & ((roads[xr] > 2) | uturn)
     turns = profile.turns
-    cost = np.where(junction, turns.angle_cost_s(angle), 0.0)
+    # OSRM charges no wait for oncoming traffic into or out of a roundabout (one-way ring)
+    # nor on a U-turn (its own penalty pays for crossing).
+    ring = np.isin(net.rules["junction"], ("roundabout",))
+    oncoming = ~(ring[edge_base[e]] & ~leg[e]) & ~(ring[edge_base[f]] & ~leg[f]) & ~uturn
+    cost = np.where(junction, turns.angle_cost_s(angle, oncoming, left_hand), 0.0)
     cost += np.where(uturn & real, turns.u_turn_penalty_s, 0.0)
     delay = turns.node_delay_s(obstacle)
     cost += np.where(real, delay[xr], 0.0)

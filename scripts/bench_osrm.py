@@ -59,6 +59,14 @@ EXTRACTS = {
     "urals": "urals-omt-z7-2021.osm.pbf",
 }
 
+#: Extracts where traffic keeps left (Malta: Wikipedia, "Left- and right-hand traffic"); OSRM
+#: knows it from its built-in driving-side index (car.lua ``WayHandlers.driving_side``).
+DRIVING_SIDE = {"malta": "left"}
+
+#: Lowest road class of the project's network here: OSRM's car profile routes service roads
+#: too, and a junction with one is a junction for its turn costs.
+LOWEST_CLASS = "service"
+
 SEED = 20261201
 N_POINTS = 12
 N_SOURCES = 4
@@ -174,18 +182,20 @@ def osrm_routes(exe: Path, data: Path, pairs: list[tuple[tuple[float, float], ..
 
 
 # ====================================================================== project side
-def project_routes(pbf: Path, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+def project_routes(
+    pbf: Path, seed: int, driving_side: str = "right"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Our routes between sampled junctions under both profiles, one row per pair."""
     import shapely
     from ural_access.geo.network import build_network
     from ural_access.geo.osm import read_osm_file
     from ural_access.geo.routing import Router
 
-    roads = read_osm_file(pbf, "living_street")
+    roads = read_osm_file(pbf, LOWEST_CLASS)
     area = shapely.box(
         roads.node_lon.min(), roads.node_lat.min(), roads.node_lon.max(), roads.node_lat.max()
     )
-    base = build_network(roads, area, road_classes="living_street", speed_model="osrm-car")
+    base = build_network(roads, area, road_classes=LOWEST_CLASS, speed_model="osrm-car")
     main = np.isin(base.highway, MAIN_CLASSES)
     candidates = np.unique(np.concatenate([base.u[main], base.v[main]]))
     if len(candidates) < N_POINTS:
@@ -198,7 +208,7 @@ def project_routes(pbf: Path, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
         net = base if profile == "osrm-car" else base.with_speeds("ru")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            router = Router(net)
+            router = Router(net, driving_side=driving_side)
         for a in points[:N_SOURCES].tolist():
             tree = router.tree(a)
             for b in points.tolist():
@@ -225,7 +235,7 @@ def project_routes(pbf: Path, seed: int) -> tuple[pd.DataFrame, dict[str, Any]]:
 # ====================================================================== report
 def compare(key: str, pbf: Path, exe: Path, work: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     t0 = time.perf_counter()
-    ours, info = project_routes(pbf, SEED)
+    ours, info = project_routes(pbf, SEED, DRIVING_SIDE.get(key, "right"))
     info["project_s"] = time.perf_counter() - t0
     data, info["osrm_build_s"] = osrm_data(exe, pbf, work)
     first = ours[ours.profile == "osrm-car"]
@@ -264,11 +274,31 @@ def _median(series: pd.Series) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def report(table: pd.DataFrame, infos: dict[str, dict[str, Any]], osrm_version: str) -> str:
+NOTES = "## Reading the table"
+
+
+def kept_notes(path: Path | None) -> list[str]:
+    """The hand-written ``## Reading the table`` section of an earlier report, if any."""
+    if path is None or not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8")
+    if NOTES not in text:
+        return []
+    notes = text[text.index(NOTES) :].split("\n## Every pair")[0].rstrip()
+    return [*notes.splitlines(), ""]
+
+
+def report(
+    table: pd.DataFrame,
+    infos: dict[str, dict[str, Any]],
+    osrm_version: str,
+    command: str = "python scripts/bench_osrm.py --out docs/validation.md",
+    notes: list[str] | None = None,
+) -> str:
     lines = [
         "# Validation against OSRM",
         "",
-        f"Made by `python scripts/bench_osrm.py --out docs/validation.md` on "
+        f"Made by `{command}` on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d')} (osrm-bindings {osrm_version}, its "
         "`car.lua`; the project at this commit). Ratios are project / OSRM for the same pair "
         "of junctions; *same route*: every junction of the project's route lies on OSRM's "
@@ -305,6 +335,7 @@ def report(table: pd.DataFrame, infos: dict[str, dict[str, Any]], osrm_version: 
         "OSRM build time per extract (osrm-extract + osrm-contract, seconds, this machine): "
         + ", ".join(f"{k} {v['osrm_build_s']:.0f}" for k, v in infos.items()),
         "",
+        *(notes or []),
         "## Every pair",
         "",
         "| extract | profile | from node | to node | time (s) | OSRM time (s) | time ratio "
@@ -358,7 +389,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_osrm: {key}", file=sys.stderr)
         table, infos[key] = compare(key, pbf, exe, args.work)
         tables.append(table)
-    text = report(pd.concat(tables, ignore_index=True), infos, version)
+    command = " ".join(
+        ["python scripts/bench_osrm.py", *(argv if argv is not None else sys.argv[1:])]
+    )
+    text = report(
+        pd.concat(tables, ignore_index=True), infos, version, command, kept_notes(args.out)
+    )
     if args.out:
         args.out.write_text(text, encoding="utf-8")
         print(f"bench_osrm: wrote {args.out}", file=sys.stderr)

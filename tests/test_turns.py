@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from ural_access.geo.errors import UralAccessWarning
+from ural_access.geo.errors import RoutingError, UralAccessWarning
 from ural_access.geo.network import RoadNetwork, build_network
 from ural_access.geo.osm import read_osm_file
 from ural_access.geo.profiles import CLOSED, LOCAL_ONLY, OPEN, edge_access, load_profile
@@ -142,6 +142,72 @@ def test_turn_cost_shape() -> None:
     straight, right, left, back = costs.angle_cost_s(np.array([0.0, 90.0, -90.0, 180.0]))
     assert straight < 0.05 < right < left < back <= 7.5 + 2.0 + 1e-9
     assert right == pytest.approx(7.5 / (1 + np.exp(-(13 / 1.075 * 0.5 - 6.5 * 1.075))))
+
+
+#: "Rond-Point" in Monaco: a junction=roundabout way (primary, 2 lanes) with side roads.
+MONACO_ROUNDABOUT = 156571081
+
+
+@pytest.fixture(scope="module")
+def monaco() -> RoadNetwork:
+    return _network("monaco.osm.pbf", "osrm-car", "service")
+
+
+def _movement_costs(router: Router) -> pd.DataFrame:
+    """Every movement of a router's turn graph: its edges, node, angle and cost (s)."""
+    from ural_access.geo.turns import _bearings
+
+    tg = router.turn_graph
+    assert tg is not None
+    coo = tg.matrix.tocoo()
+    e, f = tg.state_edge[coo.row], tg.state_edge[coo.col]
+    start, end = _bearings(router.network.geometry)
+    be, bf = router.edge_base[e], router.edge_base[f]
+    angle = (start[bf] - end[be] + 180.0) % 360.0 - 180.0
+    uturn = router.edge_v[f] == router.edge_u[e]
+    return pd.DataFrame(
+        {"e": be, "f": bf, "x": router.edge_v[e], "angle": np.where(uturn, 180.0, angle)}
+    ).assign(cost=coo.data - router.edge_time[e], uturn=uturn)
+
+
+def test_service_roads_can_be_kept(monaco: RoadNetwork) -> None:
+    # OSRM's car profile routes service roads; a junction with one is a junction.
+    assert "service" in set(monaco.highway.tolist())
+
+
+def test_roundabout_movements_pay_no_oncoming_wait(monaco: RoadNetwork) -> None:
+    """OSRM car.lua charges the oncoming-traffic wait nowhere into or out of a roundabout."""
+    costs = load_profile("osrm-car").turns
+    ring = monaco.osm_way_id == MONACO_ROUNDABOUT
+    assert set(monaco.rules["junction"][ring]) == {"roundabout"}
+    moves = _movement_costs(Router(monaco))
+    roads = np.bincount(np.unique(np.sort(np.c_[monaco.u, monaco.v], axis=1), axis=0).ravel())
+    around = moves[ring[moves.e] & ring[moves.f] & (roads[moves.x] > 2)]
+    assert len(around) >= 3 and (around.angle < 0).all()  # anticlockwise: left, every one
+    no_wait = costs.angle_cost_s(around.angle.to_numpy(), False)
+    np.testing.assert_allclose(around.cost, no_wait, atol=1e-9)
+    assert (costs.angle_cost_s(around.angle.to_numpy(), True) > no_wait + 0.1).all()
+
+
+def test_left_hand_traffic_mirrors_the_turn_costs() -> None:
+    """Malta keeps left (OSRM knows it): there a left turn is the cheap one."""
+    net = _network("malta-latest.osm.pbf", "osrm-car")
+    right = _movement_costs(Router(net))
+    left = _movement_costs(Router(net, driving_side="left"))
+    assert right[["e", "f"]].equals(left[["e", "f"]])
+    plain = net.rules["junction"] == ""
+    roads = np.bincount(np.unique(np.sort(np.c_[net.u, net.v], axis=1), axis=0).ravel())
+    turn = (roads[right.x] > 2) & plain[right.e] & plain[right.f] & ~right.uturn
+    lefts, rights = turn & (right.angle < -45), turn & (right.angle > 45)
+    assert lefts.sum() > 100 and rights.sum() > 100
+    assert (left.cost[lefts] < right.cost[lefts]).all()
+    assert (left.cost[rights] > right.cost[rights]).all()
+    # A U-turn pays its penalty on either side (the mirrored bias moves it by < 0.1 s).
+    u = right.uturn & plain[right.e]
+    assert u.sum() > 10
+    np.testing.assert_allclose(left.cost[u], right.cost[u], atol=0.1)
+    with pytest.raises(RoutingError, match="driving_side"):
+        Router(net, driving_side="middle")
 
 
 # ------------------------------------------------------------------ exact search
