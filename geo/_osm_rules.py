@@ -39,6 +39,17 @@ _RESTRICTION_KEYS = ("restriction:motorcar", "restriction:motor_vehicle", "restr
 _CAR_WORDS = {"motorcar", "motor_vehicle", "vehicle"}
 
 
+def restriction_kind(tags: dict[str, str]) -> int | None:
+    """1 for an ``only_*`` restriction for cars, 0 for a ``no_*`` one, None otherwise."""
+    if tags.get("type") != "restriction":
+        return None
+    value = next((tags[k] for k in _RESTRICTION_KEYS if k in tags), tags.get("restriction"))
+    if not value or any(w.strip() in _CAR_WORDS for w in tags.get("except", "").split(";")):
+        return None
+    value = value.strip()
+    return 0 if value.startswith("no_") else 1 if value.startswith("only_") else None
+
+
 def restriction_rows(
     rel_id: int, tags: dict[str, str], members: Iterable[tuple[str, int, str]]
 ) -> list[tuple[int, int, int, int, int]]:
@@ -46,26 +57,16 @@ def restriction_rows(
 
     ``members`` are ``(type, ref, role)`` with type ``"n"``/``"w"``/``"r"``.
     """
-    if tags.get("type") != "restriction":
-        return []
-    value = next((tags[k] for k in _RESTRICTION_KEYS if k in tags), tags.get("restriction"))
-    if not value or any(w.strip() in _CAR_WORDS for w in tags.get("except", "").split(";")):
-        return []
-    value = value.strip()
-    if value.startswith("no_"):
-        only = 0
-    elif value.startswith("only_"):
-        only = 1
-    else:
+    only = restriction_kind(tags)
+    if only is None:
         return []
     members = list(members)
-    froms = [ref for kind, ref, role in members if kind == "w" and role == "from"]
-    tos = [ref for kind, ref, role in members if kind == "w" and role == "to"]
     vias = [(kind, ref) for kind, ref, role in members if role == "via"]
     if len(vias) != 1 or vias[0][0] != "n":
         return []  # via ways (or broken relations): not read
-    via = vias[0][1]
-    return [(rel_id, only, f, via, t) for f in froms for t in tos]
+    froms = [ref for kind, ref, role in members if kind == "w" and role == "from"]
+    tos = [ref for kind, ref, role in members if kind == "w" and role == "to"]
+    return [(rel_id, only, f, vias[0][1], t) for f in froms for t in tos]
 
 
 #: Files larger than this are not searched for built-up areas: assembling polygons needs a

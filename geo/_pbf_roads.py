@@ -20,23 +20,21 @@ import numpy.typing as npt
 
 from . import _pbf
 from ._tags import TagTable
-
-I64 = npt.NDArray[np.int64]
-Objects = npt.NDArray[np.object_]
+from ._types import FloatArray, IntArray, ObjectArray
 
 
 @dataclass
 class PBFRoads:
     """What :func:`read_pbf_roads` found, in file order (ways) and id order (nodes)."""
 
-    way_ids: I64
-    lengths: I64
-    refs: I64
-    tags: dict[str, Objects]
-    node_ids: I64
+    way_ids: IntArray
+    lengths: IntArray
+    refs: IntArray
+    tags: dict[str, ObjectArray]
+    node_ids: IntArray
     node_lon: npt.NDArray[np.float64]
     node_lat: npt.NDArray[np.float64]
-    node_tags: dict[str, Objects]
+    node_tags: dict[str, ObjectArray]
     sha256: str
     """Of the whole file, as read."""
     missing_nodes: int
@@ -123,14 +121,7 @@ class _WayParts:
         for key in self.keys:
             self.tags[key].append(table.text(key, keep))
 
-    def arrays(
-        self,
-    ) -> tuple[
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.int64],
-        dict[str, npt.NDArray[np.object_]],
-    ]:
+    def arrays(self) -> tuple[IntArray, IntArray, IntArray, dict[str, ObjectArray]]:
         def cat(parts: list[Any], dtype: Any) -> Any:
             return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
@@ -173,13 +164,13 @@ def _codes_table(
 class _NodeParts:
     """Locations (and ``node_keys`` tags) of the ``needed`` nodes, block after block."""
 
-    def __init__(self, needed: I64, node_keys: list[str]) -> None:
+    def __init__(self, needed: IntArray, node_keys: list[str]) -> None:
         self.needed = needed
         self.node_keys = node_keys
         self.ids: list[npt.NDArray[np.int64]] = []
         self.x: list[npt.NDArray[np.int64]] = []
         self.y: list[npt.NDArray[np.int64]] = []
-        self.tags: dict[str, list[Objects]] = {k: [] for k in node_keys}
+        self.tags: dict[str, list[ObjectArray]] = {k: [] for k in node_keys}
 
     def add(self, block: _pbf.Block, group: _pbf.Group) -> None:
         if group.dense_fields is not None:
@@ -212,14 +203,7 @@ class _NodeParts:
             for key in self.node_keys:
                 self.tags[key].append(table.text(key)[rows])
 
-    def arrays(
-        self,
-    ) -> tuple[
-        npt.NDArray[np.int64],
-        npt.NDArray[np.float64],
-        npt.NDArray[np.float64],
-        dict[str, npt.NDArray[np.object_]],
-    ]:
+    def arrays(self) -> tuple[IntArray, FloatArray, FloatArray, dict[str, ObjectArray]]:
         if not self.ids:
             empty = np.zeros(0)
             return (

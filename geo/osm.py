@@ -382,6 +382,38 @@ def select_ways(roads: OSMRoads, keep: npt.NDArray[np.bool_]) -> OSMRoads:
     )
 
 
+@dataclass
+class _Elements:
+    """The elements of Overpass answers by id (a tile's overlap with the next kept once)."""
+
+    nodes: dict[int, tuple[float, float]] = field(default_factory=dict)
+    node_tags: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
+    ways: dict[int, tuple[list[int], dict[str, str]]] = field(default_factory=dict)
+    relations: dict[int, tuple[list[tuple[str, int, str]], dict[str, str]]] = field(
+        default_factory=dict
+    )
+    stamps: list[str] = field(default_factory=list)
+
+    def add(self, resp: dict[str, Any]) -> None:
+        stamp = resp.get("osm3s", {}).get("timestamp_osm_base")
+        if stamp:
+            self.stamps.append(stamp)
+        for el in resp.get("elements", []):
+            kind, el_id = el.get("type"), int(el["id"])
+            if kind == "node":
+                self.nodes[el_id] = (float(el["lon"]), float(el["lat"]))
+                if el.get("tags"):
+                    self.node_tags[el_id] = tuple(el["tags"].get(k) for k in NODE_KEYS)
+            elif kind == "way":
+                self.ways[el_id] = ([int(r) for r in el.get("nodes", [])], el.get("tags", {}))
+            elif kind == "relation":
+                members = [
+                    (str(m.get("type", "")), int(m.get("ref", 0)), str(m.get("role", "")))
+                    for m in el.get("members", [])
+                ]
+                self.relations[el_id] = (members, el.get("tags", {}))
+
+
 def roads_from_overpass(
     responses: Iterable[dict[str, Any]], lowest_class: str, source: str
 ) -> OSMRoads:
@@ -392,49 +424,27 @@ def roads_from_overpass(
     are read, as the ``.osm.pbf`` path reads them from the file.
     """
     class_set = set(highway_classes(lowest_class))
-    ways: dict[int, tuple[int, list[int], dict[str, str]]] = {}
-    nodes: dict[int, tuple[float, float]] = {}
-    node_tags: dict[int, tuple[str | None, ...]] = {}
-    restrictions: list[tuple[int, int, int, int, int]] = []
-    all_ways: dict[int, tuple[list[int], dict[str, str]]] = {}
-    relations: dict[int, tuple[list[tuple[str, int, str]], dict[str, str]]] = {}
-    stamps: list[str] = []
+    seen = _Elements()
     for resp in responses:
-        stamp = resp.get("osm3s", {}).get("timestamp_osm_base")
-        if stamp:
-            stamps.append(stamp)
-        for el in resp.get("elements", []):
-            kind = el.get("type")
-            if kind == "node":
-                nodes[int(el["id"])] = (float(el["lon"]), float(el["lat"]))
-                if el.get("tags"):
-                    node_tags[int(el["id"])] = tuple(el["tags"].get(k) for k in NODE_KEYS)
-            elif kind == "relation":
-                members = [
-                    (str(m.get("type", "")), int(m.get("ref", 0)), str(m.get("role", "")))
-                    for m in el.get("members", [])
-                ]
-                relations[int(el["id"])] = (members, el.get("tags", {}))
-            elif kind == "way":
-                tags = el.get("tags", {})
-                refs = [int(r) for r in el.get("nodes", [])]
-                all_ways[int(el["id"])] = (refs, tags)
-                if len(refs) >= 2 and is_drivable(tags, class_set):
-                    ways[int(el["id"])] = (
-                        int(el["id"]),
-                        refs,
-                        {k: str(tags[k]) for k in WAY_TAGS if k in tags},
-                    )
+        seen.add(resp)
+    roads_rows = [
+        (way_id, refs, {k: str(tags[k]) for k in WAY_TAGS if k in tags})
+        for way_id, (refs, tags) in seen.ways.items()
+        if len(refs) >= 2 and is_drivable(tags, class_set)
+    ]
     # The oldest tile's database state bounds the data's age.
-    timestamp = min(stamps) if stamps else None
-    roads = OSMRoads.from_lists(list(ways.values()), nodes, timestamp, source=source)
-    tagged = [n for n in node_tags if n in nodes]
-    roads.node_obstacle = obstacle_codes(roads.node_ids, tagged, [node_tags[n] for n in tagged])
-    for rel_id, (members, tags) in sorted(relations.items()):
+    timestamp = min(seen.stamps) if seen.stamps else None
+    roads = OSMRoads.from_lists(roads_rows, seen.nodes, timestamp, source=source)
+    tagged = [n for n in seen.node_tags if n in seen.nodes]
+    roads.node_obstacle = obstacle_codes(
+        roads.node_ids, tagged, [seen.node_tags[n] for n in tagged]
+    )
+    restrictions: list[tuple[int, int, int, int, int]] = []
+    for rel_id, (members, tags) in sorted(seen.relations.items()):
         short = [(kind[:1], ref, role) for kind, ref, role in members]
         restrictions += restriction_rows(rel_id, tags, short)
     roads.restrictions = restriction_array(restrictions)
-    roads.built_up = built_up_areas(all_ways, relations, nodes)
+    roads.built_up = built_up_areas(seen.ways, seen.relations, seen.nodes)
     return roads
 
 

@@ -101,6 +101,12 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def _text_tags(tags: object) -> bool:
+    return isinstance(tags, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
+    )
+
+
 def _check_relation(el: dict[str, Any]) -> None:
     """A relation needs a list of members (type, positive ref, text role) and text tags."""
     members = el.get("members", [])
@@ -112,22 +118,33 @@ def _check_relation(el: dict[str, Any]) -> None:
         for m in members
     ):
         raise BadAnswer(f"relation {el['id']} has a malformed member list")
-    tags = el.get("tags", {})
-    if not isinstance(tags, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-    ):
+    if not _text_tags(el.get("tags", {})):
         raise BadAnswer(f"relation {el['id']} has tags that are not text")
 
 
-def validate_answer(data: object) -> dict[str, Any]:
-    """Check an Overpass JSON answer completely; return it, or raise :class:`BadAnswer`.
+def _check_node(el: dict[str, Any]) -> None:
+    """A node needs numeric, finite lat/lon on the globe."""
+    lat, lon = el.get("lat"), el.get("lon")
+    if not (_is_number(lat) and _is_number(lon)):
+        raise BadAnswer(f"node {el['id']} has no numeric lat/lon: {lat!r}, {lon!r}")
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # type: ignore[operator]
+        raise BadAnswer(f"node {el['id']} lies outside the globe: {lat!r}, {lon!r}")
 
-    The answer must be an object with an ``elements`` list and no runtime-error remark;
-    every node needs a positive integer ``id`` and numeric, finite, in-range ``lat`` and
-    ``lon``; every way a positive integer ``id``, a list of at least two node ids and
-    string tags; and every node a way refers to must be in the answer (``>;`` returns
-    them all, so a missing one means a cut answer). Nothing else is cached.
-    """
+
+def _check_way(el: dict[str, Any]) -> list[int]:
+    """A way needs at least two positive node ids and text tags; its node ids."""
+    way_nodes = el.get("nodes")
+    if not isinstance(way_nodes, list) or len(way_nodes) < 2:
+        raise BadAnswer(f"way {el['id']} has no list of at least two nodes")
+    if not all(_is_id(n) for n in way_nodes):
+        raise BadAnswer(f"way {el['id']} lists a node id that is not a positive integer")
+    if not _text_tags(el.get("tags", {})):
+        raise BadAnswer(f"way {el['id']} has tags that are not text")
+    return way_nodes
+
+
+def _check_header(data: object) -> dict[str, Any]:
+    """The answer's top level: an object, no error remark, a sane header, an element list."""
     if not isinstance(data, dict):
         raise BadAnswer(f"the answer is a JSON {type(data).__name__}, not an object")
     remark = data.get("remark")
@@ -141,9 +158,23 @@ def validate_answer(data: object) -> dict[str, Any]:
     elements = data.get("elements")
     if not isinstance(elements, list):
         raise BadAnswer("the answer has no 'elements' list")
+    return data
+
+
+def validate_answer(data: object) -> dict[str, Any]:
+    """Check an Overpass JSON answer completely; return it, or raise :class:`BadAnswer`.
+
+    The answer must be an object with an ``elements`` list and no runtime-error remark;
+    every node needs a positive integer ``id`` and numeric, finite, in-range ``lat`` and
+    ``lon``; every way a positive integer ``id``, a list of at least two node ids and
+    string tags; every relation a list of well-formed members and string tags; and every
+    node a way refers to must be in the answer (``>;`` returns them all, so a missing one
+    means a cut answer). Nothing else is cached.
+    """
+    answer = _check_header(data)
     nodes: set[int] = set()
     refs: set[int] = set()
-    for i, el in enumerate(elements):
+    for i, el in enumerate(answer["elements"]):
         where = f"element {i}"
         if not isinstance(el, dict):
             raise BadAnswer(f"{where} is a JSON {type(el).__name__}, not an object")
@@ -151,24 +182,10 @@ def validate_answer(data: object) -> dict[str, Any]:
         if not _is_id(el_id):
             raise BadAnswer(f"{where} ({kind!r}) has no valid id: {el_id!r}")
         if kind == "node":
-            lat, lon = el.get("lat"), el.get("lon")
-            if not (_is_number(lat) and _is_number(lon)):
-                raise BadAnswer(f"node {el_id} has no numeric lat/lon: {lat!r}, {lon!r}")
-            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # type: ignore[operator]
-                raise BadAnswer(f"node {el_id} lies outside the globe: {lat!r}, {lon!r}")
+            _check_node(el)
             nodes.add(el_id)  # type: ignore[arg-type]
         elif kind == "way":
-            way_nodes = el.get("nodes")
-            if not isinstance(way_nodes, list) or len(way_nodes) < 2:
-                raise BadAnswer(f"way {el_id} has no list of at least two nodes")
-            if not all(_is_id(n) for n in way_nodes):
-                raise BadAnswer(f"way {el_id} lists a node id that is not a positive integer")
-            tags = el.get("tags", {})
-            if not isinstance(tags, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-            ):
-                raise BadAnswer(f"way {el_id} has tags that are not text")
-            refs.update(way_nodes)
+            refs.update(_check_way(el))
         elif kind == "relation":
             _check_relation(el)
         else:
@@ -179,7 +196,7 @@ def validate_answer(data: object) -> dict[str, Any]:
             f"{len(missing):,} node(s) used by ways are missing from the answer "
             f"(e.g. {min(missing)}): the answer is incomplete"
         )
-    return data
+    return answer
 
 
 def _read_cached(cache: Path) -> dict[str, Any] | None:

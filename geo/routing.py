@@ -395,17 +395,11 @@ class Router:
         tg = self.turn_graph
         assert tg is not None and tree.state_pred is not None and tree.best_state is not None
         pred = tree.state_pred.astype(np.int64)
-        n = len(pred)
-        states = np.arange(n)
         has_pred = pred >= 0
-        parent = np.where(has_pred, pred, states)
-        total = np.where(has_pred, self.edge_length[tg.state_edge[parent]], 0.0)
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            total = total + total[parent] * (parent != states)
-            parent = grand
+        parent = np.where(has_pred, pred, np.arange(len(pred)))
+        total = _sum_to_root(
+            parent, np.where(has_pred, self.edge_length[tg.state_edge[parent]], 0.0)
+        )
         best = tree.best_state
         out = np.full(self.n, np.nan)
         ok = best >= 0
@@ -435,19 +429,12 @@ class Router:
         self, source: int, pred: npt.NDArray[np.int32], weight: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
         """Sum an edge weight along every tree path, by pointer jumping (O(n log depth))."""
-        n = len(pred)
-        nodes = np.arange(n)
+        nodes = np.arange(len(pred))
         has_pred = pred >= 0
         parent = np.where(has_pred, pred, nodes).astype(np.int64)
-        total = np.zeros(n)
-        total[has_pred] = weight[self.edge_index(pred[has_pred], nodes[has_pred])]
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            total = total + total[parent] * (parent != nodes)
-            parent = grand
-        out = np.where(has_pred, total, np.nan)
+        own = np.zeros(len(pred))
+        own[has_pred] = weight[self.edge_index(pred[has_pred], nodes[has_pred])]
+        out = np.where(has_pred, _sum_to_root(parent, own), np.nan)
         out[source] = 0.0
         return out
 
@@ -521,6 +508,21 @@ class Router:
             cum_time_s=np.concatenate(times),
             cum_dist_m=np.concatenate(dists),
         )
+
+
+def _sum_to_root(
+    parent: npt.NDArray[np.int64], own: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Sum of ``own`` over each element and its ancestors (``parent`` is itself at a root),
+    by pointer jumping: O(n log depth)."""
+    items = np.arange(len(parent))
+    total = own
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return total
+        total = total + total[parent] * (parent != items)
+        parent = grand
 
 
 def _left_hand(side: object) -> bool:

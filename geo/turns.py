@@ -34,11 +34,9 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_array
 
+from ._types import FloatArray, IntArray
 from .network import RoadNetwork
 from .profiles import CLOSED, LOCAL_ONLY, OBSTACLE_BARRIER, OPEN, Profile, edge_access
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass
