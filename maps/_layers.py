@@ -17,7 +17,7 @@ from ..geo.distance import geodesic_circle
 from ..geo.results import AccessResults
 from ._geojson import COORD_DECIMALS, compact, feature_collection
 from ._shared import Bands, bands_geojson
-from .popups import agglomeration_popup, town_popup, town_tooltip
+from .popups import agglomeration_popup, town_popup, town_sources, town_tooltip
 from .style import (
     CENTER_COLOUR,
     CITY_COLOUR,
@@ -52,6 +52,7 @@ def towns_layer(
 ) -> folium.GeoJson:
     """Towns as circles sized by population, with popups, tooltips and a search index."""
     cities = results.cities
+    sources = town_sources(results, lang)
     props = []
     for row in towns.to_dict("records"):
         role = str(row.get("role"))
@@ -60,7 +61,7 @@ def towns_layer(
             {
                 "name": lang.place(row.get("name")),
                 "role": role,
-                "popup": town_popup(row, cities, lang),
+                "popup": town_popup(row, cities, lang, sources.get(int(row["place_id"]))),
                 "tooltip": town_tooltip(row, cities, lang),
                 "radius": marker_radius(float(row.get("population") or 0)),
                 "colour": colour,
@@ -243,6 +244,9 @@ def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> foli
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=7,
+        # Quarter zoom steps: the first view and the PNG fill the frame (whole steps can
+        # leave half of it empty: the Urals' 700 km fit zoom 6 in 530 of 1000 pixels).
+        zoom_snap=0.25,
         tiles=None,
         control_scale=True,
         # Leaflet's SVG renderer leaves parts of the vector layers unpainted in Chromium

@@ -15,7 +15,7 @@ from ._names import russian_names
 from ._shared import map_data
 from .assets import save_self_contained
 from .index import index_page
-from .overview import agglomeration_map, overview_map, study_bounds
+from .overview import agglomeration_map, overview_map, study_bounds, zone_bounds
 from .text import Lang
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,7 @@ def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, floa
     out = {"overview.html": study_bounds(results)}
     keys = results.study.agglomeration_keys()
     for name, zone in zip(results.zones["agglomeration"], results.zones.geometry, strict=True):
-        west, south, east, north = (float(b) for b in zone.bounds)
-        out[f"agglomeration-{keys[str(name)]}.html"] = (west, south, east, north)
+        out[f"agglomeration-{keys[str(name)]}.html"] = zone_bounds(zone)
     return out
 
 

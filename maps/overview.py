@@ -44,6 +44,13 @@ def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, floa
     return (float(west - dx), float(south - dy), float(east + dx), float(north + dy))
 
 
+def zone_bounds(circle: Any, pad: float = 0.1) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of an agglomeration map's first view: its zone, padded."""
+    west, south, east, north = (float(b) for b in shapely.bounds(circle))
+    dx, dy = (east - west) * pad, (north - south) * pad
+    return (west - dx, south - dy, east + dx, north + dy)
+
+
 def _draw(
     fmap: folium.Map,
     results: AccessResults,
@@ -136,11 +143,8 @@ def agglomeration_map(
     zone = results.zones[results.zones["agglomeration"] == name]
     if zone.empty:
         raise KeyError(f"no agglomeration named {name!r}")
-    circle = zone.geometry.iloc[0]
-    west, south, east, north = shapely.bounds(circle)
-    dx, dy = (east - west) * 0.1, (north - south) * 0.1
     data = data if data is not None else map_data(results, context)
-    fmap = base_map((west - dx, south - dy, east + dx, north + dy), lang)
+    fmap = base_map(zone_bounds(zone.geometry.iloc[0]), lang)
     ctx = _draw(fmap, results, lang, data, [name])
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
     wide = results.wide_places()

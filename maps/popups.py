@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..geo.access_leg import NOTABLE_JOIN_M
@@ -34,13 +35,38 @@ def _is_itself(row: dict[str, Any], city: str) -> bool:
     return str(row.get("role")) == "first_tier" and str(row.get("name")) == city
 
 
-def town_popup(row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = EN) -> str:
-    """Popup of a town: population, agglomeration, time and distance from each city."""
+def town_sources(results: AccessResults, lang: Lang = EN) -> dict[int, str]:
+    """Where each place's name and population come from, by place id (HTML-escaped).
+
+    GeoNames ids are positive; a place with a negative id was given by coordinates in the
+    study file, or comes from the study's own town table (``towns_file``).
+    """
+    study = results.study
+    given = {p.geonameid for p in study.all_places()}
+    table = escape(Path(study.towns_file).name) if study.towns_file else lang("study_file")
+    ids = results.places["place_id"].to_numpy(dtype="int64")
+    return {
+        int(i): lang("geonames") if i > 0 else lang("study_file") if i in given else table
+        for i in ids
+    }
+
+
+def town_popup(
+    row: dict[str, Any],
+    cities: list[tuple[str, str]],
+    lang: Lang = EN,
+    source: str | None = None,
+) -> str:
+    """Popup of a town: population, agglomeration, time and distance from each city.
+
+    ``source`` names where the population comes from (:func:`town_sources`; GeoNames if
+    ``None``), as HTML.
+    """
     role = str(row.get("role"))
     lines = [
         f"<div class='ua-popup'><h4>{_text(lang.place(row.get('name')))}</h4>",
         f"<div>{escape(lang(role)) if role in {'first_tier', 'center', 'member', 'settlement'} else _text(role)}</div>",
-        f"<div>{lang('population')}: <b>{lang.people(_num(row.get('population')))}</b> ({lang('geonames')})</div>",
+        f"<div>{lang('population')}: <b>{lang.people(_num(row.get('population')))}</b> ({source or lang('geonames')})</div>",
     ]
     region = _text(row.get("region"))
     if region:
@@ -119,6 +145,7 @@ def agglomeration_popup(row: dict[str, Any], results: AccessResults, lang: Lang 
             "zone_line",
             towns=lang.towns(int(n_towns)) if math.isfinite(n_towns) else "–",
             people=lang.people(_num(row.get("zone_population"))),
+            source=escape(Path(study.towns_file).name) if study.towns_file else lang("geonames"),
         )
         + "</div>"
     )

@@ -260,6 +260,14 @@ def test_png_of_maps_that_link_their_scripts(built: dict, tmp_path) -> None:  # 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
 
 
+#: Share of the map's width and height that ``[south, west, north, east]`` spans in view.
+_FILL_JS = """([name, b]) => {
+  const map = window[name], size = map.getSize();
+  const sw = map.latLngToContainerPoint([b[0], b[1]]), ne = map.latLngToContainerPoint([b[2], b[3]]);
+  return [(ne.x - sw.x) / size.x, (sw.y - ne.y) / size.y];
+}"""
+
+
 def test_every_map_paints_what_its_layers_hold(site) -> None:  # type: ignore[no-untyped-def]
     """Points on each zone circle and route, live in Chromium and in each PNG, are painted.
 
@@ -281,6 +289,10 @@ def test_every_map_paints_what_its_layers_hold(site) -> None:  # type: ignore[no
                 assert shares["routes"] > 0.9, (page.name, "live", shares)
                 assert len(live["context"]) > 20 and shares["context"] > 0.9, (page.name, shares)
                 west, south, east, north = views[page.name]
+                # The first view fills the frame: the bounds it opens on span at least
+                # 84 % of the width or the height (whole zoom steps can leave half empty).
+                fill = view.page.evaluate(_FILL_JS, [view.map_name, [south, west, north, east]])
+                assert max(fill) > 0.84, (page.name, fill)
                 view.wait_for_map(((south, west), (north, east)))
                 fitted = samples(view.page, view.map_name)
                 shares = painted_shares(read_png(page.with_suffix(".png")), fitted)

@@ -13,7 +13,7 @@ from ural_access.geo.access import compute_access
 from ural_access.geo.errors import StudyError, TownTableError, UralAccessWarning
 from ural_access.geo.places import gazetteer, read_town_table
 from ural_access.geo.study import load_study
-from ural_access.maps.popups import town_popup
+from ural_access.maps.popups import agglomeration_popup, town_popup, town_sources
 
 URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
 
@@ -176,3 +176,13 @@ def test_user_towns_and_regions_reach_tables_and_popups(built: dict, tmp_path: P
     row = res.wide_places().set_index("name").loc["Ekaterinburg"].to_dict()
     row["name"] = "Ekaterinburg"
     assert "Region: <b>Sverdlovsk oblast</b>" in town_popup(row, [("Ekaterinburg", "ekaterinburg")])
+    # The population's source is the real one: GeoNames, the study file, or the user's table.
+    sources = town_sources(res)
+    places = res.wide_places().set_index("name")
+    assert sources[int(places.loc["Ekaterinburg", "place_id"])] == "GeoNames"
+    assert sources[int(places.loc["Krasnoturinsk", "place_id"])] == "study file"
+    table_town = zone[zone["geonameid"] < 0]["geonameid"].iloc[0]
+    assert sources[int(table_town)] == "towns.csv"
+    summary = res.wide_summary().set_index("agglomeration").loc["Kamensk-Uralsky"].to_dict()
+    summary["agglomeration"] = "Kamensk-Uralsky"
+    assert "people (towns.csv)" in agglomeration_popup(summary, res)
