@@ -5,10 +5,11 @@
   :mod:`geo.osm` as node tags (:data:`NODE_KEYS`), become one obstacle code per road
   node (:func:`geo.profiles.node_obstacles`).
 - Relations: ``type=restriction`` with a ``from`` way, a ``via`` node and a ``to`` way
-  become rows ``(relation id, only, from, via, to)``. The value is read from
+  become rows ``(relation id, only, from, via, to)``; with ``via`` ways, one row per via
+  way with its id negated (:mod:`geo._via_ways`). The value is read from
   ``restriction:motorcar``, ``restriction:motor_vehicle``, ``restriction:vehicle`` or
   ``restriction`` (the first present, as OSRM's car profile ``restrictions``); a relation
-  whose ``except`` names cars does not apply. Restrictions via ways are not read.
+  whose ``except`` names cars does not apply.
 - Areas: ``landuse=residential`` and ``place`` polygons (:func:`read_built_up`).
 """
 
@@ -53,7 +54,9 @@ def restriction_kind(tags: dict[str, str]) -> int | None:
 def restriction_rows(
     rel_id: int, tags: dict[str, str], members: Iterable[tuple[str, int, str]]
 ) -> list[tuple[int, int, int, int, int]]:
-    """Rows ``(relation, only, from way, via node, to way)`` of one relation (may be none).
+    """Rows ``(relation, only, from way, via, to way)`` of one relation (may be none).
+
+    ``via`` is the via node's id, or a via way's id negated (one row per via way).
 
     ``members`` are ``(type, ref, role)`` with type ``"n"``/``"w"``/``"r"``.
     """
@@ -62,11 +65,14 @@ def restriction_rows(
         return []
     members = list(members)
     vias = [(kind, ref) for kind, ref, role in members if role == "via"]
-    if len(vias) != 1 or vias[0][0] != "n":
-        return []  # via ways (or broken relations): not read
     froms = [ref for kind, ref, role in members if kind == "w" and role == "from"]
     tos = [ref for kind, ref, role in members if kind == "w" and role == "to"]
-    return [(rel_id, only, f, vias[0][1], t) for f in froms for t in tos]
+    if len(vias) == 1 and vias[0][0] == "n":
+        return [(rel_id, only, f, vias[0][1], t) for f in froms for t in tos]
+    if vias and all(kind == "w" for kind, _ in vias) and len(froms) == len(tos) == 1:
+        # Via ways: one row per via way, its id negated (geo._via_ways finds the path).
+        return [(rel_id, only, froms[0], -ref, tos[0]) for _, ref in vias]
+    return []  # a broken relation
 
 
 #: Files larger than this are not searched for built-up areas: assembling polygons needs a

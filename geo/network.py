@@ -81,8 +81,8 @@ class RoadNetwork:
     node_obstacle: npt.NDArray[np.int8] | None = None
     """Obstacle code of each node (:mod:`geo.profiles`: barrier, gate, signals, ...)."""
     restrictions: npt.NDArray[np.int64] | None = None
-    """Turn restrictions via a node: relation id, only (1) or no (0), from way id, via
-    node OSM id, to way id; one row each."""
+    """Turn restrictions: relation id, only (1) or no (0), from way id, via node OSM id
+    (or a via way's id negated, one row per via way), to way id."""
 
     def __post_init__(self) -> None:
         for col in RULE_COLUMNS:
@@ -511,8 +511,9 @@ def build_network(
     provenance["speed_model"] = profile_info(speed_model, speed_factor)
     restrictions = roads.restrictions
     if restrictions is not None and len(restrictions):
-        # Only restrictions whose via node is in the graph can apply.
-        restrictions = restrictions[np.isin(restrictions[:, 3], edges.node_ids[keep_node])]
+        # Only restrictions whose via node is in the graph can apply (via ways: negative).
+        via = restrictions[:, 3]
+        restrictions = restrictions[(via < 0) | np.isin(via, edges.node_ids[keep_node])]
     return RoadNetwork(
         node_osmid=edges.node_ids[keep_node],
         node_lon=edges.lon[keep_node],

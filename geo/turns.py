@@ -11,7 +11,8 @@ Built here, vectorised, for a :class:`~geo.routing.Router`'s edges (places inclu
 
 - **turn restrictions** (``type=restriction`` relations via a node): ``no_*`` removes the
   movement from the ``from`` way onto the ``to`` way at the via node, ``only_*`` every
-  other movement from the ``from`` way there;
+  other movement from the ``from`` way there; via ways: copies of the via edges' states
+  (:mod:`geo._via_ways`);
 - **barriers** that stop cars: at such a node only turning back is allowed;
 - **junction costs** (:class:`~geo.profiles.TurnCosts`): a cost by turn angle where more
   than two roads meet, a U-turn cost, delays at traffic signals, stop and give-way nodes
@@ -35,6 +36,7 @@ import shapely
 from scipy.sparse import csr_array
 
 from ._types import FloatArray, IntArray
+from ._via_ways import split_via_ways
 from .network import RoadNetwork
 from .profiles import CLOSED, LOCAL_ONLY, OBSTACLE_BARRIER, OPEN, Profile, edge_access
 
@@ -52,7 +54,9 @@ class TurnGraph:
     """States a trip from node ``x`` starts on: ``out_states[out_start[x]:out_start[x+1]]``."""
     out_states: IntArray
     n_forbidden: int
-    """Movements removed by turn restrictions (for the summary)."""
+    """Movements removed by turn restrictions via a node (for the summary)."""
+    n_via_way_rules: int = 0
+    """Turn restrictions via ways applied (:mod:`geo._via_ways`: copies of their states)."""
 
     @property
     def n_states(self) -> int:
@@ -179,14 +183,23 @@ def build_turn_graph(
     src = np.concatenate([e[~into_zone], e[into_zone], zone[e[in_zone]]])
     dst = np.concatenate([f[~into_zone], zone[f[into_zone]], zone_to[in_zone]])
     w = np.concatenate([weight[~into_zone], weight[into_zone], weight[in_zone]])
-    n_states = m + int(local.sum())
+    state_edge = np.concatenate([np.arange(m), np.flatnonzero(local)])
+    (src, dst, w), copy_edge, n_via = split_via_ways(
+        (src, dst, w),
+        state_edge,
+        restrictions=restr if restr is not None else np.zeros((0, 5), np.int64),
+        edge_u=edge_u,
+        edge_v=edge_v,
+        way=way,
+    )
+    state_edge = np.concatenate([state_edge, copy_edge])
+    n_states = len(state_edge)
     order = np.lexsort((dst, src))
     src, dst, w = src[order], dst[order], w[order]
     sptr = np.zeros(n_states + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_states), out=sptr[1:])
     # Explicit zeros stay arcs in csgraph (a zero-length edge is a real road).
     matrix = csr_array((w, dst, sptr), shape=(n_states, n_states))
-    state_edge = np.concatenate([np.arange(m), np.flatnonzero(local)])
     starts = np.flatnonzero(usable)
     out_start = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(edge_u[starts], minlength=n_nodes), out=out_start[1:])
@@ -197,4 +210,5 @@ def build_turn_graph(
         out_start=out_start,
         out_states=starts,
         n_forbidden=int(forbidden.sum()),
+        n_via_way_rules=n_via,
     )

@@ -203,7 +203,8 @@ def project_routes(
     rng = np.random.default_rng(seed)
     points = rng.choice(candidates, size=min(N_POINTS, len(candidates)), replace=False)
     rows: list[dict[str, Any]] = []
-    info = {"edges": base.n_edges, "restrictions": len(base.restrictions)}
+    restrictions = base.restrictions if base.restrictions is not None else np.zeros((0, 5))
+    info = {"edges": base.n_edges, "restrictions": len(np.unique(restrictions[:, 0]))}
     for profile in ("osrm-car", "ru"):
         net = base if profile == "osrm-car" else base.with_speeds("ru")
         with warnings.catch_warnings():

@@ -334,6 +334,52 @@ def test_real_turn_restriction_is_obeyed(liechtenstein: dict, relation: tuple) -
     assert np.isfinite(time) and time > plain_time + 10
 
 
+#: Restrictions via ways in the Liechtenstein extract: (relation, from way, via ways, to
+#: way). 9402492 is no_right_turn via one way; 9402486 no_right_turn via three.
+VIA_ONE = (9402492, 677324024, (677324025,), 300819032)
+VIA_THREE = (9402486, 677324025, (677324029, 677324030, 677324033), 677324032)
+
+
+def _way_sequence(router: Router, na: int, nb: int, relation: tuple) -> tuple[float, str]:
+    """Route time and its ways as letters: F(rom), V(ia), T(o), '.' any other, one letter
+    per run of edges on one way."""
+    _, from_way, vias, to_way = relation
+    tree = router.tree(na)
+    ways = router.network.osm_way_id[router.edge_base[router.path_edges(tree, nb)[0]]]
+    ways = ways[np.r_[True, ways[1:] != ways[:-1]]]
+    letter = {from_way: "F", to_way: "T", **dict.fromkeys(vias, "V")}
+    return float(tree.time_s[nb]), "".join(letter.get(int(w), ".") for w in ways)
+
+
+@pytest.mark.parametrize("relation", [VIA_ONE, VIA_THREE], ids=["one_via_way", "three_via_ways"])
+def test_real_restriction_via_ways_is_obeyed(liechtenstein: dict, relation: tuple) -> None:
+    rel, from_way, vias, to_way = relation
+    net = liechtenstein["ru"]
+    rows = net.restrictions[net.restrictions[:, 0] == rel]
+    assert sorted(rows.tolist()) == sorted([rel, 0, from_way, -v, to_way] for v in vias)
+    start = np.flatnonzero(net.osm_way_id == from_way)[0]
+    end = np.flatnonzero(net.osm_way_id == to_way)[0]
+    a = shapely.line_interpolate_point(net.geometry[start], 0.5, normalized=True)
+    b = shapely.line_interpolate_point(net.geometry[end], 0.5, normalized=True)
+    places = pd.DataFrame({"place_id": ["a", "b"], "lon": [a.x, b.x], "lat": [a.y, b.y]})
+    forbidden = "F" + "V" * len(vias) + "T"
+    plain = Router(net, places, 30, turns=False)
+    plain_time, plain_ways = _way_sequence(plain, *plain.place_nodes(["a", "b"]), relation)
+    assert forbidden in plain_ways  # the plain graph drives the forbidden sequence
+    router = Router(net, places, 30)
+    assert router.turn_graph is not None and router.turn_graph.n_via_way_rules == 6
+    time, ways = _way_sequence(router, *router.place_nodes(["a", "b"]), relation)
+    assert forbidden not in ways and ways.startswith(".F") and ways.endswith("T.")
+    assert np.isfinite(time) and time > plain_time + 10
+    # Exact against networkx on the expanded graph, the via ways' copied states included.
+    graph = _nx_expanded(router)
+    for s in (int(net.u[start]), *router.place_nodes(["a"])):
+        ref = _nx_node_times(router, graph, int(s))
+        finite = np.isfinite(ref)
+        assert finite.sum() > 1000
+        np.testing.assert_allclose(router.tree(int(s)).time_s[finite], ref[finite], atol=1e-6)
+
+
 # ------------------------------------------------------------------ barriers, settlements
 #: OSM node 392700757 (barrier=bollard) on way 30488158, a residential street in the
 #: Liechtenstein extract: cars cannot pass it (OSRM car.lua blocks bollards).
