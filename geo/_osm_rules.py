@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +91,24 @@ def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
     location of every node: one more read of the file with a node-location cache. None
     (not read) for files above :data:`BUILT_UP_MAX_BYTES`.
     """
-    import osmium
 
     if path.stat().st_size > BUILT_UP_MAX_BYTES:
         return None
+    return read_areas(path, BUILT_UP)[0]
+
+
+def read_areas(
+    path: Path, pairs: Sequence[tuple[str, str]]
+) -> tuple[npt.NDArray[np.object_], list[str]]:
+    """Areas with one of the tag ``pairs``, from closed ways and multipolygon relations.
+
+    libosmium assembles them (a broken ring gives no area). Returns the (multi)polygons and,
+    for each, the first of ``pairs`` it carries as ``key=value``.
+    """
+    import osmium
     import shapely
 
-    tags = osmium.filter.TagFilter(*BUILT_UP)
+    tags = osmium.filter.TagFilter(*pairs)
     areas = (
         osmium.FileProcessor(str(path))
         .with_locations("sparse_mem_array")
@@ -107,6 +118,7 @@ def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
     )
     wkb = osmium.geom.WKBFactory()
     polygons: list[str] = []
+    classes: list[str] = []
     for area in areas:
         if not isinstance(area, osmium.osm.Area):
             continue
@@ -114,7 +126,9 @@ def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
             polygons.append(wkb.create_multipolygon(area))
         except RuntimeError:  # a broken ring: not an area
             continue
-    return np.asarray(shapely.from_wkb(polygons, on_invalid="ignore"), dtype=object).reshape(-1)
+        classes.append(next(f"{k}={v}" for k, v in pairs if area.tags.get(k) == v))
+    shapes = np.asarray(shapely.from_wkb(polygons, on_invalid="ignore"), dtype=object)
+    return shapes.reshape(-1), classes
 
 
 def read_rules(path: Path, node_ids: npt.NDArray[np.int64]) -> tuple[Any, Any]:

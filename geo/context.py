@@ -13,6 +13,7 @@ that has them, administrative borders (``boundary=administrative`` ways with
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._osm_rules import read_areas
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -33,7 +35,13 @@ MIN_WATER_AREA_DEG2 = 4e-4
 #: Highest administrative level drawn (2 = countries, 4 = regions such as oblasts).
 MAX_ADMIN_LEVEL = 4
 
-_WATER_TAGS = {("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir")}
+#: Tags of water areas, in the order a class is named by.
+_WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
+
+#: ``place=*`` values of settlements whose names the maps may use.
+PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def _frame(kinds: list[str], classes: list[str], geoms: list[Any]) -> gpd.GeoDataFrame:
@@ -62,7 +70,7 @@ def road_context(network: RoadNetwork) -> gpd.GeoDataFrame:
 def pbf_context(
     path: str | Path, bbox: tuple[float, float, float, float] | None = None
 ) -> gpd.GeoDataFrame:
-    """Region borders and large water from an ``.osm.pbf`` (empty if it has none).
+    """Region borders, large water and named places from an ``.osm.pbf`` (empty if none).
 
     Parameters
     ----------
@@ -70,16 +78,52 @@ def pbf_context(
         The OSM file the network was read from.
     bbox
         ``(west, south, east, north)``: geometry is clipped to it.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Rows of kind ``water`` (lakes, reservoirs and riverbanks as closed ways or
+        multipolygon relations, assembled by libosmium; coastlines), ``border`` and
+        ``place`` (``place=*`` nodes with a Russian name: columns ``name`` and
+        ``name_ru``).
     """
+    parts = [
+        _water_areas(Path(path)),
+        _lines(Path(path), _border_way_ids(Path(path))),
+        _places(Path(path)),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _frame([], [], [])
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    if bbox is not None:
+        frame = frame.clip(shapely.box(*bbox))
+        frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
+    return frame
+
+
+def _border_way_ids(path: Path) -> set[int]:
+    """Ids of the member ways of administrative boundary relations (level ≤ 4)."""
     import osmium
 
-    border_ways: set[int] = set()
-    for rel in osmium.FileProcessor(str(path), osmium.osm.RELATION):
-        if not isinstance(rel, osmium.osm.Relation):
-            continue
-        tags = rel.tags
-        if tags.get("boundary") == "administrative" and _level(tags.get("admin_level")):
-            border_ways.update(m.ref for m in rel.members if m.type == "w")
+    ways: set[int] = set()
+    tags = osmium.filter.TagFilter(("boundary", "administrative"))
+    for rel in osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(tags):
+        if isinstance(rel, osmium.osm.Relation) and _level(rel.tags.get("admin_level")):
+            ways.update(m.ref for m in rel.members if m.type == "w")
+    return ways
+
+
+def _water_areas(path: Path) -> gpd.GeoDataFrame:
+    """Large water polygons: closed ways and multipolygon relations, as libosmium builds them."""
+    geoms, classes = read_areas(path, _WATER_TAGS)
+    keep = ~shapely.is_missing(geoms) & (shapely.area(geoms) >= MIN_WATER_AREA_DEG2)
+    return _frame(["water"] * int(keep.sum()), list(np.asarray(classes)[keep]), geoms[keep])
+
+
+def _lines(path: Path, border_ways: set[int]) -> gpd.GeoDataFrame:
+    """Administrative borders and coastlines as lines."""
+    import osmium
 
     kinds: list[str] = []
     classes: list[str] = []
@@ -89,12 +133,11 @@ def pbf_context(
         if not isinstance(obj, osmium.osm.Way):
             continue
         tags = obj.tags
+        coast = tags.get("natural") == "coastline"
         is_border = obj.id in border_ways or (
             tags.get("boundary") == "administrative" and _level(tags.get("admin_level"))
         )
-        water = next((f"{k}={v}" for k, v in _WATER_TAGS if tags.get(k) == v), None)
-        coast = tags.get("natural") == "coastline"
-        if not (is_border or water or coast):
+        if not (coast or is_border):
             continue
         try:
             coords = [(n.lon, n.lat) for n in obj.nodes]
@@ -102,29 +145,43 @@ def pbf_context(
             continue
         if len(coords) < 2:
             continue
-        if water and len(coords) >= 4 and obj.is_closed():
-            poly = shapely.Polygon(coords)
-            if poly.is_valid and poly.area >= MIN_WATER_AREA_DEG2:
-                kinds.append("water")
-                classes.append(water)
-                geoms.append(poly)
-        elif coast:
+        line = shapely.LineString(coords)
+        if coast:
             kinds.append("water")
             classes.append("coastline")
-            geoms.append(shapely.LineString(coords))
+            geoms.append(line)
         if is_border:
             kinds.append("border")
             classes.append(f"admin_level={tags.get('admin_level', '')}")
-            geoms.append(shapely.LineString(coords))
-    frame = _frame(kinds, classes, geoms)
-    if bbox is not None and len(frame):
-        frame = frame.clip(shapely.box(*bbox))
-        frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
+            geoms.append(line)
+    return _frame(kinds, classes, geoms)
+
+
+def _places(path: Path) -> gpd.GeoDataFrame:
+    """``place=*`` nodes of settlements with a Russian name (``name:ru``, or a Cyrillic ``name``)."""
+    import osmium
+
+    rows: list[tuple[str, str, str, float, float]] = []
+    tags = osmium.filter.KeyFilter("place")
+    for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tags):
+        if not isinstance(node, osmium.osm.Node):
+            continue
+        kind = str(node.tags.get("place", ""))
+        if kind not in PLACE_KINDS:
+            continue
+        name = str(node.tags.get("name", ""))
+        russian = str(node.tags.get("name:ru", "")) or (name if _CYRILLIC.search(name) else "")
+        if russian and node.location.valid():
+            rows.append((kind, name, russian, node.location.lon, node.location.lat))
+    frame = _frame(["place"] * len(rows), [r[0] for r in rows],
+                   shapely.points([(r[3], r[4]) for r in rows]) if rows else [])  # fmt: skip
+    frame["name"] = [r[1] for r in rows]
+    frame["name_ru"] = [r[2] for r in rows]
     return frame
 
 
 def network_context(network: RoadNetwork, osm_file: str | Path | None = None) -> gpd.GeoDataFrame:
-    """The network's roads, plus borders and water from ``osm_file`` (an ``.osm.pbf``)."""
+    """The network's roads, plus borders, water and named places from ``osm_file`` (``.osm.pbf``)."""
     roads = road_context(network)
     if osm_file is None or not str(osm_file).endswith(".pbf"):
         return roads

@@ -1,4 +1,8 @@
-"""Place names in Russian: from the study file, else GeoNames' Cyrillic alternate names.
+"""Place names in Russian: from the study file, else OSM place nodes, else GeoNames.
+
+An OSM ``place=*`` node near the town (:data:`MAX_PLACE_KM`) whose name matches the town's
+gives its ``name:ru`` (or its ``name`` when that is Cyrillic), when the road source had
+place nodes (:func:`geo.context.pbf_context`).
 
 GeoNames lists a town's names in many languages and past names (Serov: Кабаковск,
 Надеждинск, Серов, Сяроў, Сєров …) in no useful order. The Russian name is taken as the
@@ -12,6 +16,8 @@ import difflib
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from ..geo.places import fold_name
 
 _RU_LATIN = {
@@ -24,6 +30,10 @@ _RU_LATIN = {
 
 #: Closest-transliteration ratio below which no Cyrillic name is taken.
 MIN_MATCH = 0.8
+
+#: How far an OSM place node may lie from a town to name it (GeoNames and OSM points of
+#: one town are usually well within this; a town's neighbours rarely match its name).
+MAX_PLACE_KM = 5.0
 
 
 def transliterate(text: str) -> str:
@@ -47,29 +57,65 @@ def _alternates() -> dict[int, tuple[str, ...]]:
     }
 
 
-def geonames_russian(geonameid: int, *latin: str) -> str | None:
-    """The Russian name of a GeoNames town matching one of its ``latin`` names, or None."""
-    candidates = _alternates().get(int(geonameid), ())
+def _match(candidates: Any, latin: tuple[str, ...]) -> tuple[str | None, float]:
+    """The candidate (``(russian, *other names)``) whose names best match ``latin``."""
     targets = [fold_name(n) for n in latin if n]
     best, score = None, 0.0
-    for name in candidates:
-        folded = fold_name(transliterate(name))
-        for target in targets:
-            ratio = difflib.SequenceMatcher(None, folded, target).ratio()
-            if ratio > score:
-                best, score = name, ratio
+    for russian, *others in candidates:
+        for name in (transliterate(russian), *others):
+            folded = fold_name(name)
+            for target in targets:
+                ratio = difflib.SequenceMatcher(None, folded, target).ratio()
+                if ratio > score:
+                    best, score = russian, ratio
+    return best, score
+
+
+def osm_russian(places: Any, osm_places: Any) -> dict[str, str]:
+    """``{Latin name: Russian name}`` from OSM place nodes near the study's places.
+
+    ``osm_places`` has ``lon``, ``lat``, ``name`` and ``name_ru`` (the context's ``place``
+    rows); a node counts when it lies within :data:`MAX_PLACE_KM` of the town and its
+    ``name`` or its transliterated ``name_ru`` matches the town's name.
+    """
+    if osm_places is None or not len(osm_places) or not len(places):
+        return {}
+    lon = np.radians(places["lon"].to_numpy(dtype=float))[:, None]
+    lat = np.radians(places["lat"].to_numpy(dtype=float))[:, None]
+    olon = np.radians(osm_places["lon"].to_numpy(dtype=float))[None, :]
+    olat = np.radians(osm_places["lat"].to_numpy(dtype=float))[None, :]
+    # Equirectangular distance: exact enough within a few kilometres.
+    km = 6371.0 * np.hypot((olon - lon) * np.cos((lat + olat) / 2), olat - lat)
+    near = km <= MAX_PLACE_KM
+    names = osm_places[["name_ru", "name"]].astype(str).to_numpy()
+    out: dict[str, str] = {}
+    for i, row in enumerate(places[["name", "geonames_name"]].itertuples(index=False)):
+        found, score = _match(names[near[i]], (str(row.name), str(row.geonames_name)))
+        if found and score >= MIN_MATCH:
+            out[str(row.name)] = found
+    return out
+
+
+def geonames_russian(geonameid: int, *latin: str) -> str | None:
+    """The Russian name of a GeoNames town matching one of its ``latin`` names, or None."""
+    candidates = [(name,) for name in _alternates().get(int(geonameid), ())]
+    best, score = _match(candidates, latin)
     return best if score >= MIN_MATCH else None
 
 
-def russian_names(places: Any, given: dict[str, str] | None = None) -> dict[str, str]:
+def russian_names(
+    places: Any, given: dict[str, str] | None = None, osm_places: Any = None
+) -> dict[str, str]:
     """``{Latin name: Russian name}`` for the places table's towns.
 
-    ``given`` (the study's ``name_ru`` values) wins; GeoNames fills in the rest.
+    ``given`` (the study's ``name_ru`` values) wins, then OSM place nodes
+    (:func:`osm_russian`); GeoNames fills in the rest.
     """
     out: dict[str, str] = {}
     for row in places[["place_id", "name", "geonames_name"]].itertuples(index=False):
         ru = geonames_russian(int(row.place_id), str(row.name), str(row.geonames_name))
         if ru:
             out[str(row.name)] = ru
+    out.update(osm_russian(places, osm_places))
     out.update(given or {})
     return out

@@ -55,13 +55,15 @@ class MapData:
     """The kinds of context present (``road``, ``water``, ``border``), for the key."""
 
 
+#: Kinds of context rows drawn (``place`` rows only name the towns).
+DRAWN_KINDS = ("road", "water", "border")
+
+
 def map_data(results: AccessResults, context: Any = None) -> MapData:
     """The bands of ``results`` and the ``context`` (:mod:`geo.context`) as GeoJSON."""
-    kinds = (
-        frozenset(str(k) for k in context["kind"])
-        if context is not None and len(context)
-        else frozenset()
-    )
+    if context is not None and len(context):
+        context = context[context["kind"].isin(DRAWN_KINDS)]
+    kinds = frozenset(str(k) for k in context["kind"]) if context is not None else frozenset()
     return MapData(band_data(results), context_data(context), kinds)
 
 

@@ -41,14 +41,22 @@ def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, floa
     return out
 
 
-def map_language(results: AccessResults, lang: str = "en") -> Lang:
-    """The words of ``lang``, with the study's places named in it (Russian from GeoNames)."""
+def map_language(results: AccessResults, lang: str = "en", context: Any = None) -> Lang:
+    """The words of ``lang``, with the study's places named in it.
+
+    Russian names come from the study file, else from OSM place nodes among the
+    ``context``'s rows (:mod:`geo.context`), else from GeoNames.
+    """
     if lang != "ru":
         return Lang(lang)
     aggs = {a.name: a.name_ru for a in results.study.agglomerations if a.name_ru}
+    osm = None
+    if context is not None and len(context) and "name_ru" in context:
+        osm = context[context["kind"] == "place"]
+        osm = osm.assign(lon=osm.geometry.x, lat=osm.geometry.y)
     return Lang(
         "ru",
-        names=russian_names(results.places, dict(results.study.names_ru)),
+        names=russian_names(results.places, dict(results.study.names_ru), osm),
         agglomerations=aggs,
     )
 
@@ -90,7 +98,7 @@ def build_maps(
         from .browser import check_png_export
 
         check_png_export()  # before drawing: a missing extra fails in a second, not minutes
-    words = map_language(results, lang)
+    words = map_language(results, lang, context)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 
@@ -30,8 +31,6 @@ def _shapes(collection: dict) -> np.ndarray:
 
 
 def _json(geometry: dict) -> str:
-    import json
-
     return json.dumps(geometry)
 
 
@@ -79,3 +78,83 @@ def test_maps_drawn_from_shared_data_equal_maps_drawn_alone(urals) -> None:  # t
         b = _without_ids(shared.get_root().render())
         assert a == b
         assert '"band": "0-30"' in a and "uaContext" in a
+
+
+def test_russian_names_from_osm_place_nodes(built: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--lang ru names towns by the name:ru of a matching OSM place node near them."""
+    import osmium
+    from ural_access.maps import build_maps
+    from ural_access.maps._names import MAX_PLACE_KM, russian_names
+    from ural_access.maps.build import map_language
+
+    from .conftest import extract
+
+    study, net, _ = built["andorra"]
+    pbf = extract("andorra-latest.osm.pbf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net, with_isochrones=False)
+    context = network_context(net, pbf)
+    # The nodes read by hand: every place node's Russian name and position.
+    nodes = [
+        (n.tags["name:ru"], n.location.lon, n.location.lat)
+        for n in osmium.FileProcessor(str(pbf), osmium.osm.NODE).with_filter(
+            osmium.filter.KeyFilter("name:ru")
+        )
+        if "place" in n.tags
+    ]
+    ru = map_language(results, "ru", context)
+    geonames_only = russian_names(results.places)
+    from_osm = {}
+    for row in results.places.itertuples():
+        shown = ru.place(row.name)
+        if shown == row.name or shown == geonames_only.get(row.name):
+            continue
+        from_osm[row.name] = shown
+        near = [
+            nm
+            for nm, lon, lat in nodes
+            if np.hypot((lon - row.lon) * np.cos(np.radians(lat)), lat - row.lat) * 111.2
+            <= MAX_PLACE_KM
+        ]
+        assert shown in near, (row.name, shown, near)
+    # Most of Andorra's towns have no Russian name in GeoNames, but one in OSM.
+    assert len(from_osm) >= 8 and from_osm["Ordino"] == "Ордино", from_osm
+    assert from_osm["Encamp"] == "Энкамп"
+    build_maps(results, tmp_path, lang="ru", context=context)
+    page = (tmp_path / "overview.html").read_text(encoding="utf-8")
+    for name in ("Энкамп", "Ордино"):  # in labels as text, in GeoJSON as \u escapes
+        assert name in page or json.dumps(name)[1:-1] in page, name
+    # The place rows name towns; they are not drawn as context.
+    assert '"kind": "place"' not in page
+
+
+def test_water_areas_include_multipolygon_lakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Water drawn from a .osm.pbf includes multipolygon relations, not closed ways only."""
+    import osmium
+    from ural_access.geo import context as ctx
+
+    from .conftest import extract
+
+    pbf = extract("liechtenstein-latest.osm.pbf")
+    water = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
+    closed = sum(
+        1
+        for w in osmium.FileProcessor(str(pbf), osmium.osm.WAY).with_filter(
+            osmium.filter.TagFilter(*water)
+        )
+        if w.is_closed()
+    )
+    relations = sum(
+        1
+        for r in osmium.FileProcessor(str(pbf), osmium.osm.RELATION).with_filter(
+            osmium.filter.TagFilter(*water)
+        )
+        if r.tags.get("type") == "multipolygon"
+    )
+    assert relations >= 5
+    monkeypatch.setattr(ctx, "MIN_WATER_AREA_DEG2", 0.0)  # every lake, however small
+    areas = ctx.pbf_context(pbf)
+    areas = areas[areas["kind"] == "water"]
+    assert closed < len(areas) <= closed + relations
+    assert shapely.is_valid(areas.geometry.to_numpy()).all()
