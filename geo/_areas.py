@@ -9,7 +9,7 @@ less those of its inner ones.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +44,17 @@ def built_up_areas(
     relations: Mapping[int, tuple[Sequence[tuple[str, int, str]], Mapping[str, str]]],
     nodes: Coords,
 ) -> npt.NDArray[np.object_]:
-    """Polygons of the built-up areas among Overpass ways and relations.
+    """Polygons of the built-up areas among Overpass ways and relations (:func:`tagged_areas`)."""
+    return tagged_areas(ways, relations, nodes, is_built_up)
+
+
+def tagged_areas(
+    ways: Mapping[int, tuple[Sequence[int], Mapping[str, str]]],
+    relations: Mapping[int, tuple[Sequence[tuple[str, int, str]], Mapping[str, str]]],
+    nodes: Coords,
+    wanted: Callable[[Mapping[str, str]], bool],
+) -> npt.NDArray[np.object_]:
+    """Polygons of the areas whose tags are ``wanted``, among Overpass ways and relations.
 
     Parameters
     ----------
@@ -64,13 +74,13 @@ def built_up_areas(
     polygons: list[shapely.Geometry] = []
     for way_id in sorted(ways):
         refs, tags = ways[way_id]
-        if len(refs) >= 4 and refs[0] == refs[-1] and is_built_up(tags):
+        if len(refs) >= 4 and refs[0] == refs[-1] and wanted(tags):
             line = _line(refs, nodes)
             if line is not None:
                 polygons.append(_faces([line]))
     for rel_id in sorted(relations):
         members, tags = relations[rel_id]
-        if tags.get("type") not in AREA_RELATIONS or not is_built_up(tags):
+        if tags.get("type") not in AREA_RELATIONS or not wanted(tags):
             continue
         rings: dict[bool, list[shapely.LineString]] = {True: [], False: []}
         for kind, ref, role in members:

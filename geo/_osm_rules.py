@@ -84,6 +84,13 @@ _PLACES = ("city", "town", "village", "hamlet", "suburb", "quarter", "neighbourh
 BUILT_UP = (("landuse", "residential"), *(("place", p) for p in _PLACES))
 
 
+#: Tags of water areas drawn as map context, in the order a class is named by.
+WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
+
+#: Highest administrative level drawn as a border (2 = countries, 4 = regions, oblasts).
+MAX_ADMIN_LEVEL = 4
+
+
 def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
     """Polygons of the built-up areas in an OSM file (``landuse=residential``, ``place``).
 

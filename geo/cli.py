@@ -305,6 +305,18 @@ def _road_source(args: argparse.Namespace, study: Any) -> tuple[str, Path | None
     return source, osm_file, default
 
 
+def _map_context(args: argparse.Namespace, study: Any, network: Any) -> Any:
+    """The run's map context: the network's roads, and what its road source has beside."""
+    from .context import network_context
+
+    source, osm_file, _ = _road_source(args, study)
+    if source == "overpass":
+        return network_context(
+            network, overpass_area=study.area(), lowest_class=study.network.road_classes
+        )
+    return network_context(network, osm_file if source == "pbf" else None)
+
+
 def _road_data_note(network: Any, default: bool) -> str:
     """Which road data the run used, and how to get full detail."""
     prov = network.provenance
@@ -402,11 +414,10 @@ def _run(args: argparse.Namespace) -> int:
         road_note = _road_data_note(network, _road_source(args, study)[2])
         results = compute_access(study, network, with_isochrones=not args.no_isochrones)
         written.append(write_results(results, out / "results"))
-        from .context import network_context, write_context
+        from .context import write_context
 
         log.info("reading the map context (roads, water, borders)")
-        osm_file = getattr(args, "osm_file", None) if args.source == "pbf" else None
-        write_context(network_context(network, osm_file), out / "results")
+        write_context(_map_context(args, study, network), out / "results")
     if args.command in {"maps", "run"}:
         from ..maps import build_maps
         from .context import read_context

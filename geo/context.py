@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._osm_rules import read_areas
+from ._osm_rules import MAX_ADMIN_LEVEL, WATER_TAGS, read_areas
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -32,11 +32,6 @@ CONTEXT_FILE = "context.gpkg"
 #: Water polygons smaller than this (square degrees, about 2 km² at 57° N) are left out.
 MIN_WATER_AREA_DEG2 = 4e-4
 
-#: Highest administrative level drawn (2 = countries, 4 = regions such as oblasts).
-MAX_ADMIN_LEVEL = 4
-
-#: Tags of water areas, in the order a class is named by.
-_WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
 
 #: ``place=*`` values of settlements whose names the maps may use.
 PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
@@ -116,7 +111,7 @@ def _border_way_ids(path: Path) -> set[int]:
 
 def _water_areas(path: Path) -> gpd.GeoDataFrame:
     """Large water polygons: closed ways and multipolygon relations, as libosmium builds them."""
-    geoms, classes = read_areas(path, _WATER_TAGS)
+    geoms, classes = read_areas(path, WATER_TAGS)
     keep = ~shapely.is_missing(geoms) & (shapely.area(geoms) >= MIN_WATER_AREA_DEG2)
     return _frame(["water"] * int(keep.sum()), list(np.asarray(classes)[keep]), geoms[keep])
 
@@ -173,6 +168,72 @@ def _places(path: Path) -> gpd.GeoDataFrame:
         russian = str(node.tags.get("name:ru", "")) or (name if _CYRILLIC.search(name) else "")
         if russian and node.location.valid():
             rows.append((kind, name, russian, node.location.lon, node.location.lat))
+    return _place_rows(rows)
+
+
+def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFrame:
+    """Borders, coastlines and named water from Overpass.
+
+    Read from the cached answers the network was downloaded with (the query asks for them:
+    :func:`geo.overpass.context_statements`); nothing is downloaded here.
+    """
+    from ._areas import tagged_areas
+    from .overpass import cached_answers
+
+    nodes: dict[int, tuple[float, float]] = {}
+    ways: dict[int, tuple[list[int], dict[str, str]]] = {}
+    relations: dict[int, tuple[list[tuple[str, int, str]], dict[str, str]]] = {}
+    for answer in cached_answers(area, lowest_class):
+        for el in answer["elements"]:
+            kind, tags = el["type"], el.get("tags", {})
+            if kind == "node":
+                nodes[el["id"]] = (float(el["lon"]), float(el["lat"]))
+            elif kind == "way":
+                ways[el["id"]] = ([int(r) for r in el.get("nodes", [])], tags)
+            else:
+                members = [(m["type"], int(m["ref"]), m.get("role", "")) for m in el["members"]]
+                relations[el["id"]] = (members, tags)
+    parts = [
+        _water_frame(tagged_areas(ways, relations, nodes, lambda t: bool(_water_class(t)))),
+        _lines_frame(ways, nodes),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _frame([], [], [])
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+
+
+def _water_class(tags: Any) -> str:
+    """``key=value`` of the first water tag in ``tags`` (empty if none)."""
+    return next((f"{k}={v}" for k, v in WATER_TAGS if tags.get(k) == v), "")
+
+
+def _water_frame(geoms: Any) -> gpd.GeoDataFrame:
+    geoms = np.asarray(geoms, dtype=object).reshape(-1)
+    keep = shapely.area(geoms) >= MIN_WATER_AREA_DEG2 if len(geoms) else np.zeros(0, bool)
+    return _frame(["water"] * int(keep.sum()), ["water"] * int(keep.sum()), geoms[keep])
+
+
+def _lines_frame(
+    ways: dict[int, tuple[list[int], dict[str, str]]], nodes: dict[int, tuple[float, float]]
+) -> gpd.GeoDataFrame:
+    """Border and coastline ways of an Overpass answer as lines."""
+    kinds: list[str] = []
+    classes: list[str] = []
+    geoms: list[Any] = []
+    for _way_id, (refs, tags) in sorted(ways.items()):
+        coast = tags.get("natural") == "coastline"
+        border = tags.get("boundary") == "administrative" and _level(tags.get("admin_level"))
+        coords = [nodes[r] for r in refs if r in nodes]
+        if not (coast or border) or len(coords) < 2 or len(coords) < len(refs):
+            continue
+        kinds.append("water" if coast else "border")
+        classes.append("coastline" if coast else f"admin_level={tags['admin_level']}")
+        geoms.append(shapely.LineString(coords))
+    return _frame(kinds, classes, geoms)
+
+
+def _place_rows(rows: list[tuple[str, str, str, float, float]]) -> gpd.GeoDataFrame:
     frame = _frame(["place"] * len(rows), [r[0] for r in rows],
                    shapely.points([(r[3], r[4]) for r in rows]) if rows else [])  # fmt: skip
     frame["name"] = [r[1] for r in rows]
@@ -180,18 +241,32 @@ def _places(path: Path) -> gpd.GeoDataFrame:
     return frame
 
 
-def network_context(network: RoadNetwork, osm_file: str | Path | None = None) -> gpd.GeoDataFrame:
-    """The network's roads, plus borders, water and named places from ``osm_file`` (``.osm.pbf``)."""
+def network_context(
+    network: RoadNetwork,
+    osm_file: str | Path | None = None,
+    *,
+    overpass_area: Any = None,
+    lowest_class: str = "tertiary",
+) -> gpd.GeoDataFrame:
+    """The network's roads, plus borders, water and named places from ``osm_file`` (an
+    ``.osm.pbf``) or, with ``overpass_area``, borders and water from the Overpass answers
+    of that area."""
     roads = road_context(network)
-    if osm_file is None or not str(osm_file).endswith(".pbf"):
-        return roads
     box = (
         float(network.node_lon.min()),
         float(network.node_lat.min()),
         float(network.node_lon.max()),
         float(network.node_lat.max()),
     )
-    extra = pbf_context(osm_file, box)
+    if overpass_area is not None:
+        extra = overpass_context(overpass_area, lowest_class)
+        if len(extra):
+            extra = extra.clip(shapely.box(*box))
+            extra = extra[~extra.geometry.is_empty].reset_index(drop=True)
+    elif osm_file is not None and str(osm_file).endswith(".pbf"):
+        extra = pbf_context(osm_file, box)
+    else:
+        return roads
     if not len(extra):
         return roads
     return gpd.GeoDataFrame(

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
-from ._osm_rules import BUILT_UP
+from ._osm_rules import BUILT_UP, MAX_ADMIN_LEVEL, WATER_TAGS
 from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
@@ -57,12 +57,28 @@ def build_query(polygon: BaseGeometry, classes: list[str], timeout_s: float) -> 
         f'way["place"~"{places}"]{area};',
         f'rel["landuse"="residential"]{area};',
         f'rel["place"~"{places}"]{area};',
+        *context_statements(area),
     ]
     return (
         f"[out:json][timeout:{max(1, math.ceil(timeout_s))}];\n(\n  "
         + "\n  ".join(statements)
         + "\n);\n(._; >;);\nout body;"
     )
+
+
+def context_statements(area: str) -> list[str]:
+    """Overpass QL for the map context in ``area``: region borders, coastlines and named
+    water (ways and multipolygons; unnamed ponds would swell the answer), as
+    :func:`geo.context.pbf_context` reads them from a file (place nodes are not asked for:
+    the loopback test server answers no node statements yet)."""
+    levels = "^(" + "|".join(str(n) for n in range(2, MAX_ADMIN_LEVEL + 1)) + ")$"
+    out = [
+        f'way["boundary"="administrative"]["admin_level"~"{levels}"]{area};',
+        f'way["natural"="coastline"]{area};',
+    ]
+    for key, value in WATER_TAGS:
+        out += [f'way["{key}"="{value}"]["name"]{area};', f'rel["{key}"="{value}"]["name"]{area};']
+    return out
 
 
 def split_area(area: BaseGeometry, max_km2: float) -> list[BaseGeometry]:
@@ -294,6 +310,29 @@ def overpass_request(
     )
 
 
+def tile_queries(area: BaseGeometry, lowest_class: str = "tertiary") -> list[str]:
+    """The queries :func:`download_roads` sends for ``area``, one per tile."""
+    classes = highway_classes(lowest_class)
+    tiles = split_area(area, settings.overpass_max_query_area_km2)
+    return [
+        build_query(shapely.simplify(tile, 0.001), classes, settings.requests_timeout)
+        for tile in tiles
+    ]
+
+
+def cached_answers(area: BaseGeometry, lowest_class: str = "tertiary") -> list[dict[str, Any]]:
+    """The cached answers of :func:`download_roads` for ``area`` (no download; missing
+    tiles are left out)."""
+    url = settings.overpass_url.rstrip("/") + "/interpreter"
+    out = []
+    for query in tile_queries(area, lowest_class):
+        cache = _cache_path(url, query)
+        answer = _read_cached(cache) if cache.is_file() else None
+        if answer is not None:
+            out.append(answer)
+    return out
+
+
 def download_roads(
     area: BaseGeometry,
     lowest_class: str = "tertiary",
@@ -312,15 +351,11 @@ def download_roads(
     OverpassError
         A tile could not be downloaded.
     """
-    classes = highway_classes(lowest_class)
-    tiles = split_area(area, settings.overpass_max_query_area_km2)
+    queries = tile_queries(area, lowest_class)
     responses = []
-    for i, tile in enumerate(tiles, start=1):
-        log.info("Overpass tile %d/%d", i, len(tiles))
-        tile = shapely.simplify(tile, 0.001)
-        responses.append(
-            overpass_request(build_query(tile, classes, settings.requests_timeout), refresh=refresh)
-        )
+    for i, query in enumerate(queries, start=1):
+        log.info("Overpass tile %d/%d", i, len(queries))
+        responses.append(overpass_request(query, refresh=refresh))
     if not any(el.get("type") == "way" for r in responses for el in r["elements"]):
         raise EmptyNetworkError(
             f"the Overpass API at {settings.overpass_url} has no road of class {lowest_class} "
@@ -329,5 +364,5 @@ def download_roads(
             "and bbox, or the server's data"
         )
     roads = roads_from_overpass(responses, lowest_class, source=f"overpass:{settings.overpass_url}")
-    roads.meta["overpass_tiles"] = len(tiles)
+    roads.meta["overpass_tiles"] = len(queries)
     return roads

@@ -102,7 +102,7 @@ FAILURE_NAMES = frozenset({"runtime_error", "timeout", "garbage", "disconnect"})
 Failure = int | str
 
 #: Ways with one of these keys are loaded (besides the member ways of relations).
-WAY_KEYS = ("highway", "landuse", "place")
+WAY_KEYS = ("highway", "landuse", "place", "boundary", "natural", "waterway")
 
 _MEMBER_TYPES = {"n": "node", "w": "way", "r": "relation"}
 

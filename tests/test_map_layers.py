@@ -158,3 +158,39 @@ def test_water_areas_include_multipolygon_lakes(monkeypatch: pytest.MonkeyPatch)
     areas = areas[areas["kind"] == "water"]
     assert closed < len(areas) <= closed + relations
     assert shapely.is_valid(areas.geometry.to_numpy()).all()
+
+
+def test_overpass_context_matches_the_pbf_context(
+    built: dict, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Borders come through Overpass as from the .osm.pbf (place nodes do not, yet)."""
+    from ural_access.geo import settings
+    from ural_access.geo.pull import pull_network
+
+    from .conftest import extract
+    from .overpass_server import OverpassTestServer
+
+    study, from_pbf, _ = built["andorra"]
+    pbf = extract("andorra-latest.osm.pbf")
+    with OverpassTestServer(pbf) as server:
+        monkeypatch.setattr(settings, "overpass_url", server.url)
+        net, _ = pull_network(study, "overpass", out=tmp_path / "net")
+        n_queries = len(server.queries)
+        online = network_context(
+            net, overpass_area=study.area(), lowest_class=study.network.road_classes
+        )
+        assert len(server.queries) == n_queries  # read from the cached answers
+    offline = network_context(from_pbf, pbf)
+
+    def rows(frame, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
+        part = frame[frame["kind"] == kind]
+        return set(
+            shapely.to_wkt(shapely.normalize(part.geometry.to_numpy()), rounding_precision=6)
+        )
+
+    borders = rows(online, "border")
+    assert len(borders) >= 10 and borders <= rows(offline, "border")
+    assert (online["kind"] == "place").sum() == 0 < (offline["kind"] == "place").sum()
+    assert set(online[online["kind"] == "road"]["class"]) == set(
+        offline[offline["kind"] == "road"]["class"]
+    )
