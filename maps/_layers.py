@@ -17,6 +17,7 @@ from ..geo.distance import geodesic_circle
 from ..geo.results import AccessResults
 from ._geojson import COORD_DECIMALS, compact, feature_collection
 from ._shared import Bands, bands_geojson
+from .legend import HtmlControl
 from .popups import agglomeration_popup, town_popup, town_sources, town_tooltip
 from .style import (
     CENTER_COLOUR,
@@ -275,32 +276,16 @@ class _Attribution(MacroElement):
         self.text = ATTRIBUTION
 
 
-class InfoBox(MacroElement):
+class InfoBox(HtmlControl):
     """A title and a short "how to read this map" note, as a Leaflet control (top left)."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var box = L.control({position: 'topleft'});
-          box.onAdd = function() {
-            var div = L.DomUtil.create('div', 'ua-info');
-            div.innerHTML = {{ this.html|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-          };
-          box.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
-
     def __init__(self, title: str, note: str, provenance: str) -> None:
-        super().__init__()
-        self._name = "InfoBox"
-        self.html = (
+        html = (
             f"<h3>{escape(title)}</h3><p>{escape(note)}</p>"
             f"<p class='ua-prov'>{escape(provenance)}</p>"
         )
+        super().__init__(html, "topleft", "ua-info")
+        self._name = "InfoBox"
 
 
 def add_controls(fmap: folium.Map, search_layer: folium.GeoJson | None, lang: Lang = EN) -> None:

@@ -6,6 +6,7 @@ it follows the layer list when the reader switches cities.
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from branca.element import MacroElement
@@ -106,41 +107,61 @@ def key_html(
     return f'<table class="ua-key">{body}</table>'
 
 
-class MapLegend(MacroElement):
-    """Bottom-left control holding the stepped scale and the key."""
+class HtmlControl(MacroElement):
+    """A Leaflet control holding ``html``, clicks and scrolls kept from the map.
+
+    ``script`` is JavaScript run after the control is added, with ``map`` and ``box`` (the
+    control) in scope.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
         (function() {
           var map = {{ this._parent.get_name() }};
-          var box = L.control({position: 'bottomleft'});
+          var box = L.control({position: {{ this.position|tojson }}});
           box.onAdd = function() {
-            var div = L.DomUtil.create('div', 'ua-legend');
+            var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
             div.innerHTML = {{ this.html|tojson }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
           };
           box.addTo(map);
-          var unit = {{ this.unit|tojson }};
-          // The title names the band layers now shown.
+          {{ this.script }}
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html: str, position: str, css_class: str, script: str = "") -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html
+        self.position = position
+        self.css_class = css_class
+        self.script = script
+
+
+#: The legend's title names the band layers now shown (``%s``: unit, then no-layer text).
+_RETITLE_JS = """
+          var unit = %s, none = %s;
           function retitle() {
             var shown = [];
             map.eachLayer(function(l) { var t = l.options && l.options.uaBands; if (t && shown.indexOf(t) < 0) shown.push(t); });
             var h = box.getContainer().querySelector('.ua-legend-title');
             var steps = box.getContainer().querySelector('.ua-steps');
-            if (h) h.textContent = shown.length ? shown.join(' / ') + ', ' + unit : {{ this.none|tojson }};
+            if (h) h.textContent = shown.length ? shown.join(' / ') + ', ' + unit : none;
             if (steps) steps.style.opacity = shown.length ? 1 : 0.35;
           }
           map.on('overlayadd overlayremove', retitle);
-          retitle();
-        })();
-        {% endmacro %}"""
-    )
+          retitle();"""
+
+
+class MapLegend(HtmlControl):
+    """Bottom-left control holding the stepped scale and the key."""
 
     def __init__(self, html: str, lang: Lang) -> None:
-        super().__init__()
+        unit = "мин" if lang.ru else "min"
+        none = "Слой времени в пути выключен" if lang.ru else "No drive-time bands shown"
+        script = _RETITLE_JS % (json.dumps(unit), json.dumps(none))
+        super().__init__(html, "bottomleft", "ua-legend", script)
         self._name = "MapLegend"
-        self.html = html
-        self.unit = "мин" if lang.ru else "min"
-        self.none = "Слой времени в пути выключен" if lang.ru else "No drive-time bands shown"

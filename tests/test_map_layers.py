@@ -194,3 +194,34 @@ def test_overpass_context_matches_the_pbf_context(
     assert set(online[online["kind"] == "road"]["class"]) == set(
         offline[offline["kind"] == "road"]["class"]
     )
+
+
+def test_urals_overview_shows_the_nearer_city_bands_in_the_browser(urals, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two cities: the combined view is on by default, its legend and both route styles."""
+    from ural_access.maps import build_maps
+    from ural_access.maps.browser import open_offline
+
+    results, context = urals
+    build_maps(results, tmp_path, self_contained=True, context=context)
+    nearer = "Drive time from the nearer of Ekaterinburg and Chelyabinsk"
+    with open_offline(tmp_path / "overview.html", width=1400, height=1000) as view:
+        assert view.console_errors == [] and view.page_errors == []
+        checked = view.page.evaluate(
+            """() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+                 .filter((l) => l.querySelector('input').checked).map((l) => l.textContent.trim())"""
+        )
+        assert nearer in checked
+        assert "Drive-time bands from Ekaterinburg" not in checked
+        legend = view.page.locator(".ua-legend")
+        assert legend.is_visible()
+        text = legend.inner_text()
+        assert f"{nearer}, min" in text
+        assert (
+            "fastest route from Ekaterinburg" in text and "fastest route from Chelyabinsk" in text
+        )
+        shown = view.page.evaluate(
+            """(name) => { let n = 0; window[name].eachLayer((l) => {
+                 if (l.options && l.options.uaBands && l.feature) n++; }); return n; }""",
+            view.map_name,
+        )
+        assert shown == 12  # one ring per band, the nearer city's only

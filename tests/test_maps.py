@@ -299,6 +299,7 @@ def test_every_map_paints_what_its_layers_hold(site) -> None:  # type: ignore[no
                 assert len(fitted["zones"]) > 50, page.name
                 assert shares["zones"] > 0.95, (page.name, "png", shares)
                 assert shares["routes"] > 0.9, (page.name, "png", shares)
+                assert shares["context"] > 0.9, (page.name, "png", shares)
 
 
 def test_russian_maps_speak_russian(site) -> None:  # type: ignore[no-untyped-def]
