@@ -8,6 +8,7 @@ results; 6 nothing routable; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import sys
 import traceback
@@ -18,11 +19,28 @@ from typing import Any, NoReturn
 
 from . import __version__, settings
 from ._progress import console_handler, remove_handler
-from .errors import UralAccessError, UralAccessWarning
+from .atomic import Terminated, sigterm_as_interrupt
+from .errors import UralAccessError, UralAccessWarning, WriteError
 from .parameters import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
 
 # Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
 log = logging.getLogger("ural_access.geo.cli")
+
+#: errno values of file-system problems that are the machine's, not the program's.
+_ENVIRONMENT_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EEXIST,
+    errno.ENOENT,
+    errno.EFBIG,
+    errno.EMFILE,
+    errno.ENAMETOOLONG,
+}
 
 EXAMPLES = {
     "pull": (
@@ -469,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     handler = console_handler(verbosity, sys.stderr)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), sigterm_as_interrupt():
             warnings.simplefilter("ignore", UralAccessWarning)  # gathered into the summary
             return _run(args)
     except UralAccessError as exc:
@@ -477,12 +495,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"ural-access: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("ural-access: terminated (SIGTERM); nothing half-written was left", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("ural-access: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: say so briefly, details with --verbose
         if verbosity >= 2:
             traceback.print_exc()
+        if isinstance(exc, OSError) and (
+            exc.errno in _ENVIRONMENT_ERRNOS or exc.filename is not None
+        ):
+            where = f" {str(exc.filename)!r}" if exc.filename is not None else ""
+            print(
+                f"ural-access: error: cannot write or read{where}: {exc.strerror or exc} "
+                "(a read-only folder, a full disk, or a file where a folder should be?)",
+                file=sys.stderr,
+            )
+            return WriteError.exit_code
         print(
             f"ural-access: unexpected error: {type(exc).__name__}: {exc}\n"
             "  (this is a bug; rerun with --verbose for the traceback and report it)",

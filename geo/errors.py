@@ -86,6 +86,12 @@ class RoutingError(UralAccessError):
     exit_code = 6
 
 
+class WriteError(UralAccessError, OSError):
+    """A file or folder cannot be written: read-only, disk full, or a file in the way."""
+
+    exit_code = 9
+
+
 #: Exit codes of the command line, documented in the README.
 EXIT_CODES: dict[str, int] = {
     "success": 0,
@@ -97,6 +103,8 @@ EXIT_CODES: dict[str, int] = {
     "nothing routable": 6,
     "map assets not installed or unknown (run `ural-access setup-assets`)": 7,
     "headless Chromium missing or failing": 8,
+    "cannot write or read a file: read-only folder, disk full, a file where a folder should be": 9,
+    "terminated (SIGTERM)": 143,
     "interrupted": 130,
 }
 

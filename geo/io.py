@@ -23,18 +23,64 @@ def _round(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _header_text(value: Any) -> str:
+    """A header value on one line, read back exactly by :func:`read_header`.
+
+    Plain text stays as it is; text that is not plain (a line break, other control
+    characters, edge spaces, or text that reads as JSON such as ``"123"``) and structured
+    values are written as JSON.
+    """
+    if isinstance(value, str) and value == value.strip() and value.isprintable():
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=json_default)
+
+
 def provenance_header(provenance: dict[str, Any]) -> str:
-    """``# key: value`` lines (values as JSON when structured)."""
+    """``# key: value`` lines, one per key, each value on one line (see :func:`read_header`)."""
     lines = []
     for key in sorted(provenance):
-        value = provenance[key]
-        text = (
-            value
-            if isinstance(value, str)
-            else json.dumps(value, sort_keys=True, ensure_ascii=False)
-        )
-        lines.append(f"# {key}: {text}")
+        name = str(key).replace("\n", " ").replace("\r", " ").replace(":", "_")
+        lines.append(f"# {name}: {_header_text(provenance[key])}")
     return "\n".join(lines) + "\n"
+
+
+def _header_lines(path: Path) -> list[str]:
+    lines = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for line in handle:
+            if not line.startswith("#"):
+                break
+            lines.append(line.rstrip("\r\n"))
+    return lines
+
+
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The provenance header of a result table, as written (values round-trip)."""
+    out: dict[str, Any] = {}
+    for line in _header_lines(Path(path)):
+        key, _, text = line[2:].partition(": ")
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text
+    return out
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A result table without its header; every text cell comes back as written.
+
+    Equivalent to ``pandas.read_csv(path, skiprows=N, keep_default_na=False,
+    na_values=[""])`` with N the number of leading ``#`` lines: no ``comment="#"`` (a
+    ``#`` inside a name would cut it), and only empty cells are missing values (a town
+    called "NA" stays "NA").
+    """
+    path = Path(path)
+    return pd.read_csv(
+        path, skiprows=len(_header_lines(path)), keep_default_na=False, na_values=[""]
+    )
 
 
 def write_csv(df: pd.DataFrame, path: Path, provenance: dict[str, Any]) -> None:

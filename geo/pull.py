@@ -65,6 +65,13 @@ def network_summary(network: RoadNetwork, path: Path | None = None) -> str:
         f"({scc.get('components', 1):,} components)",
         "  km of road by class:",
     ]
+    bad = prov.get("maxspeed_implausible", {})
+    if bad.get("edges"):
+        lines.insert(
+            -1,
+            f"  maxspeed       {bad['edges']:,} edges with an implausible limit "
+            f"({', '.join(map(str, bad.get('values', [])))}) got their class default",
+        )
     km = network.km_by_class()
     for cls, value in km.items():
         lines.append(f"    {cls:<16}{value:>12,.1f}")

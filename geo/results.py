@@ -11,8 +11,9 @@ A results folder (:meth:`AccessResults.to_folder`) holds:
 - ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
 - ``provenance.json``.
 
-Each CSV starts with ``# key: value`` lines that record its provenance (read it with
-``pandas.read_csv(path, comment="#")``). Numbers are rounded and rows sorted, so the same
+Each CSV starts with ``# key: value`` lines that record its provenance, one per key
+whatever the text holds (:func:`geo.io.read_header`; the table with
+:func:`geo.io.read_table`, never ``comment="#"``, which cuts names holding a ``#``). Numbers are rounded and rows sorted, so the same
 inputs give byte-identical tables. The folder is replaced atomically.
 """
 
@@ -26,9 +27,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .atomic import atomic_dir
+from .atomic import atomic_dir, write_layer
 from .errors import CacheError
-from .io import json_default, role_order, write_csv
+from .io import json_default, read_table, role_order, write_csv
 from .study import Study
 from .tables import Cities, narrow, wide_summary, widen
 
@@ -151,7 +152,7 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
         points = gpd.GeoDataFrame(
             places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
         )
-        points.to_file(gpkg, layer="places", driver="GPKG")
+        write_layer(points, gpkg, "places")
         layers = (
             ("routes", results.routes),
             ("route_segments", results.route_segments),
@@ -160,7 +161,7 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
         )
         for layer, gdf in layers:
             if len(gdf):
-                gdf.to_file(gpkg, layer=layer, driver="GPKG")
+                write_layer(gdf, gpkg, layer)
         meta = dict(
             prov,
             warnings=results.warnings,
@@ -192,10 +193,23 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             f"results in {str(folder)!r} are incomplete (missing {', '.join(missing)}); "
             "run `ural-access route` first"
         )
+    rerun = f"run `ural-access route --study {study.key}` again (it rewrites the folder)"
     try:
         prov = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+        if not isinstance(prov, dict):
+            raise ValueError(f"provenance.json holds a JSON {type(prov).__name__}")
+    except Exception as exc:
+        raise CacheError(
+            f"results in {str(folder)!r} are damaged ({type(exc).__name__}: {exc}); {rerun}"
+        ) from exc
+    if prov.get("study") != study.key:
+        raise CacheError(
+            f"results in {str(folder)!r} do not fit: they are of the study "
+            f"{prov.get('study')!r}, not {study.key!r}; {rerun}"
+        )
+    try:
         read = {
-            name: pd.read_csv(folder / f"{name}.csv", comment="#")
+            name: read_table(folder / f"{name}.csv")
             for name in ("places", "od_matrix", "agglomerations", "zone_towns")
         }
         layers = {name for name, _ in pyogrio.list_layers(folder / "access.gpkg")}
@@ -209,7 +223,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
         places, times = narrow(read["places"], "place_id", "place_id", cities)
         towns, _ = narrow(read["zone_towns"], "geonameid", "place_id", cities)
         aggs, summary = narrow(read["agglomerations"], "agglomeration", "agglomeration", cities)
-        return AccessResults(
+        results = AccessResults(
             study=study,
             places=places,
             travel_times=times,
@@ -222,7 +236,11 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             isochrones=layer("isochrones"),
             zones=layer("zones"),
             provenance=prov,
-            warnings=list(prov.get("warnings", [])),
+            warnings=[str(w) for w in prov.get("warnings", [])],
         )
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise CacheError(f"results in {str(folder)!r} are unreadable: {exc}") from exc
+    except Exception as exc:  # a damaged file: CSV, GeoPackage (pyogrio) or table errors
+        raise CacheError(
+            f"results in {str(folder)!r} are damaged or from another version of the study "
+            f"({type(exc).__name__}: {exc}); {rerun}"
+        ) from exc
+    return results

@@ -64,6 +64,10 @@ WALK_KPH = 7.0
 #: The highest signed limit on Russian roads is 130 km/h (ПДД РФ note to п. 10.3, 2013 N 621).
 MAX_VALID_KPH = 200.0
 
+#: Limits below this (km/h) are typos or wrong units (``0.5``, ``1e-7``): they would give
+#: drive times of days, so the class default applies instead (``walk`` is 7 km/h).
+MIN_VALID_KPH = 5.0
+
 #: Country implicit limits (``maxspeed=<country>:<context>``), keys lower case.
 #: RU: ПДД РФ п. 10.2 (населённые пункты 60; жилые зоны и дворовые территории 20) and
 #: п. 10.3 (вне населённых пунктов 90, автомагистрали 110), the values the OSM wiki
@@ -142,7 +146,7 @@ _LIST_SPLIT_RE = re.compile(r"[;|]")
 
 def _valid_kph(value: float) -> float:
     """``value`` if it is a plausible limit in km/h, else NaN."""
-    if math.isfinite(value) and 0.0 < value <= MAX_VALID_KPH:
+    if math.isfinite(value) and MIN_VALID_KPH <= value <= MAX_VALID_KPH:
         return value
     return math.nan
 
@@ -480,6 +484,38 @@ def edge_speeds_kph(
     if not np.all(np.isfinite(speeds) & (speeds > 0)):  # pragma: no cover - guarded above
         raise UralAccessError("a speed came out non-positive or non-finite (a bug)")
     return speeds
+
+
+def _implausible(value: object) -> bool:
+    """Whether a maxspeed value holds a number, but none in the plausible range."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        return not math.isnan(number) and math.isnan(_valid_kph(number))
+    text = str(value).strip().lower()
+    parts = [t.strip() for t in _LIST_SPLIT_RE.split(text)]
+    numeric = [t for t in parts if _NUMBER_RE.fullmatch(t) or _is_float_text(t)]
+    return bool(numeric) and math.isnan(parse_maxspeed(value))  # type: ignore[arg-type]
+
+
+def _is_float_text(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def implausible_maxspeeds(maxspeed: TagValues | None) -> dict[str, object]:
+    """Edges whose ``maxspeed`` is a number outside the plausible range (they get the
+    class default instead): ``{"edges": count, "values": up to 20 distinct values}``."""
+    if maxspeed is None:
+        return {"edges": 0, "values": []}
+    codes, uniques = _factorize(_as_1d(maxspeed, "maxspeed"), "maxspeed")
+    bad = np.array([_implausible(u) for u in uniques] + [False], dtype=bool)
+    hits = bad[codes]
+    values = sorted({str(u) for u, b in zip(uniques, bad[:-1], strict=True) if b})
+    return {"edges": int(hits.sum()), "values": values[:20]}
 
 
 def travel_times_s(length_m: npt.ArrayLike, speed_kph: npt.ArrayLike) -> FloatArray:

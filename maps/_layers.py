@@ -288,6 +288,31 @@ class InfoBox(HtmlControl):
         self._name = "InfoBox"
 
 
+class TextSearchTips(MacroElement):
+    """Make the town search build its tips from text, never from HTML.
+
+    leaflet-search writes each tip with ``innerHTML = name``, so a town name holding
+    markup (``<img onerror=…>``) would run as script. Its ``buildTip`` option replaces
+    that; the control reads it when it draws a tip, so setting it after folium's
+    ``L.Control.Search`` is built is enough.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this.layer.get_name() }}searchControl.options.buildTip = function(text) {
+          var tip = document.createElement('li');
+          tip.textContent = text;
+          return tip;
+        };
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layer: folium.GeoJson) -> None:
+        super().__init__()
+        self._name = "TextSearchTips"
+        self.layer = layer
+
+
 def add_controls(fmap: folium.Map, search_layer: folium.GeoJson | None, lang: Lang = EN) -> None:
     """Layer control, fullscreen, minimap, measuring tool and town search."""
     plugins.Fullscreen(position="topright").add_to(fmap)
@@ -306,6 +331,7 @@ def add_controls(fmap: folium.Map, search_layer: folium.GeoJson | None, lang: La
             position="topright",
             search_zoom=11,
         ).add_to(fmap)
+        TextSearchTips(search_layer).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import folium
+from branca.element import Element
 
-from ..geo.atomic import write_text_atomic
+from ..geo.atomic import atomic_dir, write_text_atomic
+from ..geo.errors import ParameterError
 from ..geo.results import AccessResults
 from ._names import russian_names
 from ._shared import map_data
@@ -61,6 +67,28 @@ def map_language(results: AccessResults, lang: str = "en", context: Any = None) 
     )
 
 
+@contextmanager
+def stable_ids(page: str) -> Iterator[None]:
+    """Give the folium elements made inside the block ids that follow from ``page`` and
+    their order, not ``os.urandom``: the same results draw byte-identical HTML.
+
+    branca names every element (and so every JavaScript variable) ``<kind>_<id>`` with
+    a random id; ids made here are ``sha256(page, n)``'s first 32 hex digits for the
+    n-th element, still unique within the page.
+    """
+    counter = itertools.count()
+    original = Element.__dict__["_generate_id"]
+
+    def generate(cls: type) -> str:
+        return hashlib.sha256(f"{page}\n{next(counter)}".encode()).hexdigest()[:32]
+
+    Element._generate_id = classmethod(generate)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Element._generate_id = original  # type: ignore[method-assign]
+
+
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
         return save_self_contained(fmap, path)
@@ -93,62 +121,59 @@ def build_maps(
         Roads, water and borders to draw under the results (:mod:`geo.context`).
     data_dir
         The results folder, whose tables and files the index page links to.
+
+    The folder is replaced as a whole once every map is written (like the results), so
+    a run that is stopped never leaves maps of two runs side by side.
     """
     if png:
         from .browser import check_png_export
 
         check_png_export()  # before drawing: a missing extra fails in a second, not minutes
     words = map_language(results, lang, context)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    pictures: dict[str, str] = {}
-    views = picture_bounds(results)
+    final = Path(out_dir)
+    folder = Path(data_dir) if data_dir is not None else None
+    if folder is not None and final.resolve() in (folder.resolve(), *folder.resolve().parents):
+        # the maps folder is replaced as a whole: it must not hold the results
+        raise ParameterError(
+            f"maps folder {str(final)!r} must not hold the results {str(folder)!r}"
+        )
+    with atomic_dir(final) as tmp:
+        paths = _write_maps(results, tmp, final, words, context, folder, self_contained, png)
+    return [final / p.relative_to(tmp) for p in paths]
 
+
+def _write_maps(
+    results: AccessResults,
+    out: Path,
+    final: Path,
+    words: Lang,
+    context: Any,
+    data_dir: Path | None,
+    self_contained: bool,
+    png: bool,
+) -> list[Path]:
+    """Write every file into ``out``, which becomes ``final`` once all are written."""
+    written: list[Path] = []
     data = map_data(results, context)  # the bands and context every map draws alike
     log.info("drawing the overview map")
-    overview = _save(overview_map(results, words, data=data), out / "overview.html", self_contained)
+    with stable_ids("overview.html"):
+        overview = _save(
+            overview_map(results, words, data=data), out / "overview.html", self_contained
+        )
     written.append(overview)
     agg_files: dict[str, str] = {}
     keys = results.study.agglomeration_keys()
     for name in results.zones["agglomeration"]:
         log.info("drawing the map of %s", name)
-        path = _save(
-            agglomeration_map(results, str(name), words, data=data),
-            out / f"agglomeration-{keys[str(name)]}.html",
-            self_contained,
-        )
+        page = f"agglomeration-{keys[str(name)]}.html"
+        with stable_ids(page):
+            path = _save(
+                agglomeration_map(results, str(name), words, data=data), out / page, self_contained
+            )
         agg_files[str(name)] = path.name
         written.append(path)
 
-    if png:
-        from .browser import render_pngs
-
-        log.info("rendering %d PNG pictures in headless Chromium", len(written))
-        with tempfile.TemporaryDirectory(prefix="ural-access-png-") as tmp:
-            jobs = []
-            for path in written:
-                # Chromium renders with the network cut off, so a map that links its
-                # scripts from CDNs is rendered from an inlined copy.
-                page = (
-                    path
-                    if self_contained
-                    else save_self_contained(
-                        path.read_text(encoding="utf-8"), Path(tmp) / path.name
-                    )
-                )
-                west, south, east, north = views[path.name]
-                jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
-            rendered = render_pngs(jobs, *PNG_SIZE)
-        for path, picture in zip(list(written), rendered, strict=True):
-            label = (
-                words("overview")
-                if path == overview
-                else words.agglomeration(_label(results, path.stem))
-            )
-            pictures[label] = picture.name
-            written.append(picture)
-
+    pictures = _render_pictures(results, written, overview, words, self_contained) if png else {}
     index = write_text_atomic(
         out / "index.html",
         index_page(
@@ -157,8 +182,41 @@ def build_maps(
             agg_files,
             pictures,
             words,
-            Path(data_dir) if data_dir is not None else None,
-            out,
+            data_dir,
+            final,  # links are relative to where the page will be, not the temporary folder
         ),
     )
     return [index, *written]
+
+
+def _render_pictures(
+    results: AccessResults, pages: list[Path], overview: Path, words: Lang, self_contained: bool
+) -> dict[str, str]:
+    """Render a PNG beside each page; appends them to ``pages``; {label: PNG file name}."""
+    from .browser import render_pngs
+
+    views = picture_bounds(results)
+    log.info("rendering %d PNG pictures in headless Chromium", len(pages))
+    with tempfile.TemporaryDirectory(prefix="ural-access-png-") as tmp:
+        jobs = []
+        for path in pages:
+            # Chromium renders with the network cut off, so a map that links its
+            # scripts from CDNs is rendered from an inlined copy.
+            page = (
+                path
+                if self_contained
+                else save_self_contained(path.read_text(encoding="utf-8"), Path(tmp) / path.name)
+            )
+            west, south, east, north = views[path.name]
+            jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
+        rendered = render_pngs(jobs, *PNG_SIZE)
+    pictures: dict[str, str] = {}
+    for path, picture in zip(list(pages), rendered, strict=True):
+        label = (
+            words("overview")
+            if path == overview
+            else words.agglomeration(_label(results, path.stem))
+        )
+        pictures[label] = picture.name
+        pages.append(picture)
+    return pictures
