@@ -396,12 +396,8 @@ def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.command == "setup-assets":
-        from ..maps.assets import install
-
-        install()
-        return 0
+def _apply_settings(args: argparse.Namespace) -> None:
+    """The command line's cache folder and Overpass settings (:data:`geo.settings`)."""
     if args.cache_dir is not None:
         settings.cache_folder = args.cache_dir
     if getattr(args, "overpass_url", None):
@@ -410,6 +406,75 @@ def _run(args: argparse.Namespace) -> int:
         settings.requests_timeout = args.overpass_timeout
     if getattr(args, "overpass_retries", None) is not None:
         settings.overpass_max_attempts = args.overpass_retries + 1
+
+
+def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Any, Path, str]:
+    """Compute the results and write them, the map context inside the same folder.
+
+    The context is written into the results folder before it is published, so a
+    concurrent run that replaces the folder never meets a half-written context.
+    """
+    from .access import compute_access
+    from .context import write_context
+    from .results import write_results
+
+    network, _ = _network(args, study, force_pull=False)
+    note = _road_data_note(network, _road_source(args, study)[2])
+    results = compute_access(study, network, with_isochrones=not args.no_isochrones)
+    log.info("reading the map context (roads, water, borders)")
+    context = _map_context(args, study, network)
+    folder = write_results(results, out / "results", extra=lambda tmp: write_context(context, tmp))
+    return results, context, folder, note
+
+
+def _maps(
+    args: argparse.Namespace, study: Any, out: Path, results: Any, context: Any
+) -> list[Path]:
+    """Draw the maps from this run's results, else from the results folder."""
+    from ..maps import build_maps
+    from .context import read_context
+    from .results import read_results
+
+    if results is None:
+        results = read_results(out / "results", study)
+        context = read_context(out / "results")
+    return build_maps(
+        results,
+        out / "maps",
+        self_contained=args.self_contained,
+        png=args.png,
+        lang=args.lang or study.lang,
+        context=context,
+        data_dir=out / "results",
+    )
+
+
+def _report(study: Any, written: list[Path], road_note: str, results: Any) -> None:
+    """What was written, which road data, the headline table and the warnings (stdout)."""
+    print(f"\nDone: {study.title}", file=sys.stdout)
+    for path in written:
+        print(f"  wrote {path}", file=sys.stdout)
+    if road_note:
+        print(f"\n{road_note}", file=sys.stdout)
+    if results is None or not len(results.summary):
+        return
+    print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
+    print(_headline(results.wide_summary(), results.cities), file=sys.stdout)
+    if results.provenance.get("access_legs"):
+        print(f"\nAccess legs: {results.provenance['access_legs']}", file=sys.stdout)
+    if results.warnings:
+        print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
+        for w in results.warnings:
+            print(f"  - {w}", file=sys.stdout)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "setup-assets":
+        from ..maps.assets import install
+
+        install()
+        return 0
+    _apply_settings(args)
     if getattr(args, "png", False):
         from ..maps.browser import check_png_export
 
@@ -418,61 +483,18 @@ def _run(args: argparse.Namespace) -> int:
     study = _load_study(args)
     out = args.output or Path("output") / study.key
     written: list[Path] = []
-    results = None
+    results = context = None
     road_note = ""
-
     if args.command == "pull":
         network, path = _network(args, study, force_pull=True)
         road_note = _road_data_note(network, _road_source(args, study)[2])
         written.append(path)
     if args.command in {"route", "run"}:
-        from .access import compute_access
-        from .results import write_results
-
-        network, _ = _network(args, study, force_pull=False)
-        road_note = _road_data_note(network, _road_source(args, study)[2])
-        results = compute_access(study, network, with_isochrones=not args.no_isochrones)
-        written.append(write_results(results, out / "results"))
-        from .context import write_context
-
-        log.info("reading the map context (roads, water, borders)")
-        write_context(_map_context(args, study, network), out / "results")
+        results, context, folder, road_note = _route(args, study, out)
+        written.append(folder)
     if args.command in {"maps", "run"}:
-        from ..maps import build_maps
-        from .context import read_context
-        from .results import read_results
-
-        if results is None:
-            results = read_results(out / "results", study)
-        written.extend(
-            build_maps(
-                results,
-                out / "maps",
-                self_contained=args.self_contained,
-                png=args.png,
-                lang=args.lang or study.lang,
-                context=read_context(out / "results"),
-                data_dir=out / "results",
-            )
-        )
-
-    print(f"\nDone: {study.title}", file=sys.stdout)
-    for path in written:
-        print(f"  wrote {path}", file=sys.stdout)
-    if road_note:
-        print(f"\n{road_note}", file=sys.stdout)
-    if results is not None and len(results.summary):
-        print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
-        print(
-            _headline(results.wide_summary(), results.cities),
-            file=sys.stdout,
-        )
-        if results.provenance.get("access_legs"):
-            print(f"\nAccess legs: {results.provenance['access_legs']}", file=sys.stdout)
-        if results.warnings:
-            print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
-            for w in results.warnings:
-                print(f"  - {w}", file=sys.stdout)
+        written.extend(_maps(args, study, out, results, context))
+    _report(study, written, road_note, results)
     return 0
 
 

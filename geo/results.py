@@ -20,6 +20,7 @@ inputs give byte-identical tables. The folder is replaced atomically.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,14 @@ class AccessResults:
         return build_maps(self, folder, self_contained=self_contained, png=png)
 
 
-def write_results(results: AccessResults, folder: str | Path) -> Path:
-    """Write every result file into ``folder`` (created or replaced atomically)."""
+def write_results(
+    results: AccessResults, folder: str | Path, extra: Callable[[Path], object] | None = None
+) -> Path:
+    """Write every result file into ``folder`` (created or replaced atomically).
+
+    ``extra``, if given, writes more files into the new folder before it replaces the
+    old one (the CLI's map context), so they appear with the results or not at all.
+    """
     folder = Path(folder)
     prov = results.provenance
     with atomic_dir(folder) as tmp:
@@ -173,6 +180,8 @@ def write_results(results: AccessResults, folder: str | Path) -> Path:
             + "\n",
             encoding="utf-8",
         )
+        if extra is not None:
+            extra(tmp)
     return folder
 
 
