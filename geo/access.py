@@ -45,6 +45,7 @@ from .network import RoadNetwork
 from .places import GEONAMES_CITATION, Place
 from .results import AccessResults
 from .routing import Router
+from .sources import data_warnings
 from .study import Study
 
 log = logging.getLogger(__name__)
@@ -149,14 +150,8 @@ def compute_access(
 
 def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> AccessResults:
     network = study_network(study, network)
-    bad = network.provenance.get("maxspeed_implausible", {})
-    if bad.get("edges"):
-        warnings.warn(
-            f"{bad['edges']:,} road edges have an implausible maxspeed "
-            f"({', '.join(map(str, bad.get('values', [])))}); they use their class's default speed",
-            UralAccessWarning,
-            stacklevel=2,
-        )
+    for text in data_warnings(network.provenance):
+        warnings.warn(text, UralAccessWarning, stacklevel=2)
     router, places = snap_places(study, network, places_table(study))
     trees = place_trees(router, places, study)
     times = city_travel_times(study, places, trees)
@@ -388,6 +383,7 @@ def results_provenance(
         "turns": "turn restrictions, barriers, local-only roads and the profile's turn and "
         "junction costs (geo/turns.py; every parameter in the network's provenance)",
         "maxspeed_implausible_edges": int(prov.get("maxspeed_implausible", {}).get("edges", 0)),
+        "osm_missing_node_locations": int(prov.get("osm_file", {}).get("missing_nodes", 0)),
         "network_nodes": network.n_nodes,
         "network_edges": network.n_edges,
         "parameters": study.parameters(),

@@ -292,6 +292,9 @@ class RoadNetwork:
         if cache and not refresh and (target / "network.npz").is_file():
             return cls.load(target)
         network = cls.build_from_osm(study, source, path, refresh=refresh)
+        if folder is None:  # keyed by the content read (the hash computed while reading)
+            sha256 = network.provenance.get("osm_file", {}).get("sha256")
+            target = default_network_path(study, source, path, sha256=sha256)
         if cache:
             log.info(
                 "saving %s nodes and %s edges to %s",
@@ -535,6 +538,13 @@ def build_network(
         "area_bounds": [round(float(b), 6) for b in shapely.bounds(area)],
         "area_wkt": shapely.to_wkt(area, rounding_precision=5),
         "ural_access_version": __version__,
+        # the file as read: its content names the cache folder (geo.sources), and nodes
+        # without a location leave road segments out
+        "osm_file": {
+            k: roads.meta[k]
+            for k in ("sha256", "file_size_bytes", "missing_nodes", "road_nodes")
+            if k in roads.meta
+        },
         "largest_scc": {
             "components": int(n_comp),
             "dropped_nodes": int((~keep_node).sum()),

@@ -279,6 +279,7 @@ def read_osm_file(
     if not roads.n_ways:
         raise OSMDataError(f"{path.name} holds no roads of the classes {', '.join(classes)}")
     roads.meta["file_size_bytes"] = path.stat().st_size
+    _check_node_locations(roads, path.name)
     try:
         log.info("reading turn restrictions and built-up areas from %s", path.name)
         roads.node_obstacle, roads.restrictions = read_rules(path, roads.node_ids)
@@ -296,6 +297,35 @@ def read_osm_file(
                 else f"{path.name} has no roads in the study area {bbox}"
             )
     return roads
+
+
+#: Share of the roads' nodes a file may lack locations for; above it the file is refused
+#: (a network of the few located pieces would be wrong without looking wrong).
+MAX_MISSING_NODE_SHARE = 0.5
+
+
+def _check_node_locations(roads: OSMRoads, name: str) -> None:
+    """Count the road nodes the file has no location for; refuse a file lacking most.
+
+    Road segments through such a node cannot be drawn or measured and are left out, so
+    the count goes into ``meta`` (``missing_nodes``, ``road_nodes``: the network's
+    provenance, the pull summary and the results' warnings say it).
+    """
+    missing = int(roads.meta.get("missing_nodes", 0))
+    total = missing + len(roads.node_ids)
+    roads.meta["missing_nodes"], roads.meta["road_nodes"] = missing, total
+    if not missing:
+        return
+    share = missing / total
+    what = (
+        f"{name} has no location for {missing:,} of the {total:,} nodes of its roads ({share:.1%})"
+    )
+    if share > MAX_MISSING_NODE_SHARE:
+        raise OSMDataError(
+            f"{what}: it was cut without the roads' nodes (osmium --omit-referenced?) or is "
+            "damaged; use a complete extract (e.g. https://download.geofabrik.de)"
+        )
+    log.warning("%s; road segments through them are left out", what)
 
 
 def _read_through_pbf(

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from .network import RoadNetwork
-from .sources import SOURCES, default_network_path, resolve_source
+from .sources import SOURCES, data_warnings, default_network_path, resolve_source
 from .study import Study
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,12 @@ def pull_network(
         The download failed after all retries.
     """
     source, path = resolve_source(study, source, osm_file)
-    target = Path(out) if out is not None else default_network_path(study, source, path)
     network = RoadNetwork.build_from_osm(study, source, path, refresh=refresh)
+    # keyed by the content read (the hash computed while reading the file)
+    sha256 = network.provenance.get("osm_file", {}).get("sha256")
+    target = (
+        Path(out) if out is not None else default_network_path(study, source, path, sha256=sha256)
+    )
     _save(network, target, geopackage)
     return network, target
 
@@ -65,13 +69,8 @@ def network_summary(network: RoadNetwork, path: Path | None = None) -> str:
         f"({scc.get('components', 1):,} components)",
         "  km of road by class:",
     ]
-    bad = prov.get("maxspeed_implausible", {})
-    if bad.get("edges"):
-        lines.insert(
-            -1,
-            f"  maxspeed       {bad['edges']:,} edges with an implausible limit "
-            f"({', '.join(map(str, bad.get('values', [])))}) got their class default",
-        )
+    for text in data_warnings(prov):
+        lines.insert(-1, f"  warning        {text}")
     km = network.km_by_class()
     for cls, value in km.items():
         lines.append(f"    {cls:<16}{value:>12,.1f}")

@@ -3,9 +3,11 @@ extract bundled with the package; and where the network built from them is cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import shapely
 
@@ -53,16 +55,43 @@ def resolve_source(
     return source, path
 
 
-def default_network_path(study: Study, source: str, osm_file: str | Path | None = None) -> Path:
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (remembered for the run while the file is unchanged).
+
+    The key is the file's identity and state (device, inode, size, modification and
+    change times in ns): a file replaced by another, even of the same size and name, is
+    hashed again.
+    """
+    st = Path(path).stat()
+    return _sha256_of(
+        str(Path(path).resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_of(path: str, *_state: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def default_network_path(
+    study: Study,
+    source: str,
+    osm_file: str | Path | None = None,
+    *,
+    sha256: str | None = None,
+) -> Path:
     """Cache folder of a study's network: ``<cache>/networks/<study>-<source>-<hash>``.
 
-    The hash covers what changes the network (area, road classes, the file's name and
-    size), so a network built from other inputs is never mistaken for this one.
+    The hash covers what changes the network: the area, the road classes and, for a
+    file, its content (``sha256``: the hash computed while the file was read, else
+    :func:`file_sha256`), so an extract replaced by another of the same name and size
+    never reuses the old network. For Overpass it covers the server's address.
     """
     parts = [shapely.to_wkt(study.area(), rounding_precision=5), study.network.road_classes, source]
     if osm_file is not None:
         p = Path(osm_file)
-        parts += [p.name, str(p.stat().st_size) if p.is_file() else "missing"]
+        parts.append(sha256 or (file_sha256(p) if p.is_file() else "missing"))
     else:
         parts.append(settings.overpass_url)
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
@@ -96,3 +125,27 @@ def read_roads(
         return download_roads(area, lowest, refresh=refresh)
     assert osm_file is not None
     return read_osm_file(osm_file, lowest, bbox=shapely.bounds(area))
+
+
+def data_warnings(provenance: dict[str, Any]) -> list[str]:
+    """What a network's road data lacked, from its provenance, one sentence each.
+
+    Implausible ``maxspeed`` values (they got their class's default) and road nodes the
+    file had no location for (their segments are left out). The pull summary lists them
+    and :func:`geo.access.compute_access` repeats them as warnings of the results.
+    """
+    out = []
+    bad = provenance.get("maxspeed_implausible") or {}
+    if bad.get("edges"):
+        out.append(
+            f"{bad['edges']:,} road edges have an implausible maxspeed "
+            f"({', '.join(map(str, bad.get('values', [])))}); they use their class's default speed"
+        )
+    osm_file = provenance.get("osm_file") or {}
+    if osm_file.get("missing_nodes"):
+        out.append(
+            f"the OSM file has no location for {osm_file['missing_nodes']:,} of the "
+            f"{osm_file.get('road_nodes', 0):,} nodes of its roads; road segments through "
+            "them are left out"
+        )
+    return out

@@ -37,15 +37,17 @@ def site(built: dict, tmp_path_factory: pytest.TempPathFactory):  # type: ignore
     out = tmp_path_factory.mktemp("maps")
     data = write_results(results, out / "results")
     write_context(network_context(net), data)
+    # as the CLI lays them out: out/results and out/maps (the maps folder is replaced
+    # as a whole, so it may not hold the results)
     paths = build_maps(
         results,
-        out,
+        out / "maps",
         self_contained=True,
         png=True,
         context=read_context(data),
         data_dir=data,
     )
-    return results, out, paths
+    return results, out / "maps", paths
 
 
 def _click_town(view: OfflinePage, name: str) -> str:
@@ -198,7 +200,7 @@ def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignor
     assert "2022-08-01T20:21:29Z" in index and "OpenStreetMap" in index and "GeoNames" in index
     # Data files linked, parameters as a list, no empty source columns for Djibouti.
     for name in ("agglomerations.csv", "places.csv", "access.gpkg", "provenance.json"):
-        assert f'href="results/{name}"' in index, name
+        assert f'href="../results/{name}"' in index, name
     assert "<li><code>radius_km</code>: 25</li>" in index
     assert "(source)" not in index and "{" not in index.split("<body>")[1]
 
@@ -306,9 +308,13 @@ def test_russian_maps_speak_russian(site) -> None:  # type: ignore[no-untyped-de
     """--lang ru: layers, legend, key, popups, tooltips and numbers in Russian."""
     results, out, _ = site
     ru = Lang("ru")
-    ru_dir = out / "ru"
+    ru_dir = out.parent / "ru"
     build_maps(
-        results, ru_dir, self_contained=True, lang="ru", context=read_context(out / "results")
+        results,
+        ru_dir,
+        self_contained=True,
+        lang="ru",
+        context=read_context(out.parent / "results"),
     )
     with open_offline(ru_dir / "overview.html", width=1400, height=1000) as view:
         assert view.console_errors == [] and view.page_errors == []
