@@ -41,6 +41,11 @@ def slug(name: str, sep: str = "_") -> str:
     return re.sub(r"[^a-z0-9]+", sep, transliterate(name)).strip(sep)
 
 
+def _id_text(place_id: int) -> str:
+    """An id as key text: places given by coordinates have negative ids (``-7`` -> ``n7``)."""
+    return str(place_id) if place_id >= 0 else f"n{-place_id}"
+
+
 def unique_keys(
     names: Sequence[str],
     ids: Sequence[int],
@@ -51,7 +56,7 @@ def unique_keys(
     """One distinct key per place: the study's own key, else the name's slug.
 
     A slug that is empty or shared by several places gets ``_<id>`` appended (the stable
-    GeoNames id), so the same study always gives the same keys.
+    GeoNames id; ``n<id>`` for a place given by coordinates, whose id is negative), so the same study always gives the same keys.
 
     Raises
     ------
@@ -65,7 +70,7 @@ def unique_keys(
     base = [g or slug(n) or fallback for n, g in zip(names, given, strict=True)]
     counts = Counter(base)
     keys = [
-        b if g or (counts[b] == 1 and slug(n)) else f"{b}_{i}"
+        b if g or (counts[b] == 1 and slug(n)) else f"{b}_{_id_text(i)}"
         for b, n, i, g in zip(base, names, ids, given, strict=True)
     ]
     repeated = [k for k, n in Counter(keys).items() if n > 1]
