@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -214,6 +215,30 @@ def test_the_maps_folder_is_replaced_as_a_whole(andorra_results, tmp_path: Path)
     assert _hidden(tmp_path) == []
 
 
+def test_maps_are_byte_identical_across_runs(built: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """folium names every element with random ids; the maps use ids from the page and
+    the element's order, so two runs on the same results write the same bytes."""
+    from ural_access.geo.context import network_context
+    from ural_access.maps import build_maps
+
+    study, net, _ = built["andorra"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net)  # with isochrones: every layer is drawn
+    context = network_context(net)
+    runs = []
+    for run in ("one", "two"):
+        paths = build_maps(results, tmp_path / run, self_contained=True, context=context)
+        runs.append({p.name: p.read_bytes() for p in paths})
+    assert sorted(runs[0]) == sorted(runs[1]) and len(runs[0]) == 1 + 1 + len(results.zones)
+    for name, data in runs[0].items():
+        assert data == runs[1][name], name
+    overview = runs[0]["overview.html"].decode("utf-8")
+    # the ids are still unique within a page (each JavaScript variable one element)
+    names = re.findall(r"var (\w+_[0-9a-f]{32}) =", overview)
+    assert len(names) > 10 and len(set(names)) == len(names)
+
+
 # ---------------------------------------------------------------------- signals
 
 
@@ -416,7 +441,7 @@ def test_implausible_maxspeeds_fall_back_and_are_counted(built: dict) -> None:
     bad = net.provenance["maxspeed_implausible"]
     assert bad["edges"] > 0 and bad["values"] == ["0.5"]
     assert (net.speed_kph > 4).all()
-    assert f"{bad['edges']:,} edges with an implausible limit" in network_summary(net)
+    assert f"{bad['edges']:,} road edges have an implausible maxspeed" in network_summary(net)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = compute_access(study, net, with_isochrones=False)
