@@ -76,20 +76,24 @@ def _shutdown(sock: socket.socket) -> None:
         pass  # already closed
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Registers each new socket with the current request's watch (if there is one)."""
+
+    sock: Any
+
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         watch = getattr(_local, "watch", None)
         if watch is not None:
             watch.add(self.sock)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        watch = getattr(_local, "watch", None)
-        if watch is not None:
-            watch.add(self.sock)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

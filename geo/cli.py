@@ -100,6 +100,148 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n  (see `{self.prog} --help`)\n")
 
 
+def _flag(text: str) -> dict[str, Any]:
+    return {"action": "store_true", "help": text}
+
+
+def _value(text: str, **kwargs: Any) -> dict[str, Any]:
+    return {"default": None, "help": text, **kwargs}
+
+
+def _number(kind: type, low: float, high: float, metavar: str | None = None) -> dict[str, Any]:
+    """``add_argument`` keywords of a number checked to lie in ``[low, high]``."""
+    return {"type": _bounded(kind, low, high), "metavar": metavar}
+
+
+Options = list[tuple[tuple[str, ...], dict[str, Any]]]
+
+
+def _option_groups() -> dict[str, Options]:
+    """Every option of the commands, by group: its flags and ``add_argument`` keywords.
+
+    Numbers are parsed and checked here (argparse types), before a study is loaded.
+    """
+    return {
+        "common": [
+            (
+                ("--study",),
+                _value("study key in data/studies/ or a TOML path (default: urals)")
+                | {"default": "urals"},
+            ),
+            (("-q", "--quiet"), _flag("print only errors and the final summary")),
+            (("-v", "--verbose"), _flag("more detail, and tracebacks on errors")),
+            (("--output",), _value("output folder (default: output/<study>)", type=Path)),
+            (
+                ("--cache-dir",),
+                _value(f"cache folder (default: {settings.cache_folder})", type=Path),
+            ),
+        ],
+        "network": [
+            (
+                ("--source",),
+                _value(
+                    "where the roads come from (default: pbf if --osm-file is given, else the "
+                    "study's default road data if it names one, else overpass)",
+                    choices=["overpass", "pbf", "xml"],
+                ),
+            ),
+            (
+                ("--osm-file",),
+                _value("a .osm.pbf or .osm file (e.g. a Geofabrik extract)", type=Path),
+            ),
+            (
+                ("--network",),
+                _value("network cache folder (default: under --cache-dir)", type=Path),
+            ),
+            (
+                ("--overpass-url",),
+                _value(f"Overpass API base URL (default: {settings.overpass_url})"),
+            ),
+            (
+                ("--road-classes",),
+                _value("lowest road class kept, e.g. secondary, tertiary", choices=ROAD_CLASSES),
+            ),
+            (
+                ("--overpass-timeout",),
+                _number(float, 1.0, 3600.0, "SECONDS")
+                | _value(
+                    "deadline of one Overpass request, whole answer included "
+                    f"(default: {settings.requests_timeout:g})"
+                ),
+            ),
+            (
+                ("--overpass-retries",),
+                _number(int, 0, 20, "N")
+                | _value(
+                    f"retries of a failed request (default: {settings.overpass_max_attempts - 1})"
+                ),
+            ),
+            (("--refresh",), _flag("rebuild the network and ask Overpass again, even if cached")),
+            (
+                ("--network-gpkg",),
+                _flag("also write the network's nodes and edges as network.gpkg (for QGIS)"),
+            ),
+        ],
+        "route": [
+            (
+                ("--speed-factor",),
+                _value(
+                    "real-world share of the speed limit, e.g. 0.85",
+                    type=_bounded(float, 1e-3, FACTOR_MAX),
+                ),
+            ),
+            (
+                ("--speed-model",),
+                _value(
+                    "driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
+                    choices=("ru", "osrm-car"),  # geo.speeds.SPEED_MODELS, not imported here
+                ),
+            ),
+            (
+                ("--bands",),
+                _value("isochrone limits in minutes, comma-separated, increasing", type=_minutes),
+            ),
+            *(
+                ((flag,), _value(text, type=_bounded(float, 1e-3, UPPER_BOUNDS[bound])))
+                for flag, bound, text in (
+                    ("--snap-limit-km", "snap_limit_km", "largest place-to-road distance"),
+                    ("--radius-km", "radius_km", "agglomeration radius"),
+                    (
+                        "--decay-half-life",
+                        "decay_half_life_min",
+                        "minutes at which the potential halves",
+                    ),
+                )
+            ),
+            (("--no-isochrones",), _flag("skip the drive-time bands")),
+        ],
+        "maps": [
+            (("--self-contained",), _flag("inline scripts and styles: maps open offline")),
+            (("--png",), _flag("also write a PNG picture of each map (headless Chromium)")),
+            (
+                ("--lang",),
+                _value(
+                    "language of the maps and index page (default: the study's, else en)",
+                    choices=("en", "ru"),
+                ),
+            ),
+        ],
+    }
+
+
+#: The commands: name, what they do, and their option groups beyond ``common``.
+_COMMANDS = (
+    ("pull", "build and cache the road network", ("network",)),
+    (
+        "route",
+        "compute drive times, routes, isochrones and agglomeration measures",
+        ("network", "route"),
+    ),
+    ("maps", "draw the interactive maps from computed results", ("maps",)),
+    ("run", "pull, route and maps in one go", ("network", "route", "maps")),
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ural-access",
@@ -112,156 +254,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--study",
-            default="urals",
-            help="study key in data/studies/ or a TOML path (default: urals)",
-        )
-        p.add_argument(
-            "-q", "--quiet", action="store_true", help="print only errors and the final summary"
-        )
-        p.add_argument(
-            "-v", "--verbose", action="store_true", help="more detail, and tracebacks on errors"
-        )
-        p.add_argument(
-            "--output", type=Path, default=None, help="output folder (default: output/<study>)"
-        )
-        p.add_argument(
-            "--cache-dir",
-            type=Path,
-            default=None,
-            help=f"cache folder (default: {settings.cache_folder})",
-        )
-
-    def network_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--source",
-            choices=["overpass", "pbf", "xml"],
-            default=None,
-            help=(
-                "where the roads come from (default: pbf if --osm-file is given, else the "
-                "study's default road data if it names one, else overpass)"
-            ),
-        )
-        p.add_argument(
-            "--osm-file",
-            type=Path,
-            default=None,
-            help="a .osm.pbf or .osm file (e.g. a Geofabrik extract)",
-        )
-        p.add_argument(
-            "--network",
-            type=Path,
-            default=None,
-            help="network cache folder (default: under --cache-dir)",
-        )
-        p.add_argument(
-            "--overpass-url",
-            default=None,
-            help=f"Overpass API base URL (default: {settings.overpass_url})",
-        )
-        p.add_argument(
-            "--road-classes",
-            choices=ROAD_CLASSES,
-            default=None,
-            help="lowest road class kept, e.g. secondary, tertiary",
-        )
-        p.add_argument(
-            "--overpass-timeout",
-            type=_bounded(float, 1.0, 3600.0),
-            default=None,
-            metavar="SECONDS",
-            help="deadline of one Overpass request, whole answer included "
-            f"(default: {settings.requests_timeout:g})",
-        )
-        p.add_argument(
-            "--overpass-retries",
-            type=_bounded(int, 0, 20),
-            default=None,
-            metavar="N",
-            help="retries of a failed Overpass request "
-            f"(default: {settings.overpass_max_attempts - 1})",
-        )
-        p.add_argument(
-            "--refresh",
-            action="store_true",
-            help="rebuild the network and ask Overpass again, even if cached",
-        )
-        p.add_argument(
-            "--network-gpkg",
-            action="store_true",
-            help="also write the network's nodes and edges as network.gpkg (for QGIS)",
-        )
-
-    def route_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--speed-factor",
-            type=_bounded(float, 1e-3, FACTOR_MAX),
-            default=None,
-            help="real-world share of the speed limit, e.g. 0.85",
-        )
-        p.add_argument(
-            "--speed-model",
-            default=None,
-            choices=("ru", "osrm-car"),  # geo.speeds.SPEED_MODELS, not imported at start-up
-            help="driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
-        )
-        p.add_argument(
-            "--bands",
-            type=_minutes,
-            default=None,
-            help="isochrone limits in minutes, comma-separated, increasing",
-        )
-        p.add_argument(
-            "--snap-limit-km",
-            type=_bounded(float, 1e-3, UPPER_BOUNDS["snap_limit_km"]),
-            default=None,
-            help="largest place-to-road distance",
-        )
-        p.add_argument(
-            "--radius-km",
-            type=_bounded(float, 1e-3, UPPER_BOUNDS["radius_km"]),
-            default=None,
-            help="agglomeration radius",
-        )
-        p.add_argument(
-            "--decay-half-life",
-            type=_bounded(float, 1e-3, UPPER_BOUNDS["decay_half_life_min"]),
-            default=None,
-            help="minutes at which the potential halves",
-        )
-        p.add_argument("--no-isochrones", action="store_true", help="skip the drive-time bands")
-
-    def map_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--self-contained",
-            action="store_true",
-            help="inline scripts and styles: maps open offline",
-        )
-        p.add_argument(
-            "--png",
-            action="store_true",
-            help="also write a PNG picture of each map (headless Chromium)",
-        )
-        p.add_argument(
-            "--lang",
-            choices=("en", "ru"),
-            default=None,
-            help="language of the maps and index page (default: the study's, else en)",
-        )
-
-    for name, helptext, adders in (
-        ("pull", "build and cache the road network", (network_args,)),
-        (
-            "route",
-            "compute drive times, routes, isochrones and agglomeration measures",
-            (network_args, route_args),
-        ),
-        ("maps", "draw the interactive maps from computed results", (map_args,)),
-        ("run", "pull, route and maps in one go", (network_args, route_args, map_args)),
-    ):
+    groups = _option_groups()
+    for name, helptext, extra in _COMMANDS:
         p = sub.add_parser(
             name,
             help=helptext,
@@ -269,9 +263,9 @@ def _parser() -> argparse.ArgumentParser:
             epilog="Example:\n  " + EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        common(p)
-        for add in adders:
-            add(p)
+        for group in ("common", *extra):
+            for flags, kwargs in groups[group]:
+                p.add_argument(*flags, **kwargs)
     sub.add_parser("setup-assets", help="install the scripts and styles for offline maps (npm)")
     return parser
 

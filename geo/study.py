@@ -43,12 +43,26 @@ from .parameters import (
 )
 from .places import (
     GEONAMES_CITATION,
+    TOWN_COLUMNS,
     Place,
     find_place,
     fold_name,
     place_at,
     read_town_table,
     settlements_within,
+)
+
+#: Columns of :meth:`Study.zone_settlements`, in order.
+ZONE_COLUMNS = (
+    "agglomeration",
+    "geonameid",
+    "display_name",
+    *TOWN_COLUMNS,
+    "region",
+    "distance_km",
+    "is_center",
+    "named_member",
+    "within_radius",
 )
 
 #: Folder of the bundled study files.
@@ -224,70 +238,36 @@ class Study:
         study's town table if it has one, else GeoNames; with ``zone_regions = "study"``
         only from the study's regions. ``region`` names each one's region.
         """
-        frames = []
-        codes = {code for _, code in self.regions}
-        for agg in self.agglomerations:
-            near = settlements_within(
-                agg.center.lon, agg.center.lat, self.radius_km, self.min_population, self.towns
-            )
-            if self.zone_regions == "study" and codes:
-                near = near[near["admin1"].isin(codes)].reset_index(drop=True)
-            named = {p.geonameid: p for p in (agg.center, *agg.members)}
-            if self.towns is not None:
-                near = _match_named(near, list(named.values()))
-            missing = [p for gid, p in named.items() if gid not in set(near["geonameid"])]
-            if missing:
-                from .distance import geodesic_m
+        frames = [self._zone_of(agg) for agg in self.agglomerations]
+        return pd.concat(frames, ignore_index=True)[list(ZONE_COLUMNS)]
 
-                extra = pd.DataFrame(
-                    {
-                        "geonameid": [p.geonameid for p in missing],
-                        "name": [p.geonames_name for p in missing],
-                        "lon": [p.lon for p in missing],
-                        "lat": [p.lat for p in missing],
-                        "population": [p.population for p in missing],
-                        "country": [p.country for p in missing],
-                        "admin1": [p.admin1 for p in missing],
-                        "distance_km": geodesic_m(
-                            agg.center.lon,
-                            agg.center.lat,
-                            [p.lon for p in missing],
-                            [p.lat for p in missing],
-                        )
-                        / 1000.0,
-                    }
-                )
-                near = pd.concat([near, extra], ignore_index=True)
-            display = [
-                named[g].name if g in named else n
-                for g, n in zip(near["geonameid"], near["name"], strict=True)
-            ]
-            near = near.assign(
-                agglomeration=agg.name,
-                display_name=display,
-                is_center=near["geonameid"] == agg.center.geonameid,
-                named_member=near["geonameid"].isin(list(named)),
-                within_radius=near["distance_km"] <= self.radius_km,
-                region=[self.region_name(str(c)) for c in near["admin1"]],
-            )
-            frames.append(near)
-        cols = [
-            "agglomeration",
-            "geonameid",
-            "display_name",
-            "name",
-            "lon",
-            "lat",
-            "population",
-            "country",
-            "admin1",
-            "region",
-            "distance_km",
-            "is_center",
-            "named_member",
-            "within_radius",
+    def _zone_of(self, agg: Agglomeration) -> pd.DataFrame:
+        """The settlements of one agglomeration's zone (see :meth:`zone_settlements`)."""
+        near = settlements_within(
+            agg.center.lon, agg.center.lat, self.radius_km, self.min_population, self.towns
+        )
+        codes = {code for _, code in self.regions}
+        if self.zone_regions == "study" and codes:
+            near = near[near["admin1"].isin(codes)].reset_index(drop=True)
+        named = {p.geonameid: p for p in (agg.center, *agg.members)}
+        if self.towns is not None:
+            near = _match_named(near, list(named.values()))
+        found = set(near["geonameid"])
+        missing = [p for gid, p in named.items() if gid not in found]
+        if missing:  # named members beyond the radius or below the population floor
+            near = pd.concat([near, _places_frame(agg.center, missing)], ignore_index=True)
+        display = [
+            named[g].name if g in named else n
+            for g, n in zip(near["geonameid"], near["name"], strict=True)
         ]
-        return pd.concat(frames, ignore_index=True)[cols]
+        return near.assign(
+            agglomeration=agg.name,
+            display_name=display,
+            is_center=near["geonameid"] == agg.center.geonameid,
+            named_member=near["geonameid"].isin(list(named)),
+            within_radius=near["distance_km"] <= self.radius_km,
+            region=[self.region_name(str(c)) for c in near["admin1"]],
+        )
 
     def default_road_data(self) -> Path | None:
         """The file of the study's default road data (``[network] osm_file``), or None.
@@ -407,28 +387,40 @@ def _flat_parameters() -> dict[str, tuple[str, str]]:
     }
 
 
+def _places_frame(center: Place, places: list[Place]) -> pd.DataFrame:
+    """Town rows of ``places`` with their geodesic distance from ``center``."""
+    from .distance import geodesic_m
+
+    rows = pd.DataFrame(
+        {
+            "geonameid": [p.geonameid for p in places],
+            "name": [p.geonames_name for p in places],
+            "lon": [p.lon for p in places],
+            "lat": [p.lat for p in places],
+            "population": [p.population for p in places],
+            "country": [p.country for p in places],
+            "admin1": [p.admin1 for p in places],
+        }
+    )
+    metres = geodesic_m(center.lon, center.lat, rows["lon"].tolist(), rows["lat"].tolist())
+    return rows.assign(distance_km=np.asarray(metres) / 1000.0)
+
+
 # ---------------------------------------------------------------------- loading
+#: Keys of a town given by coordinates (``[[place]]``, or a ``[[first_tier]]`` city).
+_BY_COORDINATES: dict[str, tuple[type, ...]] = {
+    "lat": (int, float),
+    "lon": (int, float),
+    "population": (int,),
+    "region": (str,),
+    "name_ru": (str,),
+}
+
 #: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
 _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
     "region": {"name": (str,), "admin1": (str,)},
-    "place": {
-        "name": (str,),
-        "lat": (int, float),
-        "lon": (int, float),
-        "population": (int,),
-        "region": (str,),
-        "name_ru": (str,),
-    },
-    "first_tier": {
-        "name": (str,),
-        "geonameid": (int,),
-        "key": (str,),
-        "lat": (int, float),
-        "lon": (int, float),
-        "population": (int,),
-        "region": (str,),
-        "name_ru": (str,),
-    },
+    "place": {"name": (str,), **_BY_COORDINATES},
+    "first_tier": {"name": (str,), "geonameid": (int,), "key": (str,), **_BY_COORDINATES},
     "agglomeration": {
         "name": (str,),
         "name_ru": (str,),
