@@ -8,6 +8,7 @@ drawing a map. Every map of a run draws the same bands and the same context, so
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ import folium
 import numpy as np
 import shapely
 
+from ..geo.parameters import ROAD_CLASSES
 from ..geo.results import AccessResults
 from ._geojson import compact, feature_collection
 from .style import (
@@ -25,11 +27,20 @@ from .style import (
     road_weight,
 )
 
+log = logging.getLogger(__name__)
+
 #: Vertices allowed in one city's drive-time bands (about 20 bytes each in the HTML).
 BAND_VERTICES = 40_000
 
 #: The simplification tolerance the bands start from (about 100 m).
 BAND_TOLERANCE_DEG = 0.001
+
+#: Vertices allowed in the context layer. Every street of a German state is a million
+#: vertices, 24 MB in every map; the minor classes give way first (see _context_kept).
+CONTEXT_VERTICES = 150_000
+
+#: The simplification of the context (about 20 m): a backdrop, drawn thin and grey.
+CONTEXT_TOLERANCE_DEG = 0.0002
 
 
 @dataclass(frozen=True)
@@ -67,10 +78,39 @@ def map_data(results: AccessResults, context: Any = None) -> MapData:
     return MapData(band_data(results), context_data(context), kinds)
 
 
+def _context_kept(kind: Any, road_class: Any, vertices: Any) -> Any:
+    """Which context features fit :data:`CONTEXT_VERTICES`: water, borders and the road
+    classes from the highest down, as long as the budget holds (the highest always)."""
+    rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
+    roads = np.asarray(kind) == "road"
+    level = np.array([rank.get(str(c).removesuffix("_link"), len(rank)) for c in road_class])
+    keep = ~roads
+    used = int(vertices[keep].sum())
+    for lvl in np.unique(level[roads]):
+        this = roads & (level == lvl)
+        used += int(vertices[this].sum())
+        if used > CONTEXT_VERTICES and keep[roads].any():
+            break
+        keep |= this
+    return keep
+
+
 def context_data(context: Any) -> dict[str, Any] | None:
     """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
     if context is None or len(context) == 0:
         return None
+    # Plain Douglas-Peucker: lines and a backdrop need no topology kept (and keeping it
+    # on a state's merged streets takes minutes).
+    geoms = shapely.simplify(
+        context.geometry.to_numpy(), CONTEXT_TOLERANCE_DEG, preserve_topology=False
+    )
+    geoms = compact(geoms)
+    keep = _context_kept(context["kind"], context["class"], shapely.get_num_coordinates(geoms))
+    if not keep.all():
+        dropped = sorted({str(c) for c in context["class"][~keep]})
+        log.info("map context: %s roads left out (over %s vertices)", ", ".join(dropped),
+                 f"{CONTEXT_VERTICES:,}")  # fmt: skip
+    context, geoms = context[keep], geoms[keep]
     props = []
     for kind, cls in zip(context["kind"], context["class"], strict=True):
         if kind == "water":
@@ -81,7 +121,7 @@ def context_data(context: Any) -> dict[str, Any] | None:
         else:
             style = {"color": ROAD_COLOUR, "weight": road_weight(str(cls)), "opacity": 0.9}
         props.append({"style": style, "kind": str(kind)})
-    return feature_collection(compact(context.geometry.to_numpy()), props)
+    return feature_collection(geoms, props)
 
 
 def _rings(geoms: Any) -> Any:
