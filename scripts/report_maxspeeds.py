@@ -63,6 +63,12 @@ def _speeds(row: pd.Series, profile: str) -> str:
     return f"{row[f'{profile}_mean']:.1f}{spread}"
 
 
+def _settlements(info: object) -> str:
+    if isinstance(info, dict) and info.get("areas"):
+        return f"{info['areas']:,} read, {info.get('edges_inside', 0):,} edges inside"
+    return "none in the data, so no urban limit on untagged roads"
+
+
 def markdown(table: pd.DataFrame, network: ua.RoadNetwork, command: str) -> str:
     """The report as a Markdown section between the script's markers."""
     prov = network.provenance
@@ -77,7 +83,8 @@ def markdown(table: pd.DataFrame, network: ua.RoadNetwork, command: str) -> str:
         f"{total:,.0f} km of road, of which {tagged:,.0f} km ({tagged / total:.0%}) carry a "
         "`maxspeed` tag. Speeds in km/h: the length-weighted mean over the roads with that "
         "value, [min–max] where they differ (surface caps, the class default where the value "
-        "is unusable, the urban limit inside built-up areas where the profile has one).",
+        "is unusable, the urban limit inside built-up areas where the profile has one). "
+        f"Built-up areas: {_settlements(prov.get('settlements'))}.",
         "",
         "| `maxspeed` | km of road | directed edges | `ru` km/h | `osrm-car` km/h |",
         "|---|--:|--:|--:|--:|",
