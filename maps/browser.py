@@ -92,10 +92,6 @@ async ({name, bounds, timeoutMs, mark}) => {
   const map = window[name];
   if (!(map instanceof L.Map)) throw new Error(`window.${name} is not a Leaflet map`);
   await until(new Promise((r) => map.whenReady(() => r())), 'the map never became ready');
-  if (bounds) {
-    map.invalidateSize({animate: false});
-    map.fitBounds(bounds, {animate: false});
-  }
   const busy = () => {
     if (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)) return 'moving';
     let loading = false;
@@ -115,13 +111,23 @@ async ({name, bounds, timeoutMs, mark}) => {
     if (fading) return 'tiles fading in';
     return '';
   };
-  let quiet = 0;
-  while (quiet < 2) {
-    await frames();
-    const why = busy();
-    quiet = why ? 0 : quiet + 1;
-    if (why && Date.now() > deadline) throw new Error(mark + why);
-    if (why) await sleep(25);
+  const settle = async () => {
+    let quiet = 0;
+    while (quiet < 2) {
+      await frames();
+      const why = busy();
+      quiet = why ? 0 : quiet + 1;
+      if (why && Date.now() > deadline) throw new Error(mark + why);
+      if (why) await sleep(25);
+    }
+  };
+  // Fit only once the page has settled: fitted while it still lays out, a map can take a
+  // zoom its settled size would not (the Urals overview came out a zoom step too close).
+  await settle();
+  if (bounds) {
+    map.invalidateSize({animate: false});
+    map.fitBounds(bounds, {animate: false});
+    await settle();
   }
   await until(document.fonts.ready, 'web fonts still loading');
   await frames();
