@@ -123,8 +123,14 @@ def _lines(path: Path, border_ways: set[int]) -> gpd.GeoDataFrame:
     kinds: list[str] = []
     classes: list[str] = []
     geoms: list[Any] = []
-    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-    for obj in processor.with_locations():
+    # Nodes only feed the location index: filtered out before Python sees them (1.4 M
+    # node objects took 20 s of Brandenburg's 23 s; the ways alone take 3 s).
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+    )
+    for obj in processor:
         if not isinstance(obj, osmium.osm.Way):
             continue
         tags = obj.tags
