@@ -45,6 +45,7 @@ from ..geo._progress import console_handler, remove_handler
 from ..geo.atomic import replace_dir, write_text_atomic
 from . import _inline
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
+from ._render import render_page
 from .errors import MapAssetError
 
 log = logging.getLogger(__name__)
@@ -371,7 +372,7 @@ def save_self_contained(m: Any, path: str | Path, *, woff2_only: bool = True) ->
     Path
         ``path``.
     """
-    page = m if isinstance(m, str) else m.get_root().render()
+    page = m if isinstance(m, str) else render_page(m)
     text = make_self_contained(page, woff2_only=woff2_only)
     return write_text_atomic(path, text)
 

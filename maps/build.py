@@ -18,6 +18,7 @@ from ..geo.atomic import atomic_dir, write_text_atomic
 from ..geo.errors import ParameterError
 from ..geo.results import AccessResults
 from ._names import russian_names
+from ._render import render_page
 from ._shared import map_data
 from .assets import save_self_contained
 from .index import index_page
@@ -92,7 +93,7 @@ def stable_ids(page: str) -> Iterator[None]:
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
     if self_contained:
         return save_self_contained(fmap, path)
-    return write_text_atomic(path, fmap.get_root().render())
+    return write_text_atomic(path, render_page(fmap))
 
 
 def build_maps(

@@ -22,6 +22,8 @@ from tests._paint import painted_shares, samples
 from .helpers.png import distinct_colours, read_png
 
 EVIL = "<script>alert(1)</script>"
+#: A name that is a Jinja expression: branca parsed rendered text as a template again.
+TEMPLATE = "Town {{ 7*7 }}{% if 1 %}!{% endif %}"
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,7 @@ def site(built: dict, tmp_path_factory: pytest.TempPathFactory):  # type: ignore
     places = results.places
     victim = places.index[places["role"] == "settlement"][0]
     places.loc[victim, "name"] = EVIL
+    places.loc[places.index[places["role"] == "settlement"][1], "name"] = TEMPLATE
     out = tmp_path_factory.mktemp("maps")
     data = write_results(results, out / "results")
     write_context(network_context(net), data)
@@ -146,6 +149,7 @@ def test_text_from_data_is_escaped(site) -> None:  # type: ignore[no-untyped-def
     html = (out / "overview.html").read_text(encoding="utf-8")
     assert EVIL not in html.replace("\\u003c", "<").replace("\\/", "/") or "&lt;script&gt;" in html
     assert "<b>&</b>" not in html
+    assert "Town 49" not in html and TEMPLATE in html  # text stays text, not a template
     dialogs: list[str] = []
     with open_offline(out / "overview.html") as view:
         view.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -1,0 +1,48 @@
+"""A folium map's page, rendered once: what an element renders is never a template again.
+
+branca wraps every element's rendered script, header and HTML in a new ``Element`` whose
+*template* is that text, so the page's final render parses it as Jinja a second time. A
+name from OSM or a study file reaches that text verbatim (JSON keeps ``{`` as it is): a
+town called ``{{ 7*7 }}`` became ``49`` on the map, and ``{{ ... }}`` can run Python.
+Parsing megabytes of GeoJSON as templates was also most of the time a map took to save.
+:func:`render_page` renders with those wrappers replaced by text that is output as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import branca.element
+from branca.element import Element
+
+
+class _Rendered(Element):
+    """Already rendered text: output as it is, never parsed as a template."""
+
+    def __init__(self, template: str | None = None, template_name: str | None = None) -> None:
+        super().__init__()
+        self._text = template or ""
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+@contextmanager
+def _rendered_text_is_text() -> Iterator[None]:
+    # branca.element's render methods look ``Element`` up in their module when they wrap
+    # what they rendered; only those calls run inside this block.
+    original = branca.element.Element
+    branca.element.Element = _Rendered  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        branca.element.Element = original  # type: ignore[misc]
+
+
+def render_page(fmap: Any) -> str:
+    """The HTML page of a ``folium.Map`` (its root ``Figure``), every element rendered once."""
+    root = fmap.get_root()
+    with _rendered_text_is_text():
+        return str(root.render())
