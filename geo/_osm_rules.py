@@ -84,6 +84,11 @@ _PLACES = ("city", "town", "village", "hamlet", "suburb", "quarter", "neighbourh
 BUILT_UP = (("landuse", "residential"), *(("place", p) for p in _PLACES))
 
 
+#: ``place=*`` values of settlements whose names the maps may use (place nodes read by
+#: :mod:`geo.context`, from a file or from Overpass).
+PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
+
+
 #: Tags of water areas drawn as map context, in the order a class is named by.
 WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
 

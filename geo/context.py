@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._osm_rules import MAX_ADMIN_LEVEL, WATER_TAGS, read_areas
+from ._osm_rules import MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS, read_areas
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -32,9 +32,6 @@ CONTEXT_FILE = "context.gpkg"
 #: Water polygons smaller than this (square degrees, about 2 km² at 57° N) are left out.
 MIN_WATER_AREA_DEG2 = 4e-4
 
-
-#: ``place=*`` values of settlements whose names the maps may use.
-PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
@@ -165,28 +162,36 @@ def _places(path: Path) -> gpd.GeoDataFrame:
     rows: list[tuple[str, str, str, float, float]] = []
     tags = osmium.filter.KeyFilter("place")
     for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tags):
-        if not isinstance(node, osmium.osm.Node):
-            continue
-        kind = str(node.tags.get("place", ""))
-        if kind not in PLACE_KINDS:
-            continue
-        name = str(node.tags.get("name", ""))
-        russian = str(node.tags.get("name:ru", "")) or (name if _CYRILLIC.search(name) else "")
-        if russian and node.location.valid():
-            rows.append((kind, name, russian, node.location.lon, node.location.lat))
+        if isinstance(node, osmium.osm.Node) and node.location.valid():
+            row = _place_row(node.tags, node.location.lon, node.location.lat)
+            if row is not None:
+                rows.append(row)
     return _place_rows(rows)
 
 
+def _place_row(tags: Any, lon: float, lat: float) -> tuple[str, str, str, float, float] | None:
+    """``(kind, name, Russian name, lon, lat)`` of a settlement's place node, or ``None``
+    when it is no settlement of :data:`PLACE_KINDS` or has no Russian name."""
+    kind = str(tags.get("place", ""))
+    name = str(tags.get("name", ""))
+    russian = str(tags.get("name:ru", "")) or (name if _CYRILLIC.search(name) else "")
+    if kind not in PLACE_KINDS or not russian:
+        return None
+    return kind, name, russian, lon, lat
+
+
 def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFrame:
-    """Borders, coastlines and named water from Overpass.
+    """Borders, coastlines, named water and named places from Overpass.
 
     Read from the cached answers the network was downloaded with (the query asks for them:
-    :func:`geo.overpass.context_statements`); nothing is downloaded here.
+    :func:`geo.overpass.context_statements`); nothing is downloaded here. The ``place``
+    rows are those :func:`pbf_context` keeps, from the answers' ``place=*`` nodes.
     """
     from ._areas import tagged_areas
     from .overpass import cached_answers
 
     nodes: dict[int, tuple[float, float]] = {}
+    node_tags: dict[int, dict[str, str]] = {}
     ways: dict[int, tuple[list[int], dict[str, str]]] = {}
     relations: dict[int, tuple[list[tuple[str, int, str]], dict[str, str]]] = {}
     for answer in cached_answers(area, lowest_class):
@@ -194,6 +199,8 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
             kind, tags = el["type"], el.get("tags", {})
             if kind == "node":
                 nodes[el["id"]] = (float(el["lon"]), float(el["lat"]))
+                if "place" in tags:
+                    node_tags[el["id"]] = tags
             elif kind == "way":
                 ways[el["id"]] = ([int(r) for r in el.get("nodes", [])], tags)
             else:
@@ -202,6 +209,13 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
     parts = [
         _water_frame(tagged_areas(ways, relations, nodes, lambda t: bool(_water_class(t)))),
         _lines_frame(ways, nodes),
+        _place_rows(
+            [
+                row
+                for node_id, tags in sorted(node_tags.items())
+                if (row := _place_row(tags, *nodes[node_id])) is not None
+            ]
+        ),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -255,8 +269,7 @@ def network_context(
     lowest_class: str = "tertiary",
 ) -> gpd.GeoDataFrame:
     """The network's roads, plus borders, water and named places from ``osm_file`` (an
-    ``.osm.pbf``) or, with ``overpass_area``, borders and water from the Overpass answers
-    of that area."""
+    ``.osm.pbf``) or, with ``overpass_area``, from the Overpass answers of that area."""
     roads = road_context(network)
     box = (
         float(network.node_lon.min()),

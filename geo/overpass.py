@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from . import settings
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
-from ._osm_rules import BUILT_UP, MAX_ADMIN_LEVEL, WATER_TAGS
+from ._osm_rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
 from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
 from .osm import OSMRoads, highway_classes, roads_from_overpass
@@ -67,14 +67,16 @@ def build_query(polygon: BaseGeometry, classes: list[str], timeout_s: float) -> 
 
 
 def context_statements(area: str) -> list[str]:
-    """Overpass QL for the map context in ``area``: region borders, coastlines and named
-    water (ways and multipolygons; unnamed ponds would swell the answer), as
-    :func:`geo.context.pbf_context` reads them from a file (place nodes are not asked for:
-    the loopback test server answers no node statements yet)."""
+    """Overpass QL for the map context in ``area``, as :func:`geo.context.pbf_context`
+    reads it from a file: region borders, coastlines, named water (ways and multipolygons;
+    unnamed ponds would swell the answer) and the ``place=*`` nodes of settlements
+    (:data:`geo._osm_rules.PLACE_KINDS`), whose Russian names the maps use."""
     levels = "^(" + "|".join(str(n) for n in range(2, MAX_ADMIN_LEVEL + 1)) + ")$"
+    kinds = "^(" + "|".join(sorted(PLACE_KINDS)) + ")$"
     out = [
         f'way["boundary"="administrative"]["admin_level"~"{levels}"]{area};',
         f'way["natural"="coastline"]{area};',
+        f'node["place"~"{kinds}"]{area};',
     ]
     for key, value in WATER_TAGS:
         out += [f'way["{key}"="{value}"]["name"]{area};', f'rel["{key}"="{value}"]["name"]{area};']

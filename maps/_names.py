@@ -2,7 +2,8 @@
 
 An OSM ``place=*`` node near the town (:data:`MAX_PLACE_KM`) whose name matches the town's
 gives its ``name:ru`` (or its ``name`` when that is Cyrillic), when the road source had
-place nodes (:func:`geo.context.pbf_context`).
+place nodes: an ``.osm.pbf`` (:func:`geo.context.pbf_context`) or the Overpass answers
+(:func:`geo.context.overpass_context`).
 
 GeoNames lists a town's names in many languages and past names (Serov: Кабаковск,
 Надеждинск, Серов, Сяроў, Сєров …) in no useful order. The Russian name is taken as the

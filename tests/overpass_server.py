@@ -17,12 +17,15 @@ answers in real Overpass JSON with real data read once from an ``.osm.pbf`` extr
 Supported
 ---------
 * Settings ``[out:json]`` (required), ``[timeout:N]`` and ``[maxsize:N]``.
-* ``way`` and ``rel`` (``relation``) statements with tag filters ``["k"]``, ``[!"k"]``, ``["k"="v"]``, ``["k"!="v"]``,
+* ``node``, ``way`` and ``rel`` (``relation``) statements with tag filters ``["k"]``, ``[!"k"]``, ``["k"="v"]``, ``["k"!="v"]``,
   ``["k"~"re"]``, ``["k"!~"re"]`` (optionally ``,i``), single or double quotes, and a
   spatial filter ``(poly:"lat lon lat lon …")`` or ``(south,west,north,east)`` (several
-  spatial filters intersect). A way matches when its line intersects the area, as in
-  Overpass (a way crossing the area without a node inside it matches too); a relation
-  matches when one of its member ways or nodes does.
+  spatial filters intersect). A node matches when it lies in the area; a way when its
+  line intersects the area, as in Overpass (a way crossing the area without a node
+  inside it matches too); a relation when one of its member ways or nodes does. A
+  ``node`` statement needs a filter that requires one of :data:`NODE_KEYS`
+  (``["place"]``, ``["place"="town"]``, ``["place"~"…"]``): only those nodes are loaded
+  on their own.
 * Unions ``( … );``, the item statement ``._;``, down recursion ``>;`` (every node of the
   ways in the input set, inside the area or not; the member ways and nodes of its
   relations and the nodes of those ways) and ``out;`` / ``out body;`` /
@@ -32,8 +35,8 @@ Supported
 * ``GET /api/status`` answers a plausible Overpass status text.
 
 Loaded are every relation, the ways that carry one of :data:`WAY_KEYS` or are a member of
-a relation, and the nodes those ways reference: a query for other ways answers no
-elements. Members missing from the extract are left out of ``>;``. Anything outside the subset is answered with HTTP 400
+a relation, the nodes those ways reference and the nodes that carry one of
+:data:`NODE_KEYS`: a query for other ways answers no elements. Members missing from the extract are left out of ``>;``. Anything outside the subset is answered with HTTP 400
 and an Overpass-style ``Error: line N: parse error: …`` text.
 
 Failure injection
@@ -104,6 +107,10 @@ Failure = int | str
 #: Ways with one of these keys are loaded (besides the member ways of relations).
 WAY_KEYS = ("highway", "landuse", "place", "boundary", "natural", "waterway")
 
+#: Nodes with one of these keys are loaded on their own (with their tags), so ``node``
+#: statements can ask for them; other nodes only as parts of loaded ways.
+NODE_KEYS = ("place",)
+
 _MEMBER_TYPES = {"n": "node", "w": "way", "r": "relation"}
 
 _API_PREFIX = "/api"
@@ -120,7 +127,8 @@ _TREE_LOCK = threading.Lock()
 
 @dataclass(frozen=True, eq=False)
 class OsmExtract:
-    """The relations, the ways of :data:`WAY_KEYS` or in a relation, and their nodes.
+    """The relations, the ways of :data:`WAY_KEYS` or in a relation, their nodes, and the
+    nodes of :data:`NODE_KEYS`.
 
     Nodes and ways are both sorted by id; element sets are arrays of row indices.
 
@@ -131,11 +139,14 @@ class OsmExtract:
     timestamp : str
         OSM data timestamp, ISO 8601 with ``Z`` (``timestamp_osm_base`` of answers).
     node_ids : numpy.ndarray
-        ``int64`` ids of every node referenced by a loaded way, sorted.
+        ``int64`` ids of every node referenced by a loaded way or carrying one of
+        :data:`NODE_KEYS`, sorted.
     node_lat, node_lon : numpy.ndarray
         ``float64`` coordinates of those nodes, in degrees.
     node_tags : dict of int to dict of str to str
         Tags of the tagged nodes, keyed by row index.
+    keyed_node_rows : numpy.ndarray
+        Sorted ``int64`` rows of the nodes carrying one of :data:`NODE_KEYS`.
     way_ids : numpy.ndarray
         ``int64`` ids of the ways with a ``highway`` tag, sorted.
     way_tags : list of dict of str to str
@@ -178,6 +189,7 @@ class OsmExtract:
     node_lat: np.ndarray
     node_lon: np.ndarray
     node_tags: dict[int, dict[str, str]]
+    keyed_node_rows: np.ndarray
     way_ids: np.ndarray
     way_tags: list[dict[str, str]]
     way_offsets: np.ndarray
@@ -220,6 +232,12 @@ class OsmExtract:
         with _TREE_LOCK:  # one query at a time: GEOS trees are not documented thread-safe
             hits = self.tree.query(area, predicate="intersects")
         return np.unique(self.tree_way_rows[hits])
+
+    def node_rows_in(self, area: shapely.Geometry) -> np.ndarray:
+        """Rows of the nodes of :data:`NODE_KEYS` that lie in an area (sorted ``int64``)."""
+        rows = self.keyed_node_rows
+        inside = shapely.intersects_xy(area, self.node_lon[rows], self.node_lat[rows])
+        return rows[inside]
 
     def rel_rows_intersecting(self, area: shapely.Geometry) -> np.ndarray:
         """Rows of the relations with a member way or node in an area (sorted ``int64``)."""
@@ -346,6 +364,7 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
     way_tags: list[dict[str, str]] = []
     way_nodes: list[list[tuple[int, int, int]]] = []
     tagged_nodes: dict[int, dict[str, str]] = {}
+    keyed_nodes: list[tuple[int, int, int]] = []  # (id, x, y) of nodes of NODE_KEYS
     rel_ids, rel_tags, rel_members = _read_relations(path)
     member_ways = {ref for members in rel_members for kind, ref, _ in members if kind == "way"}
     untagged_nodes = osmium.filter.EmptyTagFilter()
@@ -360,7 +379,9 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
     try:
         for obj in processor:
             if isinstance(obj, osmium.osm.Node):
-                tagged_nodes[obj.id] = _tags(obj)
+                tags = tagged_nodes[obj.id] = _tags(obj)
+                if obj.location.valid() and any(k in tags for k in NODE_KEYS):
+                    keyed_nodes.append((obj.id, obj.location.x, obj.location.y))
             elif isinstance(obj, osmium.osm.Way):
                 if obj.id not in member_ways and not any(k in obj.tags for k in WAY_KEYS):
                     continue
@@ -383,19 +404,15 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
     refs, xs, ys = flat[:, 0], flat[:, 1], flat[:, 2]
     located = (xs != _UNDEFINED_COORDINATE) & (ys != _UNDEFINED_COORDINATE)
 
-    node_ids, first = np.unique(refs[located], return_index=True)
-    node_lon = xs[located][first] / _COORDINATE_PRECISION
-    node_lat = ys[located][first] / _COORDINATE_PRECISION
+    keyed = np.array(keyed_nodes, dtype=np.int64).reshape(-1, 3)
+    # Way nodes and keyed nodes in one table (a node can be both: it is kept once).
+    node_ids, first = np.unique(np.concatenate([refs[located], keyed[:, 0]]), return_index=True)
+    node_lon = np.concatenate([xs[located], keyed[:, 1]])[first] / _COORDINATE_PRECISION
+    node_lat = np.concatenate([ys[located], keyed[:, 2]])[first] / _COORDINATE_PRECISION
+    keyed_node_rows = np.searchsorted(node_ids, keyed[:, 0]).astype(np.int64)
     ref_rows = np.full(len(refs), -1, dtype=np.int64)
     ref_rows[located] = np.searchsorted(node_ids, refs[located])
-    node_tags: dict[int, dict[str, str]] = {}
-    if tagged_nodes:
-        tagged_ids = np.fromiter(tagged_nodes, dtype=np.int64, count=len(tagged_nodes))
-        rows = np.searchsorted(node_ids, tagged_ids).clip(0, max(len(node_ids) - 1, 0))
-        if len(node_ids):
-            for node_id, row in zip(tagged_ids.tolist(), rows.tolist(), strict=True):
-                if node_ids[row] == node_id:
-                    node_tags[row] = tagged_nodes[node_id]
+    node_tags = _tags_by_row(node_ids, tagged_nodes)
 
     # Way geometries: lines for ways with >= 2 located nodes, points for those with one.
     way_of_entry = np.repeat(np.arange(len(order), dtype=np.int64), counts)
@@ -422,6 +439,7 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
         node_lat=node_lat,
         node_lon=node_lon,
         node_tags=node_tags,
+        keyed_node_rows=np.unique(keyed_node_rows),
         way_ids=way_ids_arr,
         way_tags=way_tags,
         way_offsets=offsets,
@@ -438,6 +456,21 @@ def _load_extract_cached(path: Path, size: int, mtime_ns: int) -> OsmExtract:
         rel_member_nodes=rel_member_nodes,
         load_seconds=time.perf_counter() - started,
     )
+
+
+def _tags_by_row(
+    node_ids: np.ndarray, tagged_nodes: dict[int, dict[str, str]]
+) -> dict[int, dict[str, str]]:
+    """The tags of the loaded nodes among ``tagged_nodes`` (keyed by id), keyed by row."""
+    node_tags: dict[int, dict[str, str]] = {}
+    if not tagged_nodes or not len(node_ids):
+        return node_tags
+    tagged_ids = np.fromiter(tagged_nodes, dtype=np.int64, count=len(tagged_nodes))
+    rows = np.searchsorted(node_ids, tagged_ids).clip(0, len(node_ids) - 1)
+    for node_id, row in zip(tagged_ids.tolist(), rows.tolist(), strict=True):
+        if node_ids[row] == node_id:
+            node_tags[row] = tagged_nodes[node_id]
+    return node_tags
 
 
 def _read_relations(
@@ -649,6 +682,15 @@ class TagFilter:
 
 
 @dataclass(frozen=True)
+class NodeStatement:
+    """``node[...](area);``: loaded nodes of :data:`NODE_KEYS` passing all tag filters in all areas."""
+
+    tag_filters: tuple[TagFilter, ...]
+    areas: tuple[shapely.Geometry, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class WayStatement:
     """``way[...](area);``: loaded ways passing all tag filters and crossing all areas."""
 
@@ -697,7 +739,13 @@ class OutStatement:
 
 
 Statement = (
-    WayStatement | RelStatement | RecurseDown | ItemStatement | UnionStatement | OutStatement
+    NodeStatement
+    | WayStatement
+    | RelStatement
+    | RecurseDown
+    | ItemStatement
+    | UnionStatement
+    | OutStatement
 )
 
 
@@ -720,7 +768,7 @@ class OverpassQuery:
     statements: tuple[Statement, ...]
 
 
-_OTHER_TYPES = frozenset({"node", "nwr", "nw", "nr", "wr", "area", "derived", "is_in"})
+_OTHER_TYPES = frozenset({"nwr", "nw", "nr", "wr", "area", "derived", "is_in"})
 _OUT_VERBOSITY: dict[str, Literal["body", "skel", "ids"]] = {
     "body": "body",
     "skel": "skel",
@@ -842,7 +890,7 @@ class _Parser:
                 )
             self.end_statement()
             return ItemStatement(token.line)
-        if token.kind == "word" and token.text in ("way", "rel", "relation"):
+        if token.kind == "word" and token.text in ("node", "way", "rel", "relation"):
             return self.way()
         if token.kind == "word" and token.text == "out":
             return self.out()
@@ -851,7 +899,7 @@ class _Parser:
                 token.line,
                 "static",
                 f'"{token.text}" statements are not supported by this loopback test '
-                "server (way and rel statements only).",
+                "server (node, way and rel statements only).",
             )
         if token.kind == "punct" and token.text in ("<", "!"):
             raise OverpassQueryError(
@@ -903,7 +951,7 @@ class _Parser:
         self.expect(";")
         return OutStatement(verbosity, out.line)
 
-    def way(self) -> WayStatement | RelStatement:
+    def way(self) -> NodeStatement | WayStatement | RelStatement:
         keyword = self.next()
         tag_filters: list[TagFilter] = []
         areas: list[shapely.Geometry] = []
@@ -927,6 +975,9 @@ class _Parser:
                 f"this loopback test server needs a bbox or poly filter on every "
                 f"{keyword.text} statement.",
             )
+        if keyword.text == "node":
+            _check_served_node_key(tag_filters, keyword.line)
+            return NodeStatement(tuple(tag_filters), tuple(areas), keyword.line)
         kind = WayStatement if keyword.text == "way" else RelStatement
         return kind(tuple(tag_filters), tuple(areas), keyword.line)
 
@@ -1011,6 +1062,17 @@ class _Parser:
             )
         south, west, north, east = (float(n.text) for n in numbers)
         return _bbox(south, west, north, east, opening.line)
+
+
+def _check_served_node_key(tag_filters: list[TagFilter], line: int) -> None:
+    """Refuse a node statement that could match nodes the server did not load."""
+    if not any(f.key in NODE_KEYS and f.op in ("exists", "eq", "match") for f in tag_filters):
+        raise OverpassQueryError(
+            line,
+            "static",
+            "this loopback test server answers node statements only with a filter that "
+            f'requires one of the keys {", ".join(NODE_KEYS)} (e.g. node["place"]).',
+        )
 
 
 def _check_lat_lon(lat: float, lon: float, line: int, element: str) -> None:
@@ -1117,7 +1179,9 @@ class _ElementSet:
 
 
 def _filtered(
-    rows: np.ndarray, tags: list[dict[str, str]], tag_filters: tuple[TagFilter, ...]
+    rows: np.ndarray,
+    tags: Sequence[dict[str, str]] | dict[int, dict[str, str]],
+    tag_filters: tuple[TagFilter, ...],
 ) -> np.ndarray:
     keep = [row for row in rows.tolist() if all(f.matches(tags[row]) for f in tag_filters)]
     return np.asarray(keep, dtype=np.int64)
@@ -1126,6 +1190,11 @@ def _filtered(
 def _evaluate(
     extract: OsmExtract, statement: Statement, current: _ElementSet, printed: list[tuple]
 ) -> _ElementSet:
+    if isinstance(statement, NodeStatement):
+        rows = extract.keyed_node_rows
+        for area in statement.areas:
+            rows = np.intersect1d(rows, extract.node_rows_in(area))
+        return _ElementSet(nodes=_filtered(rows, extract.node_tags, statement.tag_filters))
     if isinstance(statement, WayStatement | RelStatement):
         is_way = isinstance(statement, WayStatement)
         query = extract.way_rows_intersecting if is_way else extract.rel_rows_intersecting

@@ -161,6 +161,51 @@ def test_bbox_query_agrees_with_a_direct_read_of_the_extract(
         assert way_line(way, nodes).intersects(area), way["id"]
 
 
+def test_node_statements_answer_the_place_nodes_of_the_extract(
+    server: OverpassTestServer,
+) -> None:
+    """node["place"...](area) gives the extract's place nodes in the area, tags and all."""
+    triangle = shapely.Polygon([(lon, lat) for lat, lon in TRIANGLE])
+    everywhere = (42.3, 1.3, 42.7, 1.9)  # all of Andorra
+    poly = " ".join(f"{lat} {lon}" for lat, lon in TRIANGLE)
+    direct = {
+        n.id: (n.location.lon, n.location.lat, dict(n.tags))
+        for n in osmium.FileProcessor(str(ANDORRA), osmium.osm.NODE).with_filter(
+            osmium.filter.KeyFilter("place")
+        )
+    }
+    south, west, north, east = everywhere
+    statements = [
+        f'node["place"]({south},{west},{north},{east});',
+        f'node["place"~"^(town|village)$"]["name:ru"](poly:"{poly}");',
+        f'node["place"="village"]({south},{west},{north},{east})(poly:"{poly}");',
+    ]
+    answers = {}
+    for statement in statements:
+        response = post(server, f"[out:json][timeout:25];\n(\n  {statement}\n);\nout body;")
+        assert response.status_code == 200, response.text
+        nodes, ways = split_elements(response.json())
+        assert not ways
+        answers[statement] = nodes
+    every, towns_ru, villages = answers.values()
+    # Every place node of the extract, as osmium reads it.
+    assert len(every) == len(direct) > 100
+    for node_id, (lon, lat, tags) in direct.items():
+        assert (every[node_id]["lon"], every[node_id]["lat"]) == (lon, lat)
+        assert every[node_id]["tags"] == tags
+    inside = {
+        i for i, (lon, lat, _) in direct.items() if triangle.intersects(shapely.Point(lon, lat))
+    }
+    expected_ru = {
+        i
+        for i in inside
+        if direct[i][2]["place"] in ("town", "village") and "name:ru" in direct[i][2]
+    }
+    assert expected_ru and set(towns_ru) == expected_ru
+    assert set(villages) == {i for i in inside if direct[i][2]["place"] == "village"}
+    assert len(villages) < len(inside) < len(every)
+
+
 def test_poly_query_is_the_bbox_answer_clipped_to_the_polygon(
     server: OverpassTestServer, bbox_answer: dict[str, Any]
 ) -> None:
@@ -400,6 +445,12 @@ def test_failure_values_are_checked() -> None:
         ('[out:xml][timeout:25];\nway["highway"](1,2,3,4);\nout;', 1, "static"),
         ('[timeout:25];\nway["highway"](1,2,3,4);\nout;', 1, "static"),
         ('way["highway"](1,2,3,4);\nout;', 1, "static"),
+        # node statements: only with a filter requiring a loaded key, and an area
+        ('[out:json];\nnode["name"](1,2,3,4);\nout;', 2, "static"),
+        ('[out:json];\nnode[!"place"](1,2,3,4);\nout;', 2, "static"),
+        ('[out:json];\nnode["place"];\nout;', 2, "static"),
+        ('[out:json];\nnode["place"="town"](1,2,3);\nout;', 2, "static"),
+        ('[out:json];\nnwr["place"](1,2,3,4);\nout;', 2, "static"),
     ],
 )
 def test_bad_queries_get_400_with_overpass_error_text(
