@@ -73,7 +73,7 @@ def stage(name, fn):
     return value
 t0 = time.perf_counter()
 def imports():
-    from ural_access.geo import settings, study, osm, network, access, io  # noqa
+    from ural_access.geo import settings, study, osm, network, access  # noqa
     import ural_access.maps  # noqa
 stage("import", imports)
 from ural_access.geo import settings
@@ -81,7 +81,10 @@ from ural_access.geo.study import load_study
 from ural_access.geo.osm import read_osm_file
 from ural_access.geo.network import build_network
 from ural_access.geo.access import compute_access
-from ural_access.geo.io import write_results
+try:  # where it lives now, and where older trees (--compare) have it
+    from ural_access.geo.results import write_results
+except ImportError:
+    from ural_access.geo.io import write_results
 from ural_access.maps import build_maps
 import shapely
 settings.cache_folder = Path({cache!r})
