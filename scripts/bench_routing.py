@@ -278,6 +278,7 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     from ural_access.geo.places import gazetteer
     from ural_access.geo.routing import Router
 
+    from tests.helpers.movements import movement_digraph, node_times, start_states
     from tests.helpers.synthetic import spread_places, synthetic_study, tile_network
 
     say = _stderr_say(spec.key)
@@ -402,31 +403,13 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     tg = router.turn_graph
     assert tg is not None
     out["states"], out["movements"] = tg.n_states, int(tg.matrix.nnz)
-    starts = set(tg.out_states[tg.out_start[source] : tg.out_start[source + 1]].tolist())
+    starts = start_states(router, source)
 
-    def nx_graph() -> Any:
-        coo = tg.matrix.tocoo()
-        graph = nx.DiGraph()
-        graph.add_nodes_from(range(tg.n_states))
-        graph.add_weighted_edges_from(
-            zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
-        )
-        return graph
-
-    def node_times(state_time: dict[int, float]) -> npt.NDArray[np.float64]:
-        states = np.fromiter(state_time.keys(), dtype=np.int64, count=len(state_time))
-        at = np.fromiter(state_time.values(), dtype=np.float64, count=len(state_time))
-        edge = tg.state_edge[states]
-        times = np.full(router.n, np.inf)
-        np.minimum.at(times, router.edge_v[edge], at + router.edge_time[edge])
-        times[source] = 0.0
-        return times
-
-    out["nx_build_s"], graph = timed(nx_graph, 1)
+    out["nx_build_s"], graph = timed(lambda: movement_digraph(router), 1)
     nx_repeat = 1 if network.n_edges > NX_ONCE_EDGES else repeat
     out["nx_repeat"] = nx_repeat
     out["nx_runs"], (ref, paths) = timed_runs(
-        lambda: (lambda d, p: (node_times(d), p))(
+        lambda: (lambda d, p: (node_times(router, source, d), p))(
             *nx.multi_source_dijkstra(graph, starts, weight="weight")
         ),
         nx_repeat,
@@ -434,7 +417,9 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     out["nx_s"] = statistics.median(out["nx_runs"])
     del paths
     out["nx_len_s"], ref_len = timed(
-        lambda: node_times(nx.multi_source_dijkstra_path_length(graph, starts, weight="weight")),
+        lambda: node_times(
+            router, source, nx.multi_source_dijkstra_path_length(graph, starts, weight="weight")
+        ),
         nx_repeat,
     )
     finite = np.isfinite(ref)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import warnings
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +16,7 @@ from ural_access.geo.profiles import CLOSED, LOCAL_ONLY, OPEN, edge_access, load
 from ural_access.geo.routing import Router
 
 from .conftest import extract
+from .helpers.movements import movement_digraph, networkx_node_times
 
 #: "Im Rossfeld", Vaduz: a residential street tagged motor_vehicle=destination.
 IM_ROSSFELD = 50062368
@@ -211,33 +211,6 @@ def test_left_hand_traffic_mirrors_the_turn_costs() -> None:
 
 
 # ------------------------------------------------------------------ exact search
-def _nx_expanded(router: Router) -> nx.DiGraph:
-    tg = router.turn_graph
-    assert tg is not None
-    coo = tg.matrix.tocoo()
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(tg.n_states))
-    graph.add_weighted_edges_from(
-        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
-    )
-    return graph
-
-
-def _nx_node_times(router: Router, graph: nx.DiGraph, source: int) -> np.ndarray:
-    tg = router.turn_graph
-    assert tg is not None
-    starts = tg.out_states[tg.out_start[source] : tg.out_start[source + 1]].tolist()
-    out = np.full(router.n, np.inf)
-    if starts:
-        ref = nx.multi_source_dijkstra_path_length(graph, set(starts), weight="weight")
-        for state, t in ref.items():
-            edge = tg.state_edge[state]
-            node = router.edge_v[edge]
-            out[node] = min(out[node], t + router.edge_time[edge])
-    out[source] = 0.0
-    return out
-
-
 @pytest.mark.parametrize("key", ["andorra", "malta"])
 @pytest.mark.parametrize("profile", ["ru", "osrm-car"])
 def test_movement_times_equal_networkx_on_the_expanded_graph(
@@ -251,14 +224,14 @@ def test_movement_times_equal_networkx_on_the_expanded_graph(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
         router = Router(net.with_speeds(profile), places, study.snap_limit_km * 1000)
-    graph = _nx_expanded(router)
+    graph = movement_digraph(router)
     rng = np.random.default_rng(11)
     sources = rng.choice(router.n, size=3, replace=False).tolist()
     sources += [int(n) for n in router.place_nodes([study.first_tier[0].name])]
     reached = 0
     for s in sources:
         ours = router.times([s])[0]
-        ref = _nx_node_times(router, graph, s)
+        ref = networkx_node_times(router, graph, s)
         assert np.array_equal(np.isinf(ours), np.isinf(ref))
         finite = np.isfinite(ref)
         np.testing.assert_allclose(ours[finite], ref[finite], atol=1e-6, rtol=0)
@@ -372,9 +345,9 @@ def test_real_restriction_via_ways_is_obeyed(liechtenstein: dict, relation: tupl
     assert forbidden not in ways and ways.startswith(".F") and ways.endswith("T.")
     assert np.isfinite(time) and time > plain_time + 10
     # Exact against networkx on the expanded graph, the via ways' copied states included.
-    graph = _nx_expanded(router)
+    graph = movement_digraph(router)
     for s in (int(net.u[start]), *router.place_nodes(["a"])):
-        ref = _nx_node_times(router, graph, int(s))
+        ref = networkx_node_times(router, graph, int(s))
         finite = np.isfinite(ref)
         assert finite.sum() > 1000
         np.testing.assert_allclose(router.tree(int(s)).time_s[finite], ref[finite], atol=1e-6)

@@ -1,0 +1,65 @@
+"""networkx on the router's own graph of road-to-road movements: the exact reference.
+
+The turn-aware search runs on :class:`geo.turns.TurnGraph` (states are edges, arcs are
+allowed movements). The tests and ``scripts/bench_routing.py`` check it against networkx's
+Dijkstra on the very same arcs; this is the one place that builds that graph and turns its
+state times back into node times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+from ural_access.geo.routing import Router
+from ural_access.geo.turns import TurnGraph
+
+
+def _turn_graph(router: Router) -> TurnGraph:
+    tg = router.turn_graph
+    assert tg is not None, "the router was built without turns"
+    return tg
+
+
+def movement_digraph(router: Router) -> nx.DiGraph:
+    """Every state of the router's turn graph as a node, every movement as a weighted arc."""
+    tg = _turn_graph(router)
+    coo = tg.matrix.tocoo()
+    graph = nx.DiGraph()
+    graph.add_nodes_from(range(tg.n_states))
+    graph.add_weighted_edges_from(
+        zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True)
+    )
+    return graph
+
+
+def start_states(router: Router, source: int) -> set[int]:
+    """The states a trip from graph node ``source`` starts on."""
+    tg = _turn_graph(router)
+    return set(tg.out_states[tg.out_start[source] : tg.out_start[source + 1]].tolist())
+
+
+def node_times(
+    router: Router, source: int, state_time: Mapping[int, float]
+) -> npt.NDArray[np.float64]:
+    """Node times from state times: the best arrival over the edges ending at each node
+    (a state's time is when its edge is entered), 0 at ``source``, inf where unreached."""
+    tg = _turn_graph(router)
+    states = np.fromiter(state_time.keys(), dtype=np.int64, count=len(state_time))
+    at = np.fromiter(state_time.values(), dtype=np.float64, count=len(state_time))
+    edge = tg.state_edge[states]
+    times = np.full(router.n, np.inf)
+    np.minimum.at(times, router.edge_v[edge], at + router.edge_time[edge])
+    times[source] = 0.0
+    return times
+
+
+def networkx_node_times(router: Router, graph: nx.DiGraph, source: int) -> npt.NDArray[np.float64]:
+    """Drive time from ``source`` to every node, by networkx on :func:`movement_digraph`."""
+    starts = start_states(router, source)
+    state_time = (
+        nx.multi_source_dijkstra_path_length(graph, starts, weight="weight") if starts else {}
+    )
+    return node_times(router, source, state_time)
