@@ -47,6 +47,7 @@ from .places import (
     Place,
     find_place,
     fold_name,
+    fold_names,
     place_at,
     read_town_table,
     settlements_within,
@@ -365,7 +366,7 @@ def _match_named(near: pd.DataFrame, named: list[Place]) -> pd.DataFrame:
     from .distance import geodesic_m
 
     ids = near["geonameid"].to_numpy().copy()
-    folded = [fold_name(str(n)) for n in near["name"]]
+    folded = fold_names([str(n) for n in near["name"]])
     for p in named:
         keys = {fold_name(p.name), fold_name(p.geonames_name)} - {""}
         hits = [i for i, key in enumerate(folded) if key in keys]
