@@ -135,12 +135,16 @@ class RoadNetwork:
             provenance=prov,
         )
 
-    def km_by_class(self) -> pd.Series:
-        """Kilometres of road per highway class, each road counted once (not per direction)."""
+    def road_km_by(self, groups: npt.ArrayLike) -> pd.Series:
+        """Kilometres of road per value of ``groups`` (one value per edge), each road
+        counted once, not per direction."""
         # A two-way road is two directed edges; count it once.
         weight = np.where(self.oneway, 1.0, 0.5)
-        km = pd.Series(self.length_m * weight / 1000.0).groupby(self.highway).sum()
-        return km.sort_values(ascending=False)
+        return pd.Series(self.length_m * weight / 1000.0).groupby(np.asarray(groups)).sum()
+
+    def km_by_class(self) -> pd.Series:
+        """Kilometres of road per highway class, each road counted once (not per direction)."""
+        return self.road_km_by(self.highway).sort_values(ascending=False)
 
     # ------------------------------------------------------------------ exports
     def edges_gdf(self) -> Any:

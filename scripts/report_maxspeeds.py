@@ -19,7 +19,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from ural_access.geo.speeds import SPEED_MODELS
 
@@ -30,17 +29,9 @@ BEGIN, END = "<!-- report_maxspeeds: begin -->", "<!-- report_maxspeeds: end -->
 
 def maxspeed_table(network: ua.RoadNetwork) -> pd.DataFrame:
     """One row per raw ``maxspeed`` value: road km, edges, and each profile's speeds."""
-    # A two-way road is two directed edges: each counts half, so km are km of road.
-    weight = np.where(network.oneway, 1.0, 0.5)
-    frame = pd.DataFrame(
-        {
-            "maxspeed": network.maxspeed,
-            "road_m": network.length_m * weight,
-            "length_m": network.length_m,
-        }
-    )
+    frame = pd.DataFrame({"maxspeed": network.maxspeed, "length_m": network.length_m})
     columns: dict[str, pd.Series] = {
-        "road_km": frame.groupby("maxspeed")["road_m"].sum() / 1000.0,
+        "road_km": network.road_km_by(network.maxspeed),
         "edges": frame.groupby("maxspeed").size(),
     }
     for profile in SPEED_MODELS:
