@@ -99,12 +99,7 @@ def context_data(context: Any) -> dict[str, Any] | None:
     """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
     if context is None or len(context) == 0:
         return None
-    # Plain Douglas-Peucker: lines and a backdrop need no topology kept (and keeping it
-    # on a state's merged streets takes minutes).
-    geoms = shapely.simplify(
-        context.geometry.to_numpy(), CONTEXT_TOLERANCE_DEG, preserve_topology=False
-    )
-    geoms = compact(geoms)
+    geoms = compact(context.geometry.to_numpy(), CONTEXT_TOLERANCE_DEG, keep_topology=False)
     keep = _context_kept(context["kind"], context["class"], shapely.get_num_coordinates(geoms))
     if not keep.all():
         dropped = sorted({str(c) for c in context["class"][~keep]})
