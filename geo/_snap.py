@@ -29,18 +29,25 @@ TIE_M = 1e-6
 
 @dataclass(frozen=True)
 class Joins:
-    """Where places meet roads: one row per (place, edge) join; ties give several rows."""
+    """Where places meet roads: one row per (place, edge) join; ties give several rows.
+
+    Attributes
+    ----------
+    place, edge
+        Per join: the index of the place (into the input arrays) and of the edge it joins.
+    fraction
+        Per join: where along the edge, 0 at its start, 1 at its end.
+    snap_m
+        Per place: distance to the road (NaN where none is within reach).
+    nearest_m
+        Per place: distance to the nearest edge, within reach or not (NaN without edges).
+    """
 
     place: npt.NDArray[np.int64]
-    """Index of the place (into the input arrays)."""
     edge: npt.NDArray[np.int64]
-    """Index of the edge it joins."""
     fraction: npt.NDArray[np.float64]
-    """Where along the edge, 0 at its start, 1 at its end."""
     snap_m: npt.NDArray[np.float64]
-    """Distance from the place to the road, per place (NaN where none is within reach)."""
     nearest_m: npt.NDArray[np.float64]
-    """Distance to the nearest edge, per place, within reach or not (NaN without edges)."""
 
 
 def _ecef(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float64]:

@@ -67,7 +67,8 @@ def pbf_context(
     Parameters
     ----------
     path
-        The OSM file the network was read from.
+        The ``.osm.pbf`` file the network was read from; it is read again here, as the
+        network keeps no borders, water or places.
     bbox
         ``(west, south, east, north)``: geometry is clipped to it.
 

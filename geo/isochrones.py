@@ -93,18 +93,19 @@ _LATTICE_TOL_M = 0.5
 
 @dataclass(frozen=True)
 class _RoadCells:
-    """Where each edge enters each grid cell it crosses (origin-independent, cached)."""
+    """Where each edge enters each grid cell it crosses (origin-independent, cached).
+
+    One entry per (edge, cell) crossing: ``edge`` enters cell (``col``, ``row``) at
+    ``frac`` of its length. Cell (0, 0) has its lower-left corner at (``x0``, ``y0``),
+    metres in the metric CRS, and cells are ``cell_m`` square.
+    """
 
     edge: npt.NDArray[np.int64]
-    """Edge of each entry point."""
     frac: npt.NDArray[np.float64]
-    """Fraction of the edge's length at the entry point."""
     col: npt.NDArray[np.int64]
     row: npt.NDArray[np.int64]
     x0: float
-    """x of the left edge of column 0 (metres, in the metric CRS)."""
     y0: float
-    """y of the bottom edge of row 0."""
     cell_m: float
 
 

@@ -9,6 +9,7 @@ Every sentence a map, legend, key, popup, tooltip or the index page shows comes 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,6 +264,13 @@ def _missing(value: Any) -> bool:
     return value is None or not isinstance(value, int | float) or not math.isfinite(value)
 
 
+def _ru_minutes(minutes: float) -> str:
+    hours, mins = divmod(round(minutes), 60)
+    if hours == 0:
+        return f"{mins} мин"
+    return f"{hours} ч {mins:02d} мин" if mins else f"{hours} ч"
+
+
 @dataclass(frozen=True)
 class Lang:
     """The words and number formats of one language (``"en"`` or ``"ru"``)."""
@@ -302,35 +310,35 @@ class Lang:
     def ru(self) -> bool:
         return self.code == "ru"
 
+    def _number(
+        self,
+        value: float | None,
+        english: Callable[[float | None], str],
+        russian: Callable[[float], str],
+        missing: str = "–",
+    ) -> str:
+        # English numbers have their own formatters (which handle NaN themselves); the
+        # Russian ones all say ``missing`` for a value that is None, NaN or not a number.
+        if not self.ru:
+            return english(value)
+        if _missing(value):
+            return missing
+        assert value is not None
+        return russian(float(value))
+
     def minutes(self, minutes: float | None) -> str:
         """``2 h 15 min`` / ``2 ч 15 мин``; NaN is "no route"."""
-        if not self.ru:
-            return format_minutes(minutes)
-        if _missing(minutes):
-            return self("no_route")
-        assert minutes is not None
-        hours, mins = divmod(round(float(minutes)), 60)
-        if hours == 0:
-            return f"{mins} мин"
-        return f"{hours} ч {mins:02d} мин" if mins else f"{hours} ч"
+        return self._number(minutes, format_minutes, _ru_minutes, self("no_route"))
 
     def km(self, km: float | None) -> str:
         """``232 km`` / ``232 км``, ``3.5 km`` / ``3,5 км``; NaN is a dash."""
-        if not self.ru:
-            return format_km(km)
-        if _missing(km):
-            return "–"
-        assert km is not None
-        return f"{self.decimal(km, 1)} км" if km < 10 else f"{self.people(km)} км"
+        return self._number(
+            km, format_km, lambda v: f"{self.decimal(v, 1) if v < 10 else self.people(v)} км"
+        )
 
     def people(self, value: float | None) -> str:
         """A whole number with thousands grouped: ``1,495,066`` / ``1 495 066``."""
-        if not self.ru:
-            return format_population(value)
-        if _missing(value):
-            return "–"
-        assert value is not None
-        return f"{round(value):,}".replace(",", NBSP)
+        return self._number(value, format_population, lambda v: f"{round(v):,}".replace(",", NBSP))
 
     def share(self, share: float | None) -> str:
         """``0.937`` → ``94 %``."""

@@ -206,16 +206,6 @@ class OsmExtract:
     rel_member_nodes: np.ndarray
     load_seconds: float
 
-    @property
-    def n_nodes(self) -> int:
-        """Number of loaded nodes."""
-        return len(self.node_ids)
-
-    @property
-    def n_ways(self) -> int:
-        """Number of loaded ways."""
-        return len(self.way_ids)
-
     def way_rows_intersecting(self, area: shapely.Geometry) -> np.ndarray:
         """Rows of the ways whose line intersects an area.
 
@@ -243,7 +233,7 @@ class OsmExtract:
         """Rows of the relations with a member way or node in an area (sorted ``int64``)."""
         if len(self.rel_ids) == 0:
             return _EMPTY_ROWS
-        hit_way = np.zeros(self.n_ways + 1, dtype=bool)  # the last entry: "not a way"
+        hit_way = np.zeros(len(self.way_ids) + 1, dtype=bool)  # the last entry: "not a way"
         hit_way[self.way_rows_intersecting(area)] = True
         node_rows = self.rel_member_nodes
         hit = hit_way[self.rel_member_ways]
@@ -279,7 +269,7 @@ class OsmExtract:
         """
         if len(way_rows) == 0:
             return np.empty(0, dtype=np.int64)
-        selected = np.zeros(self.n_ways, dtype=bool)
+        selected = np.zeros(len(self.way_ids), dtype=bool)
         selected[way_rows] = True
         per_entry = np.repeat(selected, np.diff(self.way_offsets))
         rows = self.way_ref_rows[per_entry]
@@ -1730,7 +1720,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     extract = server.extract
     print(
-        f"loaded {extract.path.name}: {extract.n_ways} highway ways, {extract.n_nodes} nodes, "
+        f"loaded {extract.path.name}: {len(extract.way_ids)} highway ways, "
+        f"{len(extract.node_ids)} nodes, "
         f"data timestamp {extract.timestamp}, in {extract.load_seconds:.2f} s",
         file=sys.stderr,
     )

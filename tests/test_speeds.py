@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 from ural_access.geo import speeds
 from ural_access.geo.errors import ParameterError
+from ural_access.geo.osm import highway_classes
+from ural_access.geo.parameters import ROAD_CLASSES
 from ural_access.geo.speeds import (
     SPEED_MODELS,
     default_speed_kph,
@@ -158,22 +160,9 @@ def test_mph_is_the_international_mile() -> None:
 # Class defaults
 # --------------------------------------------------------------------------------------
 
-REQUIRED_CLASSES = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "motorway_link",
-    "trunk_link",
-    "primary_link",
-    "secondary_link",
-    "tertiary_link",
-)
+#: Every class a study can keep, with the ``_link`` roads each brings along: the network
+#: can hold any of them, so each needs a sourced default.
+REQUIRED_CLASSES = tuple(highway_classes(ROAD_CLASSES[-1]))
 
 
 def _table() -> dict[str, dict[str, object]]:
