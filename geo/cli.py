@@ -1,9 +1,8 @@
 """The ``ural-access`` command: ``pull``, ``route``, ``maps``, and ``run`` for all three.
 
-Exit codes: 0 success; 1 unexpected error (a bug); 2 bad study file, place name or
-parameter; 3 bad or empty OSM data; 4 Overpass failing; 5 missing or unreadable cache or
-results; 6 nothing routable; 9 cannot write or read a file (read-only, disk full, a file in
-the way); 130 interrupted; 143 terminated (SIGTERM).
+Exit codes: the ``exit_code`` of the error's class, as listed by
+:func:`geo.errors.exit_codes` and the README's table; 0 success, 130 interrupted, 143
+terminated (SIGTERM).
 """
 
 from __future__ import annotations

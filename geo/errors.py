@@ -1,7 +1,8 @@
 """Exceptions raised by ural-access.
 
 Every error a user can cause is one of these, with a message that names the problem;
-the command line prints that message and exits with :data:`EXIT_CODES` of its class.
+the command line prints that message and exits with the ``exit_code`` of its class
+(:func:`exit_codes` lists them all, with their ``meaning``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 class UralAccessError(Exception):
     """Base class of every error ural-access raises on purpose."""
 
-    exit_code = 1
+    #: The command line's exit code for this error, and what the code means (one line),
+    #: declared together in each class that has a code of its own.
+    exit_code, meaning = 1, "unexpected error (a bug: please report it with --verbose output)"
 
 
 class StudyError(UralAccessError, ValueError):
     """A study file is missing, malformed, or has a wrong or missing field."""
 
-    exit_code = 2
+    exit_code, meaning = 2, "bad study file or place name"
 
 
 class PlaceNotFoundError(StudyError):
@@ -34,7 +37,7 @@ class TownTableError(StudyError):
 class OSMDataError(UralAccessError):
     """An OSM file is missing, corrupt, or holds no roads in the study area."""
 
-    exit_code = 3
+    exit_code, meaning = 3, "bad or empty OSM data"
 
 
 class EmptyNetworkError(OSMDataError):
@@ -44,25 +47,25 @@ class EmptyNetworkError(OSMDataError):
 class OverpassError(UralAccessError):
     """The Overpass API did not give a usable answer after all retries."""
 
-    exit_code = 4
+    exit_code, meaning = 4, "Overpass API unreachable or failing"
 
 
 class CacheError(UralAccessError):
     """A cached network is missing, from another version, or unreadable."""
 
-    exit_code = 5
+    exit_code, meaning = 5, "missing or unreadable cache"
 
 
 class ParameterError(UralAccessError, ValueError):
     """A setting has an impossible value (e.g. drive-time bands not increasing)."""
 
-    exit_code = 2
+    exit_code, meaning = 2, "bad parameter"
 
 
 class InputError(UralAccessError, ValueError):
     """A table or graph handed to the library cannot be used as it is."""
 
-    exit_code = 2
+    exit_code, meaning = 2, "bad input table or graph"
 
 
 class MissingColumnError(InputError, KeyError):
@@ -83,30 +86,45 @@ class DuplicateIdError(InputError):
 class RoutingError(UralAccessError):
     """Routing cannot produce any result (e.g. no origin is on the network)."""
 
-    exit_code = 6
+    exit_code, meaning = 6, "nothing routable"
 
 
 class WriteError(UralAccessError, OSError):
     """A file or folder cannot be written: read-only, disk full, or a file in the way."""
 
-    exit_code = 9
+    exit_code, meaning = 9, "cannot write or read a file (read-only, full disk, in the way)"
 
 
-#: Exit codes of the command line, documented in the README.
-EXIT_CODES: dict[str, int] = {
-    "success": 0,
-    "unexpected error (a bug: please report it with --verbose output)": 1,
-    "bad study file, place name or parameter": 2,
-    "bad or empty OSM data": 3,
-    "Overpass API unreachable or failing": 4,
-    "missing or unreadable cache": 5,
-    "nothing routable": 6,
-    "map assets not installed or unknown (run `ural-access setup-assets`)": 7,
-    "headless Chromium missing or failing": 8,
-    "cannot write or read a file: read-only folder, disk full, a file where a folder should be": 9,
-    "terminated (SIGTERM)": 143,
-    "interrupted": 130,
+#: Exit codes that are no error of ural-access's own, and what they mean.
+SUCCESS, INTERRUPTED, TERMINATED = 0, 130, 143
+_OTHER_EXIT_CODES = {
+    SUCCESS: "success",
+    INTERRUPTED: "interrupted",
+    TERMINATED: "terminated (SIGTERM)",
 }
+
+
+def exit_codes() -> dict[int, str]:
+    """Every exit code of the command line and what it means, ordered by code.
+
+    Read from the error classes: each class that sets an ``exit_code`` says what it means
+    in ``meaning``; several classes with one code give their meanings joined by "; ".
+    Classes defined in other modules (the map errors of :mod:`maps.errors`, codes 7 and
+    8) are included once their module is imported: ``geo`` does not import ``maps``.
+
+    Returns
+    -------
+    dict of int to str
+        The README's table of exit codes.
+    """
+    meanings: dict[int, list[str]] = {code: [text] for code, text in _OTHER_EXIT_CODES.items()}
+    todo: list[type[UralAccessError]] = [UralAccessError]
+    while todo:
+        cls = todo.pop(0)
+        if "exit_code" in vars(cls):
+            meanings.setdefault(cls.exit_code, []).append(cls.meaning)
+        todo.extend(cls.__subclasses__())
+    return {code: "; ".join(meanings[code]) for code in sorted(meanings)}
 
 
 class UralAccessWarning(UserWarning):

@@ -68,43 +68,42 @@ MAX_VALID_KPH = 200.0
 #: drive times of days, so the class default applies instead (``walk`` is 7 km/h).
 MIN_VALID_KPH = 5.0
 
-#: Country implicit limits (``maxspeed=<country>:<context>``), keys lower case.
-#: RU: ПДД РФ п. 10.2 (населённые пункты 60; жилые зоны и дворовые территории 20) and
-#: п. 10.3 (вне населённых пунктов 90, автомагистрали 110), the values the OSM wiki
-#: "Default speed limits" and "Key:maxspeed" pages and OSRM's car profile give for them.
-#: BY and UA (the same tagging habits): OSM wiki "Key:maxspeed" as tabulated in osmnx
-#: ``routing._IMPLICIT_MAXSPEEDS``. GB/UK national speed limits: 60 and 70 mph (OSRM).
-IMPLICIT_MAXSPEEDS_KPH: dict[str, float] = {
-    "ru:urban": 60.0,
-    "ru:rural": 90.0,
-    "ru:motorway": 110.0,
-    "ru:living_street": 20.0,
-    "by:urban": 60.0,
-    "by:rural": 90.0,
-    "by:motorway": 110.0,
-    "by:living_street": 20.0,
-    "ua:urban": 50.0,
-    "ua:rural": 90.0,
-    "ua:trunk": 110.0,
-    "ua:motorway": 130.0,
-    "ua:living_street": 20.0,
-    "gb:nsl_single": 60 * MPH_KPH,
-    "gb:nsl_dual": 70 * MPH_KPH,
-    "gb:motorway": 70 * MPH_KPH,
-    "uk:nsl_single": 60 * MPH_KPH,
-    "uk:nsl_dual": 70 * MPH_KPH,
-    "uk:motorway": 70 * MPH_KPH,
-}
+#: Bundled table of the country implicit limits, with the sources of its values.
+IMPLICIT_TABLE = "implicit_maxspeeds.toml"
 
-#: Contexts of any *other* country, as OSRM's car profile falls back to them
-#: (``maxspeed_table_default``). Countries listed in :data:`IMPLICIT_MAXSPEEDS_KPH` do not
-#: fall back: an unknown context there (e.g. ``RU:trunk``) is NaN, not a foreign guess.
-GENERIC_IMPLICIT_KPH: dict[str, float] = {
-    "urban": 50.0,
-    "rural": 90.0,
-    "trunk": 110.0,
-    "motorway": 130.0,
-}
+_UNIT_KPH = {"km/h": 1.0, "mph": MPH_KPH}
+
+
+def _implicit_tables() -> tuple[dict[str, float], dict[str, float]]:
+    """Country implicit limits and the generic ones, in km/h, from :data:`IMPLICIT_TABLE`."""
+    path = MODELS_DIR / IMPLICIT_TABLE
+    try:
+        raw: dict[str, dict[str, Any]] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UralAccessError(f"cannot read implicit speed limits {path}: {exc}") from exc
+    tables: dict[str, dict[str, float]] = {}
+    for country, table in raw.items():
+        per = _UNIT_KPH[table["unit"]]
+        tables[country] = {
+            context: float(value) * per
+            for context, value in table.items()
+            if context not in ("unit", "source")
+        }
+    generic = tables.pop("other")
+    by_key = {
+        f"{c}:{context}": kph for c, table in tables.items() for context, kph in table.items()
+    }
+    return by_key, generic
+
+
+#: Country implicit limits (``maxspeed=<country>:<context>``), keys lower case, in km/h:
+#: RU from ПДД РФ, BY and UA from the OSM wiki, GB/UK national limits in mph (OSRM); the
+#: values and their sources are in ``data/implicit_maxspeeds.toml``.
+#: Contexts of any *other* country (:data:`GENERIC_IMPLICIT_KPH`), as OSRM's car profile
+#: falls back to them (``maxspeed_table_default``). Countries listed in
+#: :data:`IMPLICIT_MAXSPEEDS_KPH` do not fall back: an unknown context there (e.g.
+#: ``RU:trunk``) is NaN, not a foreign guess.
+IMPLICIT_MAXSPEEDS_KPH, GENERIC_IMPLICIT_KPH = _implicit_tables()
 
 _OWN_TABLE_COUNTRIES = frozenset(key.split(":", 1)[0] for key in IMPLICIT_MAXSPEEDS_KPH)
 

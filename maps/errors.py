@@ -17,7 +17,7 @@ class MapAssetError(UralAccessError):
     know (a folium upgrade, or a plugin nobody added yet).
     """
 
-    exit_code = 7
+    exit_code, meaning = 7, "map assets not installed or unknown (run `ural-access setup-assets`)"
 
     def __init__(self, message: str, urls: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -28,7 +28,7 @@ class MapAssetError(UralAccessError):
 class BrowserError(UralAccessError):
     """Headless Chromium is missing, does not start, or a page failed in it."""
 
-    exit_code = 8
+    exit_code, meaning = 8, "headless Chromium missing or failing"
 
 
 class BrowserTimeoutError(BrowserError, TimeoutError):

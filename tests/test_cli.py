@@ -7,6 +7,7 @@ one smoke test starts the installed console script as a user would.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from ural_access.geo import cli
+from ural_access.geo.errors import WriteError, exit_codes
+from ural_access.maps.errors import BrowserError, MapAssetError
 
 from .conftest import extract
 
@@ -208,3 +211,13 @@ def test_console_script_smoke(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and "no study named 'atlantis'" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_readme_documents_every_exit_code() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Errors and exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = [int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)]
+    codes = exit_codes()  # the map errors are in it: this module imports them
+    assert documented == list(codes)
+    for error in (MapAssetError, BrowserError, WriteError):
+        assert codes[error.exit_code] == error.meaning

@@ -94,6 +94,7 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
         "ural_access/maps/package.json",
         "ural_access/maps/package-lock.json",
         "ural_access/data/speed_model_ru.toml",
+        "ural_access/data/implicit_maxspeeds.toml",
         "ural_access/data/studies/urals.toml",
         "ural_access/data/studies/djibouti.toml",
         "ural_access/data/studies/ekaterinburg.toml",
