@@ -84,8 +84,8 @@ class ShortestPathTree:
     def dist_m(self) -> npt.NDArray[np.float64]:
         """Length of the fastest route to every node; ``nan`` where unreachable.
 
-        Summed over the whole tree on first use; for a few destinations
-        :meth:`dist_to` walks only their routes.
+        Summed over the whole tree on first use (pointer jumping); for the few
+        destinations a table needs, :meth:`dist_to` walks only their routes.
         """
         if self._dist_m is None:
             if self.state_pred is None:
@@ -99,10 +99,10 @@ class ShortestPathTree:
     def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
         targets = np.asarray(targets, dtype=np.int64)
-        if self.state_pred is not None:  # movement trees: summed over the states
-            return self.dist_m[targets]
         if self._dist_m is not None:
             return self._dist_m[targets]
+        if self.state_pred is not None:
+            return self.router.state_path_sums(self, targets, self.router.edge_length)
         return self.router.path_sums(self, targets, self.router.edge_length)
 
 
@@ -461,6 +461,35 @@ class Router:
             at[live] = prev
             live = live[prev != tree.source]
         out[reached] = total
+        return out
+
+    def state_path_sums(
+        self,
+        tree: ShortestPathTree,
+        targets: npt.NDArray[np.int64],
+        weight: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`path_sums` on a movement tree: back along the states to each target only.
+
+        A state is an edge entered, so each target's sum starts with the edge of the state
+        that reaches it first and adds the edge of every earlier state of its route.
+        """
+        tg = self.turn_graph
+        assert tg is not None and tree.state_pred is not None and tree.best_state is not None
+        out = np.full(len(targets), np.nan)
+        ok = targets >= 0
+        out[ok & (targets == tree.source)] = 0.0
+        ok &= targets != tree.source
+        ok[ok] = tree.best_state[targets[ok]] >= 0
+        state = tree.best_state[targets[ok]].astype(np.int64)
+        total = np.zeros(len(state))
+        live = np.arange(len(state))
+        while len(live):
+            at = state[live]
+            total[live] += weight[tg.state_edge[at]]
+            state[live] = tree.state_pred[at]
+            live = live[state[live] >= 0]
+        out[ok] = total
         return out
 
     def path_nodes(self, tree: ShortestPathTree, target: int) -> list[int]:

@@ -96,22 +96,30 @@ def test_route_distance_accumulation_equals_time_accumulation(built: dict) -> No
 
 
 @pytest.mark.parametrize("key", ["andorra", "malta"])
+@pytest.mark.parametrize("turns", [False, True], ids=["node-graph", "movement-graph"])
 def test_route_lengths_of_some_destinations_equal_the_whole_tree_sums(
-    built: dict, key: str
+    built: dict, key: str, turns: bool
 ) -> None:
-    """`dist_to` walks only the asked routes; it must give what the whole-tree sum gives."""
+    """`dist_to` walks only the asked routes; it must give what the whole-tree sum gives
+    (pointer jumping over the nodes, or over the movement graph's states)."""
     study, net, _ = built[key]
-    router = Router(net, _places(study), study.snap_limit_km * 1000, turns=False)
+    router = Router(net, _places(study), study.snap_limit_km * 1000, turns=turns)
     source = int(np.argmax(np.bincount(router.edge_u)))  # a busy junction
     rng = np.random.default_rng(3)
     targets = np.r_[rng.integers(0, router.n, 300), source, source]
+    unreached = []
     for limit_s in (np.inf, 300.0):  # a search cut at 5 min leaves targets unreached
         walked = router.tree(source, limit_s).dist_to(targets)  # no whole-tree sum yet
         whole = router.tree(source, limit_s).dist_m[targets]
         np.testing.assert_allclose(walked, whole, rtol=1e-12, atol=1e-9)
         assert np.array_equal(np.isnan(walked), np.isnan(whole))
-        assert np.isnan(walked).any() == (limit_s < np.inf)
         assert walked[-1] == 0 and np.isfinite(walked).sum() > 20
+        tree = router.tree(source, limit_s)
+        assert np.array_equal(np.isnan(walked), ~np.isfinite(tree.time_s[targets]))
+        unreached.append(int(np.isnan(walked).sum()))
+    # The node graph is strongly connected; on the movement graph a node only reached by
+    # a forbidden turn is unreachable too. The 5-minute cut leaves many more.
+    assert unreached[0] < unreached[1] and (turns or unreached[0] == 0)
 
 
 def test_unreachable_island_gives_infinite_time(built: dict) -> None:
