@@ -6,15 +6,22 @@ name from OSM or a study file reaches that text verbatim (JSON keeps ``{`` as it
 town called ``{{ 7*7 }}`` became ``49`` on the map, and ``{{ ... }}`` can run Python.
 Parsing megabytes of GeoJSON as templates was also most of the time a map took to save.
 :func:`render_page` renders with those wrappers replaced by text that is output as it is.
+
+Every map of a run embeds the same context and band layers; encoding their GeoJSON as
+JSON again for each page was then most of the time (Brandenburg: 0.34 s for the context
+alone, ten times). Inside :func:`encoded_once` each of them is encoded for the first page
+and the same text reused for the others, exactly what ``tojson`` would have written.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import branca.element
+import folium
 from branca.element import Element
 
 
@@ -46,3 +53,32 @@ def render_page(fmap: Any) -> str:
     root = fmap.get_root()
     with _rendered_text_is_text():
         return str(root.render())
+
+
+@contextmanager
+def encoded_once(*shared: Any) -> Iterator[None]:
+    """Within: Jinja's ``tojson`` encodes each object of ``shared`` once, reusing the text.
+
+    The objects are the GeoJSON dicts many pages embed; they must not change inside the
+    block. Other values are encoded as before. folium's templates share one Jinja
+    environment, whose ``json.dumps_function`` policy is swapped for the block only.
+    """
+    policies = folium.GeoJson._template.environment.policies
+    original = policies["json.dumps_function"]
+    plain: Any = original or json.dumps
+    wanted = {id(obj): obj for obj in shared if obj is not None}
+    texts: dict[tuple[int, str], str] = {}
+
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        if wanted.get(id(obj)) is not obj:
+            return str(plain(obj, **kwargs))
+        key = (id(obj), repr(sorted(kwargs.items())))
+        if key not in texts:
+            texts[key] = str(plain(obj, **kwargs))
+        return texts[key]
+
+    policies["json.dumps_function"] = dumps
+    try:
+        yield
+    finally:
+        policies["json.dumps_function"] = original

@@ -65,6 +65,11 @@ class MapData:
     context_kinds: frozenset[str]
     """The kinds of context present (``road``, ``water``, ``border``), for the key."""
 
+    def layers(self) -> list[dict[str, Any]]:
+        """Every GeoJSON here: the same objects go into each map of the run."""
+        found = [*self.bands.cities.values(), self.bands.nearest, self.context]
+        return [layer for layer in found if layer is not None]
+
 
 #: Kinds of context rows drawn (``place`` rows only name the towns).
 DRAWN_KINDS = ("road", "water", "border")
@@ -78,29 +83,34 @@ def map_data(results: AccessResults, context: Any = None) -> MapData:
     return MapData(band_data(results), context_data(context), kinds)
 
 
-def _context_kept(kind: Any, road_class: Any, vertices: Any) -> Any:
-    """Which context features fit :data:`CONTEXT_VERTICES`: water, borders and the road
-    classes from the highest down, as long as the budget holds (the highest always)."""
+def _context_kept(context: Any) -> tuple[Any, Any]:
+    """Which context rows fit :data:`CONTEXT_VERTICES`, and their simplified geometries:
+    water, borders and the road classes from the highest down, as long as the budget
+    holds (the highest always). Each group is simplified only when its turn comes, so the
+    minor streets left out are never simplified (most of a state's vertices)."""
     rank = {c: i for i, c in enumerate(ROAD_CLASSES)}
-    roads = np.asarray(kind) == "road"
-    level = np.array([rank.get(str(c).removesuffix("_link"), len(rank)) for c in road_class])
-    keep = ~roads
-    used = int(vertices[keep].sum())
-    for lvl in np.unique(level[roads]):
-        this = roads & (level == lvl)
-        used += int(vertices[this].sum())
-        if used > CONTEXT_VERTICES and keep[roads].any():
+    roads = context["kind"].to_numpy() == "road"
+    level = np.array([rank.get(str(c).removesuffix("_link"), len(rank)) for c in context["class"]])
+    level[~roads] = -1  # water and borders first, always kept
+    src = context.geometry.to_numpy()
+    geoms = np.empty(len(src), dtype=object)
+    keep = np.zeros(len(src), dtype=bool)
+    used = 0
+    for lvl in np.unique(level):
+        this = level == lvl
+        part = compact(src[this], CONTEXT_TOLERANCE_DEG, keep_topology=False)
+        used += int(shapely.get_num_coordinates(part).sum())
+        if used > CONTEXT_VERTICES and (keep & roads).any():
             break
-        keep |= this
-    return keep
+        geoms[this], keep[this] = part, True
+    return keep, geoms
 
 
 def context_data(context: Any) -> dict[str, Any] | None:
     """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
     if context is None or len(context) == 0:
         return None
-    geoms = compact(context.geometry.to_numpy(), CONTEXT_TOLERANCE_DEG, keep_topology=False)
-    keep = _context_kept(context["kind"], context["class"], shapely.get_num_coordinates(geoms))
+    keep, geoms = _context_kept(context)
     if not keep.all():
         dropped = sorted({str(c) for c in context["class"][~keep]})
         log.info("map context: %s roads left out (over %s vertices)", ", ".join(dropped),

@@ -18,8 +18,8 @@ from ..geo.atomic import atomic_dir, write_text_atomic
 from ..geo.errors import ParameterError
 from ..geo.results import AccessResults
 from ._names import russian_names
-from ._render import render_page
-from ._shared import map_data
+from ._render import encoded_once, render_page
+from ._shared import MapData, map_data
 from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds, zone_bounds
@@ -154,26 +154,10 @@ def _write_maps(
     png: bool,
 ) -> list[Path]:
     """Write every file into ``out``, which becomes ``final`` once all are written."""
-    written: list[Path] = []
     data = map_data(results, context)  # the bands and context every map draws alike
-    log.info("drawing the overview map")
-    with stable_ids("overview.html"):
-        overview = _save(
-            overview_map(results, words, data=data), out / "overview.html", self_contained
-        )
-    written.append(overview)
-    agg_files: dict[str, str] = {}
-    keys = results.study.agglomeration_keys()
-    for name in results.zones["agglomeration"]:
-        log.info("drawing the map of %s", name)
-        page = f"agglomeration-{keys[str(name)]}.html"
-        with stable_ids(page):
-            path = _save(
-                agglomeration_map(results, str(name), words, data=data), out / page, self_contained
-            )
-        agg_files[str(name)] = path.name
-        written.append(path)
-
+    with encoded_once(*data.layers()):
+        written, agg_files = _write_pages(results, out, words, data, self_contained)
+    overview = written[0]
     pictures = _render_pictures(results, written, overview, words, self_contained) if png else {}
     index = write_text_atomic(
         out / "index.html",
@@ -188,6 +172,30 @@ def _write_maps(
         ),
     )
     return [index, *written]
+
+
+def _write_pages(
+    results: AccessResults, out: Path, words: Lang, data: MapData, self_contained: bool
+) -> tuple[list[Path], dict[str, str]]:
+    """The overview and each agglomeration's map; their paths, overview first, and the
+    file name of each agglomeration's map."""
+    log.info("drawing the overview map")
+    with stable_ids("overview.html"):
+        written = [
+            _save(overview_map(results, words, data=data), out / "overview.html", self_contained)
+        ]
+    agg_files: dict[str, str] = {}
+    keys = results.study.agglomeration_keys()
+    for name in results.zones["agglomeration"]:
+        log.info("drawing the map of %s", name)
+        page = f"agglomeration-{keys[str(name)]}.html"
+        with stable_ids(page):
+            path = _save(
+                agglomeration_map(results, str(name), words, data=data), out / page, self_contained
+            )
+        agg_files[str(name)] = path.name
+        written.append(path)
+    return written, agg_files
 
 
 def _render_pictures(
