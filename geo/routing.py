@@ -175,7 +175,7 @@ class Router:
                 f1 = np.concatenate([f1, pieces["f1"].to_numpy()])
         self.n = self.n_base + 2 * len(self.snap.table)
         # Parallel edges: keep the fastest (then the shortest), as Dijkstra would.
-        order = np.lexsort((length, time, v, u))
+        order = np.lexsort((length, time, u.astype(np.int64) * self.n + v))
         u, v, time, length = u[order], v[order], time[order], length[order]
         base, f0, f1 = base[order], f0[order], f1[order]
         first = np.ones(len(u), dtype=bool)
