@@ -5,14 +5,13 @@ code. Its fields are documented in ``data/studies/urals.toml``, the default stud
 ``[study]`` table is declared by :class:`Study`'s own fields, the settings sections by
 :mod:`geo.parameters`; the file's checks derive from those declarations. Loading checks
 every field, names a typo with its closest valid spelling, and resolves every town
-through GeoNames.
+through GeoNames. The file's other tables are read by :mod:`geo._study_file`, the zone
+towns found by :mod:`geo._zones`.
 """
 
 from __future__ import annotations
 
 import difflib
-import tomllib
-from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
@@ -26,6 +25,21 @@ from shapely.geometry.base import BaseGeometry
 
 from ._names import unique_keys
 from ._resources import bundled_data
+from ._study_file import STUDIES_DIR as STUDIES_DIR
+from ._study_file import (
+    Resolver,
+    check_place_tables,
+    place_tables,
+    read_first_tier,
+    read_names_ru,
+    read_regions,
+    read_study_toml,
+    read_towns,
+    resolve_study_path,
+    resolver,
+)
+from ._zones import ZONE_COLUMNS as ZONE_COLUMNS
+from ._zones import zone_settlements
 from .errors import ParameterError, StudyError
 from .parameters import (
     SECTIONS,
@@ -41,33 +55,10 @@ from .parameters import (
     read_section,
     table_schema,
 )
-from .places import (
-    GEONAMES_CITATION,
-    TOWN_COLUMNS,
-    Place,
-    find_place,
-    fold_name,
-    fold_names,
-    place_at,
-    read_town_table,
-    settlements_within,
-)
+from .places import GEONAMES_CITATION, Place
 
-#: Columns of :meth:`Study.zone_settlements`, in order.
-ZONE_COLUMNS = (
-    "agglomeration",
-    "geonameid",
-    "display_name",
-    *TOWN_COLUMNS,
-    "region",
-    "distance_km",
-    "is_center",
-    "named_member",
-    "within_radius",
-)
-
-#: Folder of the bundled study files.
-STUDIES_DIR = bundled_data("studies")
+#: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
+ZONE_REGIONS = ("all", "study")
 
 #: Folder of the bundled road extracts a study may name as its default road data.
 OSM_DIR = bundled_data("osm")
@@ -239,36 +230,7 @@ class Study:
         study's town table if it has one, else GeoNames; with ``zone_regions = "study"``
         only from the study's regions. ``region`` names each one's region.
         """
-        frames = [self._zone_of(agg) for agg in self.agglomerations]
-        return pd.concat(frames, ignore_index=True)[list(ZONE_COLUMNS)]
-
-    def _zone_of(self, agg: Agglomeration) -> pd.DataFrame:
-        """The settlements of one agglomeration's zone (see :meth:`zone_settlements`)."""
-        near = settlements_within(
-            agg.center.lon, agg.center.lat, self.radius_km, self.min_population, self.towns
-        )
-        codes = {code for _, code in self.regions}
-        if self.zone_regions == "study" and codes:
-            near = near[near["admin1"].isin(codes)].reset_index(drop=True)
-        named = {p.geonameid: p for p in (agg.center, *agg.members)}
-        if self.towns is not None:
-            near = _match_named(near, list(named.values()))
-        found = set(near["geonameid"])
-        missing = [p for gid, p in named.items() if gid not in found]
-        if missing:  # named members beyond the radius or below the population floor
-            near = pd.concat([near, _places_frame(agg.center, missing)], ignore_index=True)
-        display = [
-            named[g].name if g in named else n
-            for g, n in zip(near["geonameid"], near["name"], strict=True)
-        ]
-        return near.assign(
-            agglomeration=agg.name,
-            display_name=display,
-            is_center=near["geonameid"] == agg.center.geonameid,
-            named_member=near["geonameid"].isin(list(named)),
-            within_radius=near["distance_km"] <= self.radius_km,
-            region=[self.region_name(str(c)) for c in near["admin1"]],
-        )
+        return zone_settlements(self)
 
     def default_road_data(self) -> Path | None:
         """The file of the study's default road data (``[network] osm_file``), or None.
@@ -360,24 +322,6 @@ class Study:
         return replace(self, **own)
 
 
-def _match_named(near: pd.DataFrame, named: list[Place]) -> pd.DataFrame:
-    """Give a town-table row the id of the study place it is (same folded name, within
-    10 km), so a centre or member listed in the user's table is one town, not two."""
-    from .distance import geodesic_m
-
-    ids = near["geonameid"].to_numpy().copy()
-    folded = fold_names([str(n) for n in near["name"]])
-    for p in named:
-        keys = {fold_name(p.name), fold_name(p.geonames_name)} - {""}
-        hits = [i for i, key in enumerate(folded) if key in keys]
-        if hits:
-            d = geodesic_m(p.lon, p.lat, near["lon"].iloc[hits], near["lat"].iloc[hits])
-            for i, dist in zip(hits, np.atleast_1d(d), strict=True):
-                if dist < 10_000:
-                    ids[i] = p.geonameid
-    return near.assign(geonameid=ids).drop_duplicates("geonameid").reset_index(drop=True)
-
-
 @cache
 def _flat_parameters() -> dict[str, tuple[str, str]]:
     """Flat parameter name → (section, field) for every settings section."""
@@ -388,116 +332,7 @@ def _flat_parameters() -> dict[str, tuple[str, str]]:
     }
 
 
-def _places_frame(center: Place, places: list[Place]) -> pd.DataFrame:
-    """Town rows of ``places`` with their geodesic distance from ``center``."""
-    from .distance import geodesic_m
-
-    rows = pd.DataFrame(
-        {
-            "geonameid": [p.geonameid for p in places],
-            "name": [p.geonames_name for p in places],
-            "lon": [p.lon for p in places],
-            "lat": [p.lat for p in places],
-            "population": [p.population for p in places],
-            "country": [p.country for p in places],
-            "admin1": [p.admin1 for p in places],
-        }
-    )
-    metres = geodesic_m(center.lon, center.lat, rows["lon"].tolist(), rows["lat"].tolist())
-    return rows.assign(distance_km=np.asarray(metres) / 1000.0)
-
-
 # ---------------------------------------------------------------------- loading
-#: Keys of a town given by coordinates (``[[place]]``, or a ``[[first_tier]]`` city).
-_BY_COORDINATES: dict[str, tuple[type, ...]] = {
-    "lat": (int, float),
-    "lon": (int, float),
-    "population": (int,),
-    "region": (str,),
-    "name_ru": (str,),
-}
-
-#: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
-_PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
-    "region": {"name": (str,), "admin1": (str,)},
-    "place": {"name": (str,), **_BY_COORDINATES},
-    "first_tier": {"name": (str,), "geonameid": (int,), "key": (str,), **_BY_COORDINATES},
-    "agglomeration": {
-        "name": (str,),
-        "name_ru": (str,),
-        "names_ru": (dict,),
-        "center": (str,),
-        "members": (list,),
-        "population_k": (int, float),
-        "net_revenue_mln_rub": (int, float),
-        "geonameids": (dict,),
-        "key": (str,),
-    },
-}
-_REQUIRED = {
-    "region": ("name", "admin1"),
-    "place": ("name", "lat", "lon", "population"),
-    "first_tier": ("name",),
-    "agglomeration": ("name", "center"),
-}
-_SECTIONS = ("study", "region", "place", *SECTIONS, "first_tier", "agglomeration")
-
-#: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
-ZONE_REGIONS = ("all", "study")
-
-#: Resolves a study's town name (and optional GeoNames id) to a place.
-Resolver = Callable[[str, "int | None"], Place]
-
-
-def _table(where: str, kind: str, table: Any) -> dict[str, Any]:
-    """A place table, checked (keys, types, required keys)."""
-    check_table(where, table, _PLACE_TABLES[kind])
-    for key in _REQUIRED[kind]:
-        if key not in table:
-            raise ParameterError(f"{where} is missing the required field {key!r}")
-    return dict(table)
-
-
-def _tables(raw: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    """Every ``[[kind]]`` table of the file, checked; at least one."""
-    value = raw[kind]
-    if not isinstance(value, list) or not value:
-        raise ParameterError(f"give at least one [[{kind}]] table")
-    return [_table(f"[[{kind}]] #{i + 1}", kind, t) for i, t in enumerate(value)]
-
-
-def resolve_study_path(name_or_path: str | Path) -> Path:
-    """A study key (``urals``) or a path to a TOML file, as an existing path."""
-    p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise StudyError(f"study file {str(p)!r} does not exist")
-        return p
-    candidate = STUDIES_DIR / f"{p.name}.toml"
-    if candidate.is_file():
-        return candidate
-    known = sorted(f.stem for f in STUDIES_DIR.glob("*.toml"))
-    raise StudyError(f"no study named {str(name_or_path)!r}; known studies: {', '.join(known)}")
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path.name} is not valid TOML: {exc}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StudyError(f"cannot read study file {str(path)!r}: {exc}") from exc
-    for key in raw:
-        if key not in _SECTIONS:
-            close = difflib.get_close_matches(key, sorted(_SECTIONS), n=1)
-            hint = f" (did you mean [{close[0]}]?)" if close else ""
-            raise StudyError(f"{path.name}: unknown section [{key}]{hint}")
-    for key in ("study", "first_tier", "agglomeration"):
-        if key not in raw:
-            raise StudyError(f"{path.name}: missing section [{key}]")
-    return raw
-
-
 def _read_head(raw: dict[str, Any]) -> dict[str, Any]:
     """The ``[study]`` table as Study keyword arguments (its keys are Study's own fields)."""
     head = dict(check_table("[study]", raw["study"], table_schema(Study)))
@@ -510,70 +345,6 @@ def _read_head(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _has_default(f: Any) -> bool:
     return f.default is not MISSING or f.default_factory is not MISSING
-
-
-def _read_regions(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    regions_raw = raw.get("region", [])
-    if not isinstance(regions_raw, list):
-        raise ParameterError("regions must be written as [[region]] tables")
-    return tuple(
-        (t["name"], t["admin1"])
-        for t in (_table(f"[[region]] #{i + 1}", "region", t) for i, t in enumerate(regions_raw))
-    )
-
-
-def _coordinate_place(t: dict[str, Any], country: str, where: str) -> Place:
-    """A place given by lat/lon and population, checked."""
-    missing = [k for k in ("lat", "lon", "population") if k not in t]
-    if missing:
-        raise ParameterError(f"{where} is given by coordinates but lacks {', '.join(missing)}")
-    lat, lon, pop = float(t["lat"]), float(t["lon"]), t["population"]
-    if not -90 <= lat <= 90:
-        raise ParameterError(f"{where}: lat must be from -90 to 90, got {lat!r}")
-    if not -180 <= lon <= 180:
-        raise ParameterError(f"{where}: lon must be from -180 to 180, got {lon!r}")
-    if pop < 0:
-        raise ParameterError(f"{where}: population must be at least 0, got {pop!r}")
-    return place_at(t["name"], lon, lat, pop, country, t.get("region", ""))
-
-
-def _resolver(raw: dict[str, Any], country: str, codes: list[str]) -> Resolver:
-    """Town names resolve to the file's [[place]] tables (by coordinates), else GeoNames."""
-    tables = raw.get("place", [])
-    if not isinstance(tables, list):
-        raise ParameterError("places by coordinates must be written as [[place]] tables")
-    by_name: dict[str, Place] = {}
-    for i, t in enumerate(tables):
-        t = _table(f"[[place]] #{i + 1}", "place", t)
-        key = fold_name(t["name"])
-        if key in by_name:
-            raise ParameterError(f"[[place]] {t['name']!r} is given twice")
-        by_name[key] = _coordinate_place(t, country, f"[[place]] {t['name']!r}")
-
-    def resolve(name: str, geonameid: int | None = None) -> Place:
-        found = by_name.get(fold_name(name)) if geonameid is None else None
-        if found is not None:
-            return replace(found, name=name)
-        return find_place(name, country, codes, geonameid)
-
-    return resolve
-
-
-def _read_first_tier(t: dict[str, Any], country: str, resolve: Resolver) -> Place:
-    if "lat" in t or "lon" in t:
-        return _coordinate_place(t, country, f"[[first_tier]] {t['name']!r}")
-    return resolve(t["name"], t.get("geonameid"))
-
-
-def _read_towns(head: dict[str, Any], source_path: Path | None) -> pd.DataFrame | None:
-    """The user's town table named by ``[study] towns_file`` (beside the study file)."""
-    name = head.get("towns_file")
-    if name is None:
-        return None
-    path = Path(name)
-    if not path.is_absolute() and source_path is not None:
-        path = source_path.parent / path
-    return read_town_table(path, head["country"])
 
 
 def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
@@ -594,34 +365,6 @@ def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
     )
 
 
-def _names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(town name, Russian name) from ``name_ru`` of ``[[place]]``/``[[first_tier]]`` and ``names_ru``."""
-    pairs: dict[str, str] = {}
-    for t in (*raw.get("place", []), *raw.get("first_tier", [])):
-        if "name_ru" in t:
-            pairs[t["name"]] = t["name_ru"]
-    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
-        for name, ru in t.get("names_ru", {}).items():
-            if not isinstance(ru, str):
-                raise ParameterError(f"names_ru of {t['name']!r} must map town names to text")
-            pairs[name] = ru
-    return tuple(sorted(pairs.items()))
-
-
-def _check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[str, Any]]) -> None:
-    """Refuse repeated cities or agglomerations, bad keys and member lists (no lookups)."""
-    for kind, tables in (("first_tier", ft_tables), ("agglomeration", agg_tables)):
-        names = [t["name"] for t in tables]
-        if len(set(names)) != len(names):
-            raise ParameterError(f"each [[{kind}]] must be listed once; names given: {names}")
-        for t in tables:
-            if "key" in t:
-                check_key(t["key"], f"[[{kind}]] {t['name']!r}: key")
-    for t in agg_tables:
-        if not all(isinstance(m, str) for m in t.get("members", [])):
-            raise ParameterError(f"members of {t['name']!r} must be a list of town names")
-
-
 def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
     """Build a study from the tables of a study file (as :mod:`tomllib` reads them).
 
@@ -633,24 +376,24 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         A town name matches no settlement, or several.
     """
     head = _read_head(raw)
-    regions = _read_regions(raw)
+    regions = read_regions(raw)
     codes = [code for _, code in regions]
     sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
-    ft_tables, agg_tables = _tables(raw, "first_tier"), _tables(raw, "agglomeration")
+    ft_tables, agg_tables = place_tables(raw, "first_tier"), place_tables(raw, "agglomeration")
     # Every value is checked before any town is looked up (that reads GeoNames): a study
     # without places runs every check of Study itself.
     Study(**head, regions=regions, first_tier=(), agglomerations=(), **sections)
-    _check_place_tables(ft_tables, agg_tables)
-    resolve = _resolver(raw, head["country"], codes)
-    first_tier = tuple(_read_first_tier(t, head["country"], resolve) for t in ft_tables)
+    check_place_tables(ft_tables, agg_tables)
+    resolve = resolver(raw, head["country"], codes)
+    first_tier = tuple(read_first_tier(t, head["country"], resolve) for t in ft_tables)
     aggs = tuple(_read_agglomeration(t, resolve) for t in agg_tables)
     study = Study(
         **head,
-        towns=_read_towns(head, source_path),
+        towns=read_towns(head, source_path),
         regions=regions,
         first_tier=first_tier,
         agglomerations=aggs,
-        names_ru=_names_ru(raw),
+        names_ru=read_names_ru(raw),
         source_path=source_path,
         first_tier_keys=tuple(
             (p.geonameid, t["key"])
@@ -682,7 +425,7 @@ def load_study(name_or_path: str | Path = "urals") -> Study:
         :class:`AmbiguousPlaceError`).
     """
     path = resolve_study_path(name_or_path)
-    raw = _read_toml(path)
+    raw = read_study_toml(path)
     try:
         return study_from_dict(raw, path)
     except StudyError:

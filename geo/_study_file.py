@@ -1,0 +1,211 @@
+"""Reading a study file's tables: sections, regions, places and the town names in them.
+
+The checks of the file's tables other than ``[study]`` (declared by
+:class:`geo.study.Study` itself) and the settings sections (declared in
+:mod:`geo.parameters`): which sections exist, the keys and types of each place table,
+and the resolution of town names to places (the file's own ``[[place]]`` tables by
+coordinates first, else GeoNames). :mod:`geo.study` builds the study from them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._resources import bundled_data
+from .errors import ParameterError, StudyError
+from .parameters import SECTIONS, check_key, check_table
+from .places import Place, find_place, fold_name, place_at, read_town_table
+
+#: Folder of the bundled study files.
+STUDIES_DIR = bundled_data("studies")
+
+#: Keys of a town given by coordinates (``[[place]]``, or a ``[[first_tier]]`` city).
+_BY_COORDINATES: dict[str, tuple[type, ...]] = {
+    "lat": (int, float),
+    "lon": (int, float),
+    "population": (int,),
+    "region": (str,),
+    "name_ru": (str,),
+}
+
+#: Tables of places (the settings tables are declared in :mod:`geo.parameters`).
+_PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
+    "region": {"name": (str,), "admin1": (str,)},
+    "place": {"name": (str,), **_BY_COORDINATES},
+    "first_tier": {"name": (str,), "geonameid": (int,), "key": (str,), **_BY_COORDINATES},
+    "agglomeration": {
+        "name": (str,),
+        "name_ru": (str,),
+        "names_ru": (dict,),
+        "center": (str,),
+        "members": (list,),
+        "population_k": (int, float),
+        "net_revenue_mln_rub": (int, float),
+        "geonameids": (dict,),
+        "key": (str,),
+    },
+}
+
+#: Keys each place table must have.
+_REQUIRED = {
+    "region": ("name", "admin1"),
+    "place": ("name", "lat", "lon", "population"),
+    "first_tier": ("name",),
+    "agglomeration": ("name", "center"),
+}
+
+#: Every section a study file may have.
+_SECTIONS = ("study", "region", "place", *SECTIONS, "first_tier", "agglomeration")
+
+#: Resolves a study's town name (and optional GeoNames id) to a place.
+Resolver = Callable[[str, "int | None"], Place]
+
+
+def place_table(where: str, kind: str, table: Any) -> dict[str, Any]:
+    """A place table, checked (keys, types, required keys)."""
+    check_table(where, table, _PLACE_TABLES[kind])
+    for key in _REQUIRED[kind]:
+        if key not in table:
+            raise ParameterError(f"{where} is missing the required field {key!r}")
+    return dict(table)
+
+
+def place_tables(raw: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """Every ``[[kind]]`` table of the file, checked; at least one."""
+    value = raw[kind]
+    if not isinstance(value, list) or not value:
+        raise ParameterError(f"give at least one [[{kind}]] table")
+    return [place_table(f"[[{kind}]] #{i + 1}", kind, t) for i, t in enumerate(value)]
+
+
+def resolve_study_path(name_or_path: str | Path) -> Path:
+    """A study key (``urals``) or a path to a TOML file, as an existing path."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise StudyError(f"study file {str(p)!r} does not exist")
+        return p
+    candidate = STUDIES_DIR / f"{p.name}.toml"
+    if candidate.is_file():
+        return candidate
+    known = sorted(f.stem for f in STUDIES_DIR.glob("*.toml"))
+    raise StudyError(f"no study named {str(name_or_path)!r}; known studies: {', '.join(known)}")
+
+
+def read_study_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{path.name} is not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StudyError(f"cannot read study file {str(path)!r}: {exc}") from exc
+    for key in raw:
+        if key not in _SECTIONS:
+            close = difflib.get_close_matches(key, sorted(_SECTIONS), n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            raise StudyError(f"{path.name}: unknown section [{key}]{hint}")
+    for key in ("study", "first_tier", "agglomeration"):
+        if key not in raw:
+            raise StudyError(f"{path.name}: missing section [{key}]")
+    return raw
+
+
+def read_regions(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    regions_raw = raw.get("region", [])
+    if not isinstance(regions_raw, list):
+        raise ParameterError("regions must be written as [[region]] tables")
+    return tuple(
+        (t["name"], t["admin1"])
+        for t in (
+            place_table(f"[[region]] #{i + 1}", "region", t) for i, t in enumerate(regions_raw)
+        )
+    )
+
+
+def _coordinate_place(t: dict[str, Any], country: str, where: str) -> Place:
+    """A place given by lat/lon and population, checked."""
+    missing = [k for k in ("lat", "lon", "population") if k not in t]
+    if missing:
+        raise ParameterError(f"{where} is given by coordinates but lacks {', '.join(missing)}")
+    lat, lon, pop = float(t["lat"]), float(t["lon"]), t["population"]
+    if not -90 <= lat <= 90:
+        raise ParameterError(f"{where}: lat must be from -90 to 90, got {lat!r}")
+    if not -180 <= lon <= 180:
+        raise ParameterError(f"{where}: lon must be from -180 to 180, got {lon!r}")
+    if pop < 0:
+        raise ParameterError(f"{where}: population must be at least 0, got {pop!r}")
+    return place_at(t["name"], lon, lat, pop, country, t.get("region", ""))
+
+
+def resolver(raw: dict[str, Any], country: str, codes: list[str]) -> Resolver:
+    """Town names resolve to the file's [[place]] tables (by coordinates), else GeoNames."""
+    tables = raw.get("place", [])
+    if not isinstance(tables, list):
+        raise ParameterError("places by coordinates must be written as [[place]] tables")
+    by_name: dict[str, Place] = {}
+    for i, t in enumerate(tables):
+        t = place_table(f"[[place]] #{i + 1}", "place", t)
+        key = fold_name(t["name"])
+        if key in by_name:
+            raise ParameterError(f"[[place]] {t['name']!r} is given twice")
+        by_name[key] = _coordinate_place(t, country, f"[[place]] {t['name']!r}")
+
+    def resolve(name: str, geonameid: int | None = None) -> Place:
+        found = by_name.get(fold_name(name)) if geonameid is None else None
+        if found is not None:
+            return replace(found, name=name)
+        return find_place(name, country, codes, geonameid)
+
+    return resolve
+
+
+def read_first_tier(t: dict[str, Any], country: str, resolve: Resolver) -> Place:
+    if "lat" in t or "lon" in t:
+        return _coordinate_place(t, country, f"[[first_tier]] {t['name']!r}")
+    return resolve(t["name"], t.get("geonameid"))
+
+
+def read_towns(head: dict[str, Any], source_path: Path | None) -> pd.DataFrame | None:
+    """The user's town table named by ``[study] towns_file`` (beside the study file)."""
+    name = head.get("towns_file")
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and source_path is not None:
+        path = source_path.parent / path
+    return read_town_table(path, head["country"])
+
+
+def read_names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(town name, Russian name) from ``name_ru`` of ``[[place]]``/``[[first_tier]]`` and ``names_ru``."""
+    pairs: dict[str, str] = {}
+    for t in (*raw.get("place", []), *raw.get("first_tier", [])):
+        if "name_ru" in t:
+            pairs[t["name"]] = t["name_ru"]
+    for t in (*raw.get("first_tier", []), *raw.get("agglomeration", [])):
+        for name, ru in t.get("names_ru", {}).items():
+            if not isinstance(ru, str):
+                raise ParameterError(f"names_ru of {t['name']!r} must map town names to text")
+            pairs[name] = ru
+    return tuple(sorted(pairs.items()))
+
+
+def check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[str, Any]]) -> None:
+    """Refuse repeated cities or agglomerations, bad keys and member lists (no lookups)."""
+    for kind, tables in (("first_tier", ft_tables), ("agglomeration", agg_tables)):
+        names = [t["name"] for t in tables]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"each [[{kind}]] must be listed once; names given: {names}")
+        for t in tables:
+            if "key" in t:
+                check_key(t["key"], f"[[{kind}]] {t['name']!r}: key")
+    for t in agg_tables:
+        if not all(isinstance(m, str) for m in t.get("members", [])):
+            raise ParameterError(f"members of {t['name']!r} must be a list of town names")
