@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
+from ural_access.geo._time_raster import disk_minimum, project
 from ural_access.geo.errors import ParameterError, UralAccessWarning
-from ural_access.geo.isochrones import _disk_minimum, _project, band_rings, isochrones
+from ural_access.geo.isochrones import band_rings, isochrones
 from ural_access.geo.network import RoadNetwork
 from ural_access.geo.pull import pull_network
 from ural_access.geo.routing import Router, ShortestPathTree
@@ -258,7 +259,7 @@ def test_fast_projection_matches_proj(djibouti: Case) -> None:
     lon = rng.uniform(41.7, 43.5, 300_000)
     lat = rng.uniform(10.9, 12.8, 300_000)
     crs = djibouti.study.local_crs()
-    x, y = _project(lon, lat, crs)
+    x, y = project(lon, lat, crs)
     ex, ey = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
     assert max(np.abs(x - ex).max(), np.abs(y - ey).max()) < 0.5
 
@@ -273,7 +274,7 @@ def test_disk_minimum_is_a_disk_filter(radius: float) -> None:
     dy, dx = np.mgrid[-r : r + 1, -r : r + 1]
     disk = dx**2 + dy**2 <= radius**2
     expected = minimum_filter(field, footprint=disk, mode="constant", cval=np.inf)
-    np.testing.assert_array_equal(_disk_minimum(field, radius), expected)
+    np.testing.assert_array_equal(disk_minimum(field, radius), expected)
 
 
 # ---------------------------------------------------------------------- bad input
