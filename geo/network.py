@@ -21,6 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import __version__
+from ._types import IntArray
 from .atomic import atomic_dir, write_layer
 from .errors import CacheError, EmptyNetworkError, InputError
 from .osm import ACCESS_HIERARCHY, OSMRoads
@@ -510,28 +511,30 @@ def build_network(
     forward = edges.forward[keep_edge]
 
     def tag(key: str) -> npt.NDArray[np.str_]:
-        values = roads.tags[key][way]
-        return np.array(["" if x is None else str(x) for x in values], dtype=str)
+        return _fitted(_edge_text(roads.tags.get(key), way))
 
     def directed(keys: tuple[str, ...]) -> npt.NDArray[np.str_]:
         """First of ``keys`` present for the edge's direction (``key:forward`` first)."""
-        out = np.full(len(way), None, dtype=object)
+        found = []
         for key in keys:
             for variant in (f"{key}:forward", f"{key}:backward", key):
-                column = roads.tags.get(variant)
-                if column is None:
-                    continue
-                values = column[way]
-                fits = (
-                    forward
-                    if variant.endswith(":forward")
-                    else ~forward
-                    if variant.endswith(":backward")
-                    else np.ones(len(way), dtype=bool)
-                )
-                take = fits & (out == None) & (values != None)  # noqa: E711 - elementwise
-                out[take] = values[take]
-        return np.array(["" if x is None else str(x) for x in out], dtype=str)
+                if variant in roads.tags:
+                    fits = (
+                        forward
+                        if variant.endswith(":forward")
+                        else ~forward
+                        if variant.endswith(":backward")
+                        else None
+                    )
+                    found.append((_edge_text(roads.tags[variant], way), fits))
+        width = max([1, *(values.itemsize // 4 for values, _ in found)])
+        out = np.full(len(way), "", dtype=f"<U{width}")
+        for values, fits in found:
+            take = (out == "") & (values != "")
+            if fits is not None:
+                take &= fits
+            out[take] = values[take]
+        return _fitted(out)
 
     dropped_len = edges.length_m[~keep_edge]
     dropped_oneway = edges.oneway[~keep_edge]
@@ -637,3 +640,23 @@ def _speeds(
         maxspeed_advisory=rules["maxspeed_advisory"],
         urban=rules["urban"] == "yes",
     )
+
+
+def _edge_text(column: npt.NDArray[np.object_] | None, way: IntArray) -> npt.NDArray[np.str_]:
+    """Each edge's value of a way tag column (``""`` where the way has none), as text.
+
+    The column is coded once per distinct value (``pd.factorize``), so the per-edge work
+    is integer indexing, not a Python call per edge.
+    """
+    if column is None:
+        return np.full(len(way), "", dtype="<U1")
+    codes, uniques = pd.factorize(column)  # None (and NaN) become -1: untagged
+    text = np.array(["", *(str(u) for u in uniques)], dtype=str)
+    return text[codes[way] + 1]
+
+
+def _fitted(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    """``text`` as narrow as its longest value (at least one character): the width a
+    list of the same strings gives, so the cached arrays stay byte for byte the same."""
+    width = int(np.char.str_len(text).max()) if len(text) else 1
+    return text.astype(f"<U{max(width, 1)}")

@@ -332,6 +332,13 @@ def _caps_kph(values: npt.ArrayLike, caps: dict[str, float]) -> FloatArray:
     return np.asarray(table[np.asarray(codes, dtype=np.intp)], dtype=np.float64)
 
 
+def _per_value(values: npt.NDArray[np.object_], test: Any) -> npt.NDArray[np.bool_]:
+    """``test`` of each value, called once per distinct value (``None`` for missing)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([bool(test(u)) for u in uniques] + [bool(test(None))], dtype=bool)
+    return table[np.asarray(codes, dtype=np.intp)]
+
+
 def profile_speeds_kph(
     highway: npt.ArrayLike,
     maxspeed: npt.ArrayLike,
@@ -360,9 +367,9 @@ def profile_speeds_kph(
     ms = np.asarray(maxspeed, dtype=object).copy()
     if maxspeed_advisory is not None and "maxspeed:advisory" in prof.maxspeed_keys:
         adv = np.asarray(maxspeed_advisory, dtype=object)
-        has = np.array([isinstance(a, str) and a != "" for a in adv], dtype=bool)
+        has = _per_value(adv, lambda a: isinstance(a, str) and a != "")
         ms[has] = adv[has]
-    is_none = np.array([isinstance(m, str) and m.strip().lower() == "none" for m in ms], bool)
+    is_none = _per_value(ms, lambda m: isinstance(m, str) and m.strip().lower() == "none")
     if is_none.any():
         if prof.maxspeed_none == "legal":
             legal = np.array(
@@ -371,7 +378,7 @@ def profile_speeds_kph(
             ms[is_none] = [str(v) if math.isfinite(v) else None for v in legal]
         else:
             ms[is_none] = prof.maxspeed_none
-    untagged = np.array([not (isinstance(m, str) and m) for m in ms], dtype=bool)
+    untagged = _per_value(ms, lambda m: not (isinstance(m, str) and m))
     speed = edge_speeds_kph(hw, ms, factor=1.0, model=profile)
     cap = np.full(len(speed), math.inf)
     if urban is not None and prof.urban_limit:
