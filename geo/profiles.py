@@ -27,15 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ._speed_model import check_model_name, load_model
 from .errors import UralAccessError
 from .parameters import check_speed_factor
-from .speeds import (
-    _check_model_name,
-    _load_model,
-    edge_speeds_kph,
-    parse_maxspeed,
-    speed_model_info,
-)
+from .speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -171,8 +166,8 @@ def load_profile(name: str = "ru") -> Profile:
     UralAccessError
         Its table lacks a section or holds a wrong value (a packaging bug).
     """
-    _check_model_name(name)
-    table = _load_model(name)
+    check_model_name(name)
+    table = load_model(name)
     path = table.path
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     where = str(path)
@@ -362,7 +357,7 @@ def profile_speeds_kph(
     they are the exception OSRM routes around too.
     """
     prof = load_profile(profile)
-    model = _load_model(profile)
+    model = load_model(profile)
     hw = np.asarray(highway, dtype=object)
     ms = np.asarray(maxspeed, dtype=object).copy()
     if maxspeed_advisory is not None and "maxspeed:advisory" in prof.maxspeed_keys:
