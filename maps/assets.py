@@ -27,105 +27,26 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import json
-import logging
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..geo import settings
 from ..geo._progress import console_handler, remove_handler
-from ..geo.atomic import replace_dir, write_text_atomic
-from . import _inline
+from ..geo.atomic import write_text_atomic
+from . import _inline, _npm
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
+from ._npm import PACKAGE_FOLDER as PACKAGE_FOLDER
+from ._npm import STAMP_NAME, check_tree, node_modules, vendor_folder
+from ._npm import is_installed as is_installed
+from ._npm import pinned_versions as pinned_versions
 from ._render import render_page
 from .errors import MapAssetError
 
-log = logging.getLogger(__name__)
-
-#: Folder holding ``package.json`` and ``package-lock.json`` (this package's folder).
-PACKAGE_FOLDER: Path = Path(__file__).resolve().parent
-
-_STAMP_NAME = "ural-access-assets.json"
 _INSTALL_HINT = "ural-access setup-assets"
 
 # --------------------------------------------------------------------------- install
-
-
-@functools.cache
-def _lock_digest() -> str:
-    """SHA-256 of ``package.json`` and ``package-lock.json``: what an install is of."""
-    h = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        h.update((PACKAGE_FOLDER / name).read_bytes())
-    return h.hexdigest()
-
-
-def vendor_folder() -> Path:
-    """Where :func:`install` puts the npm packages (``node_modules/`` inside it).
-
-    ``settings.map_assets_folder`` if set (or ``URAL_ACCESS_MAP_ASSETS``), else
-    ``<user cache>/ural-access/map-assets/<lock digest>``: a per-user cache folder, one
-    per pinned lock file, so that an upgrade never breaks another checkout's maps.
-    """
-    if settings.map_assets_folder is not None:
-        return Path(settings.map_assets_folder)
-    from platformdirs import user_cache_path
-
-    return user_cache_path("ural-access") / "map-assets" / _lock_digest()[:16]
-
-
-def pinned_versions() -> dict[str, str]:
-    """The npm packages and exact versions pinned in ``maps/package.json``."""
-    data = json.loads((PACKAGE_FOLDER / "package.json").read_text(encoding="utf-8"))
-    return dict(data["dependencies"])
-
-
-def _node_modules(root: Path | None = None) -> Path:
-    return (vendor_folder() if root is None else root) / "node_modules"
-
-
-def _table_files(root: Path | None = None) -> list[Path]:
-    modules = _node_modules(root)
-    files = [modules / a.package / a.path for a in ASSETS.values() if isinstance(a, NpmFile)]
-    files += [modules / "leaflet" / p for p in LEAFLET_ICON_FIX_FILES.values()]
-    return files
-
-
-def _check_tree(root: Path) -> list[str]:
-    """Problems of an installed tree: wrong versions, files the table needs but lacks."""
-    problems = []
-    for package, version in pinned_versions().items():
-        meta = _node_modules(root) / package / "package.json"
-        if not meta.is_file():
-            problems.append(f"package {package} is not installed")
-            continue
-        found = json.loads(meta.read_text(encoding="utf-8")).get("version")
-        if found != version:
-            problems.append(f"package {package} is {found}, pinned {version}")
-    problems += [f"file {f} is missing" for f in _table_files(root) if not f.is_file()]
-    return problems
-
-
-def is_installed() -> bool:
-    """Whether the pinned npm packages are installed in :func:`vendor_folder`.
-
-    True only if the install was made from the current ``package.json`` and
-    ``package-lock.json`` and every file that the asset table names is there.
-    """
-    stamp = vendor_folder() / _STAMP_NAME
-    try:
-        recorded = json.loads(stamp.read_text(encoding="utf-8")).get("lock_sha256")
-    except (OSError, ValueError):
-        return False
-    return recorded == _lock_digest() and all(f.is_file() for f in _table_files())
 
 
 def install(*, force: bool = False) -> Path:
@@ -150,53 +71,7 @@ def install(*, force: bool = False) -> Path:
     MapAssetError
         If npm is missing, ``npm ci`` fails or times out, or the result lacks a file.
     """
-    target = vendor_folder()
-    if not force and is_installed():
-        log.info("map assets already installed in %s", target)
-        return target
-    npm = shutil.which("npm")
-    if npm is None:
-        raise MapAssetError(
-            "npm is not installed, so the map assets cannot be installed: "
-            "install Node.js and npm (Debian: apt-get install -y nodejs npm)"
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    tmp.chmod(0o755)
-    try:
-        for name in ("package.json", "package-lock.json"):
-            shutil.copy2(PACKAGE_FOLDER / name, tmp / name)
-        cmd = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"]
-        log.info("running %s in %s …", " ".join(cmd[1:]), target)
-        start = time.perf_counter()
-        env = {**os.environ, "npm_config_update_notifier": "false"}
-        try:
-            done = subprocess.run(
-                cmd,
-                cwd=tmp,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=settings.npm_timeout_s,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise MapAssetError(
-                f"npm ci took more than {settings.npm_timeout_s:.0f} s; gave up"
-            ) from exc
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise MapAssetError(f"npm ci failed (exit code {done.returncode}):\n{tail}")
-        problems = _check_tree(tmp)
-        if problems:
-            raise MapAssetError("npm ci installed an incomplete tree: " + "; ".join(problems))
-        stamp = {"lock_sha256": _lock_digest(), "packages": pinned_versions()}
-        (tmp / _STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-        replace_dir(tmp, target)
-        log.info("map assets installed in %s (%.1f s)", target, time.perf_counter() - start)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    target = _npm.install(force=force)
     _cached_text.cache_clear()
     return target
 
@@ -209,7 +84,7 @@ def _problem(url: str) -> str | None:
     asset = ASSETS.get(url)
     if asset is None:
         return "no local copy is known for it (not in maps/_asset_table.py)"
-    if isinstance(asset, NpmFile) and not (_node_modules() / asset.package / asset.path).is_file():
+    if isinstance(asset, NpmFile) and not (node_modules() / asset.package / asset.path).is_file():
         return f"npm package {asset.package} is not installed"
     return None
 
@@ -247,7 +122,7 @@ def local_file(url: str) -> Path:
     asset = ASSETS[url]
     if not isinstance(asset, NpmFile):
         raise MapAssetError(f"{url} is generated by ural-access, not read from a file")
-    return _node_modules() / asset.package / asset.path
+    return node_modules() / asset.package / asset.path
 
 
 def missing_assets(page: str) -> dict[str, str]:
@@ -263,7 +138,7 @@ def _install_key() -> str:
     """Changes whenever the install changes: invalidates the content cache."""
     folder = vendor_folder()
     try:
-        return f"{folder}@{(folder / _STAMP_NAME).stat().st_mtime_ns}"
+        return f"{folder}@{(folder / STAMP_NAME).stat().st_mtime_ns}"
     except OSError:
         return f"{folder}@-"
 
@@ -273,7 +148,7 @@ def _cached_text(url: str, kind: str, woff2_only: bool, key: str) -> str:
     asset = ASSETS[url]
     if isinstance(asset, Generated):
         return asset.make()
-    path = _node_modules() / asset.package / asset.path
+    path = node_modules() / asset.package / asset.path
     text = _inline.strip_source_maps(path.read_text(encoding="utf-8"))
     if kind == "css":
         if woff2_only:
@@ -292,7 +167,7 @@ def _css_target(css_file: Path, target: str) -> str:
     path_part, _, fragment = target.partition("#")
     path_part = path_part.split("?")[0]
     file = (css_file.parent / path_part).resolve()
-    modules = _node_modules().resolve()
+    modules = node_modules().resolve()
     if not file.is_relative_to(modules) or not file.is_file():
         raise MapAssetError(f"{css_file} refers to {target!r}, which is not installed ({file})")
     try:
@@ -308,7 +183,7 @@ def _leaflet_icon_fix() -> str:
     Leaflet derives the default marker's image folder from leaflet.css's address, which an
     inlined stylesheet does not have.
     """
-    root = _node_modules() / "leaflet"
+    root = node_modules() / "leaflet"
     options = {
         key: _inline.data_uri((root / rel).read_bytes(), rel)
         for key, rel in LEAFLET_ICON_FIX_FILES.items()
@@ -411,8 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"installed: {vendor_folder()}")
                 return 0
             print(f"not installed (or out of date): {vendor_folder()}; run `{_INSTALL_HINT}`")
-            if _node_modules().is_dir():
-                for problem in _check_tree(vendor_folder()):
+            if node_modules().is_dir():
+                for problem in check_tree(vendor_folder()):
                     print(f"  - {problem}")
             return 1
         page = args.html.read_text(encoding="utf-8")
