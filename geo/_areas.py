@@ -1,6 +1,6 @@
 """Built-up areas (``landuse=residential``, ``place`` polygons) from Overpass elements.
 
-The ``.osm.pbf`` path has libosmium assemble these areas (:func:`geo._osm_rules.read_built_up`);
+The ``.osm.pbf`` path has libosmium assemble these areas (:func:`geo._osm_extras.read_osm_extras`);
 an Overpass answer holds the same ways and multipolygon relations as plain elements, so they
 are assembled here the same way: a closed way with the tag is one polygon; a
 ``multipolygon`` or ``boundary`` relation with the tag is the faces of its outer member ways

@@ -10,13 +10,13 @@
   ``restriction:motorcar``, ``restriction:motor_vehicle``, ``restriction:vehicle`` or
   ``restriction`` (the first present, as OSRM's car profile ``restrictions``); a relation
   whose ``except`` names cars does not apply.
-- Areas: ``landuse=residential`` and ``place`` polygons (:func:`read_built_up`).
+- Areas: ``landuse=residential`` and ``place`` polygons (:data:`BUILT_UP`), assembled
+  with the rest by :func:`geo._osm_extras.read_osm_extras`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -94,81 +94,6 @@ WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "rese
 
 #: Highest administrative level drawn as a border (2 = countries, 4 = regions, oblasts).
 MAX_ADMIN_LEVEL = 4
-
-
-def read_built_up(path: Path) -> npt.NDArray[np.object_] | None:
-    """Polygons of the built-up areas in an OSM file (``landuse=residential``, ``place``).
-
-    pyosmium assembles them from closed ways and multipolygon relations, which needs the
-    location of every node: one more read of the file with a node-location cache. None
-    (not read) for files above :data:`BUILT_UP_MAX_BYTES`.
-    """
-
-    if path.stat().st_size > BUILT_UP_MAX_BYTES:
-        return None
-    return read_areas(path, BUILT_UP)[0]
-
-
-def read_areas(
-    path: Path, pairs: Sequence[tuple[str, str]]
-) -> tuple[npt.NDArray[np.object_], list[str]]:
-    """Areas with one of the tag ``pairs``, from closed ways and multipolygon relations.
-
-    libosmium assembles them (a broken ring gives no area). Returns the (multi)polygons and,
-    for each, the first of ``pairs`` it carries as ``key=value``.
-    """
-    import osmium
-    import shapely
-
-    tags = osmium.filter.TagFilter(*pairs)
-    areas = (
-        osmium.FileProcessor(str(path))
-        .with_locations("sparse_mem_array")
-        .with_areas(tags)
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
-        .with_filter(tags)
-    )
-    wkb = osmium.geom.WKBFactory()
-    polygons: list[str] = []
-    classes: list[str] = []
-    for area in areas:
-        if not isinstance(area, osmium.osm.Area):
-            continue
-        try:
-            polygons.append(wkb.create_multipolygon(area))
-        except RuntimeError:  # a broken ring: not an area
-            continue
-        classes.append(next(f"{k}={v}" for k, v in pairs if area.tags.get(k) == v))
-    shapes = np.asarray(shapely.from_wkb(polygons, on_invalid="ignore"), dtype=object)
-    return shapes.reshape(-1), classes
-
-
-def read_rules(path: Path, node_ids: npt.NDArray[np.int64]) -> tuple[Any, Any]:
-    """One more read of an OSM file: obstacle codes of ``node_ids`` and restriction rows.
-
-    Only nodes with one of :data:`NODE_KEYS` and restriction relations pass libosmium's
-    filters to Python, so the read is quick and its memory follows the tagged nodes.
-    """
-    import osmium
-
-    found: list[int] = []
-    rows: list[tuple[str | None, ...]] = []
-    restrictions: list[tuple[int, int, int, int, int]] = []
-    wanted = set(node_ids.tolist())  # a set: pyosmium ids are Python ints
-    nodes = osmium.filter.KeyFilter(*NODE_KEYS)
-    nodes.enable_for(osmium.osm.NODE)
-    relations = osmium.filter.TagFilter(("type", "restriction"))
-    relations.enable_for(osmium.osm.RELATION)
-    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.RELATION)
-    for obj in processor.with_filter(nodes).with_filter(relations):
-        if isinstance(obj, osmium.osm.Node):
-            if obj.id in wanted:
-                found.append(obj.id)
-                rows.append(tuple(obj.tags.get(k) for k in NODE_KEYS))
-        elif isinstance(obj, osmium.osm.Relation):
-            members = [(m.type, m.ref, m.role) for m in obj.members]
-            restrictions.extend(restriction_rows(obj.id, dict(obj.tags), members))
-    return obstacle_codes(node_ids, found, rows), restriction_array(restrictions)
 
 
 def obstacle_codes(

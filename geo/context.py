@@ -13,7 +13,6 @@ that has them, administrative borders (``boundary=administrative`` ways with
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._osm_rules import MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS, read_areas
+from ._osm_extras import admin_level_drawn, cached_map_extras, place_row, read_osm_extras
+from ._osm_rules import WATER_TAGS
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -31,9 +31,6 @@ CONTEXT_FILE = "context.gpkg"
 
 #: Water polygons smaller than this (square degrees, about 2 km² at 57° N) are left out.
 MIN_WATER_AREA_DEG2 = 4e-4
-
-
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def _frame(kinds: list[str], classes: list[str], geoms: list[Any]) -> gpd.GeoDataFrame:
@@ -64,17 +61,21 @@ def road_context(network: RoadNetwork) -> gpd.GeoDataFrame:
 
 
 def pbf_context(
-    path: str | Path, bbox: tuple[float, float, float, float] | None = None
+    path: str | Path,
+    bbox: tuple[float, float, float, float] | None = None,
+    sha256: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Region borders, large water and named places from an ``.osm.pbf`` (empty if none).
 
     Parameters
     ----------
     path
-        The ``.osm.pbf`` file the network was read from; it is read again here, as the
-        network keeps no borders, water or places.
+        The OSM file the network was read from.
     bbox
         ``(west, south, east, north)``: geometry is clipped to it.
+    sha256
+        The file's content hash: :func:`geo.osm.read_osm_file` caches the context it
+        read beside the roads under it, so the file is not read again.
 
     Returns
     -------
@@ -84,10 +85,20 @@ def pbf_context(
         ``place`` (``place=*`` nodes with a Russian name: columns ``name`` and
         ``name_ru``).
     """
+    extras = cached_map_extras(sha256) if sha256 else None
+    if extras is None:
+        extras = read_osm_extras(Path(path), None, built_up=False).context
+        assert extras is not None
+    water = np.asarray(shapely.from_wkb(extras.water, on_invalid="ignore"), dtype=object)
+    water = water.reshape(-1)
+    keep = ~shapely.is_missing(water)
+    keep[keep] = shapely.area(water[keep]) >= MIN_WATER_AREA_DEG2
     parts = [
-        _water_areas(Path(path)),
-        _lines(Path(path), _border_way_ids(Path(path))),
-        _places(Path(path)),
+        _frame(
+            ["water"] * int(keep.sum()), list(np.asarray(extras.water_class)[keep]), water[keep]
+        ),
+        _frame(extras.line_kind, extras.line_class, extras.lines),
+        _place_rows(extras.places),
     ]
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -97,98 +108,6 @@ def pbf_context(
         frame = frame.clip(shapely.box(*bbox))
         frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
     return frame
-
-
-def _border_way_ids(path: Path) -> set[int]:
-    """Ids of the member ways of administrative boundary relations (level ≤ 4)."""
-    import osmium
-
-    ways: set[int] = set()
-    tags = osmium.filter.TagFilter(("boundary", "administrative"))
-    for rel in osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(tags):
-        if isinstance(rel, osmium.osm.Relation) and _level(rel.tags.get("admin_level")):
-            ways.update(m.ref for m in rel.members if m.type == "w")
-    return ways
-
-
-def _water_areas(path: Path) -> gpd.GeoDataFrame:
-    """Large water polygons: closed ways and multipolygon relations, as libosmium builds them."""
-    geoms, classes = read_areas(path, WATER_TAGS)
-    keep = ~shapely.is_missing(geoms) & (shapely.area(geoms) >= MIN_WATER_AREA_DEG2)
-    return _frame(["water"] * int(keep.sum()), list(np.asarray(classes)[keep]), geoms[keep])
-
-
-def _lines(path: Path, border_ways: set[int]) -> gpd.GeoDataFrame:
-    """Administrative borders and coastlines as lines."""
-    import osmium
-
-    kinds: list[str] = []
-    classes: list[str] = []
-    geoms: list[Any] = []
-    # Nodes only feed the location index: filtered out before Python sees them (1.4 M
-    # node objects took 20 s of Brandenburg's 23 s; the ways alone take 3 s).
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-    )
-    if not border_ways:
-        # Without boundary relations only tagged ways can be lines here: libosmium picks
-        # them, not a Python loop over every way (Brandenburg: 301 k ways, 3 s).
-        processor = processor.with_filter(
-            osmium.filter.TagFilter(("boundary", "administrative"), ("natural", "coastline"))
-        )
-    for obj in processor:
-        if not isinstance(obj, osmium.osm.Way):
-            continue
-        tags = obj.tags
-        coast = tags.get("natural") == "coastline"
-        is_border = obj.id in border_ways or (
-            tags.get("boundary") == "administrative" and _level(tags.get("admin_level"))
-        )
-        if not (coast or is_border):
-            continue
-        try:
-            coords = [(n.lon, n.lat) for n in obj.nodes]
-        except osmium.InvalidLocationError:
-            continue
-        if len(coords) < 2:
-            continue
-        line = shapely.LineString(coords)
-        if coast:
-            kinds.append("water")
-            classes.append("coastline")
-            geoms.append(line)
-        if is_border:
-            kinds.append("border")
-            classes.append(f"admin_level={tags.get('admin_level', '')}")
-            geoms.append(line)
-    return _frame(kinds, classes, geoms)
-
-
-def _places(path: Path) -> gpd.GeoDataFrame:
-    """``place=*`` nodes of settlements with a Russian name (``name:ru``, or a Cyrillic ``name``)."""
-    import osmium
-
-    rows: list[tuple[str, str, str, float, float]] = []
-    tags = osmium.filter.KeyFilter("place")
-    for node in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(tags):
-        if isinstance(node, osmium.osm.Node) and node.location.valid():
-            row = _place_row(node.tags, node.location.lon, node.location.lat)
-            if row is not None:
-                rows.append(row)
-    return _place_rows(rows)
-
-
-def _place_row(tags: Any, lon: float, lat: float) -> tuple[str, str, str, float, float] | None:
-    """``(kind, name, Russian name, lon, lat)`` of a settlement's place node, or ``None``
-    when it is no settlement of :data:`PLACE_KINDS` or has no Russian name."""
-    kind = str(tags.get("place", ""))
-    name = str(tags.get("name", ""))
-    russian = str(tags.get("name:ru", "")) or (name if _CYRILLIC.search(name) else "")
-    if kind not in PLACE_KINDS or not russian:
-        return None
-    return kind, name, russian, lon, lat
 
 
 def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFrame:
@@ -224,7 +143,7 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
             [
                 row
                 for node_id, tags in sorted(node_tags.items())
-                if (row := _place_row(tags, *nodes[node_id])) is not None
+                if (row := place_row(tags, *nodes[node_id])) is not None
             ]
         ),
     ]
@@ -254,7 +173,9 @@ def _lines_frame(
     geoms: list[Any] = []
     for _way_id, (refs, tags) in sorted(ways.items()):
         coast = tags.get("natural") == "coastline"
-        border = tags.get("boundary") == "administrative" and _level(tags.get("admin_level"))
+        border = tags.get("boundary") == "administrative" and admin_level_drawn(
+            tags.get("admin_level")
+        )
         coords = [nodes[r] for r in refs if r in nodes]
         if not (coast or border) or len(coords) < 2 or len(coords) < len(refs):
             continue
@@ -294,7 +215,8 @@ def network_context(
             extra = extra.clip(shapely.box(*box))
             extra = extra[~extra.geometry.is_empty].reset_index(drop=True)
     elif osm_file is not None and str(osm_file).endswith(".pbf"):
-        extra = pbf_context(osm_file, box)
+        sha256 = network.provenance.get("osm_file", {}).get("sha256")
+        extra = pbf_context(osm_file, box, sha256=sha256)
     else:
         return roads
     if not len(extra):
@@ -302,13 +224,6 @@ def network_context(
     return gpd.GeoDataFrame(
         pd.concat([extra, roads], ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )
-
-
-def _level(value: str | None) -> bool:
-    try:
-        return value is not None and int(value) <= MAX_ADMIN_LEVEL
-    except ValueError:
-        return False
 
 
 def write_context(context: gpd.GeoDataFrame, folder: str | Path) -> Path:

@@ -29,11 +29,11 @@ import numpy.typing as npt
 
 from . import _pbf, settings
 from ._areas import built_up_areas
+from ._osm_extras import read_osm_extras, save_map_extras
 from ._osm_rules import (
+    BUILT_UP_MAX_BYTES,
     NODE_KEYS,
     obstacle_codes,
-    read_built_up,
-    read_rules,
     restriction_array,
     restriction_rows,
 )
@@ -58,7 +58,7 @@ WAY_TAGS = (
 
 #: Tags kept on the roads' nodes, in ``OSMRoads.node_tags``. Barriers and signals are not
 #: read here (a column per key for every road node costs ~70 MB on Brandenburg) but by
-#: :func:`geo._osm_rules.read_rules`, which keeps the tagged nodes only.
+#: :func:`geo._osm_extras.read_osm_extras`, which keeps the tagged nodes only.
 NODE_TAGS: tuple[str, ...] = ()
 
 #: File suffixes pyosmium reads, with the format name it understands.
@@ -281,9 +281,15 @@ def read_osm_file(
     roads.meta["file_size_bytes"] = path.stat().st_size
     _check_node_locations(roads, path.name)
     try:
-        log.info("reading turn restrictions and built-up areas from %s", path.name)
-        roads.node_obstacle, roads.restrictions = read_rules(path, roads.node_ids)
-        roads.built_up = read_built_up(path)
+        log.info("reading turn restrictions, built-up areas and map context from %s", path.name)
+        extras = read_osm_extras(
+            path, roads.node_ids, built_up=path.stat().st_size <= BUILT_UP_MAX_BYTES
+        )
+        roads.node_obstacle, roads.restrictions = extras.node_obstacle, extras.restrictions
+        roads.built_up = extras.built_up
+        if extras.context is not None and roads.meta.get("sha256"):
+            # the maps' water, borders and places, read in the same pass (geo.context)
+            save_map_extras(extras.context, str(roads.meta["sha256"]))
     except (RuntimeError, ValueError, OSError) as exc:
         raise OSMDataError(f"cannot read {path.name}: {exc} (is it a complete OSM file?)") from exc
     if bbox is not None:

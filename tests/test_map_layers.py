@@ -160,6 +160,36 @@ def test_water_areas_include_multipolygon_lakes(monkeypatch: pytest.MonkeyPatch)
     assert shapely.is_valid(areas.geometry.to_numpy()).all()
 
 
+def test_context_read_with_the_roads_is_cached_by_content(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The road read caches the file's map context under its hash: what the maps get from
+    the cache is what a fresh read of the file gives; a damaged cache is read anew."""
+    from ural_access.geo import settings
+    from ural_access.geo._osm_extras import map_extras_path
+    from ural_access.geo.context import pbf_context
+    from ural_access.geo.osm import read_osm_file
+
+    from .conftest import extract
+
+    monkeypatch.setattr(settings, "cache_folder", str(tmp_path / "cache"))
+    pbf = extract("monaco.osm.pbf")
+    sha = read_osm_file(pbf, "tertiary").meta["sha256"]
+    cached = map_extras_path(sha)
+    assert cached.is_file() and cached.is_relative_to(tmp_path / "cache")
+    fresh = pbf_context(pbf)
+    assert {"water", "border"} <= set(fresh["kind"])
+
+    def rows(frame) -> list:  # type: ignore[no-untyped-def]
+        return list(zip(frame["kind"], frame["class"], shapely.to_wkb(frame.geometry), strict=True))
+
+    assert rows(pbf_context(pbf, sha256=sha)) == rows(fresh)
+    cached.write_bytes(b"not an npz")
+    assert rows(pbf_context(pbf, sha256=sha)) == rows(fresh)
+    # another file's hash finds nothing and reads the file
+    assert rows(pbf_context(pbf, sha256="0" * 64)) == rows(fresh)
+
+
 def test_overpass_context_matches_the_pbf_context(
     built: dict, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
