@@ -47,7 +47,12 @@ def reference_read(path: Path, lowest: str, node_keys: tuple[str, ...] = ()) -> 
     proc = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations(
         "flex_mem"
     )
-    # Only ways, and the nodes that have one of the keys, come to Python (libosmium filters).
+    # Only the ways of the classes asked for, and the nodes that have one of the keys,
+    # come to Python (libosmium filters; the location cache still sees every node).
+    classes = CLASSES[lowest] | {f"{c}_link" for c in CLASSES[lowest] & LINKED}
+    roads = osmium.filter.TagFilter(*(("highway", c) for c in sorted(classes)))
+    roads.enable_for(osmium.osm.WAY)
+    proc = proc.with_filter(roads)
     if node_keys:
         tagged = osmium.filter.KeyFilter(*node_keys)
         tagged.enable_for(osmium.osm.NODE)
