@@ -56,6 +56,9 @@ class TurnCosts:
     gate_s: float
     u_turns: str
     """``"dead_end"`` (only where no other way on is allowed, or at a barrier) or ``"anywhere"``."""
+    bearings: str = "segment"
+    """Where a road's bearing at a junction is measured for the turn angle: ``"segment"``
+    (its first segment) or ``"osrm"`` (OSRM's representative point, :mod:`geo._osrm_bearings`)."""
 
     def angle_cost_s(
         self,
@@ -96,7 +99,9 @@ class TurnCosts:
 
 
 #: The ``[turns]`` numbers of a profile table (the gate delay comes from ``[barriers]``).
-_TURN_NUMBERS = tuple(f.name for f in fields(TurnCosts) if f.name not in ("gate_s", "u_turns"))
+_TURN_NUMBERS = tuple(
+    f.name for f in fields(TurnCosts) if f.name not in ("gate_s", "u_turns", "bearings")
+)
 
 
 @dataclass(frozen=True)
@@ -187,11 +192,15 @@ def load_profile(name: str = "ru") -> Profile:
     u_turns = str(turns.get("u_turns", ""))
     if u_turns not in {"dead_end", "anywhere"}:
         raise UralAccessError(f"{where}: turns.u_turns must be 'dead_end' or 'anywhere'")
+    bearings = str(turns.get("bearings", "segment"))
+    if bearings not in {"segment", "osrm"}:
+        raise UralAccessError(f"{where}: turns.bearings must be 'segment' or 'osrm'")
     delay = barriers.get("delay_s", {})
     costs = TurnCosts(
         **{k: _number(turns, k, f"{where} [turns]") for k in _TURN_NUMBERS},
         gate_s=max([_number(delay, k, f"{where} [barriers.delay_s]") for k in delay] or [0.0]),
         u_turns=u_turns,
+        bearings=bearings,
     )
     return Profile(
         name=name,

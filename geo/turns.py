@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_array
 
+from ._osrm_bearings import RoadEnds, perceived_bearings
 from ._types import FloatArray, IntArray
 from ._via_ways import split_via_ways
 from .network import RoadNetwork
@@ -75,6 +76,27 @@ def _bearings(geometry: npt.NDArray[np.object_]) -> tuple[FloatArray, FloatArray
         return np.asarray(np.degrees(np.arctan2(dx, dy)), dtype=np.float64)
 
     return bearing(first, first + 1), bearing(last - 1, last)
+
+
+def _movement_bearings(net: RoadNetwork, profile: Profile) -> tuple[FloatArray, FloatArray]:
+    """Each edge's bearing leaving its start and arriving at its end, as the profile says."""
+    if profile.turns.bearings != "osrm":
+        return _bearings(net.geometry)
+    pairs = np.unique(np.sort(np.column_stack([net.u, net.v]), axis=1), axis=0)
+    assert net.node_obstacle is not None  # filled in by RoadNetwork.__post_init__
+    ends = RoadEnds(
+        geometry=net.geometry,
+        u=net.u,
+        v=net.v,
+        highway=net.highway,
+        junction=net.rules["junction"],
+        name=net.name,
+        oneway=net.oneway,
+        length_m=net.length_m,
+        n_roads=np.bincount(pairs.ravel(), minlength=net.n_nodes),
+        barrier=net.node_obstacle == OBSTACLE_BARRIER,
+    )
+    return perceived_bearings(ends)
 
 
 def build_turn_graph(
@@ -151,7 +173,7 @@ def build_turn_graph(
     e, f, x, uturn, real, xr = e[ok], f[ok], x[ok], uturn[ok], real[ok], xr[ok]
 
     # Movement costs: angle (where more than two roads meet, or turning back) and delays.
-    start_b, end_b = _bearings(net.geometry)
+    start_b, end_b = _movement_bearings(net, profile)
     angle = (start_b[edge_base[f]] - end_b[edge_base[e]] + 180.0) % 360.0 - 180.0
     angle = np.where(uturn, 180.0, angle)
     roads = _neighbour_counts(net.u, net.v, n_base_nodes)

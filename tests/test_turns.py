@@ -155,13 +155,13 @@ def monaco() -> RoadNetwork:
 
 def _movement_costs(router: Router) -> pd.DataFrame:
     """Every movement of a router's turn graph: its edges, node, angle and cost (s)."""
-    from ural_access.geo.turns import _bearings
+    from ural_access.geo.turns import _movement_bearings
 
     tg = router.turn_graph
     assert tg is not None
     coo = tg.matrix.tocoo()
     e, f = tg.state_edge[coo.row], tg.state_edge[coo.col]
-    start, end = _bearings(router.network.geometry)
+    start, end = _movement_bearings(router.network, router.profile)
     be, bf = router.edge_base[e], router.edge_base[f]
     angle = (start[bf] - end[be] + 180.0) % 360.0 - 180.0
     uturn = router.edge_v[f] == router.edge_u[e]
