@@ -9,24 +9,19 @@ import numpy as np
 import shapely
 
 from ..geo.results import AccessResults
+from ._controls import InfoBox, add_controls, add_minimap, base_map, provenance_line
 from ._layers import (
-    EN,
-    InfoBox,
-    add_controls,
-    add_minimap,
     bands_layer,
-    base_map,
     context_layer,
     labels_layer,
     nearest_bands_layer,
-    provenance_line,
     routes_layer,
     towns_layer,
     zones_layer,
 )
 from ._shared import MapData, map_data
 from .legend import MapLegend, key_html, steps_html
-from .text import Lang
+from .text import EN, Lang
 
 
 def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, float, float, float]:

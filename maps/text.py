@@ -365,3 +365,7 @@ class Lang:
     def join(self, names: list[str]) -> str:
         """``A and B`` / ``A и B``."""
         return self("and").join(names)
+
+
+#: English, the default language of the maps.
+EN = Lang("en")
