@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 import shapely
 from pyproj import CRS, Transformer
 from scipy.ndimage import minimum_filter1d
+
+from ._types import FloatArray, IntArray
 
 if TYPE_CHECKING:
     from .network import RoadNetwork
@@ -40,10 +41,10 @@ class RoadCells:
     metres in the metric CRS, and cells are ``cell_m`` square.
     """
 
-    edge: npt.NDArray[np.int64]
-    frac: npt.NDArray[np.float64]
-    col: npt.NDArray[np.int64]
-    row: npt.NDArray[np.int64]
+    edge: IntArray
+    frac: FloatArray
+    col: IntArray
+    row: IntArray
     x0: float
     y0: float
     cell_m: float
@@ -143,9 +144,7 @@ def _compute_road_cells(network: RoadNetwork, crs: CRS, cell_m: float) -> RoadCe
     )
 
 
-def project(
-    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], crs: CRS
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def project(lon: FloatArray, lat: FloatArray, crs: CRS) -> tuple[FloatArray, FloatArray]:
     """Project lon/lat points to ``crs``, fast for millions of points.
 
     PROJ needs about 2 µs a point for an ellipsoidal azimuthal projection (30 s for the
@@ -173,13 +172,13 @@ def project(
 
 
 def _bilinear(
-    gx: npt.NDArray[np.float64],
-    gy: npt.NDArray[np.float64],
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
-    glon: npt.NDArray[np.float64],
-    glat: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    gx: FloatArray,
+    gy: FloatArray,
+    lon: FloatArray,
+    lat: FloatArray,
+    glon: FloatArray,
+    glat: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Bilinear interpolation of the lattice values ``gx``, ``gy`` (rows: lat) at points."""
     fx = (lon - glon[0]) / (glon[1] - glon[0]) if glon[-1] > glon[0] else np.zeros_like(lon)
     fy = (lat - glat[0]) / (glat[1] - glat[0]) if glat[-1] > glat[0] else np.zeros_like(lat)
@@ -191,7 +190,7 @@ def _bilinear(
     up = len(glon)
     w00, w01, w10, w11 = (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy
 
-    def interp(g: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def interp(g: FloatArray) -> FloatArray:
         g = g.ravel()
         return np.asarray(
             w00 * g[flat] + w01 * g[flat + 1] + w10 * g[flat + up] + w11 * g[flat + up + 1],
@@ -204,11 +203,11 @@ def _bilinear(
 # ---------------------------------------------------------------------- time raster
 def time_field(
     network: RoadNetwork,
-    node_time: npt.NDArray[np.float64],
+    node_time: FloatArray,
     cells: RoadCells,
     buffer_m: float,
     limit_s: float,
-) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+) -> tuple[FloatArray | None, FloatArray, FloatArray]:
     """Earliest time a road within ``buffer_m`` of each cell is reached (cropped raster).
 
     Returns the raster (rows × columns, ``inf`` where nothing is reached) and the x and
@@ -234,7 +233,7 @@ def time_field(
     return field, x, y
 
 
-def disk_minimum(field: npt.NDArray[np.float64], radius: float) -> npt.NDArray[np.float64]:
+def disk_minimum(field: FloatArray, radius: float) -> FloatArray:
     """Minimum over a disk of ``radius`` cells around each cell.
 
     The disk is the union of the rectangles ``|dx| ≤ w(h), |dy| ≤ h``; the minimum over

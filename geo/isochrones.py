@@ -101,7 +101,8 @@ def isochrones(
     Parameters
     ----------
     network
-        The road network the times were computed on.
+        The road network the times were computed on: its edges' geometry and travel
+        times place the reached points.
     node_time_s
         Drive time (s) from the origin to each node, ``inf`` (or NaN) where unreachable:
         a :class:`~geo.routing.ShortestPathTree`'s ``time_s``. Its first
