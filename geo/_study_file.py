@@ -1,10 +1,11 @@
 """Reading a study file's tables: sections, regions, places and the town names in them.
 
-The checks of the file's tables other than ``[study]`` (declared by
-:class:`geo.study.Study` itself) and the settings sections (declared in
-:mod:`geo.parameters`): which sections exist, the keys and types of each place table,
-and the resolution of town names to places (the file's own ``[[place]]`` tables by
-coordinates first, else GeoNames). :mod:`geo.study` builds the study from them.
+Which sections a file may have; the ``[study]`` table, checked against the fields of
+:class:`geo.study.Study` that declare it (the settings sections are declared and read
+in :mod:`geo.parameters`); the keys and types of each place table; the resolution of
+town names to places (the file's own ``[[place]]`` tables by coordinates first, else
+GeoNames); and the files a study names beside it (town table, road data).
+:mod:`geo.study` builds the study from them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,14 @@ import pandas as pd
 
 from ._resources import bundled_data
 from .errors import ParameterError, StudyError
-from .parameters import SECTIONS, check_key, check_table
+from .parameters import SECTIONS, check_key, check_table, table_schema
 from .places import Place, find_place, fold_name, place_at, read_town_table
 
 #: Folder of the bundled study files.
 STUDIES_DIR = bundled_data("studies")
+
+#: Folder of the bundled road extracts a study may name as its default road data.
+OSM_DIR = bundled_data("osm")
 
 #: Keys of a town given by coordinates (``[[place]]``, or a ``[[first_tier]]`` city).
 _BY_COORDINATES: dict[str, tuple[type, ...]] = {
@@ -209,3 +213,43 @@ def check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[st
     for t in agg_tables:
         if not all(isinstance(m, str) for m in t.get("members", [])):
             raise ParameterError(f"members of {t['name']!r} must be a list of town names")
+
+
+def read_head(raw: dict[str, Any], study: type) -> dict[str, Any]:
+    """The ``[study]`` table as keyword arguments of ``study`` (:class:`geo.study.Study`),
+    whose own fields declare the table's keys."""
+    head = dict(check_table("[study]", raw["study"], table_schema(study)))
+    for f in fields(study):
+        if f.metadata.get("table", True) and not _has_default(f) and f.name not in head:
+            raise ParameterError(f"[study] is missing the required field {f.name!r}")
+    head["country"] = head["country"].upper()
+    return head
+
+
+def _has_default(f: Any) -> bool:
+    return f.default is not MISSING or f.default_factory is not MISSING
+
+
+def road_data_file(key: str, name: str, source_path: Path | None) -> Path:
+    """The file a study's ``[network] osm_file`` names (see ``Study.default_road_data``).
+
+    A relative name is looked up beside the study file, then in the bundled ``data/osm/``.
+
+    Raises
+    ------
+    StudyError
+        The file exists in neither place.
+    """
+    given = Path(name)
+    if given.is_absolute():
+        candidates = [given]
+    else:
+        here = [source_path.parent / given] if source_path is not None else []
+        candidates = [*here, OSM_DIR / given]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise StudyError(
+        f"study {key!r}: its road data [network] osm_file = {name!r} does not exist "
+        f"(looked for {', '.join(str(c) for c in candidates)})"
+    )

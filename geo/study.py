@@ -12,7 +12,7 @@ towns found by :mod:`geo._zones`.
 from __future__ import annotations
 
 import difflib
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,19 +24,21 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from ._names import unique_keys
-from ._resources import bundled_data
+from ._study_file import OSM_DIR as OSM_DIR
 from ._study_file import STUDIES_DIR as STUDIES_DIR
 from ._study_file import (
     Resolver,
     check_place_tables,
     place_tables,
     read_first_tier,
+    read_head,
     read_names_ru,
     read_regions,
     read_study_toml,
     read_towns,
     resolve_study_path,
     resolver,
+    road_data_file,
 )
 from ._zones import ZONE_COLUMNS as ZONE_COLUMNS
 from ._zones import zone_settlements
@@ -50,18 +52,13 @@ from .parameters import (
     check_key,
     check_not_negative,
     check_positive,
-    check_table,
     parameter_fields,
     read_section,
-    table_schema,
 )
 from .places import GEONAMES_CITATION, Place
 
 #: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
 ZONE_REGIONS = ("all", "study")
-
-#: Folder of the bundled road extracts a study may name as its default road data.
-OSM_DIR = bundled_data("osm")
 
 # Study fields that are not keys of the file's [study] table nor provenance parameters.
 _NOT_IN_FILE: dict[str, Any] = {"table": False, "parameter": False}
@@ -244,21 +241,7 @@ class Study:
             The study names a file that exists in neither place.
         """
         name = self.network.osm_file
-        if name is None:
-            return None
-        given = Path(name)
-        if given.is_absolute():
-            candidates = [given]
-        else:
-            here = [self.source_path.parent / given] if self.source_path is not None else []
-            candidates = [*here, OSM_DIR / given]
-        for candidate in candidates:
-            if candidate.is_file():
-                return candidate
-        raise StudyError(
-            f"study {self.key!r}: its road data [network] osm_file = {name!r} does not exist "
-            f"(looked for {', '.join(str(c) for c in candidates)})"
-        )
+        return None if name is None else road_data_file(self.key, name, self.source_path)
 
     # ------------------------------------------------------------------ area
     def local_crs(self) -> CRS:
@@ -333,20 +316,6 @@ def _flat_parameters() -> dict[str, tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------- loading
-def _read_head(raw: dict[str, Any]) -> dict[str, Any]:
-    """The ``[study]`` table as Study keyword arguments (its keys are Study's own fields)."""
-    head = dict(check_table("[study]", raw["study"], table_schema(Study)))
-    for f in fields(Study):
-        if f.metadata.get("table", True) and not _has_default(f) and f.name not in head:
-            raise ParameterError(f"[study] is missing the required field {f.name!r}")
-    head["country"] = head["country"].upper()
-    return head
-
-
-def _has_default(f: Any) -> bool:
-    return f.default is not MISSING or f.default_factory is not MISSING
-
-
 def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
     ids = t.get("geonameids", {})
     center = resolve(t["center"], ids.get(t["center"]))
@@ -375,7 +344,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
     PlaceNotFoundError, AmbiguousPlaceError
         A town name matches no settlement, or several.
     """
-    head = _read_head(raw)
+    head = read_head(raw, Study)
     regions = read_regions(raw)
     codes = [code for _, code in regions]
     sections = {name: read_section(name, raw.get(name, {})) for name in SECTIONS}
