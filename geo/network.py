@@ -7,7 +7,6 @@ save, load, and hand it to networkx/osmnx or GeoPandas.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -21,11 +20,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import __version__
-from ._types import IntArray
-from .atomic import atomic_dir, write_layer
-from .errors import CacheError, EmptyNetworkError, InputError
-from .osm import ACCESS_HIERARCHY, OSMRoads
-from .profiles import profile_info, profile_speeds_kph
+from ._edge_tags import built_up_flags, edge_speeds, edge_tag, edge_tag_columns
+from ._network_cache import RULE_COLUMNS, read_network, write_network
+from .errors import EmptyNetworkError, InputError
+from .osm import OSMRoads
+from .profiles import profile_info
 from .sources import default_network_path, read_roads, resolve_source
 from .speeds import implausible_maxspeeds, travel_times_s
 
@@ -33,34 +32,6 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .study import Study
-
-#: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
-CACHE_FORMAT = 3
-
-_STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
-_ARRAY_COLUMNS = (
-    "node_osmid",
-    "node_lon",
-    "node_lat",
-    "u",
-    "v",
-    "length_m",
-    "oneway",
-    "osm_way_id",
-    "speed_kph",
-    "travel_time_s",
-    *_STRING_COLUMNS,
-    "geom_coords",
-    "geom_offsets",
-)
-
-#: Per-edge tag columns the profiles read (each resolved for the edge's direction).
-RULE_COLUMNS = (
-    *("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban", "junction"),
-)
-
-#: Keys giving a direction's limit, in order (``key:forward``/``:backward`` first).
-_MAXSPEED_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type")
 
 
 @dataclass
@@ -127,7 +98,7 @@ class RoadNetwork:
 
     def with_speeds(self, model: str = "ru", factor: float = 1.0) -> RoadNetwork:
         """A copy whose ``speed_kph`` and ``travel_time_s`` follow another profile."""
-        speed = _speeds(self.highway, self.maxspeed, self.rules, model, factor)
+        speed = edge_speeds(self.highway, self.maxspeed, self.rules, model, factor)
         prov = dict(self.provenance, speed_model=profile_info(model, factor))
         return replace(
             self,
@@ -212,7 +183,7 @@ class RoadNetwork:
         from ._osmnx import arrays_from_graph
 
         arrays = arrays_from_graph(graph)
-        speed = _speeds(
+        speed = edge_speeds(
             arrays["highway"], arrays["maxspeed"], arrays["rules"], speed_model, speed_factor
         )
         provenance: dict[str, Any] = {
@@ -339,43 +310,8 @@ class RoadNetwork:
         Files: ``network.npz`` (compact arrays for routing), ``provenance.json`` and,
         if ``geopackage`` is true, ``network.gpkg`` (nodes and edges, for QGIS).
         """
-        folder = Path(folder)
-        with atomic_dir(folder) as tmp:
-            arrays: dict[str, Any] = {
-                "node_osmid": self.node_osmid,
-                "node_lon": self.node_lon,
-                "node_lat": self.node_lat,
-                "u": self.u,
-                "v": self.v,
-                "length_m": self.length_m,
-                "oneway": self.oneway,
-                "osm_way_id": self.osm_way_id,
-                "speed_kph": self.speed_kph,
-                "travel_time_s": self.travel_time_s,
-            }
-            for col in _STRING_COLUMNS:
-                arrays[col] = np.asarray(getattr(self, col), dtype=str)
-            for col in RULE_COLUMNS:
-                arrays[f"rule_{col}"] = np.asarray(self.rules[col], dtype=str)
-            arrays["node_obstacle"] = self.node_obstacle
-            arrays["restrictions"] = self.restrictions
-            _, coords, (offsets,) = shapely.to_ragged_array(self.geometry)
-            arrays["geom_coords"] = coords
-            arrays["geom_offsets"] = offsets
-            if len(self.dropped_geometry):
-                _, coords, (offsets,) = shapely.to_ragged_array(self.dropped_geometry)
-                arrays["dropped_coords"] = coords
-                arrays["dropped_offsets"] = offsets
-            np.savez(tmp / "network.npz", **arrays)
-            meta = dict(self.provenance, cache_format=CACHE_FORMAT)
-            (tmp / "provenance.json").write_text(
-                json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                encoding="utf-8",
-            )
-            if geopackage:
-                write_layer(self.edges_gdf(), tmp / "network.gpkg", "edges")
-                write_layer(self.nodes_gdf().reset_index(), tmp / "network.gpkg", "nodes")
-        return folder
+        edge_layers = (self.edges_gdf(), self.nodes_gdf().reset_index()) if geopackage else None
+        return write_network(self, Path(folder), edge_layers)
 
     @classmethod
     def load(cls, folder: str | Path) -> RoadNetwork:
@@ -386,76 +322,7 @@ class RoadNetwork:
         CacheError
             The folder or a file is missing, unreadable, or from another cache format.
         """
-        folder = Path(folder)
-        npz_path, meta_path = folder / "network.npz", folder / "provenance.json"
-        if not npz_path.is_file() or not meta_path.is_file():
-            raise CacheError(
-                f"no cached network in {str(folder)!r}; build it first with `ural-access pull`"
-            )
-        refresh = "rebuild it with `ural-access pull` (or add --refresh to route/run)"
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if not isinstance(meta, dict):
-                raise ValueError(f"provenance.json holds a JSON {type(meta).__name__}")
-            if meta.get("cache_format") != CACHE_FORMAT:
-                raise CacheError(
-                    f"cached network in {str(folder)!r} has format {meta.get('cache_format')}, "
-                    f"this version reads {CACHE_FORMAT}; {refresh}"
-                )
-            with np.load(npz_path, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-            geometry, dropped = _cached_geometries(data)
-        except CacheError:
-            raise
-        except Exception as exc:  # a damaged file: zip, npy, JSON or shapely errors
-            raise CacheError(
-                f"cached network in {str(folder)!r} is damaged ({type(exc).__name__}: {exc}); "
-                f"{refresh}"
-            ) from exc
-        meta.pop("cache_format", None)
-        rules = {col: data.pop(f"rule_{col}") for col in RULE_COLUMNS if f"rule_{col}" in data}
-        return cls(
-            geometry=geometry, provenance=meta, rules=rules, dropped_geometry=dropped, **data
-        )
-
-
-def _cached_geometries(
-    data: dict[str, Any],
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """Check the arrays of a cached ``network.npz`` and take its geometries out of ``data``.
-
-    A damaged or hand-edited cache must fail here (``ValueError``), not as an index error
-    in the middle of routing.
-    """
-    missing = sorted(set(_ARRAY_COLUMNS) - set(data))
-    if missing:
-        raise ValueError(f"network.npz lacks {', '.join(missing)}")
-    geometry = shapely.from_ragged_array(
-        shapely.GeometryType.LINESTRING, data.pop("geom_coords"), (data.pop("geom_offsets"),)
-    )
-    dropped = np.empty(0, dtype=object)
-    if "dropped_coords" in data:
-        dropped = shapely.from_ragged_array(
-            shapely.GeometryType.LINESTRING,
-            data.pop("dropped_coords"),
-            (data.pop("dropped_offsets"),),
-        )
-    n_nodes, n_edges = len(data["node_osmid"]), len(data["u"])
-    edge_cols = ("v", "length_m", "oneway", "osm_way_id", "speed_kph", "travel_time_s")
-    rule_cols = [k for k in data if k.startswith("rule_")]
-    if (
-        len(geometry) != n_edges
-        or any(len(data[k]) != n_edges for k in (*edge_cols, *_STRING_COLUMNS, *rule_cols))
-        or any(len(data[k]) != n_nodes for k in ("node_lon", "node_lat"))
-        or ("node_obstacle" in data and len(data["node_obstacle"]) != n_nodes)
-    ):
-        raise ValueError("network.npz arrays differ in length")
-    if n_edges and (
-        min(data["u"].min(), data["v"].min()) < 0
-        or max(data["u"].max(), data["v"].max()) >= n_nodes
-    ):
-        raise ValueError("network.npz edges refer to nodes that do not exist")
-    return geometry, dropped
+        return cls(**read_network(Path(folder)))
 
 
 def build_network(
@@ -510,32 +377,6 @@ def build_network(
     way = edges.way[keep_edge]
     forward = edges.forward[keep_edge]
 
-    def tag(key: str) -> npt.NDArray[np.str_]:
-        return _fitted(_edge_text(roads.tags.get(key), way))
-
-    def directed(keys: tuple[str, ...]) -> npt.NDArray[np.str_]:
-        """First of ``keys`` present for the edge's direction (``key:forward`` first)."""
-        found = []
-        for key in keys:
-            for variant in (f"{key}:forward", f"{key}:backward", key):
-                if variant in roads.tags:
-                    fits = (
-                        forward
-                        if variant.endswith(":forward")
-                        else ~forward
-                        if variant.endswith(":backward")
-                        else None
-                    )
-                    found.append((_edge_text(roads.tags[variant], way), fits))
-        width = max([1, *(values.itemsize // 4 for values, _ in found)])
-        out = np.full(len(way), "", dtype=f"<U{width}")
-        for values, fits in found:
-            take = (out == "") & (values != "")
-            if fits is not None:
-                take &= fits
-            out[take] = values[take]
-        return _fitted(out)
-
     dropped_len = edges.length_m[~keep_edge]
     dropped_oneway = edges.oneway[~keep_edge]
     provenance: dict[str, Any] = {
@@ -562,17 +403,12 @@ def build_network(
         },
         **(extra_provenance or {}),
     }
-    highway = tag("highway")
-    maxspeed = directed(_MAXSPEED_KEYS)
-    rules = {
-        "access": directed(ACCESS_HIERARCHY),
-        "maxspeed_advisory": directed(("maxspeed:advisory",)),
-        **{k: directed((k,)) for k in ("surface", "tracktype", "smoothness")},
-        "junction": tag("junction"),
-    }
-    rules["urban"], provenance["settlements"] = _built_up(roads, edges.geometry[keep_edge])
+    highway, maxspeed, rules = edge_tag_columns(roads.tags, way, forward)
+    rules["urban"], provenance["settlements"] = built_up_flags(
+        roads.built_up, edges.geometry[keep_edge]
+    )
     length = edges.length_m[keep_edge]
-    speed = _speeds(highway, maxspeed, rules, speed_model, speed_factor)
+    speed = edge_speeds(highway, maxspeed, rules, speed_model, speed_factor)
     provenance["speed_model"] = profile_info(speed_model, speed_factor)
     # Limits such as 0.5 or 10000 km/h got the class default: say how many.
     provenance["maxspeed_implausible"] = implausible_maxspeeds(maxspeed)
@@ -590,8 +426,8 @@ def build_network(
         length_m=length,
         highway=highway,
         maxspeed=maxspeed,
-        name=tag("name"),
-        ref=tag("ref"),
+        name=edge_tag(roads.tags, "name", way),
+        ref=edge_tag(roads.tags, "ref", way),
         oneway=edges.oneway[keep_edge],
         osm_way_id=roads.way_ids[edges.way[keep_edge]],
         geometry=edges.geometry[keep_edge],
@@ -603,60 +439,3 @@ def build_network(
         node_obstacle=obstacle[np.searchsorted(roads.node_ids, edges.node_ids[keep_node])],
         restrictions=restrictions,
     )
-
-
-def _built_up(
-    roads: OSMRoads, geometry: npt.NDArray[np.object_]
-) -> tuple[npt.NDArray[np.str_], dict[str, Any]]:
-    """``"yes"`` for edges whose midpoint lies in a built-up area, and what was found."""
-    flag = np.full(len(geometry), "", dtype="<U3")
-    polygons = roads.built_up
-    if polygons is None:
-        return flag, {"areas": None, "note": "built-up areas not read from this source"}
-    if len(polygons) == 0:
-        return flag, {"areas": 0, "note": "the data has no built-up areas: rule off"}
-    mid = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
-    hits = shapely.STRtree(polygons).query(mid, predicate="within")
-    flag[np.unique(hits[0])] = "yes"
-    return flag, {"areas": len(polygons), "edges_inside": int((flag == "yes").sum())}
-
-
-def _speeds(
-    highway: npt.NDArray[np.str_],
-    maxspeed: npt.NDArray[np.str_],
-    rules: dict[str, npt.NDArray[np.str_]],
-    model: str,
-    factor: float,
-) -> npt.NDArray[np.float64]:
-    """Edge speeds under a profile, from the edge's tag columns."""
-    return profile_speeds_kph(
-        highway,
-        np.where(maxspeed == "", np.array(None, dtype=object), maxspeed),
-        model,
-        factor,
-        surface=rules["surface"],
-        tracktype=rules["tracktype"],
-        smoothness=rules["smoothness"],
-        maxspeed_advisory=rules["maxspeed_advisory"],
-        urban=rules["urban"] == "yes",
-    )
-
-
-def _edge_text(column: npt.NDArray[np.object_] | None, way: IntArray) -> npt.NDArray[np.str_]:
-    """Each edge's value of a way tag column (``""`` where the way has none), as text.
-
-    The column is coded once per distinct value (``pd.factorize``), so the per-edge work
-    is integer indexing, not a Python call per edge.
-    """
-    if column is None:
-        return np.full(len(way), "", dtype="<U1")
-    codes, uniques = pd.factorize(column)  # None (and NaN) become -1: untagged
-    text = np.array(["", *(str(u) for u in uniques)], dtype=str)
-    return text[codes[way] + 1]
-
-
-def _fitted(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
-    """``text`` as narrow as its longest value (at least one character): the width a
-    list of the same strings gives, so the cached arrays stay byte for byte the same."""
-    width = int(np.char.str_len(text).max()) if len(text) else 1
-    return text.astype(f"<U{max(width, 1)}")
