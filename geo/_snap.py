@@ -206,3 +206,24 @@ def nearest_distances_brute_force(
         nearest = a + t[:, None] * d
         out[i] = float(np.sqrt(np.einsum("ij,ij->i", nearest, nearest).min()))
     return out
+
+
+def cut_off_places(
+    dropped: npt.NDArray[np.object_],
+    lon: npt.NDArray[np.float64],
+    lat: npt.NDArray[np.float64],
+    nearest_m: npt.NDArray[np.float64],
+    limit_m: float,
+) -> npt.NDArray[np.bool_]:
+    """Places whose nearest road is on a part the network dropped as not connected to it.
+
+    Such a place (Victoria on Gozo) would otherwise get an access leg straight across
+    the sea to the nearest connected road. A dropped road counts when it is nearer than
+    the network by more than the leg that would be drawn past it, i.e. at most half as
+    far as the network's nearest road and farther than a kilometre from it.
+    """
+    if len(dropped) == 0 or len(lon) == 0:
+        return np.zeros(len(lon), dtype=bool)
+    other = join_places(dropped, lon, lat, limit_m).nearest_m
+    with np.errstate(invalid="ignore"):
+        return (other <= limit_m) & (other <= 0.5 * nearest_m) & (nearest_m - other > 1000.0)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +24,8 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
-from ._snap import join_places
+from ._route import Route, substring_of, sum_to_root
+from ._snap import cut_off_places, join_places
 from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
 from .errors import RoutingError, UralAccessWarning
 from .network import RoadNetwork
@@ -217,7 +217,7 @@ class Router:
         lon = places["lon"].to_numpy(dtype=float)
         lat = places["lat"].to_numpy(dtype=float)
         joins = join_places(net.geometry, lon, lat, leg.limit_m)
-        cut_off = _cut_off(net, lon, lat, joins.nearest_m, leg.limit_m)
+        cut_off = cut_off_places(net.dropped_geometry, lon, lat, joins.nearest_m, leg.limit_m)
         keep = ~cut_off[joins.place]
         place, edge_j, frac_j = joins.place[keep], joins.edge[keep], joins.fraction[keep]
         joined = np.zeros(n_places, dtype=bool)
@@ -397,7 +397,7 @@ class Router:
         pred = tree.state_pred.astype(np.int64)
         has_pred = pred >= 0
         parent = np.where(has_pred, pred, np.arange(len(pred)))
-        total = _sum_to_root(
+        total = sum_to_root(
             parent, np.where(has_pred, self.edge_length[tg.state_edge[parent]], 0.0)
         )
         best = tree.best_state
@@ -434,7 +434,7 @@ class Router:
         parent = np.where(has_pred, pred, nodes).astype(np.int64)
         own = np.zeros(len(pred))
         own[has_pred] = weight[self.edge_index(pred[has_pred], nodes[has_pred])]
-        out = np.where(has_pred, _sum_to_root(parent, own), np.nan)
+        out = np.where(has_pred, sum_to_root(parent, own), np.nan)
         out[source] = 0.0
         return out
 
@@ -523,7 +523,7 @@ class Router:
                 geom = self.network.geometry[self.edge_base[e]]
                 f0, f1 = self.edge_f0[e], self.edge_f1[e]
                 if f0 > 0 or f1 < 1:
-                    geom = _substring(geom, float(f0), float(f1))
+                    geom = substring_of(geom, float(f0), float(f1))
                 xy = shapely.get_coordinates(geom)
             seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
             share = seg / seg[-1] if seg[-1] > 0 else np.linspace(0, 1, len(seg))
@@ -539,97 +539,9 @@ class Router:
         )
 
 
-def _sum_to_root(
-    parent: npt.NDArray[np.int64], own: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Sum of ``own`` over each element and its ancestors (``parent`` is itself at a root),
-    by pointer jumping: O(n log depth)."""
-    items = np.arange(len(parent))
-    total = own
-    while True:
-        grand = parent[parent]
-        if np.array_equal(grand, parent):
-            return total
-        total = total + total[parent] * (parent != items)
-        parent = grand
-
-
 def _left_hand(side: object) -> bool:
     if side in (None, "right"):
         return False
     if side == "left":
         return True
     raise RoutingError(f"driving_side must be 'right' or 'left', got {side!r}")
-
-
-@dataclass
-class Route:
-    """A fastest route: its line (lon/lat) and the time and distance at each vertex."""
-
-    line: LineString
-    cum_time_s: npt.NDArray[np.float64]
-    cum_dist_m: npt.NDArray[np.float64]
-
-    @property
-    def time_s(self) -> float:
-        return float(self.cum_time_s[-1])
-
-    @property
-    def dist_m(self) -> float:
-        return float(self.cum_dist_m[-1])
-
-    def split_by_time(self, step_s: float) -> list[tuple[float, float, LineString]]:
-        """Cut the route every ``step_s`` seconds: ``(start_s, end_s, piece)`` in order.
-
-        Cut points are placed exactly, by interpolating between vertices by time.
-        """
-        t = self.cum_time_s
-        xy = np.asarray(self.line.coords)
-        cuts = np.arange(step_s, t[-1], step_s)
-        # Each cut lands between two vertices; insert it there (vertices stay in order).
-        cx = np.interp(cuts, t, xy[:, 0])
-        cy = np.interp(cuts, t, xy[:, 1])
-        all_t = np.concatenate([t, cuts])
-        all_xy = np.vstack([xy, np.column_stack([cx, cy])])
-        # Cuts sort after a vertex of equal time, so each piece begins exactly at its cut.
-        order = np.lexsort((np.r_[np.zeros(len(t)), np.ones(len(cuts))], all_t))
-        all_t, all_xy = all_t[order], all_xy[order]
-        bounds = np.r_[0.0, cuts, t[-1]]
-        pieces = []
-        for start, end in pairwise(bounds):
-            sel = (all_t >= start) & (all_t <= end)
-            pts = all_xy[sel]
-            if len(pts) >= 2:
-                pieces.append((float(start), float(end), LineString(pts)))
-        return pieces
-
-
-def _substring(geom: LineString, f0: float, f1: float) -> LineString:
-    from shapely.ops import substring
-
-    part = substring(geom, f0, f1, normalized=True)
-    if part.geom_type == "Point":  # a zero-length piece
-        return LineString([part, part])
-    return part
-
-
-def _cut_off(
-    network: RoadNetwork,
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
-    nearest_m: npt.NDArray[np.float64],
-    limit_m: float,
-) -> npt.NDArray[np.bool_]:
-    """Places whose nearest road is on a part the network dropped as not connected to it.
-
-    Such a place (Victoria on Gozo) would otherwise get an access leg straight across
-    the sea to the nearest connected road. A dropped road counts when it is nearer than
-    the network by more than the leg that would be drawn past it, i.e. at most half as
-    far as the network's nearest road and farther than a kilometre from it.
-    """
-    dropped = network.dropped_geometry
-    if len(dropped) == 0 or len(lon) == 0:
-        return np.zeros(len(lon), dtype=bool)
-    other = join_places(dropped, lon, lat, limit_m).nearest_m
-    with np.errstate(invalid="ignore"):
-        return (other <= limit_m) & (other <= 0.5 * nearest_m) & (nearest_m - other > 1000.0)
