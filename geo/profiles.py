@@ -59,6 +59,15 @@ class TurnCosts:
     bearings: str = "segment"
     """Where a road's bearing at a junction is measured for the turn angle: ``"segment"``
     (its first segment) or ``"osrm"`` (OSRM's representative point, :mod:`geo._osrm_bearings`)."""
+    penalty_step_s: float = 0.0
+    """A movement's cost is cut down to a whole number of these (0: kept as it is)."""
+
+    def stepped(self, cost_s: FloatArray) -> FloatArray:
+        """Movement costs cut down to whole ``penalty_step_s`` (OSRM: deciseconds)."""
+        if self.penalty_step_s <= 0:
+            return cost_s
+        steps = np.floor(cost_s / self.penalty_step_s + 1e-9)
+        return np.asarray(steps * self.penalty_step_s, dtype=np.float64)
 
     def angle_cost_s(
         self,
@@ -100,7 +109,9 @@ class TurnCosts:
 
 #: The ``[turns]`` numbers of a profile table (the gate delay comes from ``[barriers]``).
 _TURN_NUMBERS = tuple(
-    f.name for f in fields(TurnCosts) if f.name not in ("gate_s", "u_turns", "bearings")
+    f.name
+    for f in fields(TurnCosts)
+    if f.name not in ("gate_s", "u_turns", "bearings", "penalty_step_s")
 )
 
 
@@ -201,6 +212,9 @@ def load_profile(name: str = "ru") -> Profile:
         gate_s=max([_number(delay, k, f"{where} [barriers.delay_s]") for k in delay] or [0.0]),
         u_turns=u_turns,
         bearings=bearings,
+        penalty_step_s=_number(turns, "penalty_step_s", f"{where} [turns]")
+        if "penalty_step_s" in turns
+        else 0.0,
     )
     return Profile(
         name=name,

@@ -187,7 +187,7 @@ def build_turn_graph(
     cost += np.where(uturn & real, turns.u_turn_penalty_s, 0.0)
     delay = turns.node_delay_s(obstacle)
     cost += np.where(real, delay[xr], 0.0)
-    weight = edge_time[e] + cost
+    weight = edge_time[e] + turns.stepped(cost)
 
     # Destination zones: second states for local-only edges (see the module doc).
     zone = np.full(m, -1, dtype=np.int64)

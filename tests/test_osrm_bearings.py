@@ -1,5 +1,6 @@
-"""Road bearings at junctions as OSRM perceives them (profile ``osrm-car``), on real Monaco
-junctions, against the bearings OSRM itself reports there."""
+"""Turn angles and costs as OSRM computes them (profile ``osrm-car``): road bearings at real
+Monaco junctions against the bearings OSRM itself reports there, and turn costs in OSRM's
+whole deciseconds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shapely
 from ural_access.geo.network import RoadNetwork, build_network
 from ural_access.geo.osm import read_osm_file
 from ural_access.geo.profiles import load_profile
+from ural_access.geo.routing import Router
 from ural_access.geo.turns import _bearings, _movement_bearings
 
 from .conftest import extract
@@ -78,3 +80,21 @@ def test_only_the_osrm_profile_uses_osrms_bearings() -> None:
     assert load_profile("osrm-car").turns.bearings == "osrm"
     assert load_profile("ru").turns.bearings == "segment"
     assert load_profile("osrm-car").info()["turns"]["bearings"] == "osrm"
+
+
+def test_turn_costs_are_whole_deciseconds_under_osrm_car(monaco: RoadNetwork) -> None:
+    """OSRM stores a turn's duration as a whole number of deciseconds, cut down
+    (``boost::numeric_cast<TurnPenalty>(duration * 10.)``, edge_based_graph_factory.cpp)."""
+    costs = load_profile("osrm-car").turns
+    np.testing.assert_allclose(
+        costs.stepped(np.array([0.09, 3.47, 0.3, 27.5])), [0, 3.4, 0.3, 27.5]
+    )
+    assert load_profile("ru").turns.stepped(np.array([0.09]))[0] == 0.09
+    router = Router(monaco)
+    tg = router.turn_graph
+    assert tg is not None
+    coo = tg.matrix.tocoo()
+    cost = coo.data - router.edge_time[tg.state_edge[coo.row]]
+    tenths = cost * 10
+    assert (cost > 0.05).sum() > 1000  # real turn costs, not only zeros
+    np.testing.assert_allclose(tenths, np.round(tenths), atol=1e-6)
