@@ -176,8 +176,9 @@ def _road_points(
     return x, y, off, whole
 
 
-#: Roads per batch: padded arrays are rows x points, so batches of similar point counts.
-_BATCH = 20_000
+#: Cells (roads x points) per batch: padded arrays are that big, so roads go in batches of
+#: similar point counts, many short roads at once, fewer long ones.
+_BATCH_CELLS = 2_000_000
 
 
 def perceived_bearings(ends: RoadEnds) -> tuple[FloatArray, FloatArray]:
@@ -225,8 +226,16 @@ def _junction_bearings(
     minor = ~np.isin(hw, _ROAD_TYPES)
     out = np.zeros(len(start))
     order = np.argsort(n, kind="stable")
-    for lo in range(0, len(order), _BATCH):
-        rows = order[lo : lo + _BATCH]
+    # Batches of roads whose point counts lie within the same power of two.
+    width = 2 ** np.ceil(np.log2(np.maximum(n[order], 3)))
+    cuts = np.flatnonzero(np.diff(width)) + 1
+    groups = np.split(order, cuts)
+    batches = [
+        part
+        for group in groups
+        for part in np.array_split(group, -(-len(group) * int(n[group[-1]]) // _BATCH_CELLS))
+    ]
+    for rows in batches:
         k = max(int(n[rows].max()), 3)
         pos = off[rows][:, None] + np.arange(k)
         inside = np.arange(k) < n[rows][:, None]
