@@ -72,6 +72,7 @@ from pyproj import CRS, Transformer
 
 from ._time_raster import MAX_CELLS as MAX_CELLS
 from ._time_raster import road_cells, time_field
+from ._types import FloatArray, IntArray, ObjectArray
 from .errors import ParameterError, UralAccessWarning
 from .network import RoadNetwork
 from .parameters import check_increasing
@@ -258,11 +259,11 @@ def _metric_crs(crs: CRS | str) -> CRS:
 
 # ---------------------------------------------------------------------- polygons
 def _contour_rings(
-    field: npt.NDArray[np.float64],
-    x: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    limits_s: npt.NDArray[np.float64],
-) -> npt.NDArray[np.object_]:
+    field: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    limits_s: FloatArray,
+) -> ObjectArray:
     """The rings as metric (multi)polygons: the cells' band numbers, contoured."""
     import contourpy
 
@@ -288,7 +289,7 @@ def _contour_rings(
     return out
 
 
-def _coverage_simplify(rings: npt.NDArray[np.object_], tol: float) -> npt.NDArray[np.object_]:
+def _coverage_simplify(rings: ObjectArray, tol: float) -> ObjectArray:
     """Simplify the rings as one coverage: shared edges stay shared."""
     out = rings.copy()
     nonempty = ~shapely.is_empty(rings)
@@ -297,21 +298,21 @@ def _coverage_simplify(rings: npt.NDArray[np.object_], tol: float) -> npt.NDArra
     return out
 
 
-def _to_lonlat(rings: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.object_]:
+def _to_lonlat(rings: ObjectArray, crs: CRS) -> ObjectArray:
     """Reproject to lon/lat and round every coordinate to :data:`COORD_PRECISION`.
 
     Rounding is done vertex by vertex, so a vertex shared by two rings stays shared.
     """
     inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
-    def to_lonlat(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def to_lonlat(xy: FloatArray) -> FloatArray:
         lon, lat = inv.transform(xy[:, 0], xy[:, 1])
         return np.round(np.column_stack([lon, lat]) / COORD_PRECISION) * COORD_PRECISION
 
     return _make_valid(shapely.transform(rings, to_lonlat))
 
 
-def _cumulative_union(rings: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+def _cumulative_union(rings: ObjectArray) -> ObjectArray:
     """Band k = rings 0…k, dissolved along their shared edges."""
     out = np.empty_like(rings)
     acc = _EMPTY
@@ -329,7 +330,7 @@ def _cumulative_union(rings: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]
     return _as_multipolygons(out)
 
 
-def _areas_m2(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
+def _areas_m2(geoms: ObjectArray) -> FloatArray:
     """Areas of lon/lat geometries, in a Lambert azimuthal equal-area projection."""
     if shapely.is_empty(geoms).all():
         return np.zeros(len(geoms))
@@ -343,7 +344,7 @@ def _areas_m2(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:
     return np.asarray(shapely.area(projected), dtype=np.float64)
 
 
-def _make_valid(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+def _make_valid(geoms: ObjectArray) -> ObjectArray:
     """Repair invalid polygons, part by part (cheap when few parts are invalid).
 
     Contours of a raster can pinch: a ring touching itself where reached land meets
@@ -362,15 +363,13 @@ def _make_valid(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return out
 
 
-def _as_multipolygons(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+def _as_multipolygons(geoms: ObjectArray) -> ObjectArray:
     """Every geometry as a MultiPolygon (empty ones too), dropping any stray lines."""
     parts, index = shapely.get_parts(geoms, return_index=True)
     return _group_polygons(parts, index, len(geoms))
 
 
-def _group_polygons(
-    parts: npt.NDArray[np.object_], index: npt.NDArray[np.int64], n: int
-) -> npt.NDArray[np.object_]:
+def _group_polygons(parts: ObjectArray, index: IntArray, n: int) -> ObjectArray:
     """MultiPolygons of the polygons among ``parts``, grouped by ``index`` (length n)."""
     # Parts may themselves be collections (from make_valid): flatten one more level.
     sub, where = shapely.get_parts(parts, return_index=True)
