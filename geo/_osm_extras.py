@@ -100,7 +100,8 @@ def read_osm_extras(
     built_up: bool = True,
     context: bool = True,
 ) -> OSMExtras:
-    """Read the extras of an OSM file in two passes (see the module notes).
+    """The roads' obstacle codes and turn restrictions, the built-up areas and the map
+    context of an OSM file, read in two passes (see the module notes).
 
     Parameters
     ----------
