@@ -94,11 +94,7 @@ def place_row(tags: Any, lon: float, lat: float) -> tuple[str, str, str, float, 
 
 
 def read_osm_extras(
-    path: Path,
-    node_ids: npt.NDArray[np.int64] | None,
-    *,
-    built_up: bool = True,
-    context: bool = True,
+    path: Path, node_ids: npt.NDArray[np.int64] | None, *, built_up: bool, context: bool
 ) -> OSMExtras:
     """The roads' obstacle codes and turn restrictions, the built-up areas and the map
     context of an OSM file, read in two passes (see the module notes).

@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from ._types import FloatArray, ObjectArray
+
 #: WGS84 semi-major axis (m) and first eccentricity squared.
 _A = 6_378_137.0
 _E2 = 6.694379990141316e-3
@@ -209,11 +211,7 @@ def nearest_distances_brute_force(
 
 
 def cut_off_places(
-    dropped: npt.NDArray[np.object_],
-    lon: npt.NDArray[np.float64],
-    lat: npt.NDArray[np.float64],
-    nearest_m: npt.NDArray[np.float64],
-    limit_m: float,
+    dropped: ObjectArray, lon: FloatArray, lat: FloatArray, nearest_m: FloatArray, limit_m: float
 ) -> npt.NDArray[np.bool_]:
     """Places whose nearest road is on a part the network dropped as not connected to it.
 

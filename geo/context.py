@@ -87,7 +87,7 @@ def pbf_context(
     """
     extras = cached_map_extras(sha256) if sha256 else None
     if extras is None:
-        extras = read_osm_extras(Path(path), None, built_up=False).context
+        extras = read_osm_extras(Path(path), None, built_up=False, context=True).context
         assert extras is not None
     water = np.asarray(shapely.from_wkb(extras.water, on_invalid="ignore"), dtype=object)
     water = water.reshape(-1)

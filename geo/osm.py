@@ -283,7 +283,10 @@ def read_osm_file(
     try:
         log.info("reading turn restrictions, built-up areas and map context from %s", path.name)
         extras = read_osm_extras(
-            path, roads.node_ids, built_up=path.stat().st_size <= BUILT_UP_MAX_BYTES
+            path,
+            roads.node_ids,
+            built_up=path.stat().st_size <= BUILT_UP_MAX_BYTES,
+            context=True,
         )
         roads.node_obstacle, roads.restrictions = extras.node_obstacle, extras.restrictions
         roads.built_up = extras.built_up

@@ -14,6 +14,7 @@ costs of the network's profile apply. ``turns=False`` is the plain node graph.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ from shapely.geometry import LineString
 
 from ._route import Route, substring_of, sum_to_root
 from ._snap import cut_off_places, join_places
+from ._types import FloatArray, IntArray
 from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
 from .errors import RoutingError, UralAccessWarning
 from .network import RoadNetwork
@@ -101,8 +103,6 @@ class ShortestPathTree:
         targets = np.asarray(targets, dtype=np.int64)
         if self._dist_m is not None:
             return self._dist_m[targets]
-        if self.state_pred is not None:
-            return self.router.state_path_sums(self, targets, self.router.edge_length)
         return self.router.path_sums(self, targets, self.router.edge_length)
 
 
@@ -447,49 +447,33 @@ class Router:
         """Sum an edge weight along the tree path to each target only (``nan`` if none).
 
         All targets step back towards the source together, one edge per step, so the
-        work is the targets' route lengths in edges, not the tree's size.
+        work is the targets' route lengths in edges, not the tree's size. On a movement
+        tree the steps are states (an edge entered): a target's sum starts with the edge of
+        the state that reaches it first and adds the edge of every earlier state.
         """
         out = np.full(len(targets), np.nan)
-        reached = np.isfinite(tree.time_s[targets]) & (targets >= 0)
-        at = targets[reached].copy()
-        total = np.zeros(len(at))
-        live = np.flatnonzero(at != tree.source)
-        while len(live):
-            node = at[live]
-            prev = tree.pred[node].astype(np.int64)
-            total[live] += weight[self.edge_index(prev, node)]
-            at[live] = prev
-            live = live[prev != tree.source]
-        out[reached] = total
-        return out
+        if tree.state_pred is None or tree.best_state is None:
+            reached = np.isfinite(tree.time_s[targets]) & (targets >= 0)
+            source = tree.source
 
-    def state_path_sums(
-        self,
-        tree: ShortestPathTree,
-        targets: npt.NDArray[np.int64],
-        weight: npt.NDArray[np.float64],
-    ) -> npt.NDArray[np.float64]:
-        """:meth:`path_sums` on a movement tree: back along the states to each target only.
+            def node_back(node: IntArray) -> tuple[IntArray, FloatArray]:
+                prev = tree.pred[node].astype(np.int64)
+                return prev, weight[self.edge_index(prev, node)]
 
-        A state is an edge entered, so each target's sum starts with the edge of the state
-        that reaches it first and adds the edge of every earlier state of its route.
-        """
+            out[reached] = _walk_back(targets[reached], node_back, lambda at: at == source)
+            return out
         tg = self.turn_graph
-        assert tg is not None and tree.state_pred is not None and tree.best_state is not None
-        out = np.full(len(targets), np.nan)
+        assert tg is not None
+        state_pred, best = tree.state_pred, tree.best_state
         ok = targets >= 0
         out[ok & (targets == tree.source)] = 0.0
         ok &= targets != tree.source
-        ok[ok] = tree.best_state[targets[ok]] >= 0
-        state = tree.best_state[targets[ok]].astype(np.int64)
-        total = np.zeros(len(state))
-        live = np.arange(len(state))
-        while len(live):
-            at = state[live]
-            total[live] += weight[tg.state_edge[at]]
-            state[live] = tree.state_pred[at]
-            live = live[state[live] >= 0]
-        out[ok] = total
+        ok[ok] = best[targets[ok]] >= 0
+
+        def state_back(state: IntArray) -> tuple[IntArray, FloatArray]:
+            return state_pred[state].astype(np.int64), weight[tg.state_edge[state]]
+
+        out[ok] = _walk_back(best[targets[ok]].astype(np.int64), state_back, lambda at: at < 0)
         return out
 
     def path_nodes(self, tree: ShortestPathTree, target: int) -> list[int]:
@@ -537,6 +521,27 @@ class Router:
             cum_time_s=np.concatenate(times),
             cum_dist_m=np.concatenate(dists),
         )
+
+
+def _walk_back(
+    start: IntArray,
+    back: Callable[[IntArray], tuple[IntArray, FloatArray]],
+    done: Callable[[IntArray], npt.NDArray[np.bool_]],
+) -> FloatArray:
+    """Sums along tree paths, all of them stepping back together from ``start``.
+
+    ``back`` gives each item's parent and the weight of the step to it; an item for which
+    ``done`` holds adds nothing more. The work is the paths' lengths, not the tree's size.
+    """
+    at = start.copy()
+    total = np.zeros(len(at))
+    live = np.flatnonzero(~done(at))
+    while len(live):
+        parent, step = back(at[live])
+        total[live] += step
+        at[live] = parent
+        live = live[~done(parent)]
+    return total
 
 
 def _left_hand(side: object) -> bool:
