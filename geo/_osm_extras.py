@@ -116,54 +116,81 @@ def read_osm_extras(
     border_ways: set[int] = set()
     if rules or context:
         restrictions, border_ways = _read_relations(osmium, path, rules, context)
-
     area_tags = [*(WATER_TAGS if context else ()), *(BUILT_UP if built_up else ())]
     node_keys = [*(NODE_KEYS if rules else ()), *(("place",) if context else ())]
+    found = _Found(node_ids, MapExtras() if context else None)
+    wkb = osmium.geom.WKBFactory()
+    for obj in _main_pass(osmium, path, node_keys, area_tags, context, bool(border_ways)):
+        if isinstance(obj, osmium.osm.Node):
+            found.node(obj)
+        elif isinstance(obj, osmium.osm.Area):
+            _add_area(obj, wkb, found.context, found.built if built_up else None)
+        elif found.context is not None and isinstance(obj, osmium.osm.Way):
+            _add_line(osmium, obj, border_ways, found.context)
+    return OSMExtras(
+        node_obstacle=obstacle_codes(node_ids, found.ids, found.rows)
+        if node_ids is not None
+        else None,
+        restrictions=restriction_array(restrictions) if rules else None,
+        built_up=_polygons(found.built) if built_up else None,
+        context=found.context,
+    )
+
+
+class _Found:
+    """What the main pass keeps: the roads' tagged nodes, place rows, built-up shapes."""
+
+    def __init__(
+        self,
+        node_ids: npt.NDArray[np.int64] | None,
+        context: MapExtras | None,
+    ) -> None:
+        # a set: pyosmium ids are Python ints
+        self.road_nodes = set(node_ids.tolist()) if node_ids is not None else set()
+        self.ids: list[int] = []
+        self.rows: list[tuple[str | None, ...]] = []
+        self.context = context
+        self.built: list[str] = []
+
+    def node(self, node: Any) -> None:
+        tags = node.tags
+        if node.id in self.road_nodes:
+            self.ids.append(node.id)
+            self.rows.append(tuple(tags.get(k) for k in NODE_KEYS))
+        if self.context is not None and "place" in tags and node.location.valid():
+            row = place_row(tags, node.location.lon, node.location.lat)
+            if row is not None:
+                self.context.places.append(row)
+
+
+def _main_pass(
+    osmium: Any,
+    path: Path,
+    node_keys: list[str],
+    area_tags: list[tuple[str, str]],
+    lines: bool,
+    border_relations: bool,
+) -> Any:
+    """The second pass: node locations, areas, and libosmium's filters for what Python
+    sees (nodes with ``node_keys``, ``area_tags`` areas, border and coastline ways)."""
     processor = osmium.FileProcessor(str(path)).with_locations("sparse_mem_array")
     if area_tags:
         processor = processor.with_areas(osmium.filter.TagFilter(*area_tags))
     kinds = osmium.osm.NOTHING
-    for wanted, kind in ((node_keys, osmium.osm.NODE), (context, osmium.osm.WAY),
+    for wanted, kind in ((node_keys, osmium.osm.NODE), (lines, osmium.osm.WAY),
                          (area_tags, osmium.osm.AREA)):  # fmt: skip
         if wanted:
             kinds |= kind
     processor = processor.with_filter(osmium.filter.EntityFilter(kinds))
     if node_keys:
         processor = processor.with_filter(_enabled(osmium.filter.KeyFilter(*node_keys), "NODE"))
-    if context and not border_ways:
+    if lines and not border_relations:
         # Without boundary relations only tagged ways can be lines: libosmium picks them.
-        lines = osmium.filter.TagFilter(("boundary", "administrative"), ("natural", "coastline"))
-        processor = processor.with_filter(_enabled(lines, "WAY"))
+        tagged = osmium.filter.TagFilter(("boundary", "administrative"), ("natural", "coastline"))
+        processor = processor.with_filter(_enabled(tagged, "WAY"))
     if area_tags:
         processor = processor.with_filter(_enabled(osmium.filter.TagFilter(*area_tags), "AREA"))
-
-    road_nodes = set(node_ids.tolist()) if node_ids is not None else set()  # pyosmium ids are ints
-    found: list[int] = []
-    rows: list[tuple[str | None, ...]] = []
-    extras = MapExtras() if context else None
-    built: list[str] = []
-    wkb = osmium.geom.WKBFactory()
-    for obj in processor:
-        if isinstance(obj, osmium.osm.Node):
-            tags = obj.tags
-            if obj.id in road_nodes:
-                found.append(obj.id)
-                rows.append(tuple(tags.get(k) for k in NODE_KEYS))
-            if extras is not None and "place" in tags and obj.location.valid():
-                row = place_row(tags, obj.location.lon, obj.location.lat)
-                if row is not None:
-                    extras.places.append(row)
-        elif isinstance(obj, osmium.osm.Area):
-            _add_area(obj, wkb, extras, built if built_up else None)
-        elif extras is not None and isinstance(obj, osmium.osm.Way):
-            _add_line(osmium, obj, border_ways, extras)
-
-    return OSMExtras(
-        node_obstacle=obstacle_codes(node_ids, found, rows) if node_ids is not None else None,
-        restrictions=restriction_array(restrictions) if rules else None,
-        built_up=_polygons(built) if built_up else None,
-        context=extras,
-    )
+    return processor
 
 
 def _enabled(osm_filter: Any, kind: str) -> Any:
