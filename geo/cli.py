@@ -15,13 +15,13 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from . import __version__, settings
+from . import settings
+from ._cli_parser import command_parser
 from ._progress import console_handler, remove_handler
 from .atomic import Terminated, sigterm_as_interrupt
 from .errors import UralAccessError, UralAccessWarning, WriteError
-from .parameters import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
 
 # Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
 log = logging.getLogger("ural_access.geo.cli")
@@ -42,232 +42,6 @@ _ENVIRONMENT_ERRNOS = {
     errno.ENAMETOOLONG,
 }
 
-EXAMPLES = {
-    "pull": (
-        "ural-access pull                                   # the Urals from the bundled extract (offline)\n"
-        "  ural-access pull --study urals --source overpass # every road from Overpass (internet)\n"
-        "  ural-access pull --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf\n"
-        "  ural-access pull --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf"
-    ),
-    "route": (
-        "ural-access route --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
-        "  ural-access route --study urals --speed-factor 0.85 --bands 30,60,90,120"
-    ),
-    "maps": ("ural-access maps --study djibouti --self-contained --png"),
-    "run": (
-        "ural-access run                                    # the Urals default, offline\n"
-        "  ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
-        "  ural-access run --study urals --source pbf --osm-file ural-fed-district-latest.osm.pbf --self-contained --png"
-    ),
-}
-
-
-def _bounded(kind: type, low: float, high: float) -> Any:
-    """An argparse type: a finite number of ``kind`` within ``[low, high]``."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if not (low <= value <= high):  # also refuses NaN
-            raise argparse.ArgumentTypeError(f"{text!r} is outside {low:g}..{high:g}")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse
-
-
-def _minutes(text: str) -> tuple[float, ...]:
-    """An argparse type: comma-separated, increasing, plausible minutes."""
-    try:
-        values = [float(b) for b in text.replace(" ", "").split(",") if b]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--bands must be minutes separated by commas, got {text!r}"
-        ) from None
-    try:
-        return check_increasing("--bands", values)
-    except ValueError as exc:  # a ParameterError
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors in two lines (the message, then where to look), exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n  (see `{self.prog} --help`)\n")
-
-
-def _flag(text: str) -> dict[str, Any]:
-    return {"action": "store_true", "help": text}
-
-
-def _value(text: str, **kwargs: Any) -> dict[str, Any]:
-    return {"default": None, "help": text, **kwargs}
-
-
-def _number(kind: type, low: float, high: float, metavar: str | None = None) -> dict[str, Any]:
-    """``add_argument`` keywords of a number checked to lie in ``[low, high]``."""
-    return {"type": _bounded(kind, low, high), "metavar": metavar}
-
-
-Options = list[tuple[tuple[str, ...], dict[str, Any]]]
-
-
-def _option_groups() -> dict[str, Options]:
-    """Every option of the commands, by group: its flags and ``add_argument`` keywords.
-
-    Numbers are parsed and checked here (argparse types), before a study is loaded.
-    """
-    return {
-        "common": [
-            (
-                ("--study",),
-                _value("study key in data/studies/ or a TOML path (default: urals)")
-                | {"default": "urals"},
-            ),
-            (("-q", "--quiet"), _flag("print only errors and the final summary")),
-            (("-v", "--verbose"), _flag("more detail, and tracebacks on errors")),
-            (("--output",), _value("output folder (default: output/<study>)", type=Path)),
-            (
-                ("--cache-dir",),
-                _value(f"cache folder (default: {settings.cache_folder})", type=Path),
-            ),
-        ],
-        "network": [
-            (
-                ("--source",),
-                _value(
-                    "where the roads come from (default: pbf if --osm-file is given, else the "
-                    "study's default road data if it names one, else overpass)",
-                    choices=["overpass", "pbf", "xml"],
-                ),
-            ),
-            (
-                ("--osm-file",),
-                _value("a .osm.pbf or .osm file (e.g. a Geofabrik extract)", type=Path),
-            ),
-            (
-                ("--network",),
-                _value("network cache folder (default: under --cache-dir)", type=Path),
-            ),
-            (
-                ("--overpass-url",),
-                _value(f"Overpass API base URL (default: {settings.overpass_url})"),
-            ),
-            (
-                ("--road-classes",),
-                _value("lowest road class kept, e.g. secondary, tertiary", choices=ROAD_CLASSES),
-            ),
-            (
-                ("--overpass-timeout",),
-                _number(float, 1.0, 3600.0, "SECONDS")
-                | _value(
-                    "deadline of one Overpass request, whole answer included "
-                    f"(default: {settings.requests_timeout:g})"
-                ),
-            ),
-            (
-                ("--overpass-retries",),
-                _number(int, 0, 20, "N")
-                | _value(
-                    f"retries of a failed request (default: {settings.overpass_max_attempts - 1})"
-                ),
-            ),
-            (("--refresh",), _flag("rebuild the network and ask Overpass again, even if cached")),
-            (
-                ("--network-gpkg",),
-                _flag("also write the network's nodes and edges as network.gpkg (for QGIS)"),
-            ),
-        ],
-        "route": [
-            (
-                ("--speed-factor",),
-                _value(
-                    "real-world share of the speed limit, e.g. 0.85",
-                    type=_bounded(float, 1e-3, FACTOR_MAX),
-                ),
-            ),
-            (
-                ("--speed-model",),
-                _value(
-                    "driving profile: ru (Russian rules, the default) or osrm-car (OSRM's car.lua)",
-                    choices=("ru", "osrm-car"),  # geo.speeds.SPEED_MODELS, not imported here
-                ),
-            ),
-            (
-                ("--bands",),
-                _value("isochrone limits in minutes, comma-separated, increasing", type=_minutes),
-            ),
-            *(
-                ((flag,), _value(text, type=_bounded(float, 1e-3, UPPER_BOUNDS[bound])))
-                for flag, bound, text in (
-                    ("--snap-limit-km", "snap_limit_km", "largest place-to-road distance"),
-                    ("--radius-km", "radius_km", "agglomeration radius"),
-                    (
-                        "--decay-half-life",
-                        "decay_half_life_min",
-                        "minutes at which the potential halves",
-                    ),
-                )
-            ),
-            (("--no-isochrones",), _flag("skip the drive-time bands")),
-        ],
-        "maps": [
-            (("--self-contained",), _flag("inline scripts and styles: maps open offline")),
-            (("--png",), _flag("also write a PNG picture of each map (headless Chromium)")),
-            (
-                ("--lang",),
-                _value(
-                    "language of the maps and index page (default: the study's, else en)",
-                    choices=("en", "ru"),
-                ),
-            ),
-        ],
-    }
-
-
-#: The commands: name, what they do, and their option groups beyond ``common``.
-_COMMANDS = (
-    ("pull", "build and cache the road network", ("network",)),
-    (
-        "route",
-        "compute drive times, routes, isochrones and agglomeration measures",
-        ("network", "route"),
-    ),
-    ("maps", "draw the interactive maps from computed results", ("maps",)),
-    ("run", "pull, route and maps in one go", ("network", "route", "maps")),
-)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="ural-access",
-        description=(
-            "Drive times from the first-tier cities to second-tier agglomerations, from "
-            "OpenStreetMap: pull the road network, route, and draw maps."
-        ),
-        epilog="Example:\n  " + EXAMPLES["run"],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    groups = _option_groups()
-    for name, helptext, extra in _COMMANDS:
-        p = sub.add_parser(
-            name,
-            help=helptext,
-            description=helptext.capitalize() + ".",
-            epilog="Example:\n  " + EXAMPLES[name],
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        for group in ("common", *extra):
-            for flags, kwargs in groups[group]:
-                p.add_argument(*flags, **kwargs)
-    sub.add_parser("setup-assets", help="install the scripts and styles for offline maps (npm)")
-    return parser
-
 
 def _load_study(args: argparse.Namespace) -> Any:
     changes = _overrides(args)
@@ -287,7 +61,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
     from .parameters import SECTIONS, parameter_fields
 
-    bands = getattr(args, "bands", None)  # parsed and checked by argparse (_minutes)
+    bands = getattr(args, "bands", None)  # parsed and checked by argparse (geo._cli_parser)
     changes = {
         "road_classes": getattr(args, "road_classes", None),
         "speed_factor": getattr(args, "speed_factor", None),
@@ -493,7 +267,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ural-access`` console command."""
-    parser = _parser()
+    parser = command_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

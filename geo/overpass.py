@@ -25,9 +25,10 @@ from shapely.geometry.base import BaseGeometry
 from . import settings
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
 from ._osm_rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
+from ._overpass_roads import roads_from_overpass
 from .atomic import write_text_atomic
 from .errors import EmptyNetworkError, OverpassError
-from .osm import OSMRoads, highway_classes, roads_from_overpass
+from .osm import OSMRoads, highway_classes
 
 log = logging.getLogger(__name__)
 
