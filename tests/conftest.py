@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,19 @@ def geonames_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cache folder of what is built before a test's own (session and module fixtures).
+
+    Without it they wrote into the repository's ``data/cache`` (the default, relative to the
+    working folder), and the next run read those files back.
+    """
+    folder = tmp_path_factory.mktemp("session-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "cache_folder", folder)
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test gets its own cache folder (but the run's GeoNames table), fast Overpass
@@ -54,13 +67,38 @@ def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield
 
 
+class _Networks(Mapping[str, tuple[Study, RoadNetwork, Path]]):
+    """The stand-in studies' networks, each built from its extract when first asked for.
+
+    A run of a few test files (or one pytest-xdist worker) builds only the networks its
+    tests use, once. They are built with the session's cache folder, never in the cache
+    folder of the test that happens to ask first.
+    """
+
+    def __init__(self, root: Path, cache: Path) -> None:
+        self._root, self._cache = root, cache
+        self._done: dict[str, tuple[Study, RoadNetwork, Path]] = {}
+
+    def __getitem__(self, key: str) -> tuple[Study, RoadNetwork, Path]:
+        if key not in self._done:
+            study = load_study(key)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(settings, "cache_folder", self._cache)
+                out = self._root / key
+                network, path = pull_network(study, "pbf", extract(EXTRACTS[key]), out)
+            self._done[key] = (study, network, path)
+        return self._done[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(EXTRACTS)
+
+    def __len__(self) -> int:
+        return len(EXTRACTS)
+
+
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Study, RoadNetwork, Path]]:
+def built(
+    tmp_path_factory: pytest.TempPathFactory, _session_cache: Path
+) -> Mapping[str, tuple[Study, RoadNetwork, Path]]:
     """Networks of the stand-in studies, built once per session from the real extracts."""
-    out: dict[str, tuple[Study, RoadNetwork, Path]] = {}
-    root = tmp_path_factory.mktemp("networks")
-    for key, filename in EXTRACTS.items():
-        study = load_study(key)
-        network, path = pull_network(study, "pbf", extract(filename), root / key)
-        out[key] = (study, network, path)
-    return out
+    return _Networks(tmp_path_factory.mktemp("networks"), _session_cache)

@@ -165,29 +165,30 @@ def test_text_from_data_is_escaped(site) -> None:  # type: ignore[no-untyped-def
 
 def test_agglomeration_map_is_zoomed_to_its_zone(site) -> None:  # type: ignore[no-untyped-def]
     results, out, _ = site
-    with open_offline(out / "overview.html") as view:
-        overview_zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
-    with open_offline(out / "agglomeration-obock.html") as view:
-        zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
-        assert zoom >= overview_zoom + 1
-        assert view.console_errors == [] and view.page_errors == []
-        bounds = view.page.evaluate(f"() => {view.map_name}.getBounds().toBBoxString()")
-        west, south, east, north = (float(v) for v in bounds.split(","))
-        center = results.study.agglomerations[3].center
-        assert center.name == "Obock"
-        assert west < center.lon < east and south < center.lat < north
-        zone = results.zones.set_index("agglomeration").loc["Obock", "geometry"]
-        zw, zs, ze, zn = zone.bounds
-        assert west <= zw and east >= ze and south <= zs and north >= zn
-        overlays = view.layer_control()["overlays"]
-        assert "Fastest routes from Djibouti" in overlays and "Towns" in overlays
-        text = _click_town(view, "Obock")
-        assert (
-            format_minutes(
-                results.wide_places().set_index("name").loc["Obock", "time_min_from_djibouti"]
+    with offline_browser() as browser:  # one Chromium, a fresh page for each map
+        with browser.open(out / "overview.html") as view:
+            overview_zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
+        with browser.open(out / "agglomeration-obock.html") as view:
+            zoom = view.page.evaluate(f"() => {view.map_name}.getZoom()")
+            assert zoom >= overview_zoom + 1
+            assert view.console_errors == [] and view.page_errors == []
+            bounds = view.page.evaluate(f"() => {view.map_name}.getBounds().toBBoxString()")
+            west, south, east, north = (float(v) for v in bounds.split(","))
+            center = results.study.agglomerations[3].center
+            assert center.name == "Obock"
+            assert west < center.lon < east and south < center.lat < north
+            zone = results.zones.set_index("agglomeration").loc["Obock", "geometry"]
+            zw, zs, ze, zn = zone.bounds
+            assert west <= zw and east >= ze and south <= zs and north >= zn
+            overlays = view.layer_control()["overlays"]
+            assert "Fastest routes from Djibouti" in overlays and "Towns" in overlays
+            text = _click_town(view, "Obock")
+            assert (
+                format_minutes(
+                    results.wide_places().set_index("name").loc["Obock", "time_min_from_djibouti"]
+                )
+                in text
             )
-            in text
-        )
 
 
 def test_index_links_every_map_and_shows_the_table(site) -> None:  # type: ignore[no-untyped-def]

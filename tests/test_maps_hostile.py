@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 
 import pytest
 from ural_access.geo.access import compute_access
 from ural_access.maps import build_maps
-from ural_access.maps.browser import open_offline
+from ural_access.maps.browser import OfflineBrowser, offline_browser
 
 # Each one runs script if a tip is built with innerHTML from the raw name.
 HOSTILE = [
@@ -34,10 +35,19 @@ def hostile_maps(built: dict, tmp_path_factory: pytest.TempPathFactory):  # type
     return out
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[OfflineBrowser]:
+    """One Chromium for the names (starting it costs more than a page); a page each."""
+    with offline_browser(width=1200, height=900) as chromium:
+        yield chromium
+
+
 @pytest.mark.parametrize("name", HOSTILE)
-def test_search_tips_show_hostile_names_as_text(hostile_maps, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_search_tips_show_hostile_names_as_text(
+    hostile_maps, browser: OfflineBrowser, name: str
+) -> None:  # type: ignore[no-untyped-def]
     dialogs: list[str] = []
-    with open_offline(hostile_maps / "overview.html", width=1200, height=900) as view:
+    with browser.open(hostile_maps / "overview.html") as view:
         view.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         box = view.page.locator(".leaflet-control-search input")
         # Type the name's first characters (the tips list every match), then all of it.
