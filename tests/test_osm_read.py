@@ -200,8 +200,9 @@ def test_unsorted_incomplete_and_plain_node_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
-def test_read_memory_follows_the_roads_not_the_file() -> None:
+def test_read_memory_follows_the_roads_not_the_file(tmp_path: Path) -> None:
     """Peak RSS of reading Brandenburg's tertiary roads: no Python object per node."""
+    import os
     import subprocess
     import sys
 
@@ -215,7 +216,17 @@ open("/proc/self/clear_refs", "w").write("5")
 roads = read_osm_file({str(extract("brandenburg-omt-z14-2021.osm.pbf"))!r}, "residential")
 print(mb("VmHWM") - before, len(roads.node_ids), roads.n_ways)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # In an empty folder with a cache of its own: the default cache folder is relative to
+    # the working folder, and the reads cache the files' map context there.
+    env = {**os.environ, "URAL_ACCESS_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        env=env,
+    )
     growth_mb, n_nodes, _ = done.stdout.split()
     assert int(n_nodes) > 800_000
     # The roads themselves take ~56 bytes per way node and ~200 per way (tags); the
