@@ -672,27 +672,12 @@ class TagFilter:
 
 
 @dataclass(frozen=True)
-class NodeStatement:
-    """``node[...](area);``: loaded nodes of :data:`NODE_KEYS` passing all tag filters in all areas."""
+class QueryStatement:
+    """``node[...](area);``, ``way[...](area);`` or ``rel[...](area);``: the loaded elements of
+    that kind passing all tag filters in all areas (nodes: of :data:`NODE_KEYS`; ways:
+    crossing the areas; relations: with a member in them)."""
 
-    tag_filters: tuple[TagFilter, ...]
-    areas: tuple[shapely.Geometry, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class WayStatement:
-    """``way[...](area);``: loaded ways passing all tag filters and crossing all areas."""
-
-    tag_filters: tuple[TagFilter, ...]
-    areas: tuple[shapely.Geometry, ...]
-    line: int
-
-
-@dataclass(frozen=True)
-class RelStatement:
-    """``rel[...](area);``: relations passing all tag filters with a member in all areas."""
-
+    kind: Literal["node", "way", "rel"]
     tag_filters: tuple[TagFilter, ...]
     areas: tuple[shapely.Geometry, ...]
     line: int
@@ -728,15 +713,7 @@ class OutStatement:
     line: int
 
 
-Statement = (
-    NodeStatement
-    | WayStatement
-    | RelStatement
-    | RecurseDown
-    | ItemStatement
-    | UnionStatement
-    | OutStatement
-)
+Statement = QueryStatement | RecurseDown | ItemStatement | UnionStatement | OutStatement
 
 
 @dataclass(frozen=True)
@@ -941,7 +918,7 @@ class _Parser:
         self.expect(";")
         return OutStatement(verbosity, out.line)
 
-    def way(self) -> NodeStatement | WayStatement | RelStatement:
+    def way(self) -> QueryStatement:
         keyword = self.next()
         tag_filters: list[TagFilter] = []
         areas: list[shapely.Geometry] = []
@@ -967,9 +944,10 @@ class _Parser:
             )
         if keyword.text == "node":
             _check_served_node_key(tag_filters, keyword.line)
-            return NodeStatement(tuple(tag_filters), tuple(areas), keyword.line)
-        kind = WayStatement if keyword.text == "way" else RelStatement
-        return kind(tuple(tag_filters), tuple(areas), keyword.line)
+        kind: Literal["node", "way", "rel"] = (
+            "node" if keyword.text == "node" else "way" if keyword.text == "way" else "rel"
+        )
+        return QueryStatement(kind, tuple(tag_filters), tuple(areas), keyword.line)
 
     def string_or_word(self, what: str) -> _Token:
         token = self.next()
@@ -1180,13 +1158,13 @@ def _filtered(
 def _evaluate(
     extract: OsmExtract, statement: Statement, current: _ElementSet, printed: list[tuple]
 ) -> _ElementSet:
-    if isinstance(statement, NodeStatement):
+    if isinstance(statement, QueryStatement) and statement.kind == "node":
         rows = extract.keyed_node_rows
         for area in statement.areas:
             rows = np.intersect1d(rows, extract.node_rows_in(area))
         return _ElementSet(nodes=_filtered(rows, extract.node_tags, statement.tag_filters))
-    if isinstance(statement, WayStatement | RelStatement):
-        is_way = isinstance(statement, WayStatement)
+    if isinstance(statement, QueryStatement):
+        is_way = statement.kind == "way"
         query = extract.way_rows_intersecting if is_way else extract.rel_rows_intersecting
         rows: np.ndarray | None = None
         for area in statement.areas:
