@@ -82,6 +82,16 @@ def admin_level_drawn(value: str | None) -> bool:
         return False
 
 
+def water_class(tags: Any) -> str:
+    """``key=value`` of the first water tag in ``tags`` (empty if none)."""
+    return next((f"{k}={v}" for k, v in WATER_TAGS if tags.get(k) == v), "")
+
+
+def is_drawn_border(tags: Any) -> bool:
+    """Whether a way's own tags make it a border the maps draw."""
+    return tags.get("boundary") == "administrative" and admin_level_drawn(tags.get("admin_level"))
+
+
 def place_row(tags: Any, lon: float, lat: float) -> tuple[str, str, str, float, float] | None:
     """``(kind, name, Russian name, lon, lat)`` of a settlement's place node, or ``None``
     when it is no settlement of :data:`PLACE_KINDS` or has no Russian name."""
@@ -223,11 +233,7 @@ def _read_relations(
         if rules and tags.get("type") == "restriction":
             members = [(m.type, m.ref, m.role) for m in rel.members]
             restrictions.extend(restriction_rows(rel.id, dict(tags), members))
-        if (
-            context
-            and tags.get("boundary") == "administrative"
-            and admin_level_drawn(tags.get("admin_level"))
-        ):
+        if context and is_drawn_border(tags):
             border_ways.update(m.ref for m in rel.members if m.type == "w")
     return restrictions, border_ways
 
@@ -235,7 +241,7 @@ def _read_relations(
 def _add_area(area: Any, wkb: Any, extras: MapExtras | None, built: list[str] | None) -> None:
     """Keep an assembled area as water and/or built-up (a broken ring gives none)."""
     tags = area.tags
-    water = next((f"{k}={v}" for k, v in WATER_TAGS if tags.get(k) == v), "")
+    water = water_class(tags)
     is_built = built is not None and any(tags.get(k) == v for k, v in BUILT_UP)
     if not ((water and extras is not None) or is_built):
         return
@@ -256,9 +262,7 @@ def _add_line(osmium: Any, way: Any, border_ways: set[int], extras: MapExtras) -
 
     tags = way.tags
     coast = tags.get("natural") == "coastline"
-    border = way.id in border_ways or (
-        tags.get("boundary") == "administrative" and admin_level_drawn(tags.get("admin_level"))
-    )
+    border = way.id in border_ways or is_drawn_border(tags)
     if not (coast or border):
         return
     try:

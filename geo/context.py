@@ -22,8 +22,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._osm_extras import admin_level_drawn, cached_map_extras, place_row, read_osm_extras
-from ._osm_rules import WATER_TAGS
+from ._osm_extras import (
+    cached_map_extras,
+    is_drawn_border,
+    place_row,
+    read_osm_extras,
+    water_class,
+)
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -45,8 +50,9 @@ def road_context(network: RoadNetwork) -> gpd.GeoDataFrame:
     hi = np.maximum(network.u, network.v).astype(np.int64)
     # One road: its two end nodes and its way. Sorted as one key per edge (node pair,
     # then way) with a stable sort, the first edge of each run is the road's first edge.
-    order = np.lexsort((network.osm_way_id, lo * max(network.n_nodes, 1) + hi))
-    pair = (lo * max(network.n_nodes, 1) + hi)[order]
+    pair = lo * max(network.n_nodes, 1) + hi
+    order = np.lexsort((network.osm_way_id, pair))
+    pair = pair[order]
     way = network.osm_way_id[order]
     new = np.r_[True, (pair[1:] != pair[:-1]) | (way[1:] != way[:-1])]
     first = np.sort(order[new])
@@ -104,10 +110,13 @@ def pbf_context(
     if not parts:
         return _frame([], [], [])
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-    if bbox is not None:
-        frame = frame.clip(shapely.box(*bbox))
-        frame = frame[~frame.geometry.is_empty].reset_index(drop=True)
-    return frame
+    return _clipped(frame, bbox) if bbox is not None else frame
+
+
+def _clipped(frame: gpd.GeoDataFrame, bbox: tuple[float, float, float, float]) -> Any:
+    """``frame`` cut to ``(west, south, east, north)``; rows left empty are dropped."""
+    frame = frame.clip(shapely.box(*bbox))
+    return frame[~frame.geometry.is_empty].reset_index(drop=True)
 
 
 def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFrame:
@@ -137,7 +146,7 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
                 members = [(m["type"], int(m["ref"]), m.get("role", "")) for m in el["members"]]
                 relations[el["id"]] = (members, tags)
     parts = [
-        _water_frame(tagged_areas(ways, relations, nodes, lambda t: bool(_water_class(t)))),
+        _water_frame(tagged_areas(ways, relations, nodes, lambda t: bool(water_class(t)))),
         _lines_frame(ways, nodes),
         _place_rows(
             [
@@ -151,11 +160,6 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
     if not parts:
         return _frame([], [], [])
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-
-
-def _water_class(tags: Any) -> str:
-    """``key=value`` of the first water tag in ``tags`` (empty if none)."""
-    return next((f"{k}={v}" for k, v in WATER_TAGS if tags.get(k) == v), "")
 
 
 def _water_frame(geoms: Any) -> gpd.GeoDataFrame:
@@ -173,9 +177,7 @@ def _lines_frame(
     geoms: list[Any] = []
     for _way_id, (refs, tags) in sorted(ways.items()):
         coast = tags.get("natural") == "coastline"
-        border = tags.get("boundary") == "administrative" and admin_level_drawn(
-            tags.get("admin_level")
-        )
+        border = is_drawn_border(tags)
         coords = [nodes[r] for r in refs if r in nodes]
         if not (coast or border) or len(coords) < 2 or len(coords) < len(refs):
             continue
@@ -212,8 +214,7 @@ def network_context(
     if overpass_area is not None:
         extra = overpass_context(overpass_area, lowest_class)
         if len(extra):
-            extra = extra.clip(shapely.box(*box))
-            extra = extra[~extra.geometry.is_empty].reset_index(drop=True)
+            extra = _clipped(extra, box)
     elif osm_file is not None and str(osm_file).endswith(".pbf"):
         sha256 = network.provenance.get("osm_file", {}).get("sha256")
         extra = pbf_context(osm_file, box, sha256=sha256)
