@@ -270,9 +270,7 @@ def edge_access(access: npt.ArrayLike, profile: str | Profile = "ru") -> npt.NDA
     """
     prof = load_profile(profile) if isinstance(profile, str) else profile
     values = np.asarray(access, dtype=object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([_access_class(u, prof) for u in uniques] + [OPEN], dtype=np.int8)
-    return table[np.asarray(codes, dtype=np.intp)]
+    return _per_value(values, lambda u: _access_class(u, prof), np.int8, missing=OPEN)
 
 
 def _metres(value: object) -> float:
@@ -341,20 +339,30 @@ def node_obstacles(
 
 def _caps_kph(values: npt.ArrayLike, caps: dict[str, float]) -> FloatArray:
     """Cap (km/h) of each value; ``inf`` where the value does not cap."""
-    arr = np.asarray(values, dtype=object)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    table = np.array(
-        [caps.get(str(u).strip().lower(), math.inf) for u in uniques] + [math.inf],
+    return np.asarray(
+        _per_value(
+            np.asarray(values, dtype=object),
+            lambda u: caps.get(str(u).strip().lower(), math.inf),
+            np.float64,
+            missing=math.inf,
+        ),
         dtype=np.float64,
     )
-    return np.asarray(table[np.asarray(codes, dtype=np.intp)], dtype=np.float64)
 
 
-def _per_value(values: npt.NDArray[np.object_], test: Any) -> npt.NDArray[np.bool_]:
-    """``test`` of each value, called once per distinct value (``None`` for missing)."""
+def _per_value(values: npt.NDArray[np.object_], fn: Any, dtype: Any, *, missing: Any) -> Any:
+    """``fn`` of each value as an array of ``dtype``, called once per distinct value;
+    ``missing`` where a value is None or NaN."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([bool(test(u)) for u in uniques] + [bool(test(None))], dtype=bool)
+    table = np.array([fn(u) for u in uniques] + [missing], dtype=dtype)
     return table[np.asarray(codes, dtype=np.intp)]
+
+
+def _test_per_value(values: npt.NDArray[np.object_], test: Any) -> npt.NDArray[np.bool_]:
+    """``test`` of each value (``test(None)`` for missing ones), once per distinct value."""
+    return np.asarray(
+        _per_value(values, lambda u: bool(test(u)), bool, missing=bool(test(None))), dtype=bool
+    )
 
 
 def profile_speeds_kph(
@@ -385,9 +393,9 @@ def profile_speeds_kph(
     ms = np.asarray(maxspeed, dtype=object).copy()
     if maxspeed_advisory is not None and "maxspeed:advisory" in prof.maxspeed_keys:
         adv = np.asarray(maxspeed_advisory, dtype=object)
-        has = _per_value(adv, lambda a: isinstance(a, str) and a != "")
+        has = _test_per_value(adv, lambda a: isinstance(a, str) and a != "")
         ms[has] = adv[has]
-    is_none = _per_value(ms, lambda m: isinstance(m, str) and m.strip().lower() == "none")
+    is_none = _test_per_value(ms, lambda m: isinstance(m, str) and m.strip().lower() == "none")
     if is_none.any():
         if prof.maxspeed_none == "legal":
             legal = np.array(
@@ -396,7 +404,7 @@ def profile_speeds_kph(
             ms[is_none] = [str(v) if math.isfinite(v) else None for v in legal]
         else:
             ms[is_none] = prof.maxspeed_none
-    untagged = _per_value(ms, lambda m: not (isinstance(m, str) and m))
+    untagged = _test_per_value(ms, lambda m: not (isinstance(m, str) and m))
     speed = edge_speeds_kph(hw, ms, factor=1.0, model=profile)
     cap = np.full(len(speed), math.inf)
     if urban is not None and prof.urban_limit:
