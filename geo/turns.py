@@ -78,11 +78,15 @@ def _bearings(geometry: npt.NDArray[np.object_]) -> tuple[FloatArray, FloatArray
     return bearing(first, first + 1), bearing(last - 1, last)
 
 
-def _movement_bearings(net: RoadNetwork, profile: Profile) -> tuple[FloatArray, FloatArray]:
-    """Each edge's bearing leaving its start and arriving at its end, as the profile says."""
+def _movement_bearings(
+    net: RoadNetwork, profile: Profile, n_roads: IntArray | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Each edge's bearing leaving its start and arriving at its end, as the profile says
+    (``n_roads``: how many other nodes each node shares a road with, if known)."""
     if profile.turns.bearings != "osrm":
         return _bearings(net.geometry)
-    pairs = np.unique(np.sort(np.column_stack([net.u, net.v]), axis=1), axis=0)
+    if n_roads is None:
+        n_roads = _neighbour_counts(net.u, net.v, net.n_nodes)
     assert net.node_obstacle is not None  # filled in by RoadNetwork.__post_init__
     ends = RoadEnds(
         geometry=net.geometry,
@@ -93,7 +97,7 @@ def _movement_bearings(net: RoadNetwork, profile: Profile) -> tuple[FloatArray, 
         name=net.name,
         oneway=net.oneway,
         length_m=net.length_m,
-        n_roads=np.bincount(pairs.ravel(), minlength=net.n_nodes),
+        n_roads=n_roads,
         barrier=net.node_obstacle == OBSTACLE_BARRIER,
     )
     return perceived_bearings(ends)
@@ -173,10 +177,10 @@ def build_turn_graph(
     e, f, x, uturn, real, xr = e[ok], f[ok], x[ok], uturn[ok], real[ok], xr[ok]
 
     # Movement costs: angle (where more than two roads meet, or turning back) and delays.
-    start_b, end_b = _movement_bearings(net, profile)
+    roads = _neighbour_counts(net.u, net.v, n_base_nodes)
+    start_b, end_b = _movement_bearings(net, profile, roads)
     angle = (start_b[edge_base[f]] - end_b[edge_base[e]] + 180.0) % 360.0 - 180.0
     angle = np.where(uturn, 180.0, angle)
-    roads = _neighbour_counts(net.u, net.v, n_base_nodes)
     junction = real & ((roads[xr] > 2) | uturn)
     turns = profile.turns
     # OSRM charges no wait for oncoming traffic into or out of a roundabout (one-way ring)
