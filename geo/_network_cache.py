@@ -22,33 +22,21 @@ from .errors import CacheError
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
 CACHE_FORMAT = 3
 
+#: Per-node and per-edge numbers, stored under their attribute names.
+_NUMERIC_COLUMNS = (
+    "node_osmid", "node_lon", "node_lat", "u", "v", "length_m", "oneway", "osm_way_id",
+    "speed_kph", "travel_time_s",
+)  # fmt: skip
 _STRING_COLUMNS = ("highway", "maxspeed", "name", "ref")
-_ARRAY_COLUMNS = (
-    "node_osmid",
-    "node_lon",
-    "node_lat",
-    "u",
-    "v",
-    "length_m",
-    "oneway",
-    "osm_way_id",
-    "speed_kph",
-    "travel_time_s",
-    *_STRING_COLUMNS,
-    "geom_coords",
-    "geom_offsets",
-)
+#: What every cache must hold (the loader takes the rule columns, obstacles and
+#: restrictions as optional).
+_ARRAY_COLUMNS = (*_NUMERIC_COLUMNS, *_STRING_COLUMNS, "geom_coords", "geom_offsets")
 
 #: Per-edge tag columns the profiles read (each resolved for the edge's direction),
 #: stored as ``rule_<name>``.
 RULE_COLUMNS = (
     *("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban", "junction"),
 )
-
-_NUMERIC_COLUMNS = (
-    "node_osmid", "node_lon", "node_lat", "u", "v", "length_m", "oneway", "osm_way_id",
-    "speed_kph", "travel_time_s",
-)  # fmt: skip
 
 
 def write_network(network: Any, folder: Path, layers: tuple[Any, Any] | None = None) -> Path:
