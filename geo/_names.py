@@ -10,6 +10,7 @@ their stable id (GeoNames id), never by their order in the study.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -36,9 +37,23 @@ def transliterate(text: str) -> str:
     return unicodedata.normalize("NFKD", out).encode("ascii", "ignore").decode()
 
 
+#: Longest slug of a name: keys name files (``agglomeration-<key>.html``, its PNG) and
+#: columns, and a name of a few hundred characters must not make a file name longer
+#: than a file system takes (255 bytes). A longer slug is cut and gets a stable hash.
+MAX_SLUG = 48
+
+
 def slug(name: str, sep: str = "_") -> str:
-    """An ASCII identifier fragment for a name; ``""`` if nothing of it survives."""
-    return re.sub(r"[^a-z0-9]+", sep, transliterate(name)).strip(sep)
+    """An ASCII identifier fragment for a name; ``""`` if nothing of it survives.
+
+    A slug longer than :data:`MAX_SLUG` is cut and ends with 8 hex digits of the
+    SHA-256 of the whole name, so it stays short, stable, and distinct for distinct names.
+    """
+    text = re.sub(r"[^a-z0-9]+", sep, transliterate(name)).strip(sep)
+    if len(text) <= MAX_SLUG:
+        return text
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return text[: MAX_SLUG - 9].rstrip(sep) + sep + digest
 
 
 def _id_text(place_id: int) -> str:

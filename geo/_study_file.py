@@ -11,18 +11,20 @@ GeoNames); and the files a study names beside it (town table, road data).
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Callable
 from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._resources import bundled_data
 from .errors import ParameterError, StudyError
 from .parameters import SECTIONS, check_key, check_table, table_schema
-from .places import Place, find_place, fold_name, place_at, read_town_table
+from .places import POPULATION_MAX, Place, find_place, fold_name, place_at, read_town_table
 
 #: Folder of the bundled study files.
 STUDIES_DIR = bundled_data("studies")
@@ -143,8 +145,11 @@ def _coordinate_place(t: dict[str, Any], country: str, where: str) -> Place:
         raise ParameterError(f"{where}: lat must be from -90 to 90, got {lat!r}")
     if not -180 <= lon <= 180:
         raise ParameterError(f"{where}: lon must be from -180 to 180, got {lon!r}")
-    if pop < 0:
-        raise ParameterError(f"{where}: population must be at least 0, got {pop!r}")
+    if not 0 <= pop <= POPULATION_MAX:
+        raise ParameterError(
+            f"{where}: population must be from 0 to {POPULATION_MAX:,} (a typo or unit?), "
+            f"got {pop!r}"
+        )
     return place_at(t["name"], lon, lat, pop, country, t.get("region", ""))
 
 
@@ -201,8 +206,43 @@ def read_names_ru(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs.items()))
 
 
+#: Upper bounds of an agglomeration's source figures: ``population_k`` as every
+#: population (:data:`geo.places.POPULATION_MAX`, in thousands), and a net revenue of a
+#: billion mln RUB, about five times Russia's GDP.
+FIGURE_BOUNDS = {"population_k": POPULATION_MAX / 1000, "net_revenue_mln_rub": 1e9}
+
+
+def check_figures(where: str, figures: dict[str, Any]) -> None:
+    """Refuse an agglomeration figure that is NaN, infinite, negative or implausible.
+
+    Parameters
+    ----------
+    where
+        What the figures belong to, for the message (``[[agglomeration]] 'Tagil'``).
+    figures
+        ``population_k`` and ``net_revenue_mln_rub`` (absent or None: not given).
+
+    Raises
+    ------
+    ParameterError
+        A figure is not a finite number from 0 to its bound in :data:`FIGURE_BOUNDS`.
+    """
+    for key, high in FIGURE_BOUNDS.items():
+        value = figures.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise ParameterError(f"{where}: {key} must be a number, got {value!r}")
+        if not (math.isfinite(float(value)) and 0 <= float(value) <= high):
+            raise ParameterError(
+                f"{where}: {key} must be a finite number from 0 to {high:g} "
+                f"(a typo or unit?), got {value!r}"
+            )
+
+
 def check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[str, Any]]) -> None:
-    """Refuse repeated cities or agglomerations, bad keys and member lists (no lookups)."""
+    """Refuse repeated cities or agglomerations, bad keys, member lists and figures (no
+    lookups)."""
     for kind, tables in (("first_tier", ft_tables), ("agglomeration", agg_tables)):
         names = [t["name"] for t in tables]
         if len(set(names)) != len(names):
@@ -211,6 +251,7 @@ def check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[st
             if "key" in t:
                 check_key(t["key"], f"[[{kind}]] {t['name']!r}: key")
     for t in agg_tables:
+        check_figures(f"[[agglomeration]] {t['name']!r}", t)
         if not all(isinstance(m, str) for m in t.get("members", [])):
             raise ParameterError(f"members of {t['name']!r} must be a list of town names")
 
@@ -253,3 +294,27 @@ def road_data_file(key: str, name: str, source_path: Path | None) -> Path:
         f"study {key!r}: its road data [network] osm_file = {name!r} does not exist "
         f"(looked for {', '.join(str(c) for c in candidates)})"
     )
+
+
+def refuse_antimeridian(key: str, places: list[Place], why: str = "") -> None:
+    """Refuse a study whose places or area reach across 180° longitude (unsupported).
+
+    Raises
+    ------
+    StudyError
+        The places lie on both sides of 180° (the shorter way round crosses it), or
+        ``why`` says how the area does.
+    """
+    lons = sorted(p.lon for p in places)
+    if not why and lons and lons[-1] - lons[0] > 180.0:
+        west = min(places, key=lambda p: p.lon)
+        east = max(places, key=lambda p: p.lon)
+        why = (
+            f"its places lie on both sides of it ({west.name} at {west.lon:g}°, "
+            f"{east.name} at {east.lon:g}°)"
+        )
+    if why:
+        raise StudyError(
+            f"study {key!r} crosses 180° longitude, which ural-access does not support: "
+            f"{why}. Split it into a study east and a study west of 180°"
+        )

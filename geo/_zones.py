@@ -8,17 +8,25 @@ even beyond the radius or below the population floor.
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .distance import geodesic_m
+from .errors import UralAccessWarning
 from .places import TOWN_COLUMNS, Place, fold_name, fold_names, settlements_within
 
 if TYPE_CHECKING:
     from .study import Agglomeration, Study
 
+
+#: A town table's or GeoNames' row within this distance of a study place of the same
+#: (folded) name is that place: one town, counted once.
+_TWIN_M = 10_000.0
 
 #: Columns of :meth:`Study.zone_settlements`, in order.
 ZONE_COLUMNS = (
@@ -38,8 +46,47 @@ def zone_settlements(study: Study) -> pd.DataFrame:
     """Every settlement within ``radius_km`` of each central town, one row per
     (agglomeration, settlement), in :data:`ZONE_COLUMNS` (see
     :meth:`geo.study.Study.zone_settlements`)."""
+    if study.towns is not None:
+        _warn_far_rows(study)
     frames = [_zone_of(study, agg) for agg in study.agglomerations]
     return pd.concat(frames, ignore_index=True)[list(ZONE_COLUMNS)]
+
+
+#: Rows of a town table named in one warning about rows outside the study area.
+_ROWS_NAMED = 5
+
+
+def _warn_far_rows(study: Study) -> None:
+    """Warn about town-table rows outside the study area: they count in no zone.
+
+    Each row is named by its line in the file and its coordinates, with the likely
+    cause: latitude and longitude swapped when the swapped point lies in the area.
+    """
+    towns = study.towns
+    assert towns is not None
+    area = study.area()
+    lon, lat = towns["lon"].to_numpy(), towns["lat"].to_numpy()
+    outside = np.flatnonzero(~shapely.contains_xy(area, lon, lat))
+    if not len(outside):
+        return
+    lines = towns.attrs.get("rows") or list(range(2, len(towns) + 2))
+    swapped = shapely.contains_xy(area, lat[outside], lon[outside])
+    order = sorted(range(len(outside)), key=lambda k: lines[outside[k]])
+    named = []
+    for k in order[:_ROWS_NAMED]:
+        i = outside[k]
+        cause = "latitude and longitude swapped?" if swapped[k] else "wrong coordinates?"
+        named.append(
+            f"row {lines[i]} {towns['name'].iloc[i]!r} (lat {lat[i]:g}, lon {lon[i]:g}: {cause})"
+        )
+    more = f" and {len(outside) - _ROWS_NAMED} more" if len(outside) > _ROWS_NAMED else ""
+    hint = " (swapped, they would lie inside)" if swapped.all() else ""
+    warnings.warn(
+        f"town table {Path(study.towns_file or '').name}: {len(outside)} row(s) lie outside "
+        f"the study area and count in no zone{hint}: {'; '.join(named)}{more}",
+        UralAccessWarning,
+        stacklevel=3,
+    )
 
 
 def _zone_of(study: Study, agg: Agglomeration) -> pd.DataFrame:
@@ -53,6 +100,8 @@ def _zone_of(study: Study, agg: Agglomeration) -> pd.DataFrame:
     named = {p.geonameid: p for p in (agg.center, *agg.members)}
     if study.towns is not None:
         near = _match_named(near, list(named.values()))
+    else:
+        near = _drop_twins(near, [p for p in named.values() if p.geonameid < 0])
     found = set(near["geonameid"])
     missing = [p for gid, p in named.items() if gid not in found]
     if missing:  # named members beyond the radius or below the population floor
@@ -82,9 +131,26 @@ def _match_named(near: pd.DataFrame, named: list[Place]) -> pd.DataFrame:
         if hits:
             d = geodesic_m(p.lon, p.lat, near["lon"].iloc[hits], near["lat"].iloc[hits])
             for i, dist in zip(hits, np.atleast_1d(d), strict=True):
-                if dist < 10_000:
+                if dist < _TWIN_M:
                     ids[i] = p.geonameid
     return near.assign(geonameid=ids).drop_duplicates("geonameid").reset_index(drop=True)
+
+
+def _drop_twins(near: pd.DataFrame, places: list[Place]) -> pd.DataFrame:
+    """GeoNames rows without the towns the study gives by coordinates (same folded name,
+    within 10 km): the study's place stands for that town, so it counts once, with the
+    study's own coordinates and population."""
+    if not places or near.empty:
+        return near
+    folded = fold_names([str(n) for n in near["name"]])
+    drop = np.zeros(len(near), dtype=bool)
+    for p in places:
+        hits = [i for i, key in enumerate(folded) if key == fold_name(p.name)]
+        if hits:
+            d = geodesic_m(p.lon, p.lat, near["lon"].iloc[hits], near["lat"].iloc[hits])
+            for i, dist in zip(hits, np.atleast_1d(d), strict=True):
+                drop[i] |= bool(dist < _TWIN_M)
+    return near[~drop].reset_index(drop=True)
 
 
 def _places_frame(center: Place, places: list[Place]) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from typing import Any
 
 from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 from .errors import ParameterError
+from .places import POPULATION_MAX
 
 #: Road classes from the most to the least important; a study keeps classes down to one.
 ROAD_CLASSES = (
@@ -50,7 +51,7 @@ FACTOR_MAX = 1.5
 #: (a radius of 1e6 km builds a 71 MB table, then fails), refused like a negative one.
 UPPER_BOUNDS: dict[str, float] = {
     "radius_km": 500.0,
-    "min_population": 50_000_000,
+    "min_population": POPULATION_MAX,
     "area_buffer_km": 1000.0,
     "snap_limit_km": 100.0,
     "decay_half_life_min": 10_000.0,

@@ -33,6 +33,19 @@ from .atomic import atomic_file
 from .distance import geodesic_m
 from .errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
 
+#: The largest population any input may give a town (a study's ``[[place]]`` or
+#: ``[[first_tier]]`` by coordinates, a town table, an agglomeration's ``population_k``,
+#: ``min_population``): above the largest urban areas (Tokyo's, about 37 million), and
+#: far below where a zone's int64 sum could wrap (2**63 / 5e7 is 1.8e11 towns).
+POPULATION_MAX = 50_000_000
+
+#: Spaces that separate thousands in whole numbers ("12 345", as Russian exports write
+#: them): space, no-break space, thin space, narrow no-break space.
+_GROUP_SPACES = re.compile("(?<=[0-9])[ \u00a0\u2009\u202f](?=[0-9]{3}(?![0-9]))")
+#: A comma or point before exactly three digits in a whole number ("2,000", "2.000"):
+#: a thousands separator or a decimal mark, one cannot tell.
+_GROUP_MARK = re.compile(r"^[+-]?[0-9]{1,3}([.,][0-9]{3})+$")
+
 
 @dataclass(frozen=True)
 class Place:
@@ -300,7 +313,8 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
     names = _town_names(raw, path.name)
     lat = _town_numbers(raw, names, "lat", -90, 90, path.name)
     lon = _town_numbers(raw, names, "lon", -180, 180, path.name)
-    pop = _town_numbers(raw, names, "population", 0, 1e9, path.name)
+    raw = raw.assign(population=_whole_number_text(raw["population"], names, path.name))
+    pop = _town_numbers(raw, names, "population", 0, POPULATION_MAX, path.name)
     if not np.all(pop == np.round(pop)):
         i = int(np.flatnonzero(pop != np.round(pop))[0])
         raise TownTableError(
@@ -326,7 +340,10 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
             "admin1": region.to_numpy(),
         }
     )
-    return table.sort_values(["name", "geonameid"], kind="stable").reset_index(drop=True)
+    order = np.lexsort((table["geonameid"].to_numpy(), table["name"].to_numpy().astype(str)))
+    table = table.iloc[order].reset_index(drop=True)
+    table.attrs["rows"] = [int(i) + 2 for i in order]  # each row's line in the file
+    return table
 
 
 def _town_table_text(path: Path) -> pd.DataFrame:
@@ -381,6 +398,27 @@ def _town_names(raw: pd.DataFrame, name: str) -> pd.Series:
     if len(empty):
         raise TownTableError(f"town table {name}, row {int(empty[0]) + 2}: the name is empty")
     return names
+
+
+def _whole_number_text(text: pd.Series, names: pd.Series, name: str) -> pd.Series:
+    """A whole-number column's text with thousands spaces taken out ("12 345" → "12345").
+
+    Raises
+    ------
+    TownTableError
+        A value has a comma or point before exactly three digits ("2,000", "2.000"):
+        it could be two thousand or two, so the row is refused rather than guessed.
+    """
+    stripped = text.str.strip()
+    marked = stripped.str.match(_GROUP_MARK).to_numpy()
+    if marked.any():
+        i = int(np.flatnonzero(marked)[0])
+        raise TownTableError(
+            f"town table {name}, row {i + 2} ({names.iloc[i]!r}): population "
+            f"{text.iloc[i]!r} has a thousands separator or a decimal mark, one cannot "
+            "tell which; write the whole number without it (2000) or with spaces (2 000)"
+        )
+    return stripped.str.replace(_GROUP_SPACES, "", regex=True)
 
 
 def _town_numbers(

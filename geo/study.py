@@ -28,6 +28,7 @@ from ._study_file import OSM_DIR as OSM_DIR
 from ._study_file import STUDIES_DIR as STUDIES_DIR
 from ._study_file import (
     Resolver,
+    check_figures,
     check_place_tables,
     place_tables,
     read_first_tier,
@@ -36,6 +37,7 @@ from ._study_file import (
     read_regions,
     read_study_toml,
     read_towns,
+    refuse_antimeridian,
     resolve_study_path,
     resolver,
     road_data_file,
@@ -82,6 +84,13 @@ class Agglomeration:
     """The agglomeration's name on Russian maps."""
     key: str = ""
     """The study's own file-name key, if it gives one (see :meth:`Study.agglomeration_keys`)."""
+
+    def __post_init__(self) -> None:
+        figures = {
+            "population_k": self.population_k,
+            "net_revenue_mln_rub": self.net_revenue_mln_rub,
+        }
+        check_figures(f"agglomeration {self.name!r}", figures)
 
 
 @dataclass(frozen=True)
@@ -260,6 +269,7 @@ class Study:
         """
         if self.bbox is not None:
             return shapely.box(*self.bbox)
+        refuse_antimeridian(self.key, self.all_places())
         crs = self.local_crs()
         fwd = Transformer.from_crs(4326, crs, always_xy=True)
         inv = Transformer.from_crs(crs, 4326, always_xy=True)
@@ -268,7 +278,15 @@ class Study:
         hull = shapely.convex_hull(shapely.multipoints(np.column_stack([x, y])))
         buffer_m = 1000.0 * max(self.area_buffer_km, self.radius_km + 10.0)
         poly = shapely.buffer(hull, buffer_m, quad_segs=8)
-        return shapely.transform(poly, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        area = shapely.transform(poly, lambda c: np.column_stack(inv.transform(c[:, 0], c[:, 1])))
+        lon = shapely.get_coordinates(area)[:, 0]
+        if len(lon) and float(np.abs(np.diff(lon)).max()) > 180.0:
+            refuse_antimeridian(
+                self.key,
+                self.all_places(),
+                f"its area (the places buffered by {buffer_m / 1000:g} km) crosses 180° longitude",
+            )
+        return area
 
     def parameters(self) -> dict[str, Any]:
         """The study's settings as plain values by flat name, for provenance records."""
@@ -372,6 +390,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         **sections,
     )
     study.default_road_data()  # a missing default file fails at load, not mid-run
+    study.area()  # an area across 180° longitude is refused at load, not mid-run
     for kind, keys in (
         ("[[first_tier]]", study.city_keys),
         ("[[agglomeration]]", study.agglomeration_keys),
