@@ -10,7 +10,7 @@ Here it is two:
    boundaries (:data:`geo._osm_rules.MAX_ADMIN_LEVEL` and below);
 2. everything else at once, with a node-location index and libosmium's area assembly
    (water and built-up polygons): nodes with a :data:`~geo._osm_rules.NODE_KEYS` or
-   ``place`` tag, border and coastline ways, and the areas.
+   ``place`` tag, border, coastline and river ways, and the areas.
 
 libosmium's filters drop the rest before Python sees it.
 """
@@ -30,6 +30,7 @@ from ._osm_rules import (
     MAX_ADMIN_LEVEL,
     NODE_KEYS,
     PLACE_KINDS,
+    RIVER_TAG,
     WATER_TAGS,
     obstacle_codes,
     restriction_array,
@@ -49,8 +50,8 @@ class MapExtras:
         Water polygons (closed ways and multipolygons, any size; libosmium's hex WKB)
         and each one's tag.
     lines, line_kind, line_class
-        Borders (kind ``border``, class ``admin_level=N``) and coastlines (kind
-        ``water``, class ``coastline``) as lines.
+        Borders (kind ``border``, class ``admin_level=N``), coastlines and rivers (kind
+        ``water``, class ``coastline`` or ``waterway=river``) as lines.
     places
         ``(kind, name, Russian name, lon, lat)`` of settlements' place nodes that have a
         Russian name (:func:`place_row`).
@@ -202,7 +203,9 @@ def _main_pass(
         processor = processor.with_filter(_enabled(osmium.filter.KeyFilter(*node_keys), "NODE"))
     if lines and not border_relations:
         # Without boundary relations only tagged ways can be lines: libosmium picks them.
-        tagged = osmium.filter.TagFilter(("boundary", "administrative"), ("natural", "coastline"))
+        tagged = osmium.filter.TagFilter(
+            ("boundary", "administrative"), ("natural", "coastline"), RIVER_TAG
+        )
         processor = processor.with_filter(_enabled(tagged, "WAY"))
     if area_tags:
         processor = processor.with_filter(_enabled(osmium.filter.TagFilter(*area_tags), "AREA"))
@@ -257,13 +260,14 @@ def _add_area(area: Any, wkb: Any, extras: MapExtras | None, built: list[str] | 
 
 
 def _add_line(osmium: Any, way: Any, border_ways: set[int], extras: MapExtras) -> None:
-    """Keep a way as a border and/or coastline line, if it is one."""
+    """Keep a way as a border, coastline or river line, if it is one."""
     import shapely
 
     tags = way.tags
     coast = tags.get("natural") == "coastline"
+    river = tags.get(RIVER_TAG[0]) == RIVER_TAG[1]
     border = way.id in border_ways or is_drawn_border(tags)
-    if not (coast or border):
+    if not (coast or river or border):
         return
     try:
         coords = [(n.lon, n.lat) for n in way.nodes]
@@ -276,6 +280,10 @@ def _add_line(osmium: Any, way: Any, border_ways: set[int], extras: MapExtras) -
         extras.lines.append(line)
         extras.line_kind.append("water")
         extras.line_class.append("coastline")
+    if river:
+        extras.lines.append(line)
+        extras.line_kind.append("water")
+        extras.line_class.append("=".join(RIVER_TAG))
     if border:
         extras.lines.append(line)
         extras.line_kind.append("border")
@@ -294,7 +302,7 @@ def _polygons(wkb: list[str]) -> npt.NDArray[np.object_]:
 # The map context of a file, cached by the file's content
 # --------------------------------------------------------------------------------------
 
-_TEXT_FIELDS = ("water", "water_class", "line_kind", "line_class")
+_TEXT_FIELDS = ("water_class", "line_kind", "line_class")
 _PLACE_FIELDS = ("place_kind", "place_name", "place_name_ru")
 
 
@@ -305,6 +313,22 @@ def map_extras_path(sha256: str) -> Path:
     return Path(settings.cache_folder) / "context" / f"{sha256[:32]}.npz"
 
 
+def _packed(blobs: list[bytes]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Variable-length byte strings as one byte array and the end offset of each.
+
+    A numpy ``str`` array is as wide as its longest element for every row: the Urals'
+    1,800 lakes, one of them (the Nizhnekamsk reservoir) 0.3 MB of WKB, took 1.2 GB so.
+    """
+    ends = np.cumsum([len(b) for b in blobs], dtype=np.int64)
+    return np.frombuffer(b"".join(blobs), dtype=np.uint8), ends
+
+
+def _unpacked(data: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64]) -> list[bytes]:
+    raw = data.tobytes()
+    starts = np.r_[0, ends[:-1]].astype(np.int64)
+    return [raw[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
 def save_map_extras(extras: MapExtras, sha256: str) -> Path:
     """Cache ``extras`` under the file's content hash (atomically; plain arrays only)."""
     import shapely
@@ -312,7 +336,10 @@ def save_map_extras(extras: MapExtras, sha256: str) -> Path:
     from .atomic import atomic_file
 
     arrays: dict[str, Any] = {k: np.asarray(getattr(extras, k), dtype=str) for k in _TEXT_FIELDS}
-    arrays["lines"] = np.asarray(shapely.to_wkb(extras.lines, hex=True), dtype=str)
+    water = [bytes.fromhex(w) if isinstance(w, str) else bytes(w) for w in extras.water]
+    lines = [bytes(b) for b in shapely.to_wkb(extras.lines)] if extras.lines else []
+    arrays["water"], arrays["water_ends"] = _packed(water)
+    arrays["lines"], arrays["lines_ends"] = _packed(lines)
     for i, name in enumerate(_PLACE_FIELDS):
         arrays[name] = np.asarray([p[i] for p in extras.places], dtype=str)
     arrays["place_xy"] = np.asarray([p[3:] for p in extras.places], dtype=np.float64).reshape(-1, 2)
@@ -333,7 +360,9 @@ def cached_map_extras(sha256: str) -> MapExtras | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             text = {k: z[k].tolist() for k in _TEXT_FIELDS}
-            lines = list(shapely.from_wkb(z["lines"].tolist())) if len(z["lines"]) else []
+            water = [b.hex() for b in _unpacked(z["water"], z["water_ends"])]
+            wkb = _unpacked(z["lines"], z["lines_ends"])
+            lines = list(shapely.from_wkb(wkb)) if wkb else []
             places = [
                 (str(k), str(n), str(r), float(x), float(y))
                 for k, n, r, (x, y) in zip(
@@ -342,4 +371,6 @@ def cached_map_extras(sha256: str) -> MapExtras | None:
             ]
     except Exception:
         return None
-    return MapExtras(lines=lines, places=places, **text)
+    if len(water) != len(text["water_class"]) or len(lines) != len(text["line_kind"]):
+        return None
+    return MapExtras(water=water, lines=lines, places=places, **text)

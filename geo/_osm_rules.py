@@ -92,6 +92,9 @@ PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
 #: Tags of water areas drawn as map context, in the order a class is named by.
 WATER_TAGS = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
 
+#: Tag of the river lines drawn as map context (``waterway=river``; streams are left out).
+RIVER_TAG = ("waterway", "river")
+
 #: Highest administrative level drawn as a border (2 = countries, 4 = regions, oblasts).
 MAX_ADMIN_LEVEL = 4
 

@@ -5,8 +5,9 @@ directions merged), grouped by class. :func:`pbf_context` reads, from an ``.osm.
 that has them, administrative borders (``boundary=administrative`` ways with
 ``admin_level`` ≤ 4, or the ways of such relations) and large water (closed ways tagged
 ``natural=water`` / ``waterway=riverbank`` / ``landuse=reservoir`` above a size, and
-``natural=coastline`` lines). Both give a GeoDataFrame with columns ``kind`` (``road``,
-``water``, ``border``), ``class`` and ``geometry`` (lon/lat), which
+``natural=coastline`` and ``waterway=river`` lines; rivers from ``.osm.pbf`` files only).
+Both give a GeoDataFrame with columns ``kind`` (``road``, ``water``, ``border``),
+``class`` and ``geometry`` (lon/lat), which
 :func:`write_context` stores beside the results as ``context.gpkg``.
 """
 
@@ -87,7 +88,8 @@ def pbf_context(
     -------
     geopandas.GeoDataFrame
         Rows of kind ``water`` (lakes, reservoirs and riverbanks as closed ways or
-        multipolygon relations, assembled by libosmium; coastlines), ``border`` and
+        multipolygon relations, assembled by libosmium; coastlines and rivers as lines
+        of class ``coastline`` and ``waterway=river``), ``border`` and
         ``place`` (``place=*`` nodes with a Russian name: columns ``name`` and
         ``name_ru``).
     """
