@@ -18,8 +18,8 @@ from .conftest import extract
 
 def test_bundled_extract_is_the_shared_one_with_its_readme() -> None:
     path = load_study("urals").default_road_data()
-    assert path is not None and path.name == "urals-omt-z7-2021.osm.pbf"
-    assert path.read_bytes() == extract("urals-omt-z7-2021.osm.pbf").read_bytes()
+    assert path is not None and path.name == "urals-omt-z7-2021-context.osm.pbf"
+    assert path.read_bytes() == extract("urals-omt-z7-2021-context.osm.pbf").read_bytes()
     readme = (path.parent / "README.md").read_text(encoding="utf-8")
     for needed in ("ODbL", "OpenStreetMap contributors", "OpenMapTiles", "2021-02-01", "sha256"):
         assert needed in readme
@@ -48,7 +48,7 @@ def test_plain_run_in_an_empty_folder_works_offline(tmp_path: Path) -> None:
     assert (maps / "index.html").is_file() and (maps / "overview.html").is_file()
     assert len(list(maps.glob("agglomeration-*.html"))) == 6
     # The run says which road data it used and how to get full detail.
-    assert "Road data: file:urals-omt-z7-2021.osm.pbf" in proc.stdout
+    assert "Road data: file:urals-omt-z7-2021-context.osm.pbf" in proc.stdout
     assert "2021-02-01" in proc.stdout
     assert "--source overpass" in proc.stdout and "--osm-file" in proc.stdout
     assert "Access legs:" in proc.stdout
@@ -59,5 +59,5 @@ def test_plain_run_in_an_empty_folder_works_offline(tmp_path: Path) -> None:
         times = table[f"time_to_center_min_from_{key}"].to_numpy()
         assert np.isfinite(times).all() and (times > 30).all()
     prov = json.loads((results / "provenance.json").read_text(encoding="utf-8"))
-    assert prov["osm_source"] == "file:urals-omt-z7-2021.osm.pbf"
-    assert prov["parameters"]["default_osm_file"] == "urals-omt-z7-2021.osm.pbf"
+    assert prov["osm_source"] == "file:urals-omt-z7-2021-context.osm.pbf"
+    assert prov["parameters"]["default_osm_file"] == "urals-omt-z7-2021-context.osm.pbf"

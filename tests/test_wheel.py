@@ -98,10 +98,14 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
         "ural_access/data/studies/urals.toml",
         "ural_access/data/studies/djibouti.toml",
         "ural_access/data/studies/ekaterinburg.toml",
-        "ural_access/data/osm/urals-omt-z7-2021.osm.pbf",
+        "ural_access/data/osm/urals-omt-z7-2021-context.osm.pbf",
         "ural_access/data/osm/README.md",
     ):
         assert needed in names, needed
+    # one Urals extract: the roads-only file it replaced is not shipped beside it
+    assert [n for n in names if n.endswith(".osm.pbf")] == [
+        "ural_access/data/osm/urals-omt-z7-2021-context.osm.pbf"
+    ]
     assert not [n for n in names if n.startswith("tests/") or "/_vendor/" in n]
     assert not [n for n in names if n.endswith(("_synthetic.py", "_png.py", "overpass_server.py"))]
 
@@ -144,7 +148,7 @@ def test_the_installed_package_runs_from_an_empty_folder(
     env["URAL_ACCESS_OVERPASS_URL"] = "http://127.0.0.1:9/api"  # nothing listens there
     out = _run([str(exe), "run", "--self-contained"], cwd=work, env=env)
     assert "Done: " in out and "Magnitogorsk" in out
-    assert "Road data: file:urals-omt-z7-2021.osm.pbf" in out
+    assert "Road data: file:urals-omt-z7-2021-context.osm.pbf" in out
     results, maps = work / "output" / "urals" / "results", work / "output" / "urals" / "maps"
     assert (results / "agglomerations.csv").is_file() and (maps / "index.html").is_file()
     assert len(list(maps.glob("agglomeration-*.html"))) == 6
