@@ -270,14 +270,41 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+#: The time GDAL records as a GeoPackage's ``last_change`` (``gpkg_contents``): fixed,
+#: so that the same inputs give byte-identical GeoPackages (GDAL's ``OGR_CURRENT_DATE``).
+GPKG_DATE = "1970-01-01T00:00:00.000Z"
+
+
+@contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """GDAL writes :data:`GPKG_DATE` instead of the time of writing, in this block only.
+
+    Yields
+    ------
+    None
+        Within the block, GeoPackages record :data:`GPKG_DATE`; the option's previous
+        value is restored afterwards.
+    """
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+
 def write_layer(gdf: Any, path: Path, layer: str) -> None:
     """Write one GeoPackage layer; a failure of GDAL's is a :class:`WriteError`.
 
     The data are ours and well-formed, so a failing write is the disk's (full, read-only)
-    or the folder's; GDAL reports it as its own error types, not ``OSError``.
+    or the folder's; GDAL reports it as its own error types, not ``OSError``. The file
+    records :data:`GPKG_DATE`, never the time of writing (byte-identical reruns).
     """
     try:
-        gdf.to_file(path, layer=layer, driver="GPKG")
+        with fixed_gpkg_date():
+            gdf.to_file(path, layer=layer, driver="GPKG")
     except OSError:
         raise
     except Exception as exc:

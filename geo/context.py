@@ -30,6 +30,7 @@ from ._osm_extras import (
     read_osm_extras,
     water_class,
 )
+from .atomic import write_layer
 from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
@@ -236,7 +237,7 @@ def write_context(context: gpd.GeoDataFrame, folder: str | Path) -> Path:
     # Written in a temporary folder beside it (the driver wants a .gpkg name), then moved.
     with tempfile.TemporaryDirectory(prefix=".context-", dir=path.parent) as tmp:
         part = Path(tmp) / CONTEXT_FILE
-        context.to_file(part, driver="GPKG", layer="context")
+        write_layer(context, part, "context")
         os.chmod(part, 0o644)
         os.replace(part, path)
     return path

@@ -1,4 +1,4 @@
-"""Formula injection: no CSV cell the project writes opens as a spreadsheet formula.
+"""Result files: no CSV cell opens as a spreadsheet formula; identical runs give identical GeoPackages.
 
 Names and regions come from user tables, study files and OSM; a cell starting with
 ``=``, ``+``, ``-`` or ``@`` runs as a formula in a spreadsheet. The tables must
@@ -95,3 +95,14 @@ def test_a_neutralised_cell_round_trips(text: str) -> None:
     assert restored_cell(cell) == text
     assert cell == text or cell == "'" + text
     assert not (str(cell)[:1] and str(cell)[0] in "=+-@\t\r")
+
+
+def test_identical_runs_give_byte_identical_geopackages(hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """GDAL records the time of writing in a GeoPackage unless told a fixed one."""
+    import time
+
+    results, _ = hostile
+    first = write_results(results, tmp_path / "a") / "access.gpkg"
+    time.sleep(1.1)  # the recorded time has a resolution of a second... or less
+    second = write_results(results, tmp_path / "b") / "access.gpkg"
+    assert first.read_bytes() == second.read_bytes()
