@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..geo import settings
-from ..geo.atomic import atomic_file
+from ..geo.base.atomic import atomic_file
 from .errors import BrowserError, BrowserTimeoutError
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from branca.element import Element, MacroElement
 from folium import plugins
 from jinja2 import Template
 
-from ..geo.results import AccessResults
+from ..geo.results.access_results import AccessResults
 from .legend import HtmlControl
 from .style import CITY_COLOUR, NO_TILES_BACKGROUND
 from .text import EN, Lang

@@ -10,19 +10,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..geo.distance import geodesic_circle
-from ..geo.results import AccessResults
+from ..geo.base.distance import geodesic_circle
+from ..geo.results.access_results import AccessResults
 from ._geojson import COORD_DECIMALS, compact, feature_collection
 from ._shared import Bands, bands_geojson
 from .popups import agglomeration_popup, town_popup, town_sources, town_tooltip
-from .style import (
-    CENTER_COLOUR,
-    CITY_COLOUR,
-    TOWN_COLOUR,
-    ZONE_STYLE,
-    marker_radius,
-    route_style,
-)
+from .style import CENTER_COLOUR, CITY_COLOUR, TOWN_COLOUR, ZONE_STYLE, marker_radius, route_style
 from .text import EN, Lang
 
 #: Vertices of a drawn zone circle: smooth at street zoom (a 25 km circle's chord is 300 m).

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geo.places import fold_name
+from ..geo.study.places import fold_name
 
 _RU_LATIN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",

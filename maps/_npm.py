@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from ..geo import settings
-from ..geo.atomic import replace_dir
+from ..geo.base.atomic import replace_dir
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, NpmFile
 from .errors import MapAssetError
 

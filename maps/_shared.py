@@ -16,16 +16,10 @@ import folium
 import numpy as np
 import shapely
 
-from ..geo.parameters import ROAD_CLASSES
-from ..geo.results import AccessResults
+from ..geo.results.access_results import AccessResults
+from ..geo.study.options import ROAD_CLASSES
 from ._geojson import compact, feature_collection
-from .style import (
-    BORDER_STYLE,
-    ROAD_COLOUR,
-    WATER_COLOUR,
-    band_colours,
-    road_weight,
-)
+from .style import BORDER_STYLE, ROAD_COLOUR, WATER_COLOUR, band_colours, road_weight
 
 log = logging.getLogger(__name__)
 

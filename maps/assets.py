@@ -33,8 +33,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..geo._progress import console_handler, remove_handler
-from ..geo.atomic import write_text_atomic
+from ..geo.base.atomic import write_text_atomic
+from ..geo.base.progress import console_handler, remove_handler
 from . import _inline, _npm
 from ._asset_table import ASSETS, LEAFLET_ICON_FIX_FILES, Generated, NpmFile
 from ._npm import PACKAGE_FOLDER as PACKAGE_FOLDER

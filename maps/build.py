@@ -14,9 +14,9 @@ from typing import Any
 import folium
 from branca.element import Element
 
-from ..geo.atomic import atomic_dir, write_text_atomic
+from ..geo.base.atomic import atomic_dir, write_text_atomic
 from ..geo.errors import ParameterError
-from ..geo.results import AccessResults
+from ..geo.results.access_results import AccessResults
 from ._names import russian_names
 from ._render import encoded_once, render_page
 from ._shared import MapData, map_data

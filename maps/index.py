@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ..geo.results import AccessResults
+from ..geo.results.access_results import AccessResults
 from .text import Lang
 
 #: Result files the index links to (when they exist), with the sentence saying what each is.

@@ -8,7 +8,7 @@ import folium
 import numpy as np
 import shapely
 
-from ..geo.results import AccessResults
+from ..geo.results.access_results import AccessResults
 from ._controls import InfoBox, add_controls, add_minimap, base_map, provenance_line
 from ._layers import (
     bands_layer,

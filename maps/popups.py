@@ -7,11 +7,11 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..geo.access_leg import NOTABLE_JOIN_M
+from ..geo.routing.last_mile import NOTABLE_JOIN_M
 from .text import Lang
 
 if TYPE_CHECKING:
-    from ..geo.results import AccessResults
+    from ..geo.results.access_results import AccessResults
 
 EN = Lang("en")
 

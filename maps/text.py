@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..geo.format import format_km, format_minutes, format_population, format_share
+from ..geo.base.format import format_km, format_minutes, format_population, format_share
 
 #: Languages the maps are written in.
 LANGUAGES = ("en", "ru")

@@ -52,12 +52,7 @@ def _mb(path: Path) -> float:
 
 def grown_urals_size(rows: int, cols: int, gap: float) -> tuple[Any, Any]:
     """Malta tiled ``rows × cols`` with ``gap`` and a synthetic study on its nodes."""
-    from tests.helpers.synthetic import (
-        spread_places,
-        synthetic_study,
-        tile_network,
-        whole_extract,
-    )
+    from tests.helpers.synthetic import spread_places, synthetic_study, tile_network, whole_extract
 
     base = whole_extract(SHARED_OSM / "malta-latest.osm.pbf", "residential")
     network = tile_network(base, rows, cols, gap=gap)
@@ -67,9 +62,9 @@ def grown_urals_size(rows: int, cols: int, gap: float) -> tuple[Any, Any]:
 
 def djibouti() -> tuple[Any, Any]:
     """The real Djibouti stand-in study on its real extract."""
-    from ural_access.geo.network import build_network
-    from ural_access.geo.osm import read_osm_file
-    from ural_access.geo.study import load_study
+    from ural_access.geo.network.road_network.road_network import build_network
+    from ural_access.geo.osm.roads.roads import read_osm_file
+    from ural_access.geo.study.definition.definition import load_study
 
     study = load_study(REPO / "data" / "studies" / "djibouti.toml")
     roads = read_osm_file(SHARED_OSM / "djibouti-secondary.osm.pbf", study.network.road_classes)
@@ -78,7 +73,7 @@ def djibouti() -> tuple[Any, Any]:
 
 def measure(label: str, study: Any, network: Any, work: Path) -> dict[str, Any]:
     """Analytics, then the maps twice (CDN links, self-contained); sizes and times."""
-    from ural_access.geo.access import compute_access
+    from ural_access.geo.pipeline.compute import compute_access
     from ural_access.maps import build_maps
 
     t0 = time.perf_counter()
@@ -201,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, command, time.perf_counter() - t0)
     print(text)
     if args.out:
-        from ural_access.geo.atomic import write_text_atomic
+        from ural_access.geo.base.atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
     return 0

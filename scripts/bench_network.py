@@ -4,7 +4,7 @@
 Not a test: it measures and prints. Each build runs in a fresh subprocess, so its peak
 RSS is its own; the baseline beside it is the same process's RSS after importing the
 project (interpreter, numpy, shapely, pyosmium...), measured in that run. The builds read
-the real OSM extracts in ``../shared/osm/`` through ``geo.pull.pull_network``, as
+the real OSM extracts in ``../shared/osm/`` through ``geo.network.pull.pull_network``, as
 ``ural-access pull`` does; Liechtenstein, which has no study, is built over the file's
 whole extent (as ``scripts/bench_routing.py`` does). Two studies are also pulled through
 a loopback Overpass server (``tests/overpass_server.py``) serving the same extract, as a
@@ -56,8 +56,8 @@ import json, sys, time, warnings
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
 from pathlib import Path
 from ural_access.geo import settings
-from ural_access.geo.pull import pull_network
-from ural_access.geo.study import load_study
+from ural_access.geo.network.road_network.pull import pull_network
+from ural_access.geo.study.definition.definition import load_study
 import osmium, shapely, numpy
 def status_mb(key):
     for line in open("/proc/self/status"):
@@ -218,7 +218,7 @@ def report(
             )
     lines += [
         "",
-        "Reading: a `.osm.pbf` is decoded block by block with numpy (`geo/_pbf.py`): one "
+        "Reading: a `.osm.pbf` is decoded block by block with numpy (`geo/osm/_pbf.py`): one "
         "read of the file keeps the road ways (tags tested as string-table codes) and notes "
         "which blocks hold nodes, a second read of those blocks keeps the locations of the "
         "roads' nodes only; nothing is kept per node of the file, in any order of nodes. "
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         sys.path.insert(0, str(REPO))
-        from ural_access.geo.atomic import write_text_atomic
+        from ural_access.geo.base.atomic import write_text_atomic
 
         write_text_atomic(args.out, text)
     return 0

@@ -187,9 +187,9 @@ def project_routes(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Our routes between sampled junctions under both profiles, one row per pair."""
     import shapely
-    from ural_access.geo.network import build_network
-    from ural_access.geo.osm import read_osm_file
-    from ural_access.geo.routing import Router
+    from ural_access.geo.network.road_network.road_network import build_network
+    from ural_access.geo.osm.roads.roads import read_osm_file
+    from ural_access.geo.routing.router.router import Router
 
     roads = read_osm_file(pbf, LOWEST_CLASS)
     area = shapely.box(

@@ -77,14 +77,14 @@ def imports():
     import ural_access.maps  # noqa
 stage("import", imports)
 from ural_access.geo import settings
-from ural_access.geo.study import load_study
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.network import build_network
-from ural_access.geo.access import compute_access
+from ural_access.geo.study.definition.definition import load_study
+from ural_access.geo.osm.roads.roads import read_osm_file
+from ural_access.geo.network.road_network.road_network import build_network
+from ural_access.geo.pipeline.compute import compute_access
 try:  # where it lives now, and where older trees (--compare) have it
-    from ural_access.geo.results import write_results
+    from ural_access.geo.results.access_results.access_results import write_results
 except ImportError:
-    from ural_access.geo.io import write_results
+    from ural_access.geo.results.access_results.files import write_results
 from ural_access.maps import build_maps
 import shapely
 settings.cache_folder = Path({cache!r})
@@ -107,7 +107,7 @@ print({mark!r} + json.dumps(out))
 #: The reader alone on one file (the OSM read row and the full-extract rates).
 READ = r"""
 import json, time
-from ural_access.geo.osm import read_osm_file
+from ural_access.geo.osm.roads.roads import read_osm_file
 read_osm_file({warm!r}, "residential")  # imports and first-call costs out of the way
 def mb(key):
     for line in open("/proc/self/status"):
@@ -123,7 +123,7 @@ print({mark!r} + json.dumps({{"s": time.perf_counter() - t, "cpu": time.process_
 """
 
 #: The command line, as a user runs it.
-CLI = PRELUDE + "from ural_access.geo.cli import main\nsys.exit(main({argv!r}))\n"
+CLI = PRELUDE + "from ural_access.cli.commands import main\nsys.exit(main({argv!r}))\n"
 
 
 def timed(cmd: list[str], timeout: float = 1800) -> dict[str, Any]:
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if not BRANDENBURG.is_file():
         parser.error(f"missing {BRANDENBURG}")
     sys.path.insert(0, str(REPO))
-    from ural_access.geo.osm import highway_classes
+    from ural_access.geo.osm.roads.roads import highway_classes
 
     classes = highway_classes("residential")
     started = time.perf_counter()

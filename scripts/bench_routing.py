@@ -272,11 +272,11 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     """Every measure on one graph, ours first (peak RSS), then networkx."""
     import networkx as nx
     import pandas as pd
-    from ural_access.geo.access import compute_access
     from ural_access.geo.errors import UralAccessWarning
-    from ural_access.geo.network import RoadNetwork
-    from ural_access.geo.places import gazetteer
-    from ural_access.geo.routing import Router
+    from ural_access.geo.network.road_network.road_network import RoadNetwork
+    from ural_access.geo.pipeline.compute import compute_access
+    from ural_access.geo.routing.router.router import Router
+    from ural_access.geo.study.definition.places import gazetteer
 
     from tests.helpers.movements import movement_digraph, node_times, start_states
     from tests.helpers.synthetic import spread_places, synthetic_study, tile_network
@@ -343,7 +343,7 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     bands = [step * k for k in range(1, 13)]
     out["iso_bands_min"] = [bands[0], bands[-1]]
     try:
-        from ural_access.geo.isochrones import isochrones
+        from ural_access.geo.analysis.isochrones import isochrones
 
         crs = (
             f"+proj=aeqd +lat_0={float(np.mean(network.node_lat)):.4f} "
@@ -668,7 +668,7 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
         "graph, the time to tile it (`grow`).",
         "- **One-to-all**: `Router.tree` from the node nearest the graph's centre, the "
         "turn-aware search (scipy csgraph Dijkstra over the graph of road-to-road "
-        "movements, `geo/turns.py`: turn restrictions, turn and junction costs of the "
+        "movements, `geo/routing/turns.py`: turn restrictions, turn and junction costs of the "
         "network's profile; times and the predecessor tree, i.e. every fastest path) "
         "against `networkx.multi_source_dijkstra` (times and paths) on an `nx.DiGraph` "
         "built from the very same movement graph (`router.turn_graph.matrix`), from the "
@@ -685,7 +685,7 @@ def report(results: list[dict[str, Any]], env: dict[str, str], command: str) -> 
         "by farthest-point sampling, 2 members near each centre; fixed seed), joined to "
         "the roads as the analytics joins them; one tree per origin, times and distances "
         "to the 20 places.",
-        "- **Isochrones**: `geo.isochrones.isochrones`, 12 bands 30 min apart (30-360 min) "
+        "- **Isochrones**: `geo.analysis.isochrones.isochrones`, 12 bands 30 min apart (30-360 min) "
         "or, when the graph is smaller than 6 h across, 12 equal bands up to its reach "
         "from the source; buffer 1000 m; *cold* is the first origin (it builds the "
         "network's cached road cells), *warm* the median of the next origins.",
@@ -818,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(cache, ignore_errors=True)
     env = environment()
     if args.json is not None:
-        from ural_access.geo.atomic import write_text_atomic
+        from ural_access.geo.base.atomic import write_text_atomic
 
         raw = {"command": command, "environment": env, "results": results}
         write_text_atomic(args.json, json.dumps(raw, indent=1) + "\n")
@@ -830,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(text)
     if args.out is not None:
-        from ural_access.geo.atomic import write_text_atomic
+        from ural_access.geo.base.atomic import write_text_atomic
 
         write_text_atomic(args.out, _keep_pipeline_section(args.out, text))
         print(f"wrote {args.out}", file=sys.stderr)

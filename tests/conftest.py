@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from ural_access.geo import settings
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.pull import pull_network
-from ural_access.geo.study import Study, load_study
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.study.definition import Study, load_study
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

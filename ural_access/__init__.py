@@ -36,16 +36,16 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: Public name → module that defines it (imported when the name is first used).
 _LAZY = {
-    "Study": "ural_access.geo.study",
-    "load_study": "ural_access.geo.study",
-    "NetworkSettings": "ural_access.geo.parameters",
-    "SpeedSettings": "ural_access.geo.parameters",
-    "RoutingSettings": "ural_access.geo.parameters",
-    "RoadNetwork": "ural_access.geo.network",
-    "travel_times": "ural_access.geo.travel",
-    "compute_access": "ural_access.geo.access",
-    "AccessResults": "ural_access.geo.results",
-    "read_results": "ural_access.geo.results",
+    "Study": "ural_access.geo.study.definition",
+    "load_study": "ural_access.geo.study.definition",
+    "NetworkSettings": "ural_access.geo.study.options",
+    "SpeedSettings": "ural_access.geo.study.options",
+    "RoutingSettings": "ural_access.geo.study.options",
+    "RoadNetwork": "ural_access.geo.network.road_network",
+    "travel_times": "ural_access.geo.routing.travel_times",
+    "compute_access": "ural_access.geo.pipeline.compute",
+    "AccessResults": "ural_access.geo.results.access_results",
+    "read_results": "ural_access.geo.results.access_results",
     "settings": "ural_access.geo",
     "errors": "ural_access.geo",
 }
@@ -68,12 +68,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .geo import errors, settings
-    from .geo.access import compute_access
-    from .geo.network import RoadNetwork
-    from .geo.parameters import NetworkSettings, RoutingSettings, SpeedSettings
-    from .geo.results import AccessResults, read_results
-    from .geo.study import Study, load_study
-    from .geo.travel import travel_times
+    from .geo.network.road_network import RoadNetwork
+    from .geo.pipeline.compute import compute_access
+    from .geo.results.access_results import AccessResults, read_results
+    from .geo.routing.travel_times import travel_times
+    from .geo.study.definition import Study, load_study
+    from .geo.study.options import NetworkSettings, RoutingSettings, SpeedSettings
 
 
 def __getattr__(name: str) -> Any:

@@ -18,10 +18,10 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.ndimage import minimum_filter1d
 
-from ._types import FloatArray, IntArray
+from ..base.arrays import FloatArray, IntArray
 
 if TYPE_CHECKING:
-    from .network import RoadNetwork
+    from ..network.road_network import RoadNetwork
 
 #: Largest raster (cells) over a network's extent; a coarser cell is used beyond it.
 MAX_CELLS = 25_000_000

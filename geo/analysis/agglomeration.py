@@ -28,12 +28,12 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from .distance import geodesic_circle, geodesic_m
-from .errors import UralAccessWarning
-from .parameters import DecaySettings
-from .places import Place
-from .routing import Route, Router, ShortestPathTree
-from .study import Agglomeration, Study
+from ..base.distance import geodesic_circle, geodesic_m
+from ..errors import UralAccessWarning
+from ..routing.router import Route, Router, ShortestPathTree
+from ..study.definition import Agglomeration, Study
+from ..study.options import DecaySettings
+from ..study.places import Place
 
 #: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
 ROUTE_SEGMENT_S = 300.0

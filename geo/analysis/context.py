@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._osm_extras import (
+from ..base.atomic import write_layer
+from ..network.road_network import RoadNetwork
+from ..osm._extras import (
     cached_map_extras,
     is_drawn_border,
     place_row,
     read_osm_extras,
     water_class,
 )
-from .atomic import write_layer
-from .network import RoadNetwork
 
 #: File name of the context layer in a results folder.
 CONTEXT_FILE = "context.gpkg"
@@ -129,8 +129,8 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
     :func:`geo.overpass.context_statements`); nothing is downloaded here. The ``place``
     rows are those :func:`pbf_context` keeps, from the answers' ``place=*`` nodes.
     """
-    from ._areas import tagged_areas
-    from .overpass import cached_answers
+    from ..osm._areas import tagged_areas
+    from ..osm.overpass import cached_answers
 
     nodes: dict[int, tuple[float, float]] = {}
     node_tags: dict[int, dict[str, str]] = {}

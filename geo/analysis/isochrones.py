@@ -70,12 +70,12 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS, Transformer
 
+from ..base.arrays import FloatArray, IntArray, ObjectArray
+from ..errors import ParameterError, UralAccessWarning
+from ..network.road_network import RoadNetwork
+from ..study.options import check_increasing
 from ._time_raster import MAX_CELLS as MAX_CELLS
 from ._time_raster import road_cells, time_field
-from ._types import FloatArray, IntArray, ObjectArray
-from .errors import ParameterError, UralAccessWarning
-from .network import RoadNetwork
-from .parameters import check_increasing
 
 if TYPE_CHECKING:
     import geopandas as gpd

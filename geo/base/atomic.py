@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .errors import WriteError
+from ..errors import WriteError
 
 try:
     import fcntl

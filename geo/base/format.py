@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ._names import slug as _slug
+from .keys import slug as _slug
 
 
 def slug(name: str) -> str:

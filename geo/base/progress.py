@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TextIO, TypeVar
 
-from . import settings
+from .. import settings
 
 T = TypeVar("T")
 

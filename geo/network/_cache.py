@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from .atomic import atomic_dir, write_layer
-from .errors import CacheError
+from ..base.atomic import atomic_dir, write_layer
+from ..errors import CacheError
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
 CACHE_FORMAT = 3

@@ -15,9 +15,9 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from ._types import IntArray
-from .osm import ACCESS_HIERARCHY
-from .profiles import profile_speeds_kph
+from ..base.arrays import IntArray
+from ..osm.roads import ACCESS_HIERARCHY
+from .profile import profile_speeds_kph
 
 #: Keys giving a direction's limit, in order (``key:forward``/``:backward`` first).
 MAXSPEED_KEYS = ("maxspeed", "source:maxspeed", "maxspeed:type")

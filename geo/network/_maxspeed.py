@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._resources import bundled_data
-from .errors import UralAccessError
+from ..base.resources import bundled_data
+from ..errors import UralAccessError
 
 #: km/h in one international mile per hour (1 mile = 1609.344 m exactly).
 MPH_KPH = 1.609344

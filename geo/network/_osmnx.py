@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from .errors import InputError
-from .parameters import ROAD_CLASSES
+from ..errors import InputError
+from ..study.options import ROAD_CLASSES
 
 #: Edge attributes of an osmnx graph (its names), the network's arrays and their types.
 EDGE_ATTRIBUTES: tuple[tuple[str, str, type], ...] = (

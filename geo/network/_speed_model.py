@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._resources import bundled_data
-from .errors import ParameterError, UralAccessError
+from ..base.resources import bundled_data
+from ..errors import ParameterError, UralAccessError
 
 #: Names of the bundled speed models; model ``m`` is read from ``data/speed_model_m.toml``.
 SPEED_MODELS: tuple[str, ...] = ("ru", "osrm-car")

@@ -32,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..errors import ParameterError, UralAccessError
+from ..study.options import check_speed_factor
 from ._maxspeed import (
     GENERIC_IMPLICIT_KPH,
     IMPLICIT_MAXSPEEDS_KPH,
@@ -47,8 +49,6 @@ from ._maxspeed import (
 from ._speed_model import MODELS_DIR as MODELS_DIR
 from ._speed_model import SPEED_MODELS as SPEED_MODELS
 from ._speed_model import load_model
-from .errors import ParameterError, UralAccessError
-from .parameters import check_speed_factor
 
 FloatArray = npt.NDArray[np.float64]
 

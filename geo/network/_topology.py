@@ -14,8 +14,8 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from .distance import great_circle_m
-from .osm import OSMRoads
+from ..base.distance import great_circle_m
+from ..osm.roads import OSMRoads
 
 _YES = {"yes", "true", "1"}
 _REVERSE = {"-1", "reverse"}

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..errors import UralAccessError
+from ..study.options import check_speed_factor
 from ._speed_model import check_model_name, load_model
-from .errors import UralAccessError
-from .parameters import check_speed_factor
-from .speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
+from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .network import RoadNetwork
-from .sources import SOURCES, data_warnings, default_network_path, resolve_source
-from .study import Study
+from ..osm.sources import SOURCES, data_warnings, default_network_path, resolve_source
+from ..study.definition import Study
+from .road_network import RoadNetwork
 
 log = logging.getLogger(__name__)
 

@@ -19,19 +19,19 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from . import __version__
+from .. import __version__
+from ..errors import EmptyNetworkError, InputError
+from ..osm.roads import OSMRoads
+from ..osm.sources import default_network_path, read_roads, resolve_source
+from ._cache import RULE_COLUMNS, read_network, write_network
 from ._edge_tags import built_up_flags, edge_speeds, edge_tag, edge_tag_columns
-from ._network_cache import RULE_COLUMNS, read_network, write_network
-from .errors import EmptyNetworkError, InputError
-from .osm import OSMRoads
-from .profiles import profile_info
-from .sources import default_network_path, read_roads, resolve_source
-from .speeds import implausible_maxspeeds, travel_times_s
+from ._speeds import implausible_maxspeeds, travel_times_s
+from .profile import profile_info
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from .study import Study
+    from ..study.definition import Study
 
 
 @dataclass

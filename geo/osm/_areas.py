@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from ._osm_rules import BUILT_UP
+from ._rules import BUILT_UP
 
 #: Relation types libosmium assembles into areas.
 AREA_RELATIONS = ("multipolygon", "boundary")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._osm_rules import (
+from ._rules import (
     BUILT_UP,
     MAX_ADMIN_LEVEL,
     NODE_KEYS,
@@ -308,7 +308,7 @@ _PLACE_FIELDS = ("place_kind", "place_name", "place_name_ru")
 
 def map_extras_path(sha256: str) -> Path:
     """Where the map context of the file with this content is cached."""
-    from . import settings
+    from .. import settings
 
     return Path(settings.cache_folder) / "context" / f"{sha256[:32]}.npz"
 
@@ -333,7 +333,7 @@ def save_map_extras(extras: MapExtras, sha256: str) -> Path:
     """Cache ``extras`` under the file's content hash (atomically; plain arrays only)."""
     import shapely
 
-    from .atomic import atomic_file
+    from ..base.atomic import atomic_file
 
     arrays: dict[str, Any] = {k: np.asarray(getattr(extras, k), dtype=str) for k in _TEXT_FIELDS}
     water = [bytes.fromhex(w) if isinstance(w, str) else bytes(w) for w in extras.water]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._areas import built_up_areas
-from ._osm_rules import NODE_KEYS, obstacle_codes, restriction_array, restriction_rows
-from .osm import WAY_TAGS, OSMRoads, highway_classes, is_drivable
+from ._rules import NODE_KEYS, obstacle_codes, restriction_array, restriction_rows
+from .roads import WAY_TAGS, OSMRoads, highway_classes, is_drivable
 
 
 @dataclass

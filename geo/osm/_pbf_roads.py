@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..base.arrays import FloatArray, IntArray, ObjectArray
 from . import _pbf
 from ._tags import TagTable
-from ._types import FloatArray, IntArray, ObjectArray
 
 
 @dataclass

@@ -113,7 +113,7 @@ def obstacle_codes(
 
 def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -> Any:
     """Obstacle code of each of ``n`` nodes from their :data:`NODE_KEYS` values."""
-    from .profiles import node_obstacles
+    from ..network.profile import node_obstacles
 
     if not all(k in node_tags for k in NODE_KEYS):
         return np.zeros(n, dtype=np.int8)

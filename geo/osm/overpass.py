@@ -22,13 +22,13 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
-from . import settings
+from .. import settings
+from ..base.atomic import write_text_atomic
+from ..errors import EmptyNetworkError, OverpassError
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
-from ._osm_rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
 from ._overpass_roads import roads_from_overpass
-from .atomic import write_text_atomic
-from .errors import EmptyNetworkError, OverpassError
-from .osm import OSMRoads, highway_classes
+from ._rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
+from .roads import OSMRoads, highway_classes
 
 log = logging.getLogger(__name__)
 

@@ -27,15 +27,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _pbf, settings
-from ._osm_extras import read_osm_extras, save_map_extras
-from ._osm_rules import (
-    BUILT_UP_MAX_BYTES,
-)
+from .. import settings
+from ..errors import OSMDataError
+from ..study.options import ROAD_CLASSES
+from . import _pbf
+from ._extras import read_osm_extras, save_map_extras
 from ._pbf_roads import read_pbf_roads
+from ._rules import BUILT_UP_MAX_BYTES
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
-from .errors import OSMDataError
-from .parameters import ROAD_CLASSES
 
 log = logging.getLogger(__name__)
 

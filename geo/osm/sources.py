@@ -11,12 +11,12 @@ from typing import Any
 
 import shapely
 
-from . import settings
-from ._resources import bundled_data
-from .errors import OSMDataError
-from .osm import OSMRoads, read_osm_file
+from .. import settings
+from ..base.resources import bundled_data
+from ..errors import OSMDataError
+from ..study.definition import Study
 from .overpass import download_roads
-from .study import Study
+from .roads import OSMRoads, read_osm_file
 
 log = logging.getLogger(__name__)
 

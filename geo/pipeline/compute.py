@@ -30,23 +30,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._progress import iterate
-from .access_leg import NOTABLE_JOIN_M
-from .agglomeration import (
+from .. import __version__
+from ..analysis.agglomeration import (
     Trees,
     agglomeration_measures,
     place_nodes,
     rank_agglomerations,
     zone_circles,
 )
-from .errors import UralAccessWarning
-from .network import RoadNetwork
-from .places import GEONAMES_CITATION, Place
-from .results import AccessResults
-from .routing import Router
-from .sources import data_warnings
-from .study import Study
+from ..base.progress import iterate
+from ..errors import UralAccessWarning
+from ..network.road_network import RoadNetwork
+from ..osm.sources import data_warnings
+from ..results.access_results import AccessResults
+from ..routing.last_mile import NOTABLE_JOIN_M
+from ..routing.router import Router
+from ..study.definition import Study
+from ..study.places import GEONAMES_CITATION, Place
 
 log = logging.getLogger(__name__)
 
@@ -336,7 +336,7 @@ def _no_isochrones() -> gpd.GeoDataFrame:
 
 def isochrone_layer(study: Study, network: RoadNetwork, trees: Trees) -> gpd.GeoDataFrame:
     """Drive-time bands (``study.routing.bands_min``) from each first-tier city."""
-    from .isochrones import isochrones
+    from ..analysis.isochrones import isochrones
 
     bands = study.routing.bands_min
     frames = []

@@ -28,10 +28,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .atomic import atomic_dir, write_layer
-from .errors import CacheError
-from .io import json_default, read_table, role_order, write_csv
-from .study import Study
+from ..base.atomic import atomic_dir, write_layer
+from ..errors import CacheError
+from ..study.definition import Study
+from .files import json_default, read_table, role_order, write_csv
 from .tables import Cities, narrow, wide_summary, widen
 
 RESULT_FILES = (
@@ -129,7 +129,7 @@ class AccessResults:
         self, folder: str | Path, *, self_contained: bool = False, png: bool = False
     ) -> list[Path]:
         """Draw the overview, agglomeration and index maps into ``folder``."""
-        from ..maps import build_maps  # the maps draw results: they sit above this module
+        from ...maps import build_maps  # the maps draw results: they sit above this module
 
         return build_maps(self, folder, self_contained=self_contained, png=png)
 

@@ -25,8 +25,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from ..base.arrays import FloatArray, IntArray
 from ._osrm_coordinate import LANE_M, Lines, representative
-from ._types import FloatArray, IntArray
 
 _LANES = 2.0  # OSRM ASSUMED_LANE_COUNT where a road has no lanes tag
 _EARTH_M = 6372797.560856  # OSRM's haversine radius

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ._types import FloatArray, IntArray
+from ..base.arrays import FloatArray, IntArray
 
 #: OSRM ``ASSUMED_LANE_WIDTH`` (m), ``intersection/constants.hpp``.
 LANE_M = 3.25

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from ._types import FloatArray, ObjectArray
+from ..base.arrays import FloatArray, ObjectArray
 
 #: WGS84 semi-major axis (m) and first eccentricity squared.
 _A = 6_378_137.0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._types import FloatArray, IntArray
+from ..base.arrays import FloatArray, IntArray
 
 
 @dataclass

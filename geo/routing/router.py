@@ -25,13 +25,13 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from ..base.arrays import FloatArray, IntArray
+from ..errors import RoutingError, UralAccessWarning
+from ..network.profile import load_profile
+from ..network.road_network import RoadNetwork
 from ._route import Route, substring_of, sum_to_root
 from ._snap import cut_off_places, join_places
-from ._types import FloatArray, IntArray
-from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
-from .errors import RoutingError, UralAccessWarning
-from .network import RoadNetwork
-from .profiles import load_profile
+from .last_mile import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
 from .turns import TurnGraph, build_turn_graph
 
 _NO_PRED = -9999  # scipy's marker for "no predecessor"

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import (
+from ..errors import (
     DuplicateIdError,
     InputError,
     MissingColumnError,
     MissingCRSError,
     UralAccessWarning,
 )
-from .network import RoadNetwork
-from .routing import Router
+from ..network.road_network import RoadNetwork
+from .router import Router
 
 if TYPE_CHECKING:
     import geopandas as gpd

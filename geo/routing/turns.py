@@ -35,11 +35,11 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_array
 
+from ..base.arrays import FloatArray, IntArray
+from ..network.profile import CLOSED, LOCAL_ONLY, OBSTACLE_BARRIER, OPEN, Profile, edge_access
+from ..network.road_network import RoadNetwork
 from ._osrm_bearings import RoadEnds, perceived_bearings
-from ._types import FloatArray, IntArray
 from ._via_ways import split_via_ways
-from .network import RoadNetwork
-from .profiles import CLOSED, LOCAL_ONLY, OBSTACLE_BARRIER, OPEN, Profile, edge_access
 
 
 @dataclass

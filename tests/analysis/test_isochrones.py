@@ -13,17 +13,17 @@ import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
-from ural_access.geo._time_raster import disk_minimum, project
+from ural_access.geo.analysis._time_raster import disk_minimum, project
+from ural_access.geo.analysis.isochrones import band_rings, isochrones
 from ural_access.geo.errors import ParameterError, UralAccessWarning
-from ural_access.geo.isochrones import band_rings, isochrones
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.pull import pull_network
-from ural_access.geo.routing import Router, ShortestPathTree
-from ural_access.geo.study import Study, load_study
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.routing.router import Router, ShortestPathTree
+from ural_access.geo.study.definition import Study, load_study
 
 from ural_access import geo
 
-OSM = Path(__file__).resolve().parents[1].parent / "shared" / "osm"
+OSM = Path(__file__).resolve().parents[2].parent / "shared" / "osm"
 FILES = {"andorra": "andorra-latest.osm.pbf", "djibouti": "djibouti-secondary.osm.pbf"}
 TINY = 1e-9  # deg², about 0.01 m²
 
@@ -326,8 +326,8 @@ def test_fine_bands_on_a_dense_network_stay_valid_and_nested() -> None:
     """Twelve 4-min bands over all of Andorra's streets from spread-out origins: GEOS 3.14
     refused to union the rounded rings as a coverage for one of them ('incorrectly
     noded'); the bands must still come out, valid and nested."""
-    from .conftest import extract
-    from .helpers.synthetic import spread_places, whole_extract
+    from ..conftest import extract
+    from ..helpers.synthetic import spread_places, whole_extract
 
     net = whole_extract(extract("andorra-latest.osm.pbf"), "residential")
     nodes = spread_places(net.node_lon, net.node_lat, np.random.default_rng(20240601))

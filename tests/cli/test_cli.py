@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ural_access.geo import cli
 from ural_access.geo.errors import WriteError, exit_codes
 from ural_access.maps.errors import BrowserError, MapAssetError
 
-from .conftest import extract
+from ural_access.cli import commands as cli
+
+from ..conftest import extract
 
 
 @dataclass
@@ -214,7 +215,7 @@ def test_console_script_smoke(tmp_path: Path) -> None:
 
 
 def test_readme_documents_every_exit_code() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Errors and exit codes", 1)[1].split("\n## ", 1)[0]
     documented = [int(code) for code in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)]
     codes = exit_codes()  # the map errors are in it: this module imports them

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from ural_access.geo import settings
-from ural_access.geo._progress import console_handler, iterate, remove_handler
+from ural_access.geo.base.progress import console_handler, iterate, remove_handler
 
 log = logging.getLogger("ural_access.tests")
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
-from ural_access.geo.routing import Router
-from ural_access.geo.turns import TurnGraph
+from ural_access.geo.routing.router import Router
+from ural_access.geo.routing.turns import TurnGraph
 
 
 def _turn_graph(router: Router) -> TurnGraph:

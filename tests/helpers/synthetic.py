@@ -25,13 +25,13 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from ural_access.geo.distance import great_circle_m
+from ural_access.geo.base.distance import great_circle_m
 from ural_access.geo.errors import ParameterError, UralAccessError
-from ural_access.geo.network import RoadNetwork, build_network
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.places import Place
-from ural_access.geo.speeds import edge_speeds_kph, speed_model_info, travel_times_s
-from ural_access.geo.study import Agglomeration, Study
+from ural_access.geo.network._speeds import edge_speeds_kph, speed_model_info, travel_times_s
+from ural_access.geo.network.road_network import RoadNetwork, build_network
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.study.definition import Agglomeration, Study
+from ural_access.geo.study.places import Place
 
 #: Tile ``t``'s node and way ids are the base ids plus ``t * ID_STRIDE`` (synthetic ids).
 ID_STRIDE = 10**11

@@ -21,7 +21,7 @@ from ural_access.maps import _inline, assets, browser
 from ural_access.maps._asset_table import ASSETS, Generated, NpmFile
 from ural_access.maps.errors import BrowserError, BrowserTimeoutError, MapAssetError
 
-from .helpers.png import distinct_colours, png_size, read_png
+from ..helpers.png import distinct_colours, png_size, read_png
 
 EKB = (56.8389, 60.6057)
 CHEL = (55.1644, 61.4368)

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import pytest
 import shapely
-from ural_access.geo.access import compute_access
-from ural_access.geo.context import network_context
+from ural_access.geo.analysis.context import network_context
+from ural_access.geo.pipeline.compute import compute_access
 from ural_access.maps._shared import BAND_TOLERANCE_DEG, band_data, map_data
 from ural_access.maps.overview import agglomeration_map, overview_map
 
@@ -87,7 +87,7 @@ def test_russian_names_from_osm_place_nodes(built: dict, tmp_path) -> None:  # t
     from ural_access.maps._names import MAX_PLACE_KM, russian_names
     from ural_access.maps.build import map_language
 
-    from .conftest import extract
+    from ..conftest import extract
 
     study, net, _ = built["andorra"]
     pbf = extract("andorra-latest.osm.pbf")
@@ -132,9 +132,9 @@ def test_russian_names_from_osm_place_nodes(built: dict, tmp_path) -> None:  # t
 def test_water_areas_include_multipolygon_lakes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Water drawn from a .osm.pbf includes multipolygon relations, not closed ways only."""
     import osmium
-    from ural_access.geo import context as ctx
+    from ural_access.geo.analysis import context as ctx
 
-    from .conftest import extract
+    from ..conftest import extract
 
     pbf = extract("liechtenstein-latest.osm.pbf")
     water = (("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"))
@@ -166,11 +166,11 @@ def test_context_read_with_the_roads_is_cached_by_content(
     """The road read caches the file's map context under its hash: what the maps get from
     the cache is what a fresh read of the file gives; a damaged cache is read anew."""
     from ural_access.geo import settings
-    from ural_access.geo._osm_extras import map_extras_path
-    from ural_access.geo.context import pbf_context
-    from ural_access.geo.osm import read_osm_file
+    from ural_access.geo.analysis.context import pbf_context
+    from ural_access.geo.osm._extras import map_extras_path
+    from ural_access.geo.osm.roads import read_osm_file
 
-    from .conftest import extract
+    from ..conftest import extract
 
     monkeypatch.setattr(settings, "cache_folder", str(tmp_path / "cache"))
     pbf = extract("monaco.osm.pbf")
@@ -196,11 +196,11 @@ def test_overpass_context_matches_the_pbf_context(
     """Borders and place nodes come through Overpass as from the .osm.pbf, and name
     Andorra's towns in Russian as the .osm.pbf path does."""
     from ural_access.geo import settings
-    from ural_access.geo.pull import pull_network
+    from ural_access.geo.network.pull import pull_network
     from ural_access.maps.build import map_language
 
-    from .conftest import extract
-    from .overpass_server import OverpassTestServer
+    from ..conftest import extract
+    from ..overpass_server import OverpassTestServer
 
     study, from_pbf, _ = built["andorra"]
     pbf = extract("andorra-latest.osm.pbf")

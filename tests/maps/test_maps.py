@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from ural_access.geo.access import compute_access
-from ural_access.geo.context import network_context, read_context, write_context
-from ural_access.geo.format import format_km, format_minutes
-from ural_access.geo.results import write_results
+from ural_access.geo.analysis.context import network_context, read_context, write_context
+from ural_access.geo.base.format import format_km, format_minutes
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import write_results
 from ural_access.maps import build_maps
 from ural_access.maps.browser import OfflinePage, offline_browser, open_offline
 from ural_access.maps.build import PNG_SIZE, map_language, picture_bounds
@@ -19,7 +19,7 @@ from ural_access.maps.text import Lang
 
 from tests._paint import painted_shares, samples
 
-from .helpers.png import distinct_colours, read_png
+from ..helpers.png import distinct_colours, read_png
 
 EVIL = "<script>alert(1)</script>"
 #: A name that is a Jinja expression: branca parsed rendered text as a template again.

@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from ural_access.geo.access import compute_access
+from ural_access.geo.pipeline.compute import compute_access
 from ural_access.maps import build_maps
 from ural_access.maps.browser import OfflineBrowser, offline_browser
 

@@ -12,14 +12,14 @@ import pytest
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from ural_access.geo.distance import great_circle_m
+from ural_access.geo.base.distance import great_circle_m
 from ural_access.geo.errors import CacheError, EmptyNetworkError, OSMDataError
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.osm import highway_classes, read_osm_file
-from ural_access.geo.pull import network_summary, pull_network
-from ural_access.geo.study import load_study
+from ural_access.geo.network.pull import network_summary, pull_network
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.osm.roads import highway_classes, read_osm_file
+from ural_access.geo.study.definition import load_study
 
-from .conftest import extract
+from ..conftest import extract
 
 
 @pytest.mark.parametrize("key", ["andorra", "djibouti", "malta"])
@@ -155,7 +155,7 @@ def test_area_outside_the_extract_is_reported(tmp_path: Path) -> None:
 
 
 def test_empty_area_inside_the_extract_raises(tmp_path: Path) -> None:
-    from ural_access.geo.network import build_network
+    from ural_access.geo.network.road_network import build_network
 
     roads = read_osm_file(extract("andorra-latest.osm.pbf"), "tertiary")
     far = shapely.box(1.0, 40.0, 1.1, 40.1)

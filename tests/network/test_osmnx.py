@@ -13,14 +13,14 @@ import osmium
 import osmnx as ox
 import pytest
 import shapely
-from ural_access.geo._osmnx import flat_highway, flat_text
-from ural_access.geo.access import compute_access
 from ural_access.geo.errors import InputError
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.routing import Router
-from ural_access.geo.speeds import parse_maxspeed
+from ural_access.geo.network._osmnx import flat_highway, flat_text
+from ural_access.geo.network._speeds import parse_maxspeed
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.routing.router import Router
 
-from .conftest import extract
+from ..conftest import extract
 
 MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 

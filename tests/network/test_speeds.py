@@ -11,11 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from ural_access.geo import speeds
 from ural_access.geo.errors import ParameterError
-from ural_access.geo.osm import highway_classes
-from ural_access.geo.parameters import ROAD_CLASSES
-from ural_access.geo.speeds import (
+from ural_access.geo.network import _speeds as speeds
+from ural_access.geo.network._speeds import (
     SPEED_MODELS,
     default_speed_kph,
     edge_speeds_kph,
@@ -23,8 +21,10 @@ from ural_access.geo.speeds import (
     speed_model_info,
     travel_times_s,
 )
+from ural_access.geo.osm.roads import highway_classes
+from ural_access.geo.study.options import ROAD_CLASSES
 
-OSM_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "osm"
+OSM_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "osm"
 ANDORRA = OSM_DIR / "andorra-latest.osm.pbf"
 
 # --------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ural_access.geo._osmnx import flat_highway, flat_text
 from ural_access.geo.errors import ParameterError
-from ural_access.geo.speeds import default_speed_kph, edge_speeds_kph, parse_maxspeed
+from ural_access.geo.network._osmnx import flat_highway, flat_text
+from ural_access.geo.network._speeds import default_speed_kph, edge_speeds_kph, parse_maxspeed
 
 
 @pytest.mark.parametrize(

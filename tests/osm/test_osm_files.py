@@ -13,15 +13,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ural_access.geo.cli import main
 from ural_access.geo.errors import OSMDataError
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.pull import network_summary
-from ural_access.geo.sources import data_warnings, default_network_path
-from ural_access.geo.study import load_study
+from ural_access.geo.network.pull import network_summary
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.osm.sources import data_warnings, default_network_path
+from ural_access.geo.study.definition import load_study
 
-from .conftest import extract
+from ural_access.cli.commands import main
+
+from ..conftest import extract
 
 ANDORRA = "andorra-latest.osm.pbf"
 

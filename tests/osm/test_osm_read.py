@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import osmium
 import pytest
-from ural_access.geo import osm
-from ural_access.geo.osm import OSMRoads, read_osm_file
+from ural_access.geo.osm import roads as osm
+from ural_access.geo.osm.roads import OSMRoads, read_osm_file
 
-from .conftest import SHARED_OSM, extract
+from ..conftest import SHARED_OSM, extract
 
 KEYS = ("highway", "maxspeed", "oneway", "junction", "name", "ref")
 ORDER = ["motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential"]
@@ -207,7 +207,7 @@ def test_read_memory_follows_the_roads_not_the_file(tmp_path: Path) -> None:
     import sys
 
     code = f"""
-from ural_access.geo.osm import read_osm_file
+from ural_access.geo.osm.roads import read_osm_file
 def mb(key):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key)) / 1024
 read_osm_file({str(extract("monaco.osm.pbf"))!r}, "residential")  # warm up the imports

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from ural_access.geo import settings
 from ural_access.geo.errors import OverpassError
-from ural_access.geo.network import RoadNetwork
-from ural_access.geo.overpass import split_area
-from ural_access.geo.pull import pull_network
-from ural_access.geo.study import load_study
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.osm.overpass import split_area
+from ural_access.geo.study.definition import load_study
 
-from .conftest import extract
-from .overpass_server import OverpassTestServer
+from ..conftest import extract
+from ..overpass_server import OverpassTestServer
 
 
 @pytest.fixture()
@@ -123,7 +123,7 @@ def test_cli_reports_overpass_failure_with_exit_code_4(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # type: ignore[no-untyped-def]
-    from ural_access.geo.cli import main
+    from ural_access.cli.commands import main
 
     monkeypatch.setattr(settings, "overpass_max_attempts", 2)
     andorra_server.push_failures(429, 429)

@@ -18,10 +18,10 @@ import pytest
 import shapely
 from ural_access.geo import settings
 from ural_access.geo.errors import EmptyNetworkError, OverpassError
-from ural_access.geo.overpass import download_roads, overpass_request
+from ural_access.geo.osm.overpass import download_roads, overpass_request
 
-from .conftest import extract
-from .overpass_server import OverpassTestServer
+from ..conftest import extract
+from ..overpass_server import OverpassTestServer
 
 Behaviour = Callable[[socket.socket, threading.Event], None]
 
@@ -206,7 +206,7 @@ def test_an_unresolvable_host_fails_at_once(monkeypatch: pytest.MonkeyPatch) -> 
 def test_cli_takes_overpass_timeout_and_retries(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ural_access.geo.cli import main
+    from ural_access.cli.commands import main
 
     for name in ("requests_timeout", "overpass_max_attempts", "overpass_url"):
         monkeypatch.setattr(settings, name, getattr(settings, name))

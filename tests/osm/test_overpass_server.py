@@ -26,7 +26,7 @@ else:
     except ModuleNotFoundError:  # tests/ became a package: the repository root is on it
         from tests.overpass_server import GENERATOR, OverpassTestServer, load_extract
 
-OSM_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "osm"
+OSM_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "osm"
 ANDORRA = OSM_DIR / "andorra-latest.osm.pbf"
 DJIBOUTI = OSM_DIR / "djibouti-secondary.osm.pbf"
 
@@ -478,7 +478,7 @@ def test_status_endpoint_and_unknown_paths(server: OverpassTestServer) -> None:
 
 
 def test_runs_from_the_command_line() -> None:
-    script = Path(__file__).with_name("overpass_server.py")
+    script = Path(__file__).parents[1] / "overpass_server.py"
     process = subprocess.Popen(
         [sys.executable, str(script), str(DJIBOUTI), "--port", "0", "--quiet"],
         stdout=subprocess.PIPE,

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ural_access.geo import settings
-from ural_access.geo.overpass import split_area
-from ural_access.geo.pull import pull_network
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.osm.overpass import split_area
 
-from .conftest import extract
-from .overpass_server import OverpassTestServer
+from ..conftest import extract
+from ..overpass_server import OverpassTestServer
 
 
 def test_urals_through_overpass_equals_the_pbf_network(

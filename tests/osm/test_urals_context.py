@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 import shapely
 from ural_access.geo import settings
-from ural_access.geo._osm_extras import cached_map_extras, map_extras_path
-from ural_access.geo.access import compute_access
-from ural_access.geo.context import network_context
-from ural_access.geo.pull import pull_network
-from ural_access.geo.study import load_study
+from ural_access.geo.analysis.context import network_context
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.osm._extras import cached_map_extras, map_extras_path
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.study.definition import load_study
 
-from .conftest import extract
+from ..conftest import extract
 
 ROADS_ONLY = "urals-omt-z7-2021.osm.pbf"
 WITH_CONTEXT = "urals-omt-z7-2021-context.osm.pbf"

@@ -11,16 +11,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from ural_access.geo.errors import (
-    DuplicateIdError,
-    InputError,
-    MissingColumnError,
-    MissingCRSError,
-)
+from ural_access.geo.errors import DuplicateIdError, InputError, MissingColumnError, MissingCRSError
 
 import ural_access as ua
 
-from .conftest import extract
+from ..conftest import extract
 
 
 def test_import_is_light_and_names_load_on_use() -> None:

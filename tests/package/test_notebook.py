@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import extract
+from ..conftest import extract
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "notebook.md"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "notebook.md"
 
 
 def code_cells(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> str:
@@ -89,7 +89,7 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "ural_access/__init__.py",
-        "ural_access/geo/cli.py",
+        "ural_access/cli/commands.py",
         "ural_access/maps/build.py",
         "ural_access/maps/package.json",
         "ural_access/maps/package-lock.json",
@@ -123,8 +123,8 @@ def test_the_installed_package_runs_from_an_empty_folder(
 
     probe = _run(
         [str(python), "-c", (
-            "import ural_access, ural_access.geo.speeds as s\n"
-            "from ural_access.geo.study import load_study\n"
+            "import ural_access, ural_access.geo.network._speeds as s\n"
+            "from ural_access.geo.study.definition import load_study\n"
             "from ural_access.maps import assets\n"
             "study = load_study('urals')\n"
             "print(ural_access.__file__)\n"

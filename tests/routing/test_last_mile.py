@@ -9,11 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from ural_access.geo.access import compute_access
-from ural_access.geo.access_leg import AccessLeg
 from ural_access.geo.errors import UralAccessWarning
-from ural_access.geo.results import write_results
-from ural_access.geo.routing import Router
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import write_results
+from ural_access.geo.routing.last_mile import AccessLeg
+from ural_access.geo.routing.router import Router
 from ural_access.maps.popups import town_popup
 
 

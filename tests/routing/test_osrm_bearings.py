@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from ural_access.geo.network import RoadNetwork, build_network
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.profiles import load_profile
-from ural_access.geo.routing import Router
-from ural_access.geo.turns import _bearings, _movement_bearings
+from ural_access.geo.network.profile import load_profile
+from ural_access.geo.network.road_network import RoadNetwork, build_network
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.routing.router import Router
+from ural_access.geo.routing.turns import _bearings, _movement_bearings
 
-from .conftest import extract
+from ..conftest import extract
 
 #: Bearings of the roads at four junctions on Avenue Princesse Grace and the hairpins of
 #: the Lacets Saint-Léon, as OSRM reports them (``intersections[].bearings``, in its

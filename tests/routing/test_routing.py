@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ural_access.geo.errors import UralAccessWarning
-from ural_access.geo.routing import Router
+from ural_access.geo.routing.router import Router
 
 
 def _nx_graph(router: Router) -> nx.DiGraph:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from ural_access.geo._snap import join_places, nearest_distances_brute_force
-from ural_access.geo.network import RoadNetwork, build_network
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.places import gazetteer
-from ural_access.geo.study import load_study
+from ural_access.geo.network.road_network import RoadNetwork, build_network
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.routing._snap import join_places, nearest_distances_brute_force
+from ural_access.geo.study.definition import load_study
+from ural_access.geo.study.places import gazetteer
 
-from .conftest import extract
+from ..conftest import extract
 
 
 def _study_places(study) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]

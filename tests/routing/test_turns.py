@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import shapely
 from ural_access.geo.errors import RoutingError, UralAccessWarning
-from ural_access.geo.network import RoadNetwork, build_network
-from ural_access.geo.osm import read_osm_file
-from ural_access.geo.profiles import CLOSED, LOCAL_ONLY, OPEN, edge_access, load_profile
-from ural_access.geo.routing import Router
+from ural_access.geo.network.profile import CLOSED, LOCAL_ONLY, OPEN, edge_access, load_profile
+from ural_access.geo.network.road_network import RoadNetwork, build_network
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.routing.router import Router
 
-from .conftest import extract
-from .helpers.movements import movement_digraph, networkx_node_times
+from ..conftest import extract
+from ..helpers.movements import movement_digraph, networkx_node_times
 
 #: "Im Rossfeld", Vaduz: a residential street tagged motor_vehicle=destination.
 IM_ROSSFELD = 50062368
@@ -155,7 +155,7 @@ def monaco() -> RoadNetwork:
 
 def _movement_costs(router: Router) -> pd.DataFrame:
     """Every movement of a router's turn graph: its edges, node, angle and cost (s)."""
-    from ural_access.geo.turns import _movement_bearings
+    from ural_access.geo.routing.turns import _movement_bearings
 
     tg = router.turn_graph
     assert tg is not None
@@ -361,7 +361,7 @@ BOLLARD, BOLLARD_WAY = 392700757, 30488158
 
 
 def test_bollard_blocks_the_street(liechtenstein: dict) -> None:
-    from ural_access.geo.profiles import OBSTACLE_BARRIER
+    from ural_access.geo.network.profile import OBSTACLE_BARRIER
 
     net = liechtenstein["ru"]
     x = int(np.searchsorted(net.node_osmid, BOLLARD))

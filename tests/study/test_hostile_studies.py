@@ -12,10 +12,11 @@ import warnings
 from pathlib import Path
 
 import pytest
-from ural_access.geo.cli import main
 from ural_access.geo.errors import ParameterError, StudyError, TownTableError, UralAccessWarning
-from ural_access.geo.places import gazetteer, place_at, read_town_table
-from ural_access.geo.study import Agglomeration, load_study
+from ural_access.geo.study.definition import Agglomeration, load_study
+from ural_access.geo.study.places import gazetteer, place_at, read_town_table
+
+from ural_access.cli.commands import main
 
 from .test_towns import KRASNOTURINSK, _kamensk_towns, _urals_with
 

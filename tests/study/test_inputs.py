@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ural_access.geo._names import slug, transliterate, unique_keys
-from ural_access.geo.access import compute_access
-from ural_access.geo.cli import main
+from ural_access.geo.base.keys import slug, transliterate, unique_keys
 from ural_access.geo.errors import PlaceNotFoundError, StudyError
-from ural_access.geo.study import load_study
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.study.definition import load_study
+
+from ural_access.cli.commands import main
 
 # Towns that GeoNames does not have: a study that fails on a value before looking up a
 # town fails with that value's message, not "place ... not found".

@@ -18,10 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ural_access.geo.errors import ParameterError
-from ural_access.geo.overpass import BadAnswer, validate_answer
-from ural_access.geo.parameters import KEY_RE, UPPER_BOUNDS
-from ural_access.geo.speeds import MAX_VALID_KPH, MIN_VALID_KPH, MPH_KPH, WALK_KPH, parse_maxspeed
-from ural_access.geo.study import study_from_dict
+from ural_access.geo.network._speeds import (
+    MAX_VALID_KPH,
+    MIN_VALID_KPH,
+    MPH_KPH,
+    WALK_KPH,
+    parse_maxspeed,
+)
+from ural_access.geo.osm.overpass import BadAnswer, validate_answer
+from ural_access.geo.study.definition import study_from_dict
+from ural_access.geo.study.options import KEY_RE, UPPER_BOUNDS
 
 FAST = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

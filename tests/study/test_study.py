@@ -9,17 +9,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from ural_access.geo.distance import geodesic_m
+from ural_access.geo.base.distance import geodesic_m
 from ural_access.geo.errors import (
     AmbiguousPlaceError,
     ParameterError,
     PlaceNotFoundError,
     StudyError,
 )
-from ural_access.geo.places import country_gazetteer, find_place, fold_name, fold_names
-from ural_access.geo.study import load_study
+from ural_access.geo.study.definition import load_study
+from ural_access.geo.study.places import country_gazetteer, find_place, fold_name, fold_names
 
-URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
+URALS = Path(__file__).resolve().parents[2] / "data" / "studies" / "urals.toml"
 
 
 def test_urals_study_resolves_every_town_in_its_regions() -> None:
@@ -178,7 +178,7 @@ def test_gazetteer_is_cached_and_a_damaged_cache_is_rebuilt(
 ) -> None:
     import pandas as pd
     from ural_access.geo import settings
-    from ural_access.geo.places import gazetteer
+    from ural_access.geo.study.places import gazetteer
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
     monkeypatch.setattr(settings, "geonames_cache_folder", None)  # the default place
@@ -205,8 +205,8 @@ def test_settlements_near_a_border_come_from_every_country(
     lon: float, lat: float, radius_km: float
 ) -> None:
     """Only the countries near the place are read, and the answer is the world table's."""
-    from ural_access.geo.distance import geodesic_m
-    from ural_access.geo.places import country_gazetteer, gazetteer, settlements_within
+    from ural_access.geo.base.distance import geodesic_m
+    from ural_access.geo.study.places import country_gazetteer, gazetteer, settlements_within
 
     got = settlements_within(lon, lat, radius_km, 1000)
     world = gazetteer()
@@ -220,7 +220,7 @@ def test_settlements_near_a_border_come_from_every_country(
 def test_settings_are_checked_whenever_they_are_built() -> None:
     from dataclasses import replace
 
-    from ural_access.geo.parameters import NetworkSettings, SpeedSettings
+    from ural_access.geo.study.options import NetworkSettings, SpeedSettings
 
     study = load_study("andorra")
     with pytest.raises(ParameterError, match="radius_km must be positive"):

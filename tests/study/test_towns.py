@@ -9,13 +9,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from ural_access.geo.access import compute_access
 from ural_access.geo.errors import StudyError, TownTableError, UralAccessWarning
-from ural_access.geo.places import gazetteer, read_town_table
-from ural_access.geo.study import load_study
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.study.definition import load_study
+from ural_access.geo.study.places import gazetteer, read_town_table
 from ural_access.maps.popups import agglomeration_popup, town_popup, town_sources
 
-URALS = Path(__file__).resolve().parents[1] / "data" / "studies" / "urals.toml"
+URALS = Path(__file__).resolve().parents[2] / "data" / "studies" / "urals.toml"
 
 #: Krasnoturinsk's GeoNames point and population, given as a planner would by coordinates.
 KRASNOTURINSK = (

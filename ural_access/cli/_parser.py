@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, settings
-from .parameters import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
+from ..geo import __version__, settings
+from ..geo.study.options import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
 
 EXAMPLES = {
     "pull": (

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import settings
-from ._cli_parser import command_parser
-from ._progress import console_handler, remove_handler
-from .atomic import Terminated, sigterm_as_interrupt
-from .errors import UralAccessError, UralAccessWarning, WriteError
+from ..geo import settings
+from ..geo.base.atomic import Terminated, sigterm_as_interrupt
+from ..geo.base.progress import console_handler, remove_handler
+from ..geo.errors import UralAccessError, UralAccessWarning, WriteError
+from ._parser import command_parser
 
-# Named, not __name__: run as ``python -m ural_access.geo.cli`` the module is __main__.
-log = logging.getLogger("ural_access.geo.cli")
+# Named, not __name__: run as ``python -m ural_access.cli.commands`` the module is __main__.
+log = logging.getLogger("ural_access.cli.commands")
 
 #: errno values of file-system problems that are the machine's, not the program's.
 _ENVIRONMENT_ERRNOS = {
@@ -45,7 +45,7 @@ _ENVIRONMENT_ERRNOS = {
 
 def _load_study(args: argparse.Namespace) -> Any:
     changes = _overrides(args)
-    from .study import load_study
+    from ..geo.study.definition import load_study
 
     return load_study(args.study).with_overrides(**changes)
 
@@ -59,9 +59,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     """
     from dataclasses import replace
 
-    from .parameters import SECTIONS, parameter_fields
+    from ..geo.study.options import SECTIONS, parameter_fields
 
-    bands = getattr(args, "bands", None)  # parsed and checked by argparse (geo._cli_parser)
+    bands = getattr(args, "bands", None)  # parsed and checked by argparse (ural_access.cli._parser)
     changes = {
         "road_classes": getattr(args, "road_classes", None),
         "speed_factor": getattr(args, "speed_factor", None),
@@ -93,7 +93,7 @@ def _road_source(args: argparse.Namespace, study: Any) -> tuple[str, Path | None
 
 def _map_context(args: argparse.Namespace, study: Any, network: Any) -> Any:
     """The run's map context: the network's roads, and what its road source has beside."""
-    from .context import network_context
+    from ..geo.analysis.context import network_context
 
     source, osm_file, _ = _road_source(args, study)
     if source == "overpass":
@@ -121,8 +121,8 @@ def _road_data_note(network: Any, default: bool) -> str:
 
 
 def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
-    from .network import RoadNetwork
-    from .pull import default_network_path, network_summary, pull_network
+    from ..geo.network.pull import default_network_path, network_summary, pull_network
+    from ..geo.network.road_network import RoadNetwork
 
     source, osm_file, default = _road_source(args, study)
     if default:
@@ -147,7 +147,7 @@ def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
 
 
 def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
-    from .format import format_km, format_minutes
+    from ..geo.base.format import format_km, format_minutes
 
     width = max([len("agglomeration"), *(len(str(a)) for a in summary["agglomeration"])])
     head = f"  {'agglomeration':<{width}}" + "".join(
@@ -181,9 +181,9 @@ def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Any, P
     The context is written into the results folder before it is published, so a
     concurrent run that replaces the folder never meets a half-written context.
     """
-    from .access import compute_access
-    from .context import write_context
-    from .results import write_results
+    from ..geo.analysis.context import write_context
+    from ..geo.pipeline.compute import compute_access
+    from ..geo.results.access_results import write_results
 
     network, _ = _network(args, study, force_pull=False)
     note = _road_data_note(network, _road_source(args, study)[2])
@@ -198,9 +198,9 @@ def _maps(
     args: argparse.Namespace, study: Any, out: Path, results: Any, context: Any
 ) -> list[Path]:
     """Draw the maps from this run's results, else from the results folder."""
+    from ..geo.analysis.context import read_context
+    from ..geo.results.access_results import read_results
     from ..maps import build_maps
-    from .context import read_context
-    from .results import read_results
 
     if results is None:
         results = read_results(out / "results", study)
