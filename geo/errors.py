@@ -95,6 +95,20 @@ class WriteError(UralAccessError, OSError):
     exit_code, meaning = 9, "cannot write or read a file (read-only, full disk, in the way)"
 
 
+class ScenarioError(UralAccessError, ValueError):
+    """A scenario file or one of its edits cannot be applied: a malformed file, an edit
+    that selects no road, a new road whose ends are far from the network, an unknown
+    place, an implausible speed."""
+
+    exit_code, meaning = 10, "bad scenario file or edit"
+
+
+class ClusterError(UralAccessError):
+    """The Dask scheduler given cannot be reached within the timeout, or failed."""
+
+    exit_code, meaning = 11, "Dask scheduler unreachable or failing"
+
+
 #: Exit codes that are no error of ural-access's own, and what they mean.
 SUCCESS, INTERRUPTED, TERMINATED = 0, 130, 143
 _OTHER_EXIT_CODES = {
