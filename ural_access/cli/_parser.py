@@ -25,6 +25,16 @@ EXAMPLES = {
         "  ural-access route --study urals --speed-factor 0.85 --bands 30,60,90,120"
     ),
     "maps": ("ural-access maps --study djibouti --self-contained --png"),
+    "scenario": (
+        "ural-access scenario --study urals --scenario data/scenarios/upgrade-chelyabinsk-miass.toml --output output/upgrade\n"
+        "  ural-access scenario --scenario data/scenarios/close-ekaterinburg-chelyabinsk-section.toml --output output/close"
+    ),
+    "rank-upgrades": (
+        "ural-access rank-upgrades --study urals --output output/rank\n"
+        "  ural-access rank-upgrades --standard-maxspeed 110 --objective agglomeration:Greater Miass --budget-km 150\n"
+        "  ural-access rank-upgrades --closures --output output/closures\n"
+        "  ural-access rank-upgrades --dask-scheduler tcp://10.0.0.5:8786 --output output/rank"
+    ),
     "run": (
         "ural-access run                                    # the Urals default, offline\n"
         "  ural-access run --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
@@ -185,6 +195,64 @@ def _option_groups() -> dict[str, Options]:
             ),
             (("--no-isochrones",), _flag("skip the drive-time bands")),
         ],
+        "scenario": [
+            (
+                ("--scenario",),
+                _value("scenario TOML file (see data/scenarios/)", type=Path) | {"required": True},
+            ),
+        ],
+        "rank": [
+            (
+                ("--standard-maxspeed",),
+                _number(float, 5.0, 150.0, "KMH")
+                | _value("the standard: a new speed limit on each candidate (default 110)"),
+            ),
+            (
+                ("--standard-factor",),
+                _number(float, 1.0, 3.0, "X")
+                | _value("the standard: each candidate's speeds times X (instead of a limit)"),
+            ),
+            (
+                ("--objective",),
+                _value(
+                    "what a candidate gains: potential (the total consumer-overflow potential, "
+                    "default), agglomeration:NAME (one agglomeration's potential), or "
+                    "within:MIN (population newly within MIN minutes, e.g. within:90)"
+                )
+                | {"default": "potential"},
+            ),
+            (
+                ("--budget-km",),
+                _number(float, 0.0, 1e5, "KM")
+                | _value("also choose a package greedily within this many km of road"),
+            ),
+            (
+                ("--cost-per-km",),
+                _number(float, 0.0, 1e12, "COST")
+                | _value("cost of upgrading one km (adds a cost column; with --budget: money)"),
+            ),
+            (
+                ("--budget",),
+                _number(float, 0.0, 1e15, "COST")
+                | _value("choose a package greedily within this cost (needs --cost-per-km)"),
+            ),
+            (("--closures",), _flag("rank what closing each section costs instead")),
+            (
+                ("--workers",),
+                _number(int, 1, 512, "N")
+                | _value("local processes evaluating candidates (default: the cores)"),
+            ),
+            (
+                ("--dask-scheduler",),
+                _value("evaluate on a Dask cluster at this address (tcp://host:8786)"),
+            ),
+            (
+                ("--dask-timeout",),
+                _number(float, 0.1, 3600.0, "SECONDS")
+                | _value("how long to wait for the Dask scheduler (default 10)")
+                | {"default": 10.0},
+            ),
+        ],
         "maps": [
             (("--self-contained",), _flag("inline scripts and styles: maps open offline")),
             (("--png",), _flag("also write a PNG picture of each map (headless Chromium)")),
@@ -209,6 +277,11 @@ _COMMANDS = (
     ),
     ("maps", "draw the interactive maps from computed results", ("maps",)),
     ("run", "pull, route and maps in one go", ("network", "route", "maps")),
+    (
+        "scenario",
+        "apply a scenario of road upgrades, new roads or closures and compare it with today",
+        ("network", "route", "scenario"),
+    ),
 )
 
 

@@ -1,0 +1,67 @@
+"""A scenario's comparison folder: the change tables and a GeoPackage of what changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from ..base.atomic import atomic_dir, write_layer
+from .apply import AppliedScenario
+from .compare import ScenarioComparison
+
+#: The files :func:`write_comparison` writes.
+COMPARISON_FILES = (
+    "comparison_agglomerations.csv",
+    "comparison_cities.csv",
+    "comparison_places.csv",
+    "scenario.gpkg",
+    "scenario.json",
+)
+
+
+def write_comparison(
+    comparison: ScenarioComparison,
+    applied: AppliedScenario,
+    folder: str | Path,
+    provenance: dict[str, Any],
+) -> Path:
+    """Write the comparison tables, ``scenario.gpkg`` (layers ``edited_roads``, one row per
+    edited directed edge, and ``changed_routes``, the scenario's routes whose time changed)
+    and ``scenario.json`` (the edits and who is cut off) into ``folder``, atomically."""
+    scenario = applied.scenario
+    header = dict(
+        provenance,
+        scenario=scenario.name,
+        scenario_title=scenario.title,
+        scenario_sha256=scenario.sha256,
+        change="scenario minus baseline (minutes saved are negative)",
+    )
+    with atomic_dir(folder) as tmp:
+        comparison.write(tmp, header)
+        roads = applied.edited.copy()
+        roads["geometry"] = shapely.set_precision(roads.geometry.to_numpy(), 1e-6)
+        write_layer(roads, tmp / "scenario.gpkg", "edited_roads")
+        routes = comparison.changed_routes.sort_values(["origin", "agglomeration"])
+        write_layer(routes, tmp / "scenario.gpkg", "changed_routes")
+        summary = applied.summary()
+        info = {
+            "scenario": scenario.name,
+            "title": scenario.title,
+            "sha256": scenario.sha256,
+            "edits": [
+                {"name": str(r.edit), "kind": str(r.kind), "road_km": round(float(r.road_km), 3)}
+                for r in summary.itertuples()
+            ],
+            "cut_off": comparison.cut_off,
+            "potential_change_total": float(
+                np.nansum(comparison.by_agglomeration["potential_total_change"])
+            ),
+        }
+        (tmp / "scenario.json").write_text(
+            json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return Path(folder)

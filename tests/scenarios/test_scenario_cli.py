@@ -1,0 +1,55 @@
+"""``ural-access scenario`` on the bundled Urals extract: files, headline, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ural_access.geo.results.files import read_table
+
+from ural_access.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
+
+
+def test_scenario_command_writes_results_and_comparison(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "up"
+    scenario = EXAMPLES / "upgrade-chelyabinsk-miass.toml"
+    code = main(
+        ["scenario", "--scenario", str(scenario), "--output", str(out), "--no-isochrones", "-q"]
+    )
+    assert code == 0
+    assert (out / "results" / "agglomerations.csv").is_file()
+    table = read_table(out / "comparison" / "comparison_cities.csv")
+    row = table[(table["origin"] == "Chelyabinsk") & (table["agglomeration"] == "Greater Miass")]
+    assert float(row["time_to_center_min_change"].iloc[0]) < -20
+    assert {"potential_baseline", "potential_scenario", "potential_change"} <= set(table.columns)
+    places = read_table(out / "comparison" / "comparison_places.csv")
+    assert (places["time_min_change"].dropna() <= 0).all()
+    assert "Greater Miass" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[close]]\nname = "x"\nway_ids = [1]\n', "selects no road"),
+        ('[[upgrade]]\nbetween = ["Chelyabinsk", "Atlantis"]\nmaxspeed = 110\n', "unknown place"),
+        ('[[upgrade]]\nref = "M-5"\nmaxspeed = 900\n', "implausible"),
+        (
+            '[[new_road]]\nname = "far"\ncoordinates = [[61.43, 55.27], [75.0, 65.0]]\n',
+            "beyond join_limit_km",
+        ),
+    ],
+)
+def test_a_bad_scenario_stops_with_exit_10_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["scenario", "--scenario", str(scenario), "--output", str(out), "-q"]) == 10
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
