@@ -45,7 +45,9 @@ Scripted failures are consumed one per ``/interpreter`` request before normal an
 resume: an HTTP status code (``429`` and ``504`` with Overpass' own HTML, any other code
 with a generic page), ``"runtime_error"`` (HTTP 200 JSON with no elements and a runtime
 error ``remark``), ``"timeout"`` (stall ``stall_s`` seconds, then answer), ``"garbage"``
-(HTTP 200 with truncated JSON) and ``"disconnect"`` (close the connection unanswered).
+(HTTP 200 with truncated JSON), ``"huge_id"`` (the true answer with the first way's id
+and the first node's id, and its references, raised beyond 64 bits: JSON numbers have no
+size limit, OSM's ids are int64) and ``"disconnect"`` (close the connection unanswered).
 
 Run by hand with ``python tests/overpass_server.py EXTRACT.osm.pbf --port 8765``.
 """
@@ -69,7 +71,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -99,7 +101,7 @@ COPYRIGHT = (
 )
 
 #: Named scripted failures (besides integer HTTP status codes).
-FAILURE_NAMES = frozenset({"runtime_error", "timeout", "garbage", "disconnect"})
+FAILURE_NAMES = frozenset({"runtime_error", "timeout", "garbage", "disconnect", "huge_id"})
 
 #: A scripted failure: an HTTP status code or one of :data:`FAILURE_NAMES`.
 Failure = int | str
@@ -1444,11 +1446,31 @@ class _Handler(BaseHTTPRequestHandler):
         except OverpassQueryError as err:
             self._send_text(400, err.overpass_text() + "\n")
             return
+        if failure == "huge_id":
+            self._send_json(_beyond_64_bits(document))
+            return
         if failure == "garbage":
             full = _dump(document)
             self._send(200, full[: max(len(full) // 2, 1)], "application/json")
             return
         self._send_json(document)
+
+
+def _beyond_64_bits(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with its first way's id, and its first node's id where it is used,
+    raised by 2**64 (valid JSON; no 64-bit integer holds them)."""
+    elements = [dict(el) for el in document.get("elements", [])]  # type: ignore[union-attr]
+    node = next((el for el in elements if el.get("type") == "node"), None)
+    old = node["id"] if node else None
+    for el in elements:
+        if node is not None and el is node:
+            el["id"] = old + 2**64
+        elif el.get("type") == "way" and node is not None and old in el.get("nodes", []):
+            el["nodes"] = [n + 2**64 if n == old else n for n in el["nodes"]]
+    way = next((el for el in elements if el.get("type") == "way"), None)
+    if way is not None:
+        way["id"] = way["id"] + 2**64
+    return {**document, "elements": elements}
 
 
 def _reason(status: int) -> str:

@@ -116,8 +116,13 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+#: OSM ids are 64-bit signed integers; JSON numbers have no limit, so an answer's ids are
+#: checked against it before they are cached (and stored in int64 arrays).
+_ID_MAX = 2**63 - 1
+
+
 def _is_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _ID_MAX
 
 
 def _text_tags(tags: object) -> bool:
@@ -156,7 +161,7 @@ def _check_way(el: dict[str, Any]) -> list[int]:
     if not isinstance(way_nodes, list) or len(way_nodes) < 2:
         raise BadAnswer(f"way {el['id']} has no list of at least two nodes")
     if not all(_is_id(n) for n in way_nodes):
-        raise BadAnswer(f"way {el['id']} lists a node id that is not a positive integer")
+        raise BadAnswer(f"way {el['id']} lists a node id that is not a positive 64-bit integer")
     if not _text_tags(el.get("tags", {})):
         raise BadAnswer(f"way {el['id']} has tags that are not text")
     return way_nodes
@@ -199,7 +204,9 @@ def validate_answer(data: object) -> dict[str, Any]:
             raise BadAnswer(f"{where} is a JSON {type(el).__name__}, not an object")
         kind, el_id = el.get("type"), el.get("id")
         if not _is_id(el_id):
-            raise BadAnswer(f"{where} ({kind!r}) has no valid id: {el_id!r}")
+            raise BadAnswer(
+                f"{where} ({kind!r}) has no valid id (a positive 64-bit integer): {el_id!r}"
+            )
         if kind == "node":
             _check_node(el)
             nodes.add(el_id)  # type: ignore[arg-type]

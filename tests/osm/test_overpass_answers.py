@@ -231,3 +231,34 @@ def test_cli_takes_overpass_timeout_and_retries(
             main(["pull", "--study", "andorra", *bad])
         assert exc.value.code == 2
         assert "Traceback" not in capsys.readouterr().err
+
+
+def test_ids_beyond_64_bits_are_refused_before_caching(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """JSON numbers have no size limit: a way id of 2**64 + n passed the answer check,
+    overflowed the int64 arrays (exit 1) and stayed in the cache, so reruns crashed too."""
+    from ural_access.geo.cli import main
+
+    monkeypatch.setattr(settings, "overpass_max_attempts", 2)  # real answers: no 1 s limit
+    area = shapely.box(1.4, 42.4, 1.8, 42.7)  # Andorra
+    with OverpassTestServer(extract("andorra-latest.osm.pbf"), ["huge_id"] * 2) as server:
+        monkeypatch.setattr(settings, "overpass_url", server.url)
+        with pytest.raises(OverpassError, match=r"malformed answer.*64-bit"):
+            download_roads(area, "primary")
+        assert _cached_files() == []
+        server.push_failures("huge_id", "huge_id")
+        args = ["pull", "--study", "andorra", "--source", "overpass", "--overpass-url", server.url]
+        code = main([*args, "--overpass-retries", "1", "-q", "--cache-dir", str(tmp_path / "c")])
+        assert code == 4
+        assert list((tmp_path / "c").glob("overpass/*")) == []
+        # A cached answer of an older version holding such an id is dropped and asked again.
+        good = download_roads(area, "primary")
+        (cache,) = _cached_files()
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        way = next(el for el in data["elements"] if el["type"] == "way")
+        way["id"] += 2**64
+        cache.write_text(json.dumps(data), encoding="utf-8")
+        asked = len(server.queries)
+        assert download_roads(area, "primary").n_ways == good.n_ways
+        assert len(server.queries) == asked + 1
