@@ -20,7 +20,7 @@ from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 #: Per-node and per-edge numbers, stored under their attribute names.
 _NUMERIC_COLUMNS = (
@@ -36,6 +36,9 @@ _ARRAY_COLUMNS = (*_NUMERIC_COLUMNS, *_STRING_COLUMNS, "geom_coords", "geom_offs
 #: stored as ``rule_<name>``.
 RULE_COLUMNS = (
     *("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban", "junction"),
+    *("service", "width", "lanes", "lane_markings", "side_road", "priority", "oneway"),
+    *("driving_side", "narrow", "way_direction", "maxheight", "maxwidth", "maxlength"),
+    "maxweight",
 )
 
 

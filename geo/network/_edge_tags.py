@@ -62,6 +62,17 @@ def edge_tag_columns(
         "maxspeed_advisory": directed(("maxspeed:advisory",)),
         **{k: directed((k,)) for k in ("surface", "tracktype", "smoothness")},
         "junction": edge_tag(tags, "junction", way),
+        # OSRM car.lua's route weights, size limits and driving side (geo._way_rules)
+        **{
+            k: edge_tag(tags, k, way)
+            for k in ("service", "width", "lanes", "lane_markings", "side_road", "priority")
+        },
+        **{k: edge_tag(tags, k, way) for k in ("oneway", "driving_side", "narrow")},
+        "way_direction": np.where(forward, "f", "b").astype("<U1"),
+        "maxheight": directed(("maxheight:physical", "maxheight")),
+        "maxwidth": directed(("maxwidth:physical", "maxwidth", "width", "est_width")),
+        "maxlength": directed(("maxlength",)),
+        "maxweight": directed(("maxweightrating", "maxweight")),
     }
     return edge_tag(tags, "highway", way), directed(MAXSPEED_KEYS), rules
 

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..base.distance import great_circle_m
 from ..osm.roads import OSMRoads
+from ._way_rules import osrm_distance_m
 
 _YES = {"yes", "true", "1"}
 _REVERSE = {"-1", "reverse"}
@@ -70,12 +71,14 @@ def build_edges(
     roads: OSMRoads,
     area: BaseGeometry | None,
     split_at: npt.NDArray[np.bool_] | None = None,
+    measure: str = "sphere",
 ) -> Edges:
     """Cut ways into directed edges, keeping only the parts inside ``area`` (lon/lat).
 
     ``split_at`` (one flag per node of ``roads``) also cuts the ways at those nodes, so
     that they become graph nodes: barriers and junction controls, whose cost or block
-    applies at the node.
+    applies at the node. ``measure``: segment lengths on the ``"sphere"`` (haversine) or as
+    ``"osrm"`` measures them (:func:`geo._way_rules.osrm_distance_m`).
     """
     n_refs = len(roads.refs)
     pos = np.searchsorted(roads.node_ids, roads.refs)
@@ -111,9 +114,8 @@ def build_edges(
     first = np.flatnonzero(start)
     last = np.r_[first[1:] - 1, len(seg) - 1] if n_edges else first
 
-    seg_len = great_circle_m(
-        roads.node_lon[a], roads.node_lat[a], roads.node_lon[b], roads.node_lat[b]
-    )
+    ends = (roads.node_lon[a], roads.node_lat[a], roads.node_lon[b], roads.node_lat[b])
+    seg_len = osrm_distance_m(*ends) if measure == "osrm" else great_circle_m(*ends)
     length = np.add.reduceat(seg_len, first) if n_edges else np.zeros(0)
 
     # Points of edge e: the start node of each of its segments, then the last end node.

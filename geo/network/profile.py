@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..errors import UralAccessError
 from ..study.options import check_speed_factor
 from ._speed_model import check_model_name, load_model
 from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
+from ._way_rules import WayRules, small_limits_kph, way_rules
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,6 +41,9 @@ OPEN, LOCAL_ONLY, CLOSED = 0, 1, 2
 #: Node obstacle codes (``RoadNetwork.node_obstacle``), set when the OSM data is read.
 OBSTACLE_NONE, OBSTACLE_BARRIER, OBSTACLE_GATE = 0, 1, 2
 OBSTACLE_SIGNALS, OBSTACLE_STOP, OBSTACLE_GIVE_WAY = 3, 4, 5
+#: Traffic signals for one direction of the ways through the node only
+#: (``traffic_signals:direction`` or ``direction`` = ``forward`` / ``backward``).
+OBSTACLE_SIGNALS_FORWARD, OBSTACLE_SIGNALS_BACKWARD = 6, 7
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class TurnCosts:
         self,
         angle_deg: FloatArray,
         crosses_oncoming: bool | npt.NDArray[np.bool_] = True,
-        left_hand: bool = False,
+        left_hand: bool | npt.NDArray[np.bool_] = False,
     ) -> FloatArray:
         """Cost of turning by ``angle_deg`` (0 straight on, > 0 right, < 0 left, ±180 back).
 
@@ -81,12 +85,12 @@ class TurnCosts:
         ``turn_penalty_s``, biased so that right turns cost less where traffic keeps
         right, plus ``oncoming_turn_penalty_s`` times a sigmoid for a left turn (it crosses
         oncoming traffic) where ``crosses_oncoming`` (OSRM: not into or out of a
-        roundabout). Where traffic keeps left (``left_hand``) all of it is mirrored, as
-        car.lua does with ``1 / turn_bias``. The U-turn cost is added separately.
+        roundabout). Where traffic keeps left (``left_hand``, one flag or one per angle)
+        all of it is mirrored, as car.lua does with ``1 / turn_bias``. The U-turn cost is
+        added separately.
         """
         a = np.asarray(angle_deg, dtype=np.float64)
-        if left_hand:
-            a = -a
+        a = np.where(np.asarray(left_hand, dtype=bool), -a, a)
         bias = self.turn_bias
         right = self.turn_penalty_s / (1 + np.exp(-((13 / bias) * a / 180 - 6.5 * bias)))
         left = self.turn_penalty_s / (1 + np.exp(-((13 * bias) * -a / 180 - 6.5 / bias)))
@@ -99,9 +103,11 @@ class TurnCosts:
 
     def node_delay_s(self, obstacle: npt.NDArray[np.int8]) -> FloatArray:
         """Delay of passing each node, by its obstacle code (0 where none)."""
-        table = np.zeros(6)
+        table = np.zeros(8)
         table[OBSTACLE_GATE] = self.gate_s
-        table[OBSTACLE_SIGNALS] = self.traffic_signals_s
+        table[[OBSTACLE_SIGNALS, OBSTACLE_SIGNALS_FORWARD, OBSTACLE_SIGNALS_BACKWARD]] = (
+            self.traffic_signals_s
+        )
         table[OBSTACLE_STOP] = self.stop_s
         table[OBSTACLE_GIVE_WAY] = self.give_way_s
         return np.asarray(table[np.asarray(obstacle, dtype=np.int64)], dtype=np.float64)
@@ -133,6 +139,8 @@ class Profile:
     turns: TurnCosts
     urban_limit: str
     """Limit of an untagged road inside a built-up area (``"RU:urban"``), ``""``: none."""
+    way: WayRules = field(default_factory=WayRules)
+    """Route weights, size limits, length measure (:mod:`geo._way_rules`)."""
 
     def info(self) -> dict[str, Any]:
         """Every parameter, JSON-serialisable (for provenance)."""
@@ -152,6 +160,7 @@ class Profile:
             },
             "settlements": {"urban_limit": self.urban_limit},
             "turns": asdict(self.turns),
+            "way": self.way.info(),
         }
 
 
@@ -229,6 +238,7 @@ def load_profile(name: str = "ru") -> Profile:
         barrier_delay_s={str(k): float(v) for k, v in delay.items()},
         turns=costs,
         urban_limit=str(raw.get("settlements", {}).get("urban_limit", "")),
+        way=way_rules(raw, where),
     )
 
 
@@ -292,19 +302,25 @@ def node_obstacles(
     kerb: npt.ArrayLike,
     maxheight: npt.ArrayLike,
     profile: str | Profile = "osrm-car",
+    direction: npt.ArrayLike | None = None,
 ) -> npt.NDArray[np.int8]:
     """Obstacle code of each node from its tags, by OSRM car.lua ``process_node``.
 
     A node whose access for cars is closed blocks; else a ``barrier`` not passable
     (see ``[barriers]``) blocks, except a rising bollard, a lowered or flush kerb, a kerb
     on a crossing and a height restrictor higher than 2.0 m; a gate or lift gate delays;
-    ``highway=traffic_signals``/``stop``/``give_way`` delay. Each argument holds one value
-    per node (None where the tag is absent).
+    ``highway=traffic_signals``/``stop``/``give_way`` delay; signals whose ``direction``
+    (``traffic_signals:direction``, else ``direction``) is ``forward`` or ``backward``
+    delay only that direction of the ways through the node (OSRM ``lib/obstacles.lua``).
+    Each argument holds one value per node (None where the tag is absent).
     """
     prof = load_profile(profile) if isinstance(profile, str) else profile
     columns = [np.asarray(c, dtype=object) for c in (barrier, highway, access, bollard, kerb)]
     height = np.asarray(maxheight, dtype=object)
     out = np.zeros(len(columns[0]), dtype=np.int8)
+    way_direction = (
+        np.asarray(direction, dtype=object) if direction is not None else np.full(len(out), None)
+    )
     for i, (bar, hw, acc, bol, krb) in enumerate(zip(*columns, strict=True)):
         cls = _access_class(acc, prof) if isinstance(acc, str) else None
         if cls == CLOSED:
@@ -329,6 +345,9 @@ def node_obstacles(
                 "stop": OBSTACLE_STOP,
                 "give_way": OBSTACLE_GIVE_WAY,
             }.get(hw, OBSTACLE_NONE)
+            if out[i] == OBSTACLE_SIGNALS and way_direction[i] in ("forward", "backward"):
+                forward = way_direction[i] == "forward"
+                out[i] = OBSTACLE_SIGNALS_FORWARD if forward else OBSTACLE_SIGNALS_BACKWARD
     return out
 
 
@@ -406,6 +425,9 @@ def profile_speeds_kph(
             ms[is_none] = prof.maxspeed_none
     untagged = _test_per_value(ms, lambda m: not (isinstance(m, str) and m))
     speed = edge_speeds_kph(hw, ms, factor=1.0, model=profile)
+    if prof.way.keep_below_floor:  # car.lua drives at a tagged 3 km/h too
+        small = small_limits_kph(np.where(untagged, "", ms.astype(str)))
+        speed = np.where(np.isfinite(small), small * model.tagged_share, speed)
     cap = np.full(len(speed), math.inf)
     if urban is not None and prof.urban_limit:
         inside = np.asarray(urban, dtype=bool) & untagged

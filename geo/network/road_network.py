@@ -24,9 +24,10 @@ from ..errors import EmptyNetworkError, InputError
 from ..osm.roads import OSMRoads
 from ..osm.sources import default_network_path, read_roads, resolve_source
 from ._cache import RULE_COLUMNS, read_network, write_network
+from ._driving_side import country_driving_side
 from ._edge_tags import built_up_flags, edge_speeds, edge_tag, edge_tag_columns
 from ._speeds import implausible_maxspeeds, travel_times_s
-from .profile import profile_info
+from .profile import load_profile, profile_info
 
 log = logging.getLogger(__name__)
 
@@ -300,7 +301,10 @@ class RoadNetwork:
             road_classes=study.network.road_classes,
             speed_model=study.speed.model,
             speed_factor=study.speed.factor,
-            extra_provenance={"study": study.key},
+            extra_provenance={
+                "study": study.key,
+                "driving_side": country_driving_side(study.country),
+            },
         )
 
     # ------------------------------------------------------------------ cache
@@ -345,7 +349,8 @@ def build_network(
     road_classes
         Lowest road class kept (recorded in the provenance).
     speed_model, speed_factor
-        Passed to :func:`geo.speeds.edge_speeds_kph`.
+        Passed to :func:`geo.speeds.edge_speeds_kph`; the profile also says how edge
+        lengths are measured (``[network] length``: kept by :meth:`RoadNetwork.with_speeds`).
 
     Raises
     ------
@@ -357,7 +362,7 @@ def build_network(
     obstacle = roads.node_obstacle
     if obstacle is None:
         obstacle = np.zeros(len(roads.node_ids), dtype=np.int8)
-    edges = build_edges(roads, area, obstacle > 0)
+    edges = build_edges(roads, area, obstacle > 0, load_profile(speed_model).way.length)
     if len(edges.u) == 0:
         raise EmptyNetworkError(
             f"no road of class {road_classes} or above lies in the study area "

@@ -33,7 +33,11 @@ NODE_KEYS = (
     "bollard",
     "kerb",
     "maxheight",
+    "traffic_signals:direction",
+    "direction",
 )
+#: Of these, the ones that only qualify another key (a signal's direction).
+_QUALIFIERS = ("traffic_signals:direction", "direction")
 
 #: ``restriction`` keys for cars, most specific first.
 _RESTRICTION_KEYS = ("restriction:motorcar", "restriction:motor_vehicle", "restriction:vehicle")
@@ -124,7 +128,12 @@ def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -
         access[empty] = col[empty]
     tagged = np.zeros(n, dtype=bool)
     for key in NODE_KEYS:
-        tagged |= np.array([v is not None for v in node_tags[key]], dtype=bool)
+        if key not in _QUALIFIERS:
+            tagged |= np.array([v is not None for v in node_tags[key]], dtype=bool)
+    # lib/obstacles.lua: traffic_signals:direction trumps direction
+    direction = node_tags["traffic_signals:direction"].copy()
+    empty = np.array([v is None for v in direction], dtype=bool)
+    direction[empty] = node_tags["direction"][empty]
     codes = np.zeros(n, dtype=np.int8)
     if tagged.any():  # only the few tagged nodes go through the rules
         codes[tagged] = node_obstacles(
@@ -134,6 +143,7 @@ def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -
             node_tags["bollard"][tagged],
             node_tags["kerb"][tagged],
             node_tags["maxheight"][tagged],
+            direction=direction[tagged],
         )
     return codes
 

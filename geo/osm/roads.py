@@ -48,6 +48,10 @@ WAY_TAGS = (
     *(f"{k}{d}" for k in ACCESS_HIERARCHY for d in ("", ":forward", ":backward")),
     *("maxspeed:forward", "maxspeed:backward", "maxspeed:advisory", "source:maxspeed"),
     *("maxspeed:type", "surface", "tracktype", "smoothness"),
+    # OSRM car.lua's route weights, size limits and driving side (geo._way_rules)
+    *("service", "width", "lanes", "lane_markings", "side_road", "priority", "driving_side"),
+    *("maxheight:physical", "maxheight", "maxwidth:physical", "maxwidth", "est_width"),
+    *("narrow", "maxlength", "maxweightrating", "maxweight"),
 )
 
 #: Tags kept on the roads' nodes, in ``OSMRoads.node_tags``. Barriers and signals are not

@@ -27,6 +27,7 @@ from shapely.geometry import LineString
 
 from ..base.arrays import FloatArray, IntArray
 from ..errors import RoutingError, UralAccessWarning
+from ..network._way_rules import weight_factors
 from ..network.profile import load_profile
 from ..network.road_network import RoadNetwork
 from ._route import Route, substring_of, sum_to_root
@@ -174,15 +175,26 @@ class Router:
                 f0 = np.concatenate([f0, pieces["f0"].to_numpy()])
                 f1 = np.concatenate([f1, pieces["f1"].to_numpy()])
         self.n = self.n_base + 2 * len(self.snap.table)
-        # Parallel edges: keep the fastest (then the shortest), as Dijkstra would.
-        order = np.lexsort((length, time, u.astype(np.int64) * self.n + v))
+        # Route weights (profiles that weigh roads, geo._way_rules): time / factor.
+        name = profile or str(network.provenance.get("speed_model", {}).get("name", "ru"))
+        self.profile = load_profile(name)
+        factor = weight_factors(network.rules, network.oneway, self.profile.way)
+        self.weighted = bool(turns and np.any(factor < 1.0))
+        weight = time / np.where(base >= 0, factor[base.clip(0)], 1.0) if self.weighted else time
+        # Parallel edges: keep the lightest (then fastest, shortest), as Dijkstra would.
+        order = np.lexsort((length, time, weight, u.astype(np.int64) * self.n + v))
         u, v, time, length = u[order], v[order], time[order], length[order]
-        base, f0, f1 = base[order], f0[order], f1[order]
+        base, f0, f1, weight = base[order], f0[order], f1[order], weight[order]
         first = np.ones(len(u), dtype=bool)
         first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
         self.edge_u, self.edge_v = u[first], v[first]
         self.edge_time, self.edge_length = time[first], length[first]
+        self.edge_weight = weight[first]
+        """Route weight of each edge: its time, divided by its weight factor where the
+        profile weighs roads (the search minimises weight, reports time)."""
         self.edge_base, self.edge_f0, self.edge_f1 = base[first], f0[first], f1[first]
+        # Weight is at least the time; a search limited to T seconds may need weight T / f.
+        self._weight_reach = float(1.0 / factor.min()) if self.weighted and len(factor) else 1.0
         self._keys = self.edge_u * self.n + self.edge_v
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.edge_u, minlength=self.n), out=indptr[1:])
@@ -190,12 +202,10 @@ class Router:
         self.matrix = csr_array((self.edge_time, self.edge_v, indptr), shape=(self.n, self.n))
         self.turn_graph: TurnGraph | None = None
         if turns:
-            name = profile or str(network.provenance.get("speed_model", {}).get("name", "ru"))
-            self.profile = load_profile(name)
             self.turn_graph = build_turn_graph(
                 edge_u=self.edge_u,
                 edge_v=self.edge_v,
-                edge_time=self.edge_time,
+                edge_cost=self.edge_weight,
                 edge_base=self.edge_base,
                 n_nodes=self.n,
                 n_base_nodes=self.n_base,
@@ -318,8 +328,9 @@ class Router:
             return np.atleast_2d(dijkstra(self.matrix, directed=True, indices=src, limit=limit_s))
         out = np.empty((len(src), self.n))
         for i, s in enumerate(src.tolist()):
-            state_time = self._state_search(s, limit_s, False)[0]
-            out[i] = self._arrivals(s, state_time, limit_s)[0]
+            state_weight, state_pred = self._state_search(s, limit_s, self.weighted)
+            state_time = self._state_durations(state_weight, state_pred)
+            out[i] = self._arrivals(s, state_weight, state_time, limit_s)[0]
         return out
 
     def tree(self, source: int, limit_s: float = np.inf) -> ShortestPathTree:
@@ -331,8 +342,9 @@ class Router:
                 self.matrix, directed=True, indices=source, return_predecessors=True, limit=limit_s
             )
             return ShortestPathTree(source, time, pred, self)
-        state_time, state_pred = self._state_search(source, limit_s, True)
-        time, best = self._arrivals(source, state_time, limit_s)
+        state_weight, state_pred = self._state_search(source, limit_s, True)
+        state_time = self._state_durations(state_weight, state_pred)
+        time, best = self._arrivals(source, state_weight, state_time, limit_s)
         edge = self.turn_graph.state_edge[best.clip(0)]
         pred = np.where(best >= 0, self.edge_u[edge], _NO_PRED).astype(np.int32)
         pred[source] = _NO_PRED
@@ -350,7 +362,8 @@ class Router:
     def _state_search(
         self, source: int, limit_s: float, preds: bool
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
-        """Times to the start of every state from the states leaving ``source``."""
+        """Route weights to the start of every state from the states leaving ``source``
+        (times where the profile weighs no road), and the states' predecessors."""
         tg = self.turn_graph
         assert tg is not None
         starts = tg.out_states[tg.out_start[source] : tg.out_start[source + 1]]
@@ -362,30 +375,63 @@ class Router:
             indices=starts,
             min_only=True,
             return_predecessors=preds,
-            limit=limit_s,
+            limit=limit_s * self._weight_reach,
         )
         if preds:
             return result[0], result[1]
         return result, np.empty(0, np.int32)
 
+    def _state_durations(
+        self, state_weight: npt.NDArray[np.float64], state_pred: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.float64]:
+        """Time to the start of every state along the lightest routes.
+
+        An arc's weight is its edge's weight plus the movement's cost, its time the edge's
+        time plus the same cost; so a state's time is its weight less the edges' weight in
+        excess of their time, summed back to the start (pointer jumping).
+        """
+        tg = self.turn_graph
+        if not self.weighted or tg is None:
+            return state_weight
+        pred = state_pred.astype(np.int64)
+        has_pred = pred >= 0
+        parent = np.where(has_pred, pred, np.arange(len(pred)))
+        excess = self.edge_weight - self.edge_time
+        over = sum_to_root(parent, np.where(has_pred, excess[tg.state_edge[parent]], 0.0))
+        return np.asarray(state_weight - over, dtype=np.float64)
+
     def _arrivals(
-        self, source: int, state_time: npt.NDArray[np.float64], limit_s: float
+        self,
+        source: int,
+        state_weight: npt.NDArray[np.float64],
+        state_time: npt.NDArray[np.float64],
+        limit_s: float,
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        """Time to each node (best over the edges ending there) and the state giving it."""
+        """Time to each node along the lightest route there (the best over the edges
+        ending there, by weight) and the state giving it."""
         tg = self.turn_graph
         assert tg is not None
-        arrive = (state_time + self.edge_time[tg.state_edge])[self._arrive_order]
-        arrive[arrive > limit_s] = np.inf
-        time = np.full(self.n, np.inf)
+        order = self._arrive_order
+        arrive = (state_weight + self.edge_weight[tg.state_edge])[order]
+        light = np.full(self.n, np.inf)
         best = np.full(self.n, -1, dtype=np.int64)
         has = np.flatnonzero(np.diff(self._arrive_ptr) > 0)
         if len(arrive):
-            time[has] = np.minimum.reduceat(arrive, self._arrive_ptr[has])
+            light[has] = np.minimum.reduceat(arrive, self._arrive_ptr[has])
             # The first state reaching the minimum, per node (ties: lowest position).
             node_of = np.repeat(np.arange(self.n), np.diff(self._arrive_ptr))
-            hit = np.flatnonzero((arrive == time[node_of]) & np.isfinite(arrive))
+            hit = np.flatnonzero((arrive == light[node_of]) & np.isfinite(arrive))
             first = hit[np.r_[True, node_of[hit][1:] != node_of[hit][:-1]]] if len(hit) else hit
-            best[node_of[first]] = self._arrive_order[first]
+            best[node_of[first]] = order[first]
+        if not self.weighted:
+            time = light
+        else:
+            time = np.full(self.n, np.inf)
+            ok = best >= 0
+            time[ok] = state_time[best[ok]] + self.edge_time[tg.state_edge[best[ok]]]
+        beyond = time > limit_s
+        time[beyond] = np.inf
+        best[beyond] = -1
         time[source] = 0.0
         best[source] = -1
         return time, best

@@ -36,7 +36,18 @@ import shapely
 from scipy.sparse import csr_array
 
 from ..base.arrays import FloatArray, IntArray
-from ..network.profile import CLOSED, LOCAL_ONLY, OBSTACLE_BARRIER, OPEN, Profile, edge_access
+from ..network._driving_side import left_hand_edges
+from ..network._way_rules import closed_by_size
+from ..network.profile import (
+    CLOSED,
+    LOCAL_ONLY,
+    OBSTACLE_BARRIER,
+    OBSTACLE_SIGNALS_BACKWARD,
+    OBSTACLE_SIGNALS_FORWARD,
+    OPEN,
+    Profile,
+    edge_access,
+)
 from ..network.road_network import RoadNetwork
 from ._osrm_bearings import RoadEnds, perceived_bearings
 from ._via_ways import split_via_ways
@@ -47,7 +58,8 @@ class TurnGraph:
     """The edge-expanded graph: states are (edge, zone) pairs, arcs are allowed movements."""
 
     matrix: csr_array
-    """Arc weights (s): ``matrix[s, t]`` = time of state ``s``'s edge + movement cost."""
+    """Arc weights: ``matrix[s, t]`` = cost of state ``s``'s edge (its time, or its route
+    weight where the profile weighs roads, :mod:`geo._way_rules`) + movement cost (s)."""
     state_edge: IntArray
     """Router edge of each state; states ``0 .. n_edges - 1`` are edge ``i`` itself."""
     n_edges: int
@@ -107,7 +119,7 @@ def build_turn_graph(
     *,
     edge_u: IntArray,
     edge_v: IntArray,
-    edge_time: FloatArray,
+    edge_cost: FloatArray,
     edge_base: IntArray,
     n_nodes: int,
     n_base_nodes: int,
@@ -117,16 +129,21 @@ def build_turn_graph(
 ) -> TurnGraph:
     """The edge-expanded graph of a router's edges (sorted by ``edge_u``) under a profile.
 
-    ``edge_base`` maps each router edge to the network edge it is (part of), or is -1 for
-    a place's access leg (open to all, on no OSM way); nodes from ``n_base_nodes`` on are
-    places and the points where they join a road. ``left_hand``: traffic keeps left
-    (turn costs mirrored, :meth:`~geo.profiles.TurnCosts.angle_cost_s`).
+    ``edge_cost`` is what driving each edge costs the search (its time, or its route
+    weight); ``edge_base`` maps each router edge to the network edge it is (part of), or
+    is -1 for a place's access leg (open to all, on no OSM way); nodes from
+    ``n_base_nodes`` on are places and the points where they join a road. ``left_hand``:
+    traffic keeps left where no way says otherwise (its ``driving_side`` tag); turn costs
+    are mirrored by the side of the road a movement comes from
+    (:meth:`~geo.profiles.TurnCosts.angle_cost_s`).
     """
     net = network
     m = len(edge_u)
     leg = edge_base < 0
     edge_base = np.where(leg, 0, edge_base)  # legs take no attribute of a network edge
     base_access = edge_access(net.rules["access"], profile)
+    too_small = closed_by_size(net.rules, profile.way)
+    base_access[too_small] = CLOSED
     access = np.where(leg, OPEN, base_access[edge_base])
     usable = access != CLOSED
     local = access == LOCAL_ONLY
@@ -177,7 +194,8 @@ def build_turn_graph(
     e, f, x, uturn, real, xr = e[ok], f[ok], x[ok], uturn[ok], real[ok], xr[ok]
 
     # Movement costs: angle (where more than two roads meet, or turning back) and delays.
-    roads = _neighbour_counts(net.u, net.v, n_base_nodes)
+    # A way too small for the car is no road at its junctions (OSRM drops it).
+    roads = _neighbour_counts(net.u[~too_small], net.v[~too_small], n_base_nodes)
     start_b, end_b = _movement_bearings(net, profile, roads)
     angle = (start_b[edge_base[f]] - end_b[edge_base[e]] + 180.0) % 360.0 - 180.0
     angle = np.where(uturn, 180.0, angle)
@@ -187,11 +205,19 @@ def build_turn_graph(
     # nor on a U-turn (its own penalty pays for crossing).
     ring = np.isin(net.rules["junction"], ("roundabout",))
     oncoming = ~(ring[edge_base[e]] & ~leg[e]) & ~(ring[edge_base[f]] & ~leg[f]) & ~uturn
-    cost = np.where(junction, turns.angle_cost_s(angle, oncoming, left_hand), 0.0)
+    left = left_hand_edges(net.rules["driving_side"], "left" if left_hand else "right")
+    keeps_left = np.where(leg[e], left_hand, left[edge_base[e]])
+    cost = np.where(junction, turns.angle_cost_s(angle, oncoming, keeps_left), 0.0)
     cost += np.where(uturn & real, turns.u_turn_penalty_s, 0.0)
     delay = turns.node_delay_s(obstacle)
-    cost += np.where(real, delay[xr], 0.0)
-    weight = edge_time[e] + turns.stepped(cost)
+    # A signal for one direction delays the traffic along its ways in that direction only.
+    along = net.rules["way_direction"][edge_base[e]] != "b"
+    code = obstacle[xr]
+    other_way = ((code == OBSTACLE_SIGNALS_FORWARD) & ~along) | (
+        (code == OBSTACLE_SIGNALS_BACKWARD) & along
+    )
+    cost += np.where(real & ~other_way, delay[xr], 0.0)
+    weight = edge_cost[e] + turns.stepped(cost)
 
     # Destination zones: second states for local-only edges (see the module doc).
     zone = np.full(m, -1, dtype=np.int64)

@@ -57,9 +57,34 @@ def node_times(
 
 
 def networkx_node_times(router: Router, graph: nx.DiGraph, source: int) -> npt.NDArray[np.float64]:
-    """Drive time from ``source`` to every node, by networkx on :func:`movement_digraph`."""
+    """Drive time from ``source`` to every node, by networkx on :func:`movement_digraph`.
+
+    Where the profile weighs roads (``router.weighted``: arcs are route weights), the time
+    is the duration along networkx's lightest route to the node: each arc's weight less
+    its edge's weight in excess of its time.
+    """
     starts = start_states(router, source)
-    state_time = (
-        nx.multi_source_dijkstra_path_length(graph, starts, weight="weight") if starts else {}
-    )
-    return node_times(router, source, state_time)
+    if not router.weighted:
+        state_time = (
+            nx.multi_source_dijkstra_path_length(graph, starts, weight="weight") if starts else {}
+        )
+        return node_times(router, source, state_time)
+    tg = _turn_graph(router)
+    weight, paths = nx.multi_source_dijkstra(graph, starts, weight="weight") if starts else ({}, {})
+    excess = router.edge_weight - router.edge_time
+    over: dict[int, float] = {}
+    for s in sorted(weight, key=lambda k: (len(paths[k]), weight[k])):
+        path = paths[s]
+        over[s] = 0.0 if len(path) == 1 else over[path[-2]] + excess[tg.state_edge[path[-2]]]
+    states = np.fromiter(weight.keys(), dtype=np.int64, count=len(weight))
+    w = np.fromiter(weight.values(), dtype=np.float64, count=len(weight))
+    edge = tg.state_edge[states]
+    arrive_w = w + router.edge_weight[edge]
+    arrive_t = w - np.array([over[int(s)] for s in states]) + router.edge_time[edge]
+    node = router.edge_v[edge]
+    order = np.lexsort((arrive_w, node))
+    first = order[np.r_[True, node[order][1:] != node[order][:-1]]] if len(order) else order
+    times = np.full(router.n, np.inf)
+    times[node[first]] = arrive_t[first]
+    times[source] = 0.0
+    return times

@@ -94,7 +94,7 @@ def test_turn_costs_are_whole_deciseconds_under_osrm_car(monaco: RoadNetwork) ->
     tg = router.turn_graph
     assert tg is not None
     coo = tg.matrix.tocoo()
-    cost = coo.data - router.edge_time[tg.state_edge[coo.row]]
+    cost = coo.data - router.edge_weight[tg.state_edge[coo.row]]  # arcs weigh the edge
     tenths = cost * 10
     assert (cost > 0.05).sum() > 1000  # real turn costs, not only zeros
     np.testing.assert_allclose(tenths, np.round(tenths), atol=1e-6)

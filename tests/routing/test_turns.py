@@ -167,7 +167,7 @@ def _movement_costs(router: Router) -> pd.DataFrame:
     uturn = router.edge_v[f] == router.edge_u[e]
     return pd.DataFrame(
         {"e": be, "f": bf, "x": router.edge_v[e], "angle": np.where(uturn, 180.0, angle)}
-    ).assign(cost=coo.data - router.edge_time[e], uturn=uturn)
+    ).assign(cost=coo.data - router.edge_weight[e], uturn=uturn)
 
 
 def test_service_roads_can_be_kept(monaco: RoadNetwork) -> None:
