@@ -59,9 +59,19 @@ EXTRACTS = {
     "urals": "urals-omt-z7-2021.osm.pbf",
 }
 
-#: Extracts where traffic keeps left (Malta: Wikipedia, "Left- and right-hand traffic"); OSRM
-#: knows it from its built-in driving-side index (car.lua ``WayHandlers.driving_side``).
-DRIVING_SIDE = {"malta": "left"}
+#: Country of each extract (ISO 3166-1): its driving side comes from the project's table
+#: (data/driving_side.toml; Malta keeps left), as a study's does. OSRM knows it from its
+#: own driving-side index (car.lua ``WayHandlers.driving_side``).
+COUNTRY = {
+    "andorra": "AD",
+    "liechtenstein": "LI",
+    "monaco": "MC",
+    "malta": "MT",
+    "djibouti": "DJ",
+    "ekaterinburg": "RU",
+    "brandenburg": "DE",
+    "urals": "RU",
+}
 
 #: Lowest road class of the project's network here: OSRM's car profile routes service roads
 #: too, and a junction with one is a junction for its turn costs.
@@ -182,20 +192,27 @@ def osrm_routes(exe: Path, data: Path, pairs: list[tuple[tuple[float, float], ..
 
 
 # ====================================================================== project side
-def project_routes(
-    pbf: Path, seed: int, driving_side: str = "right"
-) -> tuple[pd.DataFrame, dict[str, Any]]:
+def project_routes(pbf: Path, seed: int, country: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Our routes between sampled junctions under both profiles, one row per pair."""
     import shapely
-    from ural_access.geo.network.road_network.road_network import build_network
-    from ural_access.geo.osm.roads.roads import read_osm_file
-    from ural_access.geo.routing.router.router import Router
+    from ural_access.geo.network._driving_side import country_driving_side
+    from ural_access.geo.network.road_network import build_network
+    from ural_access.geo.osm.roads import read_osm_file
+    from ural_access.geo.routing.router import Router
 
     roads = read_osm_file(pbf, LOWEST_CLASS)
     area = shapely.box(
         roads.node_lon.min(), roads.node_lat.min(), roads.node_lon.max(), roads.node_lat.max()
     )
-    base = build_network(roads, area, road_classes=LOWEST_CLASS, speed_model="osrm-car")
+    side = {"driving_side": country_driving_side(country)}
+    nets = {
+        # Each profile's own network: osrm-car measures lengths as OSRM, ru on the sphere.
+        p: build_network(
+            roads, area, road_classes=LOWEST_CLASS, speed_model=p, extra_provenance=side
+        )
+        for p in ("osrm-car", "ru")
+    }
+    base = nets["osrm-car"]
     main = np.isin(base.highway, MAIN_CLASSES)
     candidates = np.unique(np.concatenate([base.u[main], base.v[main]]))
     if len(candidates) < N_POINTS:
@@ -206,10 +223,10 @@ def project_routes(
     restrictions = base.restrictions if base.restrictions is not None else np.zeros((0, 5))
     info = {"edges": base.n_edges, "restrictions": len(np.unique(restrictions[:, 0]))}
     for profile in ("osrm-car", "ru"):
-        net = base if profile == "osrm-car" else base.with_speeds("ru")
+        net = nets[profile]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            router = Router(net, driving_side=driving_side)
+            router = Router(net)
         for a in points[:N_SOURCES].tolist():
             tree = router.tree(a)
             for b in points.tolist():
@@ -236,7 +253,7 @@ def project_routes(
 # ====================================================================== report
 def compare(key: str, pbf: Path, exe: Path, work: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     t0 = time.perf_counter()
-    ours, info = project_routes(pbf, SEED, DRIVING_SIDE.get(key, "right"))
+    ours, info = project_routes(pbf, SEED, COUNTRY[key])
     info["project_s"] = time.perf_counter() - t0
     data, info["osrm_build_s"] = osrm_data(exe, pbf, work)
     first = ours[ours.profile == "osrm-car"]
