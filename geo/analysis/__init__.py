@@ -1,1 +1,1 @@
-"""analysis"""
+"""Analysis stage: agglomeration measures, isochrones and the analytics of issue 20."""

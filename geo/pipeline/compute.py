@@ -17,7 +17,9 @@ order; each is a public function, so a notebook can run (or replace) one at a ti
 9. :func:`rank_agglomerations` — ranks by potential and, per city, by time;
 10. :func:`zone_circles` — the zones' circles;
 11. :func:`isochrone_layer` — drive-time bands from each first-tier city;
-12. :func:`results_provenance` — data date and source, speed model, parameters, version.
+12. :func:`results_provenance` — data date and source, speed model, parameters, version;
+13. :func:`geo.analysis.analytics.compute_analytics` — zones by drive time, closed towns,
+    the big cities' shadow and the competing-destination (Huff) shares.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ..analysis.agglomeration import (
     rank_agglomerations,
     zone_circles,
 )
+from ..analysis.analytics import compute_analytics
 from ..base.progress import iterate
 from ..errors import UralAccessWarning
 from ..network.road_network import RoadNetwork
@@ -174,6 +177,7 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
         zones=zone_circles(study),
         provenance=results_provenance(study, network, places),
         network_provenance=dict(network.provenance),
+        analytics=compute_analytics(study, network, with_polygons=with_isochrones),
     )
 
 

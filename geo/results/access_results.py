@@ -9,6 +9,9 @@ A results folder (:meth:`AccessResults.to_folder`) holds:
 - ``access.gpkg`` — layers ``places``, ``routes``, ``route_segments`` (routes cut every
   5 minutes), ``isochrones``, ``zones`` (opens in QGIS);
 - ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
+- the analytics (:mod:`geo.analysis.analytics`): ``zone_membership.csv``,
+  ``zone_measures.csv``, ``zone_summary.csv``, ``huff.csv``, ``shadow.csv`` and the
+  layers ``time_zones`` and ``shadow``;
 - ``provenance.json``.
 
 Each CSV starts with ``# key: value`` lines that record its provenance, one per key
@@ -28,6 +31,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ..analysis.analytics import Analytics
 from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
 from ..study.definition import Study
@@ -81,6 +85,9 @@ class AccessResults:
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     network_provenance: dict[str, Any] = field(default_factory=dict)
+    analytics: Analytics | None = None
+    """Zones by drive time, closed towns, the shadow and the Huff shares
+    (:mod:`geo.analysis.analytics`); not read back by :func:`read_results`."""
 
     def __repr__(self) -> str:
         return (
@@ -169,6 +176,8 @@ def write_results(
         for layer, gdf in layers:
             if len(gdf):
                 write_layer(gdf, gpkg, layer)
+        if results.analytics is not None:
+            _write_analytics(results.analytics, tmp, prov)
         meta = dict(
             prov,
             warnings=results.warnings,
@@ -183,6 +192,15 @@ def write_results(
         if extra is not None:
             extra(tmp)
     return folder
+
+
+def _write_analytics(analytics: Analytics, folder: Path, prov: dict[str, Any]) -> None:
+    """The analytics' tables (CSV) and layers (in ``access.gpkg``)."""
+    for name, table in analytics.tables().items():
+        write_csv(table, folder / name, prov)
+    for layer, gdf in analytics.layers().items():
+        if len(gdf):
+            write_layer(gdf, folder / "access.gpkg", layer)
 
 
 def read_results(folder: str | Path, study: Study) -> AccessResults:

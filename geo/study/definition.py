@@ -45,9 +45,11 @@ from ._file import (
 )
 from .options import (
     SECTIONS,
+    HuffSettings,
     NetworkSettings,
     RoutingSettings,
     SpeedSettings,
+    ZoneSettings,
     check_bbox,
     check_key,
     check_not_negative,
@@ -139,6 +141,8 @@ class Study:
     network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
     speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
     routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
+    zones: ZoneSettings = field(default_factory=ZoneSettings, metadata=_NOT_IN_FILE)
+    huff: HuffSettings = field(default_factory=HuffSettings, metadata=_NOT_IN_FILE)
     names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
     """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)

@@ -1,4 +1,5 @@
-"""A study's settings: the ``[network]``, ``[speed]`` and ``[routing]`` sections.
+"""A study's settings: the ``[network]``, ``[speed]``, ``[routing]``, ``[zones]`` and
+``[huff]`` sections.
 
 Each section is declared once, as a frozen dataclass whose fields are the section's
 keys in the study file, with their defaults. Everything else follows from that one
@@ -44,6 +45,15 @@ ROAD_CLASSES = (
 #: Distance-decay functions of drive time t for the consumer-overflow potential.
 DECAY_FUNCTIONS = ("exponential", "gaussian")
 
+#: How an agglomeration's zone is drawn: the radius, a drive time from the centre, or both.
+ZONE_KINDS = ("radius", "time", "both")
+
+#: What makes an agglomeration attractive in the competing-destination (Huff) model.
+HUFF_ATTRACTIVENESS = ("population", "revenue")
+
+#: Distance decay of the Huff model: Huff's power of drive time, or the study's decay.
+HUFF_DECAYS = ("power", "study")
+
 #: Bounds of the global speed factor: ``0 < factor <= FACTOR_MAX``.
 FACTOR_MAX = 1.5
 
@@ -57,6 +67,10 @@ UPPER_BOUNDS: dict[str, float] = {
     "decay_half_life_min": 10_000.0,
     "isochrone_buffer_m": 50_000.0,
     "minutes": 2880.0,  # each drive-time band or coverage threshold (48 h)
+    "zone_minutes": 600.0,
+    "huff_exponent": 10.0,
+    "huff_decay_exponent": 10.0,
+    "huff_trips_per_person": 1000.0,
 }
 
 #: Most drive-time bands or coverage thresholds one study may ask for.
@@ -266,11 +280,71 @@ class RoutingSettings:
         return DecaySettings(self.decay_function, self.decay_half_life_min)
 
 
+@dataclass(frozen=True)
+class ZoneSettings:
+    """``[zones]``: how an agglomeration's zone is drawn (:mod:`geo.analysis.drive_zones`).
+
+    ``radius``: the centre and every town within ``radius_km`` (the source's definition);
+    ``time``: every town whose drive time from the centre is at most ``zone_minutes``;
+    ``both``: the tables and layers give both, side by side.
+    """
+
+    zone: str = "radius"
+    """``radius``, ``time`` or ``both``."""
+    zone_minutes: float = 45.0
+    """The drive-time zone's limit from the centre, in minutes."""
+
+    def __post_init__(self) -> None:
+        check_choice("zone", self.zone, ZONE_KINDS, "zone")
+        check_positive("zone_minutes", self.zone_minutes)
+        _set(self, "zone_minutes", float(self.zone_minutes))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The zone definitions the tables give: ``("radius",)``, ``("time",)`` or both."""
+        return ("radius", "time") if self.zone == "both" else (self.zone,)
+
+
+@dataclass(frozen=True)
+class HuffSettings:
+    """``[huff]``: the competing-destination model (:mod:`geo.analysis.huff`).
+
+    The probability that a trip from first-tier city ``c`` goes to agglomeration ``i`` is
+    ``A_i^alpha f(t_ci) / sum_k A_k^alpha f(t_ck)`` (Huff 1963, 1964), with ``A`` the
+    attractiveness, ``alpha`` its exponent and ``f`` the decay: ``t^-lambda`` (Huff's
+    power, ``lambda`` = ``decay_exponent``) or the study's potential decay.
+    """
+
+    attractiveness: str = field(default="population", metadata={"parameter": "huff_attractiveness"})
+    """``population`` (the zone's population) or ``revenue`` (the source's net revenue)."""
+    exponent: float = field(default=1.0, metadata={"parameter": "huff_exponent"})
+    """``alpha``, the exponent of the attractiveness."""
+    decay: str = field(default="power", metadata={"parameter": "huff_decay"})
+    """``power`` (``t^-lambda``, Huff's form) or ``study`` (the ``[routing]`` decay)."""
+    decay_exponent: float = field(default=2.0, metadata={"parameter": "huff_decay_exponent"})
+    """``lambda``, the exponent of the drive time in the power decay."""
+    trips_per_person: float = field(default=1.0, metadata={"parameter": "huff_trips_per_person"})
+    """Trips each first-tier city's resident makes, for the expected visitors."""
+
+    def __post_init__(self) -> None:
+        check_choice(
+            "huff_attractiveness", self.attractiveness, HUFF_ATTRACTIVENESS, "attractiveness"
+        )
+        check_choice("huff_decay", self.decay, HUFF_DECAYS, "Huff decay")
+        check_positive("huff_exponent", self.exponent)
+        check_positive("huff_decay_exponent", self.decay_exponent)
+        check_positive("huff_trips_per_person", self.trips_per_person)
+        for name in ("exponent", "decay_exponent", "trips_per_person"):
+            _set(self, name, float(getattr(self, name)))
+
+
 #: The study file's settings sections, by table name.
 SECTIONS: dict[str, type] = {
     "network": NetworkSettings,
     "speed": SpeedSettings,
     "routing": RoutingSettings,
+    "zones": ZoneSettings,
+    "huff": HuffSettings,
 }
 
 

@@ -299,7 +299,8 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
     """Read a user's settlements (CSV or GeoPackage) as a table like :func:`gazetteer`'s.
 
     Columns: ``name``, ``lat``, ``lon``, ``population`` and optionally ``region`` (kept
-    as each town's region, where GeoNames gives its admin1 code). A GeoPackage without
+    as each town's region, where GeoNames gives its admin1 code) and ``visitable``
+    (true/false; empty: as the closed-town list of :mod:`geo.analysis.designations` says). A GeoPackage without
     ``lat``/``lon`` columns gives them from its point geometry.
 
     Raises
@@ -329,6 +330,9 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
             f"town table {path.name}, row {i + 2}: {names.iloc[i]!r} at the same point twice"
         )
     region = raw["region"].str.strip() if "region" in raw.columns else pd.Series([""] * len(raw))
+    extra = (
+        {"visitable": _town_flags(raw, names, "visitable", path.name)} if "visitable" in raw else {}
+    )
     table = pd.DataFrame(
         {
             "geonameid": ids.astype(np.int64),
@@ -338,12 +342,30 @@ def read_town_table(path: str | Path, country: str) -> pd.DataFrame:
             "population": pop.astype(np.int64),
             "country": country,
             "admin1": region.to_numpy(),
+            **extra,
         }
     )
     order = np.lexsort((table["geonameid"].to_numpy(), table["name"].to_numpy().astype(str)))
     table = table.iloc[order].reset_index(drop=True)
     table.attrs["rows"] = [int(i) + 2 for i in order]  # each row's line in the file
     return table
+
+
+#: Spellings of yes and no in a town table's flag column (an empty cell: not given).
+_FLAG_VALUES = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _town_flags(raw: pd.DataFrame, names: pd.Series, col: str, name: str) -> pd.Series:
+    """A yes/no column (true/false, yes/no, 1/0; empty: not given) as pandas booleans."""
+    text = raw[col].str.strip().str.lower()
+    bad = ~(text.isin(list(_FLAG_VALUES)) | text.eq(""))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TownTableError(
+            f"town table {name}, row {i + 2} ({names.iloc[i]!r}): {col} must be true or "
+            f"false (or empty), got {raw[col].iloc[i]!r}"
+        )
+    return text.map(_FLAG_VALUES).astype("boolean").reset_index(drop=True)
 
 
 def _town_table_text(path: Path) -> pd.DataFrame:

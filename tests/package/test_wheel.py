@@ -100,6 +100,8 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
         "ural_access/data/studies/ekaterinburg.toml",
         "ural_access/data/osm/urals-omt-z7-2021-context.osm.pbf",
         "ural_access/data/osm/README.md",
+        "ural_access/data/designations/closed_towns.csv",
+        "ural_access/data/designations/single_industry_towns.csv",
     ):
         assert needed in names, needed
     # one Urals extract: the roads-only file it replaced is not shipped beside it

@@ -7,6 +7,7 @@ usage error (exit 2) before anything is read.
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -34,6 +35,10 @@ EXAMPLES = {
         "  ural-access rank-upgrades --standard-maxspeed 110 --objective agglomeration:Greater Miass --budget-km 150\n"
         "  ural-access rank-upgrades --closures --output output/closures\n"
         "  ural-access rank-upgrades --dask-scheduler tcp://10.0.0.5:8786 --output output/rank"
+    ),
+    "sensitivity": (
+        "ural-access sensitivity --study urals          # the whole grid on the bundled roads (offline)\n"
+        "  ural-access sensitivity --study urals --speed-factors 0.9,1.1 --radii-km 50 --zone-minutes 45"
     ),
     "run": (
         "ural-access run                                    # the Urals default, offline\n"
@@ -71,6 +76,33 @@ def _minutes(text: str) -> tuple[float, ...]:
         return check_increasing("--bands", values)
     except ValueError as exc:  # a ParameterError
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _list_of(name: str, low: float, high: float) -> Any:
+    """An argparse type: comma-separated numbers within ``[low, high]``, increasing."""
+
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(b) for b in text.replace(" ", "").split(",") if b)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} must be numbers separated by commas, got {text!r}"
+            ) from None
+        if not values or any(not (low <= v <= high) for v in values):  # also refuses NaN
+            raise argparse.ArgumentTypeError(
+                f"{name}: each value within {low:g}..{high:g}, got {text!r}"
+            )
+        if any(b <= a for a, b in itertools.pairwise(values)):
+            raise argparse.ArgumentTypeError(f"{name} must be increasing, got {text!r}")
+        return values
+
+    parse.__name__ = "list"
+    return parse
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """An argparse type: comma-separated names."""
+    return tuple(t for t in text.replace(" ", "").split(",") if t)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -253,6 +285,35 @@ def _option_groups() -> dict[str, Options]:
                 | {"default": 10.0},
             ),
         ],
+        "sensitivity": [
+            (
+                ("--speed-models",),
+                _value(
+                    "speed models to compare, comma-separated (default: ru,osrm-car)", type=_names
+                ),
+            ),
+            (
+                ("--speed-factors",),
+                _value(
+                    "global speed factors, comma-separated (default: 0.85,1,1.15)",
+                    type=_list_of("--speed-factors", 1e-3, FACTOR_MAX),
+                ),
+            ),
+            (
+                ("--radii-km",),
+                _value(
+                    "radius zones in km, comma-separated (default: 40,50,60)",
+                    type=_list_of("--radii-km", 1e-3, UPPER_BOUNDS["radius_km"]),
+                ),
+            ),
+            (
+                ("--zone-minutes",),
+                _value(
+                    "drive-time zones in minutes, comma-separated (default: 30,45,60)",
+                    type=_list_of("--zone-minutes", 1e-3, UPPER_BOUNDS["zone_minutes"]),
+                ),
+            ),
+        ],
         "maps": [
             (("--self-contained",), _flag("inline scripts and styles: maps open offline")),
             (("--png",), _flag("also write a PNG picture of each map (headless Chromium)")),
@@ -281,6 +342,11 @@ _COMMANDS = (
         "scenario",
         "apply a scenario of road upgrades, new roads or closures and compare it with today",
         ("network", "route", "scenario"),
+    ),
+    (
+        "sensitivity",
+        "rank the agglomerations over a grid of assumptions (speeds, zones, closed towns)",
+        ("network", "sensitivity"),
     ),
 )
 

@@ -216,6 +216,38 @@ def _maps(
     )
 
 
+def _sensitivity(args: argparse.Namespace, study: Any, out: Path) -> Path:
+    """Run the sensitivity grid and write its tables and chart; print the rank ranges."""
+    from ..geo.analysis.drive_zones import ZoneDefinition
+    from ..geo.analysis.sensitivity import DEFAULT_GRID, Grid, sensitivity_runs, sensitivity_summary
+    from ..geo.errors import ParameterError
+    from ..geo.results.sensitivity_files import write_sensitivity
+
+    network, _ = _network(args, study, force_pull=False)
+    radii = args.radii_km or [z.limit for z in DEFAULT_GRID.zones if z.kind == "radius"]
+    minutes = args.zone_minutes or [z.limit for z in DEFAULT_GRID.zones if z.kind == "time"]
+    try:
+        grid = Grid(
+            speed_models=args.speed_models or DEFAULT_GRID.speed_models,
+            speed_factors=args.speed_factors or DEFAULT_GRID.speed_factors,
+            zones=(
+                *(ZoneDefinition("radius", float(r)) for r in radii),
+                *(ZoneDefinition("time", float(m)) for m in minutes),
+            ),
+        )
+        runs = sensitivity_runs(study, network, grid)
+    except ValueError as exc:  # a ParameterError (unknown speed model) or an empty grid
+        raise ParameterError(str(exc)) from exc
+    summary = sensitivity_summary(runs)
+    folder = write_sensitivity(
+        runs, summary, out / "sensitivity", study, grid, dict(network.provenance)
+    )
+    print(f"\nRank by zone potential over {grid.size} assumptions (1 = best):", file=sys.stdout)
+    for row in summary.itertuples():
+        print(f"  {row.agglomeration:<20} {row.rank_min}-{row.rank_max}", file=sys.stdout)
+    return folder
+
+
 def _report(study: Any, written: list[Path], road_note: str, results: Any) -> None:
     """What was written, which road data, the headline table and the warnings (stdout)."""
     print(f"\nDone: {study.title}", file=sys.stdout)
@@ -266,6 +298,8 @@ def _run(args: argparse.Namespace) -> int:
         written.append(folder)
     if args.command in {"maps", "run"}:
         written.extend(_maps(args, study, out, results, context))
+    if args.command == "sensitivity":
+        written.append(_sensitivity(args, study, out))
     _report(study, written, road_note, results)
     return 0
 

@@ -1,0 +1,107 @@
+"""`ural-access sensitivity` on the bundled Urals: its table, its ranges and its chart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from ural_access.geo.results.files import read_header, read_table
+
+
+def test_sensitivity_writes_its_table_and_chart_on_the_bundled_urals(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ural_access.cli.commands",
+            "sensitivity",
+            "--study",
+            "urals",
+            "--output",
+            str(tmp_path / "out"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    folder = tmp_path / "out" / "sensitivity"
+    runs = read_table(folder / "sensitivity_runs.csv")
+    summary = read_table(folder / "sensitivity.csv")
+    aggs = [
+        "Greater Serov",
+        "Greater Tagil",
+        "Kamensk-Uralsky",
+        "Greater Miass",
+        "Greater Kyshtym",
+        "Magnitogorsk",
+    ]
+    assert list(summary["agglomeration"]) == aggs
+    assert len(runs) == 2 * 3 * 6 * 2 * len(aggs)
+    assert (summary["runs"] == 72).all()
+    # each combination ranks the six agglomerations 1..6
+    keys = ["speed_model", "speed_factor", "zone", "closed_towns"]
+    for _, group in runs.groupby(keys):
+        assert sorted(group["rank"]) == list(range(1, 7))
+    # the ranges are the runs' own extremes
+    for agg, group in runs.groupby("agglomeration"):
+        row = summary.set_index("agglomeration").loc[agg]
+        assert row["rank_min"] == group["rank"].min() and row["rank_max"] == group["rank"].max()
+        assert np.isclose(row["potential_max"], group["potential"].max(), rtol=1e-6)
+    # faster driving shortens every drive time (same model, same zone)
+    t = runs.pivot_table(
+        index=["speed_model", "agglomeration"],
+        columns="speed_factor",
+        values="time_min_from_ekaterinburg",
+        aggfunc="first",
+    )
+    assert (t[1.15] < t[1.0]).all() and (t[1.0] < t[0.85]).all()
+    # Kyshtym's zone holds Ozyorsk and Snezhinsk: leaving them out lowers its zone potential
+    k = runs[runs["agglomeration"] == "Greater Kyshtym"].pivot_table(
+        index=["speed_model", "speed_factor", "zone"],
+        columns="closed_towns",
+        values="zone_potential",
+    )
+    assert (k["out"] < k["in"]).all()
+    assert read_header(folder / "sensitivity.csv")["grid"]["speed_models"] == ["ru", "osrm-car"]
+    with Image.open(folder / "sensitivity_rank.png") as image:
+        assert image.format == "PNG" and image.size[0] >= 1000
+        colours = len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0))
+    assert colours > 20  # drawn, not blank
+    assert "Kamensk-Uralsky" in proc.stdout and "72 assumptions" in proc.stdout
+    pd.testing.assert_frame_equal(summary, read_table(folder / "sensitivity.csv"))
+
+
+def test_sensitivity_refuses_an_unknown_speed_model(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ural_access.cli.commands",
+            "sensitivity",
+            "--study",
+            "urals",
+            "--speed-models",
+            "ru,warp",
+            "--output",
+            str(tmp_path / "out"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert "warp" in proc.stderr and not (tmp_path / "out" / "sensitivity").exists()
