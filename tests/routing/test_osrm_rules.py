@@ -314,3 +314,49 @@ def test_left_hand_traffic_mirrors_turn_costs(trips: dict[str, list[Trip]], name
     # Keeping left, the left turn is the cheap one: it crosses no oncoming traffic.
     assert left.time_s < right.time_s
     assert math.isclose(left.osrm_m, right.osrm_m, rel_tol=0.01)
+
+
+# ---------------------------------------------------------------- without OSRM
+
+
+def test_driving_side_table() -> None:
+    """The cited table: the UK, Ireland, Japan, India, Australia, Malta keep left."""
+    for country in ("GB", "ie", "JP", "IN", "AU", "MT", "HK"):
+        assert country_driving_side(country) == "left", country
+    for country in ("RU", "DE", "US", "FR", "AD"):
+        assert country_driving_side(country) == "right", country
+
+
+@pytest.fixture(scope="module")
+def synthetic_roads(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    folder = tmp_path_factory.mktemp("synthetic-roads")
+    nodes = {i: n for c in CASES for i, n in c.nodes.items()}
+    ways = {i: w for c in CASES for i, w in c.ways.items()}
+    return read_osm_file(write_osm(folder, nodes, ways), "service")
+
+
+def _route_nodes(roads: Any, case: Case, profile: str) -> list[list[int]]:
+    net = build_network(roads, case.box(), road_classes="service", speed_model=profile)
+    router = Router(net)
+    out = []
+    for a, b in case.trips:
+        ia, ib = (int(np.flatnonzero(net.node_osmid == n)[0]) for n in (a, b))
+        tree = router.tree(ia)
+        out.append([int(net.node_osmid[n]) for n in router.path_nodes(tree, ib)])
+    return out
+
+
+@pytest.mark.parametrize("name", ["lanes_1", "width_2_5", "service_driveway", "maxspeed_3"])
+def test_ru_takes_the_fastest_route(synthetic_roads: Any, name: str) -> None:
+    """``ru`` follows neither the route weights nor the limits below 5 km/h: it drives P."""
+    case = BY_NAME[name]
+    p1 = min(case.nodes) + 2
+    assert all(p1 in nodes for nodes in _route_nodes(synthetic_roads, case, "ru"))
+    assert not any(p1 in nodes for nodes in _route_nodes(synthetic_roads, case, "osrm-car"))
+
+
+@pytest.mark.parametrize("name", ["maxheight_1_9", "maxweight_1_5"])
+def test_ru_obeys_size_limits(synthetic_roads: Any, name: str) -> None:
+    case = BY_NAME[name]
+    p1 = min(case.nodes) + 2
+    assert not any(p1 in nodes for nodes in _route_nodes(synthetic_roads, case, "ru"))
