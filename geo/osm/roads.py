@@ -16,6 +16,8 @@ node keys to :data:`NODE_TAGS` (``OSMRoads.node_tags``, for the roads' nodes onl
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import re
 import tempfile
@@ -349,8 +351,30 @@ def _read_through_pbf(
         finally:
             writer.close()
         roads = _read_pbf(plain, classes, timestamp)
-    roads.meta.pop("sha256", None)  # of the rewritten file, not the user's
+    # The provenance names the user's file, not the temporary rewrite: its name, and the
+    # SHA-256 of its content (the rewrite's differs with the libosmium version).
+    roads.source = f"file:{path.name}"
+    roads.meta["sha256"] = file_sha256(path)
     return roads
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (remembered for the run while the file is unchanged).
+
+    The key is the file's identity and state (device, inode, size, modification and
+    change times in ns): a file replaced by another, even of the same size and name, is
+    hashed again.
+    """
+    st = Path(path).stat()
+    return _sha256_of(
+        str(Path(path).resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256_of(path: str, *_state: int) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _read_pbf(path: Path, classes: list[str], timestamp: str | None) -> OSMRoads:

@@ -3,7 +3,6 @@ extract bundled with the package; and where the network built from them is cache
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -17,6 +16,7 @@ from ..errors import OSMDataError
 from ..study.definition import Study
 from .overpass import download_roads
 from .roads import OSMRoads, read_osm_file
+from .roads import file_sha256 as file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -53,25 +53,6 @@ def resolve_source(
     if source in {"pbf", "xml"} and path is None:
         raise OSMDataError(f"--source {source} needs --osm-file PATH")
     return source, path
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (remembered for the run while the file is unchanged).
-
-    The key is the file's identity and state (device, inode, size, modification and
-    change times in ns): a file replaced by another, even of the same size and name, is
-    hashed again.
-    """
-    st = Path(path).stat()
-    return _sha256_of(
-        str(Path(path).resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _sha256_of(path: str, *_state: int) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def default_network_path(
