@@ -14,7 +14,13 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LAYOUT = {"__init__.py": "ural_access/__init__.py", "geo": "geo", "maps": "maps", "data": "data"}
+LAYOUT = {
+    "__init__.py": "ural_access/__init__.py",
+    "cli": "ural_access/cli",
+    "geo": "geo",
+    "maps": "maps",
+    "data": "data",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import UralAccessError
+from ..osm.roads import NodeRuleTags
 from ..study.options import check_speed_factor
 from ._speed_model import check_model_name, load_model
 from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
@@ -449,3 +450,36 @@ def profile_info(profile: str = "ru", factor: float = 1.0) -> dict[str, Any]:
     info["rules"] = load_profile(profile).info()
     info["limits"] = "free flow: no traffic; junction costs as in rules.turns"
     return info
+
+
+def node_obstacle_codes(
+    n_nodes: int, rule_tags: NodeRuleTags | None, profile: str | Profile = "osrm-car"
+) -> npt.NDArray[np.int8]:
+    """Obstacle code of each of ``n_nodes`` road nodes from the tags OSM gave a few of.
+
+    A node's access for cars is the first of ``motorcar``, ``motor_vehicle``, ``vehicle``
+    and ``access`` it has (as OSRM's car profile reads it); :func:`node_obstacles` does the rest.
+    """
+    codes = np.zeros(n_nodes, dtype=np.int8)
+    if rule_tags is None or len(rule_tags.index) == 0:
+        return codes
+    tags = rule_tags.tags
+    access = tags["motorcar"].copy()
+    for key in ("motor_vehicle", "vehicle", "access"):
+        empty = np.array([v is None for v in access], dtype=bool)
+        access[empty] = tags[key][empty]
+    # lib/obstacles.lua: traffic_signals:direction trumps direction
+    direction = tags["traffic_signals:direction"].copy()
+    empty = np.array([v is None for v in direction], dtype=bool)
+    direction[empty] = tags["direction"][empty]
+    codes[rule_tags.index] = node_obstacles(
+        tags["barrier"],
+        tags["highway"],
+        access,
+        tags["bollard"],
+        tags["kerb"],
+        tags["maxheight"],
+        profile,
+        direction=direction,
+    )
+    return codes

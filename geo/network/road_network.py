@@ -27,7 +27,7 @@ from ._cache import RULE_COLUMNS, read_network, write_network
 from ._driving_side import country_driving_side
 from ._edge_tags import built_up_flags, edge_speeds, edge_tag, edge_tag_columns
 from ._speeds import implausible_maxspeeds, travel_times_s
-from .profile import load_profile, profile_info
+from .profile import load_profile, node_obstacle_codes, profile_info
 
 log = logging.getLogger(__name__)
 
@@ -359,9 +359,8 @@ def build_network(
     """
     from ._topology import build_edges
 
-    obstacle = roads.node_obstacle
-    if obstacle is None:
-        obstacle = np.zeros(len(roads.node_ids), dtype=np.int8)
+    # the osrm-car rules for every profile, as OSRM's car.lua process_node has them
+    obstacle = node_obstacle_codes(len(roads.node_ids), roads.node_rule_tags)
     edges = build_edges(roads, area, obstacle > 0, load_profile(speed_model).way.length)
     if len(edges.u) == 0:
         raise EmptyNetworkError(

@@ -32,9 +32,10 @@ from ._rules import (
     PLACE_KINDS,
     RIVER_TAG,
     WATER_TAGS,
-    obstacle_codes,
+    NodeRuleTags,
     restriction_array,
     restriction_rows,
+    tagged_node_rows,
 )
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -69,7 +70,7 @@ class MapExtras:
 class OSMExtras:
     """What :func:`read_osm_extras` found (``None`` for what was not asked)."""
 
-    node_obstacle: npt.NDArray[np.int8] | None
+    node_rule_tags: NodeRuleTags | None
     restrictions: npt.NDArray[np.int64] | None
     built_up: npt.NDArray[np.object_] | None
     context: MapExtras | None
@@ -139,7 +140,7 @@ def read_osm_extras(
         elif found.context is not None and isinstance(obj, osmium.osm.Way):
             _add_line(osmium, obj, border_ways, found.context)
     return OSMExtras(
-        node_obstacle=obstacle_codes(node_ids, found.ids, found.rows)
+        node_rule_tags=tagged_node_rows(node_ids, found.ids, found.rows)
         if node_ids is not None
         else None,
         restrictions=restriction_array(restrictions) if rules else None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._areas import built_up_areas
-from ._rules import NODE_KEYS, obstacle_codes, restriction_array, restriction_rows
+from ._rules import NODE_KEYS, restriction_array, restriction_rows, tagged_node_rows
 from .roads import WAY_TAGS, OSMRoads, highway_classes, is_drivable
 
 
@@ -70,7 +70,7 @@ def roads_from_overpass(
     timestamp = min(seen.stamps) if seen.stamps else None
     roads = OSMRoads.from_lists(roads_rows, seen.nodes, timestamp, source=source)
     tagged = [n for n in seen.node_tags if n in seen.nodes]
-    roads.node_obstacle = obstacle_codes(
+    roads.node_rule_tags = tagged_node_rows(
         roads.node_ids, tagged, [seen.node_tags[n] for n in tagged]
     )
     restrictions: list[tuple[int, int, int, int, int]] = []

@@ -3,7 +3,8 @@
 - Nodes: ``barrier``, ``highway`` (traffic signals, stop, give way), the access keys and
   the exceptions OSRM's car profile makes (``bollard``, ``kerb``, ``maxheight``), read by
   :mod:`geo.osm` as node tags (:data:`NODE_KEYS`), become one obstacle code per road
-  node (:func:`geo.profiles.node_obstacles`).
+  node under the network's profile (:func:`geo.network.profile.node_obstacle_codes`); this
+  module keeps their text (:class:`NodeRuleTags`).
 - Relations: ``type=restriction`` with a ``from`` way, a ``via`` node and a ``to`` way
   become rows ``(relation id, only, from, via, to)``; with ``via`` ways, one row per via
   way with its id negated (:mod:`geo._via_ways`). The value is read from
@@ -17,6 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -88,6 +90,18 @@ _PLACES = ("city", "town", "village", "hamlet", "suburb", "quarter", "neighbourh
 BUILT_UP = (("landuse", "residential"), *(("place", p) for p in _PLACES))
 
 
+@dataclass(frozen=True)
+class NodeRuleTags:
+    """OSM tags of the road nodes that carry one of :data:`NODE_KEYS`.
+
+    ``index`` gives each tagged node's position in the roads' sorted ``node_ids``;
+    ``tags[key]`` holds its value of ``key`` (``None`` where absent), in the same order.
+    """
+
+    index: npt.NDArray[np.int64]
+    tags: dict[str, npt.NDArray[np.object_]]
+
+
 #: ``place=*`` values of settlements whose names the maps may use (place nodes read by
 #: :mod:`geo.context`, from a file or from Overpass).
 PLACE_KINDS = frozenset({"city", "town", "village", "hamlet", "suburb"})
@@ -103,49 +117,32 @@ RIVER_TAG = ("waterway", "river")
 MAX_ADMIN_LEVEL = 4
 
 
-def obstacle_codes(
+def tagged_node_rows(
     node_ids: npt.NDArray[np.int64], found: list[int], rows: list[tuple[str | None, ...]]
-) -> npt.NDArray[np.int8]:
-    """Obstacle code of every node in sorted ``node_ids`` from the tag rows of some."""
-    codes = np.zeros(len(node_ids), dtype=np.int8)
-    if found:
-        columns = [np.array(c, dtype=object) for c in zip(*rows, strict=True)]
-        tagged = node_obstacle_codes(dict(zip(NODE_KEYS, columns, strict=True)), len(found))
-        codes[np.searchsorted(node_ids, np.asarray(found, dtype=np.int64))] = tagged
-    return codes
+) -> NodeRuleTags:
+    """The :data:`NODE_KEYS` values of the tagged nodes among sorted ``node_ids``.
+
+    The network stage turns them into obstacle codes under its profile
+    (:func:`geo.network.profile.node_obstacle_codes`); here they stay OSM's text.
+    """
+    # a node with only a qualifier (a signal's direction without a signal) is no obstacle
+    qualifier = [NODE_KEYS.index(k) for k in _QUALIFIERS]
+    kept = [
+        (node, row)
+        for node, row in zip(found, rows, strict=True)
+        if any(v is not None for i, v in enumerate(row) if i not in qualifier)
+    ]
+    if not kept:
+        return NodeRuleTags(np.zeros(0, dtype=np.int64), {k: _objects([]) for k in NODE_KEYS})
+    index = np.searchsorted(node_ids, np.asarray([n for n, _ in kept], dtype=np.int64))
+    columns = [_objects(list(c)) for c in zip(*(r for _, r in kept), strict=True)]
+    return NodeRuleTags(index.astype(np.int64), dict(zip(NODE_KEYS, columns, strict=True)))
 
 
-def node_obstacle_codes(node_tags: dict[str, npt.NDArray[np.object_]], n: int) -> Any:
-    """Obstacle code of each of ``n`` nodes from their :data:`NODE_KEYS` values."""
-    from ..network.profile import node_obstacles
-
-    if not all(k in node_tags for k in NODE_KEYS):
-        return np.zeros(n, dtype=np.int8)
-    cols = [node_tags[k] for k in ("motorcar", "motor_vehicle", "vehicle", "access")]
-    access = cols[0].copy()
-    for col in cols[1:]:
-        empty = np.array([v is None for v in access], dtype=bool)
-        access[empty] = col[empty]
-    tagged = np.zeros(n, dtype=bool)
-    for key in NODE_KEYS:
-        if key not in _QUALIFIERS:
-            tagged |= np.array([v is not None for v in node_tags[key]], dtype=bool)
-    # lib/obstacles.lua: traffic_signals:direction trumps direction
-    direction = node_tags["traffic_signals:direction"].copy()
-    empty = np.array([v is None for v in direction], dtype=bool)
-    direction[empty] = node_tags["direction"][empty]
-    codes = np.zeros(n, dtype=np.int8)
-    if tagged.any():  # only the few tagged nodes go through the rules
-        codes[tagged] = node_obstacles(
-            node_tags["barrier"][tagged],
-            node_tags["highway"][tagged],
-            access[tagged],
-            node_tags["bollard"][tagged],
-            node_tags["kerb"][tagged],
-            node_tags["maxheight"][tagged],
-            direction=direction[tagged],
-        )
-    return codes
+def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def restriction_array(rows: list[tuple[int, int, int, int, int]]) -> npt.NDArray[np.int64]:

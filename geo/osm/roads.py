@@ -35,7 +35,7 @@ from ..study.options import ROAD_CLASSES
 from . import _pbf
 from ._extras import read_osm_extras, save_map_extras
 from ._pbf_roads import read_pbf_roads
-from ._rules import BUILT_UP_MAX_BYTES
+from ._rules import BUILT_UP_MAX_BYTES, NodeRuleTags
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,9 @@ class OSMRoads:
     meta: dict[str, Any] = field(default_factory=dict)
     node_tags: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict)
     """Values of :data:`NODE_TAGS` per node (``None`` where absent), like ``node_ids``."""
-    node_obstacle: npt.NDArray[np.int8] | None = None
-    """Obstacle code of each node in ``node_ids`` (:mod:`geo.profiles`); None if not read."""
+    node_rule_tags: NodeRuleTags | None = None
+    """Tags of the nodes that may be obstacles (barriers, signals, access); None if not
+    read. The network's profile turns them into obstacle codes."""
     restrictions: npt.NDArray[np.int64] | None = None
     """Turn restrictions via a node, one row each: relation id, 1 for ``only_*`` (0 for
     ``no_*``), from way id, via node id, to way id; None if not read."""
@@ -288,7 +289,7 @@ def read_osm_file(
             built_up=path.stat().st_size <= BUILT_UP_MAX_BYTES,
             context=True,
         )
-        roads.node_obstacle, roads.restrictions = extras.node_obstacle, extras.restrictions
+        roads.node_rule_tags, roads.restrictions = extras.node_rule_tags, extras.restrictions
         roads.built_up = extras.built_up
         if extras.context is not None and roads.meta.get("sha256"):
             # the maps' water, borders and places, read in the same pass (geo.context)
@@ -437,7 +438,7 @@ def select_ways(roads: OSMRoads, keep: npt.NDArray[np.bool_]) -> OSMRoads:
         source=roads.source,
         meta=dict(roads.meta),
         node_tags=roads.node_tags,
-        node_obstacle=roads.node_obstacle,
+        node_rule_tags=roads.node_rule_tags,
         restrictions=roads.restrictions,
         built_up=roads.built_up,
     )

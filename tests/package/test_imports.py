@@ -1,11 +1,12 @@
-"""The package's imports follow the data flow: no cycles, and geo never imports maps.
+"""The package's imports follow the data flow: stage by stage, never back, never in a circle.
 
-Read from the source with :mod:`ast`: every import run when a module is loaded (module
-level, not inside functions or ``if TYPE_CHECKING``), plus the implicit one of a
-submodule's parent package, which Python loads first (so ``maps/__init__.py`` importing
-``maps.build`` at load time, which imports ``maps.assets``, was the cycle
-maps.assets → maps → maps.build → maps.assets). The top-level ``ural_access`` facade,
-which re-exports the public API and is loaded before any submodule, is left out.
+Read from the source with :mod:`ast`. Every import counts: at module level, inside
+functions (run later, but still a dependency of the stage) and under ``TYPE_CHECKING``
+(a type that comes from a later stage is a dependency on it too). The load-time graph adds
+the implicit import of a submodule's parent package, which Python loads first (so
+``maps/__init__.py`` importing ``maps.build`` at load time, which imports ``maps.assets``,
+was the cycle maps.assets → maps → maps.build → maps.assets). The top-level
+``ural_access`` facade, which re-exports the public API, stands above every stage.
 """
 
 from __future__ import annotations
@@ -14,53 +15,95 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-FOLDERS = {"ural_access.geo": REPO / "geo", "ural_access.maps": REPO / "maps"}
+FOLDERS = {
+    "ural_access.geo": REPO / "geo",
+    "ural_access.maps": REPO / "maps",
+    "ural_access.cli": REPO / "ural_access" / "cli",
+}
+
+#: The stages in the order of the data flow; a module may import its own stage or earlier.
+STAGES = (
+    ("ural_access.geo.errors", "ural_access.geo.settings", "ural_access.geo"),
+    ("ural_access.geo.base",),
+    ("ural_access.geo.study",),
+    ("ural_access.geo.osm",),
+    ("ural_access.geo.network",),
+    ("ural_access.geo.routing",),
+    ("ural_access.geo.analysis",),
+    ("ural_access.geo.results",),
+    ("ural_access.geo.pipeline",),
+    ("ural_access.geo.scenarios",),
+    ("ural_access.maps",),
+    ("ural_access.cli",),
+)
+
+
+def stage_of(module: str) -> int:
+    """Index of a module's stage in :data:`STAGES` (the longest matching prefix)."""
+    best, rank = -1, -1
+    for i, prefixes in enumerate(STAGES):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), i
+    assert rank >= 0, f"{module} belongs to no stage: add it to STAGES"
+    return rank
+
+
+def stage_package(module: str) -> str:
+    """The stage's package a module lives in (``ural_access.geo.routing`` for its router)."""
+    rank = stage_of(module)
+    return max((p for p in STAGES[rank] if module.startswith(p)), key=len)
 
 
 def _modules() -> dict[str, Path]:
     found = {}
     for package, folder in FOLDERS.items():
-        for path in sorted(folder.glob("*.py")):
-            found[package if path.stem == "__init__" else f"{package}.{path.stem}"] = path
+        for path in sorted(folder.rglob("*.py")):
+            parts = path.relative_to(folder).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            found[".".join((package, *parts))] = path
     return found
 
 
-def _load_time_imports(node: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+def _imports(node: ast.AST, *, load_time: bool) -> list[ast.Import | ast.ImportFrom]:
+    """The imports of a module: all of them, or (``load_time``) those run when it loads."""
     out: list[ast.Import | ast.ImportFrom] = []
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
             out.append(child)
-        elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+        elif load_time and isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
             continue
-        elif isinstance(child, ast.If | ast.Try | ast.With):
-            out.extend(_load_time_imports(child))
+        elif load_time and isinstance(
+            child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+        ):
+            continue
+        else:
+            out.extend(_imports(child, load_time=load_time))
     return out
 
 
-def _graph() -> dict[str, set[str]]:
+def _targets(name: str, path: Path, imp: ast.Import | ast.ImportFrom, modules: dict) -> list[str]:
+    here = name if path.stem == "__init__" else name.rsplit(".", 1)[0]
+    if isinstance(imp, ast.Import):
+        return [a.name for a in imp.names]
+    base = here
+    for _ in range(imp.level - 1):
+        base = base.rsplit(".", 1)[0]
+    base = (f"{base}.{imp.module}" if imp.module else base) if imp.level else str(imp.module)
+    return [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in imp.names]
+
+
+def _graph(*, load_time: bool) -> dict[str, set[str]]:
     modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        is_package = path.stem == "__init__"
-        here = name if is_package else name.rsplit(".", 1)[0]
         edges = set()
-        if not is_package:
-            edges.add(here)  # the parent package is loaded first
-        for imp in _load_time_imports(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(imp, ast.Import):
-                targets = [a.name for a in imp.names]
-            else:
-                base = here
-                for _ in range(imp.level - 1):
-                    base = base.rsplit(".", 1)[0]
-                base = (
-                    (f"{base}.{imp.module}" if imp.module else base)
-                    if imp.level
-                    else str(imp.module)
-                )
-                targets = [
-                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in imp.names
-                ]
+        if load_time and path.stem != "__init__":
+            edges.add(name.rsplit(".", 1)[0])  # the parent package is loaded first
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for imp in _imports(tree, load_time=load_time):
+            targets = _targets(name, path, imp, modules)
             edges.update(t for t in targets if t in modules and t != name)
         graph[name] = edges
     return graph
@@ -88,22 +131,53 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-def test_no_import_cycles() -> None:
-    graph = _graph()
+def test_no_import_cycles_at_load_time() -> None:
+    cycle = _cycle(_graph(load_time=True))
+    assert cycle is None, " → ".join(cycle or [])
+
+
+def test_no_import_cycles_between_modules_including_imports_in_functions() -> None:
+    graph = _graph(load_time=False)
     cycle = _cycle(graph)
     assert cycle is None, " → ".join(cycle or [])
 
 
-def test_geo_never_imports_maps() -> None:
-    for name, edges in _graph().items():
-        if name.startswith("ural_access.geo"):
-            assert not [e for e in edges if e.startswith("ural_access.maps")], name
+def test_no_import_runs_back_up_the_data_flow() -> None:
+    back = [
+        f"{name} ({STAGES[stage_of(name)][0]}) imports {target} ({STAGES[stage_of(target)][0]})"
+        for name, edges in _graph(load_time=False).items()
+        for target in sorted(edges)
+        if stage_of(target) > stage_of(name)
+    ]
+    assert not back, "\n".join(back)
 
 
-def test_the_cycle_detector_finds_a_cycle() -> None:
+def test_private_modules_stay_inside_their_stage() -> None:
+    outside = [
+        f"{name} imports {target}"
+        for name, edges in _graph(load_time=False).items()
+        for target in sorted(edges)
+        if any(part.startswith("_") for part in target.split(".")[2:])
+        and stage_package(target) != stage_package(name)
+    ]
+    assert not outside, "\n".join(outside)
+
+
+def test_every_module_has_a_stage() -> None:
+    for name in _modules():
+        stage_of(name)
+
+
+def test_the_checks_find_what_they_look_for() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+    assert stage_of("ural_access.geo.routing.router") > stage_of("ural_access.geo.study.options")
+    assert stage_of("ural_access.geo.errors") < stage_of("ural_access.geo.base.atomic")
     # A package that imports a submodule at load time is the cycle the graph must show.
-    graph = _graph()
+    graph = _graph(load_time=True)
     assert "ural_access.maps" in graph["ural_access.maps.assets"]
     assert "ural_access.maps.assets" in graph["ural_access.maps.build"]
+    # An import inside a function counts for the stage order.
+    source = "def f():\n    from ..routing import router\n"
+    assert _imports(ast.parse(source), load_time=False)
+    assert not _imports(ast.parse(source), load_time=True)
