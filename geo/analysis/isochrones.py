@@ -55,36 +55,41 @@ Limits: an origin inserted mid-edge (``Router.place_nodes``) is timed from its e
 nodes only (its own edge may show up to one edge's travel time late); ``area_km2`` is
 measured in a Lambert azimuthal equal-area projection centred on the polygons.
 
-Steps 1 and 2 (the raster) are in :mod:`geo._time_raster`; this module checks the
-inputs and makes the polygons (steps 3 and 4).
+Steps 1 and 2 (the raster) are in :mod:`geo.analysis._time_raster`; this module checks the
+inputs and makes the polygons (steps 3 and 4) with :mod:`geo.analysis._polygons`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from ..base.arrays import FloatArray, IntArray, ObjectArray
+from ..base.arrays import ObjectArray
 from ..errors import ParameterError, UralAccessWarning
 from ..network.road_network import RoadNetwork
 from ..study.options import check_increasing
+from ._polygons import COORD_PRECISION as COORD_PRECISION
+from ._polygons import (
+    EMPTY,
+    areas_m2,
+    as_multipolygons,
+    contour_rings,
+    coverage_simplify,
+    metric_crs,
+    positive,
+    to_lonlat,
+)
 from ._time_raster import MAX_CELLS as MAX_CELLS
 from ._time_raster import road_cells, time_field
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-#: Output coordinates are rounded to this grid (degrees; 1e-5° is about 1 m).
-COORD_PRECISION = 1e-5
-
-
-_EMPTY = shapely.from_wkt("MULTIPOLYGON EMPTY")
 
 
 def isochrones(
@@ -155,8 +160,8 @@ def isochrones(
     import geopandas
 
     bands = np.asarray(check_increasing("bands_min", bands_min))
-    buffer_m = _positive("buffer_m", buffer_m)
-    cell = buffer_m / 4.0 if cell_m is None else _positive("cell_m", cell_m)
+    buffer_m = positive("buffer_m", buffer_m)
+    cell = buffer_m / 4.0 if cell_m is None else positive("cell_m", cell_m)
     if cell > buffer_m / 2.0:
         raise ParameterError(
             f"cell_m must be at most buffer_m / 2 = {buffer_m / 2:g}, got {cell_m!r}"
@@ -164,14 +169,14 @@ def isochrones(
     if simplify_m is None:
         tol = buffer_m / 2.0
     else:
-        tol = _positive("simplify_m", simplify_m) if simplify_m != 0 else 0.0
+        tol = positive("simplify_m", simplify_m) if simplify_m != 0 else 0.0
     times = np.asarray(node_time_s, dtype=np.float64)
     if times.ndim != 1 or len(times) < network.n_nodes:
         raise ParameterError(
             f"node_time_s must give a time for each of the network's {network.n_nodes:,} "
             f"nodes, got shape {times.shape}"
         )
-    metric = _metric_crs(crs)
+    metric = metric_crs(crs)
     cells = road_cells(network, metric, cell)
     if cells.cell_m > buffer_m / 2.0:
         raise ParameterError(
@@ -187,14 +192,14 @@ def isochrones(
             UralAccessWarning,
             stacklevel=2,
         )
-        geoms = np.array([_EMPTY] * len(bands), dtype=object)
+        geoms = np.array([EMPTY] * len(bands), dtype=object)
         areas = np.zeros(len(bands))
     else:
-        rings = _contour_rings(field, x, y, limits_s)
+        rings = contour_rings(field, x, y, limits_s)
         if tol > 0:
-            rings = _coverage_simplify(rings, tol)
-        rings = _to_lonlat(rings, metric)
-        areas = np.cumsum(_areas_m2(rings))
+            rings = coverage_simplify(rings, tol)
+        rings = to_lonlat(rings, metric)
+        areas = np.cumsum(areas_m2(rings))
         geoms = _cumulative_union(rings)
     gdf = geopandas.GeoDataFrame(
         {
@@ -227,95 +232,17 @@ def band_rings(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     rings = geoms.copy()
     if len(geoms) > 1:
         rings[1:] = shapely.difference(geoms[1:], geoms[:-1], grid_size=COORD_PRECISION)
-    rings = _as_multipolygons(rings)
+    rings = as_multipolygons(rings)
     out = gdf.copy()
-    out["area_km2"] = np.round(_areas_m2(rings) / 1e6, 3)
+    out["area_km2"] = np.round(areas_m2(rings) / 1e6, 3)
     return out.set_geometry(rings, crs=gdf.crs)
 
 
-# ---------------------------------------------------------------------- checks
-def _positive(name: str, value: Any) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a positive number, got {value!r}") from exc
-    if not (np.isfinite(out) and out > 0):
-        raise ParameterError(f"{name} must be a positive number, got {value!r}")
-    return out
-
-
-def _metric_crs(crs: CRS | str) -> CRS:
-    try:
-        out = CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises CRSError, a plain Exception subclass
-        raise ParameterError(f"crs {crs!r} is not a valid CRS: {exc}") from exc
-    units = {a.unit_name for a in out.axis_info}
-    if not out.is_projected or units - {"metre"}:
-        raise ParameterError(
-            f"crs must be a projected CRS in metres (e.g. the study's local_crs()), got {out.name!r}"
-        )
-    return out
-
-
 # ---------------------------------------------------------------------- polygons
-def _contour_rings(
-    field: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
-    limits_s: FloatArray,
-) -> ObjectArray:
-    """The rings as metric (multi)polygons: the cells' band numbers, contoured."""
-    import contourpy
-
-    reached = np.isfinite(field)
-    band = np.ma.masked_array(
-        np.searchsorted(limits_s, field, side="left").astype(np.float64), mask=~reached
-    )
-    gen = contourpy.contour_generator(
-        x, y, band, corner_mask=True, fill_type="ChunkCombinedOffsetOffset", chunk_size=0
-    )
-    out = np.array([_EMPTY] * len(limits_s), dtype=object)
-    for k in range(len(limits_s)):  # one contour call per band
-        filled = cast(tuple[list[Any], list[Any], list[Any]], gen.filled(k - 0.5, k + 0.5))
-        points, offsets, outer = filled  # one chunk: [array] or [None] each
-        if points[0] is None:
-            continue
-        polygons = shapely.from_ragged_array(
-            shapely.GeometryType.POLYGON,
-            np.asarray(points[0]),
-            (np.asarray(offsets[0], dtype=np.int64), np.asarray(outer[0], dtype=np.int64)),
-        )
-        out[k] = shapely.multipolygons(polygons)
-    return out
-
-
-def _coverage_simplify(rings: ObjectArray, tol: float) -> ObjectArray:
-    """Simplify the rings as one coverage: shared edges stay shared."""
-    out = rings.copy()
-    nonempty = ~shapely.is_empty(rings)
-    if nonempty.any():
-        out[nonempty] = shapely.coverage_simplify(rings[nonempty], tol)
-    return out
-
-
-def _to_lonlat(rings: ObjectArray, crs: CRS) -> ObjectArray:
-    """Reproject to lon/lat and round every coordinate to :data:`COORD_PRECISION`.
-
-    Rounding is done vertex by vertex, so a vertex shared by two rings stays shared.
-    """
-    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-
-    def to_lonlat(xy: FloatArray) -> FloatArray:
-        lon, lat = inv.transform(xy[:, 0], xy[:, 1])
-        return np.round(np.column_stack([lon, lat]) / COORD_PRECISION) * COORD_PRECISION
-
-    return _make_valid(shapely.transform(rings, to_lonlat))
-
-
 def _cumulative_union(rings: ObjectArray) -> ObjectArray:
     """Band k = rings 0…k, dissolved along their shared edges."""
     out = np.empty_like(rings)
-    acc = _EMPTY
+    acc = EMPTY
     for k, ring in enumerate(rings):  # a running sum over the bands
         if not shapely.is_empty(ring):
             try:
@@ -327,57 +254,4 @@ def _cumulative_union(rings: ObjectArray) -> ObjectArray:
                 merged = shapely.union(acc, ring, grid_size=COORD_PRECISION)
             acc = merged
         out[k] = acc
-    return _as_multipolygons(out)
-
-
-def _areas_m2(geoms: ObjectArray) -> FloatArray:
-    """Areas of lon/lat geometries, in a Lambert azimuthal equal-area projection."""
-    if shapely.is_empty(geoms).all():
-        return np.zeros(len(geoms))
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    laea = CRS.from_proj4(
-        f"+proj=laea +lat_0={(ymin + ymax) / 2:.6f} +lon_0={(xmin + xmax) / 2:.6f} "
-        "+datum=WGS84 +units=m"
-    )
-    fwd = Transformer.from_crs("EPSG:4326", laea, always_xy=True)
-    projected = shapely.transform(geoms, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
-    return np.asarray(shapely.area(projected), dtype=np.float64)
-
-
-def _make_valid(geoms: ObjectArray) -> ObjectArray:
-    """Repair invalid polygons, part by part (cheap when few parts are invalid).
-
-    Contours of a raster can pinch: a ring touching itself where reached land meets
-    only at a cell's corner, which OGC rules call invalid. Cutting such a ring at the
-    pinch adds no vertex, so shared edges between rings stay shared.
-    """
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    bad = ~shapely.is_valid(parts)
-    if bad.any():
-        parts = parts.copy()
-        parts[bad] = shapely.make_valid(parts[bad], method="structure", keep_collapsed=False)
-    out = _group_polygons(parts, index, len(geoms))
-    still = ~shapely.is_valid(out)  # e.g. two parts overlapping after rounding
-    if still.any():
-        out[still] = _as_multipolygons(shapely.make_valid(out[still]))
-    return out
-
-
-def _as_multipolygons(geoms: ObjectArray) -> ObjectArray:
-    """Every geometry as a MultiPolygon (empty ones too), dropping any stray lines."""
-    parts, index = shapely.get_parts(geoms, return_index=True)
-    return _group_polygons(parts, index, len(geoms))
-
-
-def _group_polygons(parts: ObjectArray, index: IntArray, n: int) -> ObjectArray:
-    """MultiPolygons of the polygons among ``parts``, grouped by ``index`` (length n)."""
-    # Parts may themselves be collections (from make_valid): flatten one more level.
-    sub, where = shapely.get_parts(parts, return_index=True)
-    index = index[where]
-    is_polygon = shapely.get_type_id(sub) == shapely.GeometryType.POLYGON
-    sub, index = sub[is_polygon], index[is_polygon]
-    out = np.array([_EMPTY] * n, dtype=object)
-    if len(sub):
-        groups, position = np.unique(index, return_inverse=True)
-        out[groups] = shapely.multipolygons(sub, indices=position)
-    return out
+    return as_multipolygons(out)
