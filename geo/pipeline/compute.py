@@ -16,7 +16,8 @@ order; each is a public function, so a notebook can run (or replace) one at a ti
    potential, one row per (origin id, agglomeration), the routes and their segments;
 9. :func:`rank_agglomerations` — ranks by potential and, per city, by time;
 10. :func:`zone_circles` — the zones' circles;
-11. :func:`isochrone_layer` — drive-time bands from each first-tier city;
+11. :func:`isochrone_layer` — drive-time bands from each first-tier city, and the
+    drive-time surface (:func:`geo.analysis.surface.study_surface`);
 12. :func:`results_provenance` — data date and source, speed model, parameters, version;
 13. :func:`geo.analysis.analytics.compute_analytics` — zones by drive time, closed towns,
     the big cities' shadow and the competing-destination (Huff) shares.
@@ -41,11 +42,12 @@ from ..analysis.agglomeration import (
     zone_circles,
 )
 from ..analysis.analytics import compute_analytics
+from ..analysis.surface import study_surface, surface_polygons, surface_record
 from ..base.progress import iterate
 from ..errors import UralAccessWarning
 from ..network.road_network import RoadNetwork
 from ..osm.sources import data_warnings
-from ..results.access_results import AccessResults
+from ..results.access_results import AccessResults, empty_surface
 from ..routing.last_mile import NOTABLE_JOIN_M
 from ..routing.router import Router
 from ..study.definition import Study
@@ -132,7 +134,8 @@ def compute_access(
     network: RoadNetwork,
     with_isochrones: bool = True,
 ) -> AccessResults:
-    """Compute every table and layer of the study on the network.
+    """Compute every table and layer of the study on the network (``with_isochrones``:
+    also the isochrones and the drive-time surface).
 
     Unreachable or unsnappable places get NaN and a :class:`UralAccessWarning`; the
     messages are also collected in ``AccessResults.warnings``.
@@ -163,6 +166,10 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
         study, router, places, trees, towns, times
     )
     aggs, summary = rank_agglomerations(aggs, summary)
+    raster = study_surface(study, network, trees) if with_isochrones else None
+    prov = results_provenance(study, network, places)
+    if raster is not None:
+        prov["surface"] = surface_record(raster)
     return AccessResults(
         study=study,
         places=places.drop(columns=["node"]),
@@ -175,9 +182,11 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
         route_segments=segments,
         isochrones=isochrone_layer(study, network, trees) if with_isochrones else _no_isochrones(),
         zones=zone_circles(study),
-        provenance=results_provenance(study, network, places),
+        provenance=prov,
         network_provenance=dict(network.provenance),
         analytics=compute_analytics(study, network, with_polygons=with_isochrones),
+        surface=surface_polygons(raster, study.routing.bands_min) if raster else empty_surface(),
+        surface_raster=raster,
     )
 
 

@@ -7,7 +7,10 @@ CSVs people read are wide, one column per first-tier city (:mod:`geo.tables`).
 A results folder (:meth:`AccessResults.to_folder`) holds:
 
 - ``access.gpkg`` — layers ``places``, ``routes``, ``route_segments`` (routes cut every
-  5 minutes), ``isochrones``, ``zones`` (opens in QGIS);
+  5 minutes), ``isochrones``, ``surface`` (the drive-time surface's classes), ``zones``
+  (opens in QGIS);
+- ``surface-<city>.asc`` and ``surface-nearest.asc`` (with a ``.prj`` each) — the
+  drive-time surface in minutes as ESRI ASCII grids;
 - ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
 - the analytics (:mod:`geo.analysis.analytics`): ``zone_membership.csv``,
   ``zone_measures.csv``, ``zone_summary.csv``, ``huff.csv``, ``shadow.csv`` and the
@@ -32,9 +35,11 @@ import geopandas as gpd
 import pandas as pd
 
 from ..analysis.analytics import Analytics
+from ..analysis.surface import SurfaceRaster
 from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
 from ..study.definition import Study
+from ._ascii_grid import write_surface_grids
 from .files import json_default, read_table, role_order, write_csv
 from .tables import Cities, narrow, wide_summary, widen
 
@@ -88,6 +93,15 @@ class AccessResults:
     analytics: Analytics | None = None
     """Zones by drive time, closed towns, the shadow and the Huff shares
     (:mod:`geo.analysis.analytics`); not read back by :func:`read_results`."""
+    surface: gpd.GeoDataFrame = field(default_factory=lambda: empty_surface())
+    """The drive-time surface's classes as polygons
+    (:func:`~geo.analysis.surface.surface_polygons`): per ``origin_key`` (each city's
+    key, ``nearest`` for the nearer city) and ``band`` (0 for the first class), ``lower_min``, ``upper_min`` (NaN for
+    the class above the last band) and ``label``; one row of ``kind`` ``beyond_limit``
+    for the land farther than the access limit from every road. Empty when not computed."""
+    surface_raster: SurfaceRaster | None = None
+    """The surface's grids in minutes (``None`` when not computed, and when the results
+    are read back from a folder: the grids are in its ``.asc`` files)."""
 
     def __repr__(self) -> str:
         return (
@@ -171,6 +185,7 @@ def write_results(
             ("routes", results.routes),
             ("route_segments", results.route_segments),
             ("isochrones", results.isochrones),
+            ("surface", results.surface),
             ("zones", results.zones),
         )
         for layer, gdf in layers:
@@ -189,6 +204,8 @@ def write_results(
             + "\n",
             encoding="utf-8",
         )
+        if results.surface_raster is not None:
+            write_surface_grids(results.surface_raster, tmp)
         if extra is not None:
             extra(tmp)
     return folder
@@ -262,6 +279,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             route_segments=layer("route_segments"),
             isochrones=layer("isochrones"),
             zones=layer("zones"),
+            surface=layer("surface") if "surface" in layers else empty_surface(),
             provenance=prov,
             warnings=[str(w) for w in prov.get("warnings", [])],
         )
@@ -271,3 +289,9 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             f"({type(exc).__name__}: {exc}); {rerun}"
         ) from exc
     return results
+
+
+def empty_surface() -> gpd.GeoDataFrame:
+    """An empty surface layer with its columns."""
+    columns = ("origin", "origin_key", "kind", "band", "lower_min", "upper_min", "label")
+    return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")

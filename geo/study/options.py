@@ -250,8 +250,9 @@ class RoutingSettings:
     """The access leg's road distance over its straight-line distance (>= 1)."""
     access_speed_kph: float = DEFAULT_SPEED_KPH
     """Speed on the access leg (times the speed factor, like every road)."""
-    bands_min: tuple[float, ...] = tuple(float(m) for m in range(30, 361, 30))
-    """Isochrone limits in minutes, increasing."""
+    bands_min: tuple[float, ...] = (30.0, 60.0, 90.0, 120.0, 180.0, 240.0)
+    """Upper limits of the drive-time classes in minutes, increasing: the isochrones' bands
+    and the surface's classes (which add one above the last)."""
     coverage_min: tuple[float, ...] = (60.0, 90.0, 120.0, 180.0)
     """Drive times for the zone's population shares, increasing."""
     decay_function: str = "exponential"

@@ -272,4 +272,5 @@ def test_urals_overview_shows_the_nearer_city_bands_in_the_browser(urals, tmp_pa
                  if (l.options && l.options.uaBands && l.feature) n++; }); return n; }""",
             view.map_name,
         )
-        assert shown == len(results.study.routing.bands_min)  # a ring per band, the nearer city's only
+        # one ring per band, the nearer city's only
+        assert shown == len(results.study.routing.bands_min)

@@ -261,6 +261,9 @@ def _report(study: Any, written: list[Path], road_note: str, results: Any) -> No
     print(_headline(results.wide_summary(), results.cities), file=sys.stdout)
     if results.provenance.get("access_legs"):
         print(f"\nAccess legs: {results.provenance['access_legs']}", file=sys.stdout)
+    surface = results.provenance.get("surface")
+    if isinstance(surface, dict) and surface.get("note"):
+        print(f"\nDrive-time surface: {surface['note']}", file=sys.stdout)
     if results.warnings:
         print(f"\n{len(results.warnings)} warning(s):", file=sys.stdout)
         for w in results.warnings:

@@ -1,0 +1,378 @@
+"""The drive-time surface: the time from a first-tier city to every point of the study area.
+
+The isochrones (:mod:`geo.analysis.isochrones`) colour the land within a buffer of a reached road;
+on a network of main roads that is a few per cent of the study area. The surface gives
+every point a time, under the same model as the towns' access legs
+(:mod:`geo.routing.last_mile`): one drives to the point of the road nearest to it and leaves the
+road there, then covers the straight-line distance times the detour factor at the
+off-network speed. A point farther than the access limit from every road has no time
+(``NaN``): there is no road within that distance in this data.
+
+Method (a raster, vectorised)
+-----------------------------
+1. A grid of ``cell_m`` cells over the study area in its metric CRS, aligned with the
+   time raster of the isochrones (:func:`geo.analysis._time_raster.road_cells`, cached per network,
+   CRS and cell size): the cells a road enters are known with the fraction of the edge
+   where it enters them.
+2. Once for all origins: the Euclidean distance from every cell to the nearest road cell
+   and which one it is (``scipy.ndimage.distance_transform_edt`` with indices).
+3. Per origin: the earliest time a road reaches each road cell (``np.minimum.at`` over
+   the entry points, timed as in the isochrones), then per cell the nearest road cell's
+   time plus the access leg of the distance. The nearer city's surface is the minimum
+   of the cities' surfaces.
+4. :func:`surface_polygons` cuts the minutes into classes (``≤ 30``, ``30–60``, …,
+   ``> last``) and contours them into non-overlapping polygons, as the isochrones are
+   contoured (shared edges stay shared).
+
+Precision: distances run between cell centres, so a leg is off by up to about a cell
+(500 m by default, 1 min at 40 km/h with a detour of 1.3): small beside 30-minute
+classes. Like a town's, a point's leg goes to the nearest road, not to a faster one
+slightly farther away.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import CRS, Transformer
+from scipy.ndimage import distance_transform_edt
+
+from ..base.arrays import FloatArray, ObjectArray
+from ..errors import ParameterError
+from ..network.road_network import RoadNetwork
+from ..routing.last_mile import AccessLeg
+from ..study.definition import Study
+from ..study.options import check_increasing
+from ._polygons import (
+    areas_m2,
+    contour_rings,
+    coverage_simplify,
+    metric_crs,
+    positive,
+    to_lonlat,
+)
+from ._time_raster import road_cells
+from .agglomeration import Trees
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+log = logging.getLogger(__name__)
+
+#: Side of the surface's cells in metres (about 1 min of access leg at 40 km/h).
+DEFAULT_CELL_M = 500.0
+
+#: Origin key of the nearer city's surface (the cities' own keys are their column keys).
+NEARER = "nearest"
+
+#: Largest surface grid (cells); a coarser cell is used beyond it.
+MAX_SURFACE_CELLS = 16_000_000
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SurfaceRaster:
+    """Drive time in minutes to every cell of the study area, per origin.
+
+    Row 0 is the southern edge: cell (``row``, ``col``) has its lower-left corner at
+    (``x0 + col · cell_m``, ``y0 + row · cell_m``) in the metric CRS ``crs_wkt``.
+    """
+
+    minutes: dict[str, npt.NDArray[np.float32]]
+    """By origin key (each city's, then :data:`NEARER`): minutes, NaN outside the study
+    area, beyond the access limit, or on roads the origin does not reach."""
+    names: dict[str, str]
+    """Origin key → the origin's name (the nearer city's: :data:`NEARER`)."""
+    inside: BoolArray
+    """Cells whose centre lies in the study area."""
+    beyond: BoolArray
+    """Cells of the study area farther than the access limit from every road."""
+    x0: float
+    y0: float
+    cell_m: float
+    crs_wkt: str
+    limit_km: float
+    """The access limit the surface was cut at."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the grid."""
+        return (int(self.inside.shape[0]), int(self.inside.shape[1]))
+
+    def centres(self) -> tuple[FloatArray, FloatArray]:
+        """x of the columns' and y of the rows' cell centres (metres)."""
+        rows, cols = self.shape
+        x = self.x0 + (np.arange(cols, dtype=np.float64) + 0.5) * self.cell_m
+        y = self.y0 + (np.arange(rows, dtype=np.float64) + 0.5) * self.cell_m
+        return x, y
+
+    def covered_share(self, key: str) -> float:
+        """Share of the study area's cells that have a time from origin ``key``."""
+        n = int(self.inside.sum())
+        return float(np.isfinite(self.minutes[key]).sum() / n) if n else 0.0
+
+
+def surface_raster(
+    network: RoadNetwork,
+    node_times: Mapping[str, tuple[str, npt.ArrayLike]],
+    area: shapely.Geometry,
+    crs: CRS | str,
+    leg: AccessLeg,
+    cell_m: float = DEFAULT_CELL_M,
+) -> SurfaceRaster:
+    """Minutes from each origin to every cell of ``area`` (see the module notes).
+
+    Parameters
+    ----------
+    network
+        The road network the times were computed on.
+    node_times
+        Origin key → (origin name, drive time in seconds to each node, ``inf`` where
+        unreachable: a :class:`~geo.routing.router.ShortestPathTree`'s ``time_s``).
+    area
+        The study area, a lon/lat polygon (:meth:`geo.study.definition.Study.area`).
+    crs
+        A projected CRS in metres (the study's :meth:`~geo.study.definition.Study.local_crs`).
+    leg
+        The access leg's model: limit, detour factor, speed (the study's, with its speed
+        factor applied to the speed).
+    cell_m
+        Side of the cells in metres; a study area of more than
+        :data:`MAX_SURFACE_CELLS` cells gets coarser ones.
+
+    Returns
+    -------
+    SurfaceRaster
+        With one grid per origin and, given two or more, the nearer origin's
+        (:data:`NEARER`).
+
+    Raises
+    ------
+    ParameterError
+        ``cell_m`` is not positive, ``crs`` is not metric, ``area`` is empty, a time
+        array is shorter than the network's nodes, or a key is :data:`NEARER`.
+    """
+    cell = positive("cell_m", cell_m)
+    metric = metric_crs(crs)
+    if area is None or shapely.is_empty(area):
+        raise ParameterError("the study area is empty: no surface to compute")
+    if NEARER in node_times:
+        raise ParameterError(f"{NEARER!r} names the nearer city's surface, not an origin")
+    fwd = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
+    region = shapely.transform(area, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
+    xmin, ymin, xmax, ymax = shapely.bounds(region)
+    while ((xmax - xmin) / cell + 1) * ((ymax - ymin) / cell + 1) > MAX_SURFACE_CELLS:
+        cell *= 1.25
+    cells = road_cells(network, metric, cell)
+    cell = cells.cell_m  # coarser if the network's extent asked for it
+    # The grid: the road raster's cells, cut to the area's bounds.
+    c_off = int(np.floor((xmin - cells.x0) / cell))
+    r_off = int(np.floor((ymin - cells.y0) / cell))
+    n_col = int(np.floor((xmax - cells.x0) / cell)) - c_off + 1
+    n_row = int(np.floor((ymax - cells.y0) / cell)) - r_off + 1
+    x0, y0 = cells.x0 + c_off * cell, cells.y0 + r_off * cell
+    xc = x0 + (np.arange(n_col) + 0.5) * cell
+    yc = y0 + (np.arange(n_row) + 0.5) * cell
+    shapely.prepare(region)
+    inside = shapely.contains_xy(region, *np.meshgrid(xc, yc))
+
+    col, row = cells.col - c_off, cells.row - r_off
+    on_grid = (col >= 0) & (col < n_col) & (row >= 0) & (row < n_row)
+    flat = (row * n_col + col)[on_grid]
+    edge, frac = cells.edge[on_grid], cells.frac[on_grid]
+    road = np.zeros(n_row * n_col, dtype=bool)
+    road[flat] = True
+    if not road.any():
+        raise ParameterError("no road of the network lies in the study area")
+    dist_cells, (ir, ic) = distance_transform_edt(
+        ~road.reshape(n_row, n_col), return_distances=True, return_indices=True
+    )
+    nearest = (ir * n_col + ic).ravel()
+    dist_m = dist_cells.ravel() * cell
+    leg_min = leg.time_s(dist_m) / 60.0
+    within = inside.ravel() & (dist_m <= leg.limit_m)
+
+    minutes: dict[str, npt.NDArray[np.float32]] = {}
+    names: dict[str, str] = {}
+    for key, (name, times) in node_times.items():  # a few origins, each vectorised
+        node_s = _node_times(network, times)
+        entry_s = node_s[network.u[edge]] + frac * network.travel_time_s[edge]
+        road_min = np.full(n_row * n_col, np.inf)
+        np.minimum.at(road_min, flat, entry_s / 60.0)
+        value = road_min[nearest] + leg_min
+        value[~within | ~np.isfinite(value)] = np.nan
+        minutes[key] = value.reshape(n_row, n_col).astype(np.float32)
+        names[key] = name
+    if len(minutes) >= 2:
+        minutes[NEARER] = np.fmin.reduce(np.stack(list(minutes.values())), axis=0)
+        names[NEARER] = NEARER
+    beyond = (inside.ravel() & (dist_m > leg.limit_m)).reshape(n_row, n_col)
+    return SurfaceRaster(
+        minutes=minutes,
+        names=names,
+        inside=inside,
+        beyond=beyond,
+        x0=float(x0),
+        y0=float(y0),
+        cell_m=float(cell),
+        crs_wkt=metric.to_wkt(),
+        limit_km=leg.limit_m / 1000.0,
+    )
+
+
+def _node_times(network: RoadNetwork, times: npt.ArrayLike) -> FloatArray:
+    out = np.asarray(times, dtype=np.float64)
+    if out.ndim != 1 or len(out) < network.n_nodes:
+        raise ParameterError(
+            f"node times must give a time for each of the network's {network.n_nodes:,} "
+            f"nodes, got shape {out.shape}"
+        )
+    out = out[: network.n_nodes]
+    return np.where(np.isnan(out), np.inf, out)
+
+
+def class_limits(bands_min: Sequence[float]) -> FloatArray:
+    """Upper limits of the surface's classes in minutes: the bands, then ``inf``."""
+    return np.r_[np.asarray(check_increasing("bands_min", bands_min), dtype=np.float64), np.inf]
+
+
+def class_labels(bands_min: Sequence[float]) -> list[str]:
+    """``≤30``, ``30–60``, …, ``>240``: the classes' limits in minutes, no words."""
+    b = [f"{x:g}" for x in check_increasing("bands_min", bands_min)]
+    return [f"≤{b[0]}", *(f"{lo}–{hi}" for lo, hi in itertools.pairwise(b)), f">{b[-1]}"]
+
+
+def surface_polygons(
+    raster: SurfaceRaster,
+    bands_min: Sequence[float],
+    simplify_m: float | None = None,
+) -> gpd.GeoDataFrame:
+    """The surface as polygons: per origin, one (multi)polygon per time class.
+
+    Parameters
+    ----------
+    raster
+        :func:`surface_raster`'s grids.
+    bands_min
+        Upper limits of the classes in minutes (the study's ``bands_min``); the last
+        class is everything above the last limit.
+    simplify_m
+        Tolerance of the simplification, ``None`` for half a cell, ``0`` for none.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In EPSG:4326, rows ordered by origin (cities, then :data:`NEARER`) and class:
+        ``origin`` (name), ``origin_key``, ``kind`` (``time``; and one row of kind
+        ``beyond_limit``, ``origin_key`` ``""``, for the study area farther than the
+        access limit from every road), ``band`` (class number from 0; -1 for that row),
+        ``lower_min``, ``upper_min`` (NaN above the last band), ``label`` and
+        ``area_km2``. Classes an origin does not reach are left out.
+    """
+    import geopandas
+
+    limits = class_limits(bands_min)
+    labels = class_labels(bands_min)
+    tol = raster.cell_m / 2.0 if simplify_m is None else float(simplify_m)
+    metric = CRS.from_wkt(raster.crs_wkt)
+    x, y = raster.centres()
+    rows: list[tuple[str, str, str, int, float, float, str]] = []
+    geoms: list[ObjectArray] = []
+    for key, grid in raster.minutes.items():
+        rings = _polygons(np.asarray(grid, dtype=np.float64), x, y, limits, tol, metric)
+        geoms.append(rings)
+        for k in range(len(limits)):
+            lower = 0.0 if k == 0 else float(limits[k - 1])
+            rows.append((raster.names[key], key, "time", k, lower, float(limits[k]), labels[k]))
+    beyond = np.where(raster.beyond, 0.0, np.nan)
+    geoms.append(_polygons(beyond, x, y, np.array([1.0]), tol, metric))
+    rows.append(("", "", "beyond_limit", -1, np.nan, np.nan, f">{raster.limit_km:g} km"))
+    geometry = np.concatenate(geoms)
+    frame = geopandas.GeoDataFrame(
+        {
+            "origin": [r[0] for r in rows],
+            "origin_key": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+            "band": np.array([r[3] for r in rows], dtype=np.int64),
+            "lower_min": [r[4] for r in rows],
+            "upper_min": [r[5] if np.isfinite(r[5]) else np.nan for r in rows],
+            "label": [r[6] for r in rows],
+            "area_km2": np.round(areas_m2(geometry) / 1e6, 3),
+        },
+        geometry=geometry,
+        crs="EPSG:4326",
+    )
+    frame = frame[~shapely.is_empty(geometry)].reset_index(drop=True)
+    frame.attrs.update({"cell_m": raster.cell_m, "simplify_m": tol, "limit_km": raster.limit_km})
+    return frame
+
+
+def _polygons(
+    field: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    limits: FloatArray,
+    tol: float,
+    metric: CRS,
+) -> ObjectArray:
+    """One lon/lat MultiPolygon per class of ``field`` (NaN cells in none)."""
+    if not np.isfinite(field).any():
+        return np.array([shapely.MultiPolygon()] * len(limits), dtype=object)
+    rings = contour_rings(field, x, y, limits)
+    if tol > 0:
+        rings = coverage_simplify(rings, tol)
+    return to_lonlat(rings, metric)
+
+
+def study_surface(
+    study: Study, network: RoadNetwork, trees: Trees, cell_m: float = DEFAULT_CELL_M
+) -> SurfaceRaster | None:
+    """The surface of a study from its first-tier cities' fastest-route trees.
+
+    The access leg is the study's (``snap_limit_km``, ``access_detour_factor``,
+    ``access_speed_kph`` times the speed factor, as for the towns); ``None`` when no
+    first-tier city is on the network.
+    """
+    routing = study.routing
+    leg = AccessLeg(
+        limit_m=routing.snap_limit_km * 1000.0,
+        detour_factor=routing.access_detour_factor,
+        speed_kph=routing.access_speed_kph * study.speed.factor,
+    )
+    times: dict[str, tuple[str, npt.ArrayLike]] = {}
+    for city, key in study.city_keys():
+        tree = trees.get(city.geonameid)
+        if tree is not None:
+            times[key] = (city.name, tree.time_s)
+    if not times:
+        return None
+    log.info("drive-time surface from %s (%g m cells)", ", ".join(times), cell_m)
+    return surface_raster(network, times, study.area(), study.local_crs(), leg, cell_m)
+
+
+def surface_record(raster: SurfaceRaster) -> dict[str, object]:
+    """What the provenance says of a surface: cell size, access limit, shares of the
+    study area with a time (per origin) and with no road within the limit."""
+    n = int(raster.inside.sum())
+    beyond = float(raster.beyond.sum() / n) if n else 0.0
+    shares = {key: round(raster.covered_share(key), 4) for key in raster.minutes}
+    return {
+        "cell_m": raster.cell_m,
+        "access_limit_km": raster.limit_km,
+        "study_area_cells": n,
+        "share_with_time": shares,
+        "share_beyond_access_limit": round(beyond, 4),
+        "note": (
+            f"{100 * max(shares.values()):.0f} % of the study area has a drive time (road "
+            f"time plus an access leg); {100 * beyond:.0f} % has no road within "
+            f"{raster.limit_km:g} km in this data"
+        ),
+    }
