@@ -3,21 +3,36 @@
 - :class:`Scenario` (:func:`load_scenario`) — a TOML file of edits: :class:`Upgrade`,
   :class:`NewRoad`, :class:`Close`, each selecting roads by a :class:`Selection`;
 - :func:`apply_scenario` — the network with the edits (an :class:`AppliedScenario`);
-- :class:`ScenarioComparison` — baseline against scenario, per agglomeration, city, place.
+- :class:`ScenarioComparison` — baseline against scenario, per agglomeration, city, place;
+- :func:`prepare_sweep`, :func:`rank_upgrades`, :func:`choose_package`,
+  :func:`rank_closures` — which road first: candidate sections of today's main routes
+  (:class:`Candidate`), each evaluated exactly from today's trees (:class:`SweepGraph`),
+  on local processes or a Dask cluster, ranked by an :class:`Objective`.
 """
 
+from ._sweep_graph import SweepGraph
 from .apply import AppliedScenario, apply_scenario
+from .candidates import Candidate
 from .compare import ScenarioComparison
+from .ranking import Objective, Sweep, choose_package, prepare_sweep, rank_closures, rank_upgrades
 from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario
 
 __all__ = [
     "AppliedScenario",
+    "Candidate",
     "Close",
     "NewRoad",
+    "Objective",
     "Scenario",
     "ScenarioComparison",
     "Selection",
+    "Sweep",
+    "SweepGraph",
     "Upgrade",
     "apply_scenario",
+    "choose_package",
     "load_scenario",
+    "prepare_sweep",
+    "rank_closures",
+    "rank_upgrades",
 ]

@@ -53,3 +53,29 @@ def test_a_bad_scenario_stops_with_exit_10_and_writes_nothing(
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_rank_upgrades_command_writes_the_ranking_and_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rank"
+    args = ["rank-upgrades", "--output", str(out), "--workers", "1", "--budget-km", "60", "-q"]
+    assert main(args) == 0
+    ranking = read_table(out / "ranking.csv")
+    assert len(ranking) >= 20 and ranking["rank"].tolist()[:3] == [1, 2, 3]
+    package = read_table(out / "package.csv")
+    assert package["cumulative_km"].max() <= 60
+    assert (out / "candidates.gpkg").is_file()
+    assert "1. S" in capsys.readouterr().out
+
+
+def test_rank_upgrades_with_an_unreachable_scheduler_exits_11(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "rank"
+    args = ["rank-upgrades", "--output", str(out), "-q"]
+    args += ["--dask-scheduler", "tcp://127.0.0.1:9", "--dask-timeout", "1"]
+    assert main(args) == 11
+    err = capsys.readouterr().err
+    assert "cannot reach the Dask scheduler" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -348,6 +348,11 @@ _COMMANDS = (
         "rank the agglomerations over a grid of assumptions (speeds, zones, closed towns)",
         ("network", "sensitivity"),
     ),
+    (
+        "rank-upgrades",
+        "rank the sections of today's main routes by what upgrading (or closing) each gains",
+        ("network", "route", "rank"),
+    ),
 )
 
 

@@ -287,11 +287,12 @@ def _run(args: argparse.Namespace) -> int:
     written: list[Path] = []
     results = context = None
     road_note = ""
-    if args.command == "scenario":
-        from .scenarios import run_scenario
+    if args.command in {"scenario", "rank-upgrades"}:
+        from .scenarios import run_rank_upgrades, run_scenario
 
         network, _ = _network(args, study, force_pull=False)
-        return run_scenario(args, study, network, out, _road_data_note(network, False))
+        command = run_scenario if args.command == "scenario" else run_rank_upgrades
+        return command(args, study, network, out, _road_data_note(network, False))
     if args.command == "pull":
         network, path = _network(args, study, force_pull=True)
         road_note = _road_data_note(network, _road_source(args, study)[2])

@@ -88,3 +88,126 @@ def run_scenario(
         for text in results.warnings:
             print(f"  - {text}", file=sys.stdout)
     return 0
+
+
+def _rank_files(
+    tmp: Path, sweep: Any, tables: dict[str, Any], provenance: dict[str, Any], ranked: Any
+) -> None:
+    """The tables as CSVs and ``candidates.gpkg``: every candidate section with its rank."""
+    import geopandas as gpd
+    import shapely
+
+    from ..geo.base.atomic import write_layer
+    from ..geo.results.files import write_csv
+
+    for name, table in tables.items():
+        write_csv(table, tmp / name, provenance)
+    net = sweep.network
+    lines = [
+        shapely.set_precision(shapely.line_merge(shapely.union_all(net.geometry[c.edges])), 1e-6)
+        for c in sweep.candidates
+    ]
+    layer = gpd.GeoDataFrame(
+        {
+            "candidate": [c.key for c in sweep.candidates],
+            "section": [c.label for c in sweep.candidates],
+        },
+        geometry=lines,
+        crs="EPSG:4326",
+    ).merge(ranked[["candidate", "rank", "gain"]], on="candidate", how="left")
+    write_layer(layer.sort_values("candidate"), tmp / "candidates.gpkg", "candidates")
+
+
+def run_rank_upgrades(
+    args: argparse.Namespace, study: Any, network: Any, out: Path, road_note: str
+) -> int:
+    """Rank the candidate sections (or their closures) and write the tables into ``out``.
+
+    Files: ``ranking.csv`` (or ``closures.csv`` and ``redundancy.csv`` with
+    ``--closures``), ``package.csv`` with a budget, and ``candidates.gpkg``.
+    """
+    from ..geo.base.atomic import atomic_dir
+    from ..geo.errors import ScenarioError
+    from ..geo.pipeline.compute import results_provenance, study_network
+    from ..geo.scenarios._parallel import default_workers
+    from ..geo.scenarios.ranking import (
+        Objective,
+        choose_package,
+        prepare_sweep,
+        rank_closures,
+        rank_upgrades,
+    )
+
+    objective = Objective.parse(args.objective, study)
+    if args.budget is not None and args.cost_per_km is None:
+        raise ScenarioError("--budget needs --cost-per-km")
+    if args.budget is not None and args.budget_km is not None:
+        raise ScenarioError("give --budget-km or --budget, not both")
+    factor = args.standard_factor
+    maxspeed = None if factor else (args.standard_maxspeed or 110.0)
+    run = {
+        "workers": args.workers or default_workers(),
+        "scheduler": args.dask_scheduler,
+        "timeout_s": args.dask_timeout,
+    }
+    if run["scheduler"] is not None:
+        from distributed import Client
+
+        try:  # reach the scheduler before minutes of work, not after
+            Client(run["scheduler"], timeout=run["timeout_s"], set_as_default=False).close()
+        except (OSError, TimeoutError) as exc:
+            from ..geo.errors import ClusterError
+
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {run['scheduler']!r} within "
+                f"{run['timeout_s']:g} s ({exc})"
+            ) from None
+    net = study_network(study, network)
+    log.info("finding the candidate sections of today's main routes")
+    sweep = prepare_sweep(study, net)
+    log.info("%d candidate sections; evaluating them", len(sweep.candidates))
+    standard = f"speed factor {factor:g}" if factor else f"limit {maxspeed:g} km/h"
+    provenance = dict(
+        results_provenance(study, net),
+        standard=standard,
+        objective=objective.describe(),
+        candidates=len(sweep.candidates),
+    )
+    tables: dict[str, Any] = {}
+    if args.closures:
+        ranked, redundancy = rank_closures(sweep, **run)
+        tables = {"closures.csv": ranked, "redundancy.csv": redundancy}
+    else:
+        ranked = rank_upgrades(
+            sweep,
+            maxspeed_kph=maxspeed,
+            factor=factor,
+            objective=objective,
+            cost_per_km=args.cost_per_km,
+            **run,
+        )
+        tables = {"ranking.csv": ranked}
+        if args.budget_km is not None or args.budget is not None:
+            tables["package.csv"] = choose_package(
+                sweep,
+                budget_km=args.budget_km,
+                budget=args.budget,
+                cost_per_km=args.cost_per_km,
+                maxspeed_kph=maxspeed,
+                factor=factor,
+                objective=objective,
+                **run,
+            )
+    with atomic_dir(out) as tmp:
+        _rank_files(tmp, sweep, tables, provenance, ranked)
+    what = "closures" if args.closures else f"upgrades to the {standard}"
+    print(
+        f"\nDone: {len(ranked)} candidate {what} ranked ({objective.describe()})", file=sys.stdout
+    )
+    print(f"  wrote {out}\n\n{road_note}\n", file=sys.stdout)
+    for row in ranked.head(10).itertuples():
+        print(
+            f"  {row.rank:>3}. {row.candidate} {row.section} ({row.km:.1f} km): gain {row.gain:,.0f}",
+            file=sys.stdout,
+        )
+    return 0

@@ -1,0 +1,140 @@
+"""Evaluating many candidates: in this process, on local processes, or on a Dask cluster.
+
+Each worker gets the :class:`SweepGraph` once (a process pool's initializer; on Dask,
+``Client.scatter(..., broadcast=True)``), then only the candidates' edited edges travel.
+Every way runs the same code on the same arrays, so the results are the same numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from ..base.arrays import FloatArray, IntArray
+from ..errors import ClusterError
+from ._sweep_graph import SweepGraph
+
+log = logging.getLogger(__name__)
+
+#: One candidate: network edges and their times after the edit.
+Job = tuple[IntArray, FloatArray]
+
+
+def evaluate(graph: SweepGraph, job: Job, increase: bool, incremental: bool = True) -> FloatArray:
+    """Times (s) from each source to each target after one edit, shape (sources, targets)."""
+    edges, times = graph.edit(*job)
+    states, arcs, new = graph.movements(edges, times)
+    out = np.empty((len(graph.sources), len(graph.targets)))
+    for i in range(len(graph.sources)):
+        if incremental:
+            over = graph.incremental(i, states, arcs, new, increase)
+            out[i] = graph.arrivals(i, over, edges, times)
+        else:
+            out[i] = graph.arrivals(i, graph.full(i, arcs, new), edges, times)
+    return out
+
+
+def evaluate_chunk(
+    graph: SweepGraph, jobs: Sequence[Job], increase: bool, incremental: bool = True
+) -> list[FloatArray]:
+    """:func:`evaluate` over several candidates."""
+    return [evaluate(graph, job, increase, incremental) for job in jobs]
+
+
+_WORKER_GRAPH: list[SweepGraph] = []
+
+
+def _init_worker(graph: SweepGraph) -> None:
+    _WORKER_GRAPH[:] = [graph]
+
+
+def _chunk_in_worker(jobs: Sequence[Job], increase: bool, incremental: bool) -> list[FloatArray]:
+    return evaluate_chunk(_WORKER_GRAPH[0], jobs, increase, incremental)
+
+
+def _chunks(jobs: Sequence[Job], n: int) -> list[list[Job]]:
+    size = max(1, -(-len(jobs) // n))
+    return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def evaluate_all(
+    graph: SweepGraph,
+    jobs: Sequence[Job],
+    *,
+    increase: bool,
+    incremental: bool = True,
+    workers: int = 1,
+    scheduler: str | None = None,
+    timeout_s: float = 10.0,
+) -> list[FloatArray]:
+    """:func:`evaluate` for every job, in order: here (``workers=1``), on ``workers``
+    local processes, or on the Dask cluster whose scheduler is at ``scheduler``.
+
+    Raises
+    ------
+    ClusterError
+        The scheduler cannot be reached within ``timeout_s``, or the cluster fails.
+    """
+    if scheduler is not None:
+        return _on_dask(graph, jobs, increase, incremental, scheduler, timeout_s)
+    if workers <= 1 or len(jobs) <= 1:
+        return evaluate_chunk(graph, jobs, increase, incremental)
+    chunks = _chunks(jobs, 4 * workers)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(graph,),
+    ) as pool:
+        parts = pool.map(
+            _chunk_in_worker, chunks, [increase] * len(chunks), [incremental] * len(chunks)
+        )
+        return [r for part in parts for r in part]
+
+
+def _on_dask(
+    graph: SweepGraph,
+    jobs: Sequence[Job],
+    increase: bool,
+    incremental: bool,
+    scheduler: str,
+    timeout_s: float,
+) -> list[FloatArray]:
+    from distributed import Client
+
+    try:
+        client: Any = Client(scheduler, timeout=timeout_s, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"
+        ) from None
+    try:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        log.info("Dask: %d workers at %s; sending the graph once to each", n_workers, scheduler)
+        shared = client.scatter(graph, broadcast=True, hash=False)
+        chunks = _chunks(jobs, 4 * n_workers)
+        futures = client.map(
+            evaluate_chunk,
+            [shared] * len(chunks),
+            chunks,
+            [increase] * len(chunks),
+            [incremental] * len(chunks),
+            pure=False,
+        )
+        parts = client.gather(futures)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"the Dask cluster at {scheduler!r} failed: {exc}") from None
+    finally:
+        client.close()
+    return [r for part in parts for r in part]

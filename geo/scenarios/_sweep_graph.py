@@ -1,0 +1,407 @@
+"""The turn graph as plain arrays, with exact full and incremental searches after an edit.
+
+A candidate upgrade or closure changes the drive time of some network edges. On the
+turn graph (:mod:`geo.routing.turns`) the weight of a movement ``s → t`` is the time of
+state ``s``'s edge plus the movement's cost (turn, junction, delay), so changing an
+edge's time changes the weight of every movement out of that edge's states, and nothing
+else. :class:`SweepGraph` keeps the movement costs apart (the turn graph built once
+with zero edge times: ``0 + cost`` is ``cost`` exactly), so an edited weight is computed
+with the same floating-point operation a rebuilt turn graph would use.
+
+Two ways to get the times to the start of every state after an edit:
+
+- :meth:`SweepGraph.full` — scipy's Dijkstra on the whole edited graph;
+- :meth:`SweepGraph.incremental` — from today's times, only what changes: after an
+  upgrade (weights only decrease), a Dijkstra-ordered propagation from the edited
+  movements that touches only states reached sooner; after a closure (weights only
+  increase), the states whose fastest route used an edited movement (their subtree in
+  today's tree) are searched again from their neighbours outside it.
+
+Both give the same floating-point numbers: every value is a left-to-right sum of
+movement weights along some route, relaxation only ever lowers a value to such a sum,
+and at the end no movement can lower any value, which is what Dijkstra's result is too.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
+
+from ..base.arrays import FloatArray, IntArray
+from ..errors import ScenarioError
+from ..routing.router import Router
+from ..routing.turns import build_turn_graph
+
+_INF = float("inf")
+
+
+def _groups(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """(pointer, members): the indices with key ``k`` are ``members[ptr[k]:ptr[k+1]]``."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return ptr, order.astype(np.int64)
+
+
+@dataclass
+class SweepGraph:
+    """A router's turn graph and today's trees from some source nodes, as arrays only
+    (cheap to send to another process or machine)."""
+
+    indptr: IntArray
+    indices: IntArray
+    weight: FloatArray
+    """Today's movement weights (the turn graph's)."""
+    cost: FloatArray
+    """Each movement's cost beyond its edge's time."""
+    state_edge: IntArray
+    edge_time: FloatArray
+    """Router edges' times today."""
+    edge_piece: npt.NDArray[np.int8]
+    """0: the router edge is a whole network edge; 1: its first piece (``f1 · t``);
+    2: its second piece (``(1 − f0) · t``); -1: an access leg."""
+    edge_f: FloatArray
+    base_ptr: IntArray
+    base_members: IntArray
+    """Router edges of network edge ``e``: ``base_members[base_ptr[e]:base_ptr[e+1]]``."""
+    state_ptr: IntArray
+    state_members: IntArray
+    """States of router edge ``r``."""
+    source_nodes: IntArray
+    sources: list[IntArray]
+    """Start states of each source node."""
+    base_time: list[FloatArray]
+    """Today's time to the start of every state, from each source."""
+    base_pred: list[npt.NDArray[np.int32]]
+    targets: IntArray
+    """Graph nodes whose arrival times are asked for (``arrivals``)."""
+    arrive_ptr: IntArray
+    arrive_states: IntArray
+    bound: list[float] = field(default_factory=list)
+    """Per source: the latest finite arrival today at a target."""
+    _lists: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_router(cls, router: Router, sources: IntArray, targets: IntArray) -> SweepGraph:
+        """The graph of ``router`` (built with ``turns=True``) and today's trees from
+        ``sources``; arrival times will be given for ``targets`` (graph nodes)."""
+        tg = router.turn_graph
+        if tg is None:
+            raise ScenarioError("the sweep needs a router built with turns=True")
+        if router.weighted:
+            raise ScenarioError(
+                f"profile {router.profile.name!r} weighs roads beyond their time (route "
+                "weights): ranking candidates supports profiles that route by time, as ru"
+            )
+        zero = build_turn_graph(
+            edge_u=router.edge_u,
+            edge_v=router.edge_v,
+            edge_cost=np.zeros(len(router.edge_time)),
+            edge_base=router.edge_base,
+            n_nodes=router.n,
+            n_base_nodes=router.n_base,
+            network=router.network,
+            profile=router.profile,
+            left_hand=router.network.provenance.get("driving_side") == "left",
+        )
+        if not (
+            np.array_equal(zero.matrix.indptr, tg.matrix.indptr)
+            and np.array_equal(zero.matrix.indices, tg.matrix.indices)
+        ):
+            raise AssertionError("the turn graph's movements depend on its edge times")
+        arc_state = np.repeat(np.arange(tg.n_states), np.diff(tg.matrix.indptr))
+        rebuilt = router.edge_time[tg.state_edge[arc_state]] + zero.matrix.data
+        if not np.array_equal(rebuilt, tg.matrix.data):
+            raise AssertionError("edge time + movement cost differs from the turn graph's weight")
+        f0, f1, base = router.edge_f0, router.edge_f1, router.edge_base
+        piece = np.where(base < 0, -1, np.where((f0 == 0) & (f1 == 1), 0, np.where(f0 == 0, 1, 2)))
+        n_edges = router.network.n_edges
+        base_ptr, base_members = _groups(np.where(base < 0, n_edges, base), n_edges + 1)
+        state_ptr, state_members = _groups(tg.state_edge, len(router.edge_time))
+        ends = router.edge_v[tg.state_edge]
+        node_ptr, node_states = _groups(ends, router.n)
+        targets = np.asarray(targets, dtype=np.int64)
+        counts = node_ptr[targets + 1] - node_ptr[targets]
+        arrive_ptr = np.zeros(len(targets) + 1, dtype=np.int64)
+        np.cumsum(counts, out=arrive_ptr[1:])
+        take = np.concatenate(
+            [node_states[node_ptr[t] : node_ptr[t + 1]] for t in targets.tolist()]
+            or [np.zeros(0, np.int64)]
+        ).astype(np.int64)
+        graph = cls(
+            indptr=tg.matrix.indptr.astype(np.int64),
+            indices=tg.matrix.indices.astype(np.int64),
+            weight=np.asarray(tg.matrix.data, dtype=np.float64),
+            cost=np.asarray(zero.matrix.data, dtype=np.float64),
+            state_edge=tg.state_edge.astype(np.int64),
+            edge_time=router.edge_time.astype(np.float64),
+            edge_piece=piece.astype(np.int8),
+            edge_f=np.where(piece == 1, f1, f0),
+            base_ptr=base_ptr,
+            base_members=base_members,
+            state_ptr=state_ptr,
+            state_members=state_members,
+            source_nodes=np.asarray(sources, dtype=np.int64),
+            sources=[
+                tg.out_states[tg.out_start[s] : tg.out_start[s + 1]].astype(np.int64)
+                for s in np.asarray(sources).tolist()
+            ],
+            base_time=[],
+            base_pred=[],
+            targets=targets,
+            arrive_ptr=arrive_ptr,
+            arrive_states=take,
+        )
+        graph.grow_trees()
+        return graph
+
+    def grow_trees(self) -> None:
+        """Today's trees from every source, and each source's latest target arrival."""
+        self.base_time, self.base_pred, self.bound = [], [], []
+        self._lists.clear()
+        for i in range(len(self.sources)):
+            time, pred = self.search(self.weight, i, preds=True)
+            self.base_time.append(time)
+            self.base_pred.append(pred)
+            today = self.arrivals(i, time, np.zeros(0, np.int64), np.zeros(0))
+            finite = today[np.isfinite(today)]
+            self.bound.append(float(finite.max()) if len(finite) else _INF)
+
+    # ------------------------------------------------------------------ edits
+    def edit(self, network_edges: IntArray, new_time: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Router edges of ``network_edges`` and their times if those edges took ``new_time``.
+
+        The pieces of an edge split by a place's join take ``f1 · t`` and ``(1 − f0) · t``,
+        the same operations the router uses.
+        """
+        parts, times = [], []
+        for e, t in zip(
+            np.asarray(network_edges).tolist(), np.asarray(new_time).tolist(), strict=True
+        ):
+            members = self.base_members[self.base_ptr[e] : self.base_ptr[e + 1]]
+            parts.append(members)
+            piece = self.edge_piece[members]
+            f = self.edge_f[members]
+            times.append(np.where(piece == 1, f * t, np.where(piece == 2, (1 - f) * t, t)))
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(parts).astype(np.int64), np.concatenate(times)
+
+    def movements(
+        self, edges: IntArray, times: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """(states, movements, new weights) of the movements out of ``edges``' states."""
+        counts = self.state_ptr[edges + 1] - self.state_ptr[edges]
+        states = np.concatenate(
+            [self.state_members[self.state_ptr[r] : self.state_ptr[r + 1]] for r in edges.tolist()]
+            or [np.zeros(0, np.int64)]
+        ).astype(np.int64)
+        state_time = np.repeat(times, counts)
+        n_arcs = self.indptr[states + 1] - self.indptr[states]
+        starts = np.repeat(self.indptr[states], n_arcs)
+        arcs = starts + np.arange(int(n_arcs.sum())) - np.repeat(np.cumsum(n_arcs) - n_arcs, n_arcs)
+        new = np.repeat(state_time, n_arcs) + self.cost[arcs]
+        return states, arcs.astype(np.int64), new
+
+    # ------------------------------------------------------------------ searches
+    def search(
+        self, weight: FloatArray, source: int, preds: bool = False
+    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+        """scipy's Dijkstra from source ``source``'s start states on ``weight``."""
+        starts = self.sources[source]
+        n = len(self.indptr) - 1
+        if len(starts) == 0:
+            return np.full(n, np.inf), np.full(n, -9999, np.int32)
+        matrix = csr_array((weight, self.indices, self.indptr), shape=(n, n))
+        out = dijkstra(
+            matrix, directed=True, indices=starts, min_only=True, return_predecessors=preds
+        )
+        if preds:
+            return np.asarray(out[0]), np.asarray(out[1], dtype=np.int32)
+        return np.asarray(out), np.empty(0, np.int32)
+
+    def full(self, source: int, arcs: IntArray, new: FloatArray) -> FloatArray:
+        """Times to every state after the edit, by a full search."""
+        weight = self.weight.copy()
+        weight[arcs] = new
+        return self.search(weight, source)[0]
+
+    def _as_lists(self) -> dict[str, Any]:
+        if not self._lists:
+            self._lists.update(
+                indptr=self.indptr.tolist(),
+                indices=self.indices.tolist(),
+                weight=self.weight.tolist(),
+                base=[t.tolist() for t in self.base_time],
+            )
+        return self._lists
+
+    def incremental(
+        self, source: int, states: IntArray, arcs: IntArray, new: FloatArray, increase: bool
+    ) -> dict[int, float]:
+        """New times of the states whose time changes after the edit (after an upgrade,
+        only those that can still make a target sooner: the rest cannot change
+        :meth:`arrivals`).
+
+        ``increase``: every edited weight went up (a closure), else every one went down
+        (an upgrade); mixing both is not supported.
+        """
+        lists = self._as_lists()
+        indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
+        base: list[float] = lists["base"][source]
+        changed = dict(zip(arcs.tolist(), new.tolist(), strict=True))
+        over: dict[int, float] = {}
+        heap: list[tuple[float, int]] = []
+        if increase:
+            self._reset_subtrees(source, states, changed, over, heap)
+        else:
+            for s in np.unique(states).tolist():
+                ds = base[s]
+                if ds == _INF:
+                    continue
+                for a in range(indptr[s], indptr[s + 1]):
+                    y = indices[a]
+                    c = ds + changed[a]
+                    if c < over.get(y, base[y]):
+                        over[y] = c
+                        heapq.heappush(heap, (c, y))
+        # After an upgrade, a state reached later than every target's time today cannot
+        # make any target sooner (an arrival is its state's time plus a time >= 0): stop.
+        bound = _INF if increase else self.bound[source]
+        while heap:
+            c, x = heapq.heappop(heap)
+            if c > bound:
+                break
+            if c > over[x]:
+                continue
+            for a in range(indptr[x], indptr[x + 1]):
+                w = changed.get(a)
+                y = indices[a]
+                cy = c + (weight[a] if w is None else w)
+                if cy < over.get(y, base[y]):
+                    over[y] = cy
+                    heapq.heappush(heap, (cy, y))
+        return over
+
+    def _reset_subtrees(
+        self,
+        source: int,
+        states: IntArray,
+        changed: dict[int, float],
+        over: dict[int, float],
+        heap: list[tuple[float, int]],
+    ) -> None:
+        """After a closure: the states below the edited ones in today's tree lose their
+        times and are seeded from their in-neighbours outside that subtree."""
+        lists = self._as_lists()
+        indices, weight = lists["indices"], lists["weight"]
+        base: list[float] = lists["base"][source]
+        kids_ptr, kids = self._children(source)
+        in_ptr, in_arc, in_src = self._incoming()
+        todo = [k for s in np.unique(states).tolist() for k in kids[kids_ptr[s] : kids_ptr[s + 1]]]
+        lost: set[int] = set()
+        while todo:
+            y = todo.pop()
+            if y in lost:
+                continue
+            lost.add(y)
+            todo.extend(kids[kids_ptr[y] : kids_ptr[y + 1]])
+        for y in lost:
+            over[y] = _INF
+        for y in lost:
+            best = _INF
+            for k in range(in_ptr[y], in_ptr[y + 1]):
+                p = in_src[k]
+                if p in lost:
+                    continue
+                a = in_arc[k]
+                w = changed.get(a)
+                c = base[p] + (weight[a] if w is None else w)
+                if c < best:
+                    best = c
+            if best < _INF:
+                over[y] = best
+                heap.append((best, y))
+        heapq.heapify(heap)
+        del indices  # (the propagation reads the lists itself)
+
+    def _children(self, source: int) -> tuple[list[int], list[int]]:
+        key = f"kids{source}"
+        if key not in self._lists:
+            pred = self.base_pred[source].astype(np.int64)
+            n = len(pred)
+            has = np.flatnonzero(pred >= 0)
+            ptr, order = _groups(pred[has], n)
+            self._lists[key] = (ptr.tolist(), has[order].tolist())
+        out: tuple[list[int], list[int]] = self._lists[key]
+        return out
+
+    def _incoming(self) -> tuple[list[int], list[int], list[int]]:
+        if "incoming" not in self._lists:
+            n = len(self.indptr) - 1
+            src = np.repeat(np.arange(n), np.diff(self.indptr))
+            ptr, order = _groups(self.indices, n)
+            self._lists["incoming"] = (ptr.tolist(), order.tolist(), src[order].tolist())
+        out: tuple[list[int], list[int], list[int]] = self._lists["incoming"]
+        return out
+
+    # ------------------------------------------------------------------ arrivals
+    def arrivals(
+        self,
+        source: int,
+        state_time: FloatArray | dict[int, float],
+        edges: IntArray,
+        times: FloatArray,
+    ) -> FloatArray:
+        """Time to each target node: the best over the states ending there of the time to
+        the state's start plus its edge's (edited) time, as the router computes it."""
+        states = self.arrive_states
+        if isinstance(state_time, dict):
+            start = self.base_time[source][states]
+            if state_time:
+                hit = np.flatnonzero(np.isin(states, np.fromiter(state_time, np.int64)))
+                start[hit] = [state_time[s] for s in states[hit].tolist()]
+        else:
+            start = state_time[states]
+        edge = self.state_edge[states]
+        edge_time = self.edge_time[edge]
+        if len(edges):
+            lookup = dict(zip(edges.tolist(), times.tolist(), strict=True))
+            hit = np.flatnonzero(np.isin(edge, edges))
+            edge_time[hit] = [lookup[e] for e in edge[hit].tolist()]
+        arrive = start + edge_time
+        out = np.full(len(self.targets), np.inf)
+        has = np.flatnonzero(np.diff(self.arrive_ptr) > 0)
+        if len(arrive):
+            out[has] = np.minimum.reduceat(arrive, self.arrive_ptr[has])
+        out[self.targets == self.source_nodes[source]] = 0.0
+        return out
+
+
+def with_edit(graph: SweepGraph, edges: IntArray, times: FloatArray) -> SweepGraph:
+    """A copy of ``graph`` whose today is after the edit (router ``edges`` take ``times``):
+    weights, edge times and the trees from every source recomputed in full."""
+    _, arcs, new = graph.movements(edges, times)
+    weight = graph.weight.copy()
+    weight[arcs] = new
+    edge_time = graph.edge_time.copy()
+    edge_time[edges] = times
+    out = SweepGraph(
+        **{
+            **{k: getattr(graph, k) for k in graph.__dataclass_fields__ if not k.startswith("_")},
+            "weight": weight,
+            "edge_time": edge_time,
+            "base_time": [],
+            "base_pred": [],
+            "bound": [],
+        }
+    )
+    out.grow_trees()
+    return out
