@@ -131,6 +131,97 @@ def zones_layer(
     )
 
 
+#: Outline of a drive-time zone (the reachable area within ``zone_minutes`` of the centre).
+TIME_ZONE_STYLE = {
+    "color": "#1f5fa8",
+    "weight": 2,
+    "dashArray": "2 4",
+    "fillColor": "#1f5fa8",
+    "fillOpacity": 0.08,
+}
+
+#: Colour of each shadow class (geo.analysis.shadow): near to isolated, and no route.
+SHADOW_COLOURS = {
+    "within_30": "#1a9850",
+    "shadow": "#fdae61",
+    "outer": "#d73027",
+    "isolated": "#7b3294",
+    "unreachable": "#999999",
+}
+
+
+def time_zones_layer(
+    results: AccessResults, names: list[str] | None = None, lang: Lang = EN
+) -> folium.GeoJson | None:
+    """The drive-time zones' reachable areas (``[zones] zone`` time or both), hidden at
+    first; None when the results have none."""
+    analytics = results.analytics
+    if analytics is None or not len(analytics.time_zones):
+        return None
+    zones = analytics.time_zones
+    if names is not None:
+        zones = zones[zones["agglomeration"].isin(names)]
+    minutes = f"{results.study.zones.zone_minutes:g}"
+    props = [
+        {
+            "tooltip": lang(
+                "time_zone_tooltip", name=escape(lang.agglomeration(str(a))), minutes=minutes
+            )
+        }
+        for a in zones["agglomeration"]
+    ]
+    data = feature_collection(compact(zones.geometry.to_numpy(), 0.002), props)
+    return folium.GeoJson(
+        data,
+        name=lang("layer_time_zones", minutes=minutes),
+        show=False,
+        style_function=lambda f: dict(TIME_ZONE_STYLE),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )
+
+
+def shadow_layer(results: AccessResults, lang: Lang = EN) -> folium.GeoJson | None:
+    """Every study-area town coloured by its drive time to the nearest first-tier city
+    (the shadow classes), single-industry and closed towns named; hidden at first."""
+    analytics = results.analytics
+    if analytics is None or not len(analytics.shadow):
+        return None
+    table = analytics.shadow
+    props = []
+    for row in table.to_dict("records"):
+        klass = str(row["shadow_class"])
+        flags = [lang("flag_single_industry")] if bool(row["single_industry"]) else []
+        flags += [lang("flag_closed")] if bool(row["closed_town"]) else []
+        time = float(row["time_to_nearest_city_min"])
+        nearest = row["nearest_city"] if isinstance(row["nearest_city"], str) else ""
+        props.append(
+            {
+                "tooltip": lang(
+                    "shadow_tooltip",
+                    name=escape(lang.place(str(row["name"]))),
+                    time=lang.minutes(time) if np.isfinite(time) else "–",
+                    city=escape(lang.place(nearest or "–")),
+                    klass=lang(f"shadow_{klass}"),
+                    flags=f"; {', '.join(flags)}" if flags else "",
+                ),
+                "colour": SHADOW_COLOURS.get(klass, "#999999"),
+                "ring": "#000000" if bool(row["single_industry"]) else "#ffffff",
+            }
+        )
+    points = compact(shapely.points(table["lon"].to_numpy(), table["lat"].to_numpy()))
+    return folium.GeoJson(
+        feature_collection(points, props),
+        name=lang("layer_shadow"),
+        show=False,
+        marker=folium.CircleMarker(radius=6, weight=2, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {
+            "color": f["properties"]["ring"],
+            "fillColor": f["properties"]["colour"],
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+    )
+
+
 def routes_layer(
     results: AccessResults,
     origin: str,

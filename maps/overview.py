@@ -16,6 +16,8 @@ from ._layers import (
     labels_layer,
     nearest_bands_layer,
     routes_layer,
+    shadow_layer,
+    time_zones_layer,
     towns_layer,
     zones_layer,
 )
@@ -65,6 +67,12 @@ def _draw(
         if layer is not None:
             layer.add_to(fmap)
     zones_layer(results, zones, lang).add_to(fmap)
+    timed = time_zones_layer(results, zones, lang)
+    if timed is not None:
+        timed.add_to(fmap)
+    shadow = shadow_layer(results, lang) if zones is None else None
+    if shadow is not None:
+        shadow.add_to(fmap)
     for i, (city, _key) in enumerate(results.cities):
         layer = routes_layer(results, city, i, lang, agglomerations=zones)
         if layer is not None:

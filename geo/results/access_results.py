@@ -220,6 +220,22 @@ def _write_analytics(analytics: Analytics, folder: Path, prov: dict[str, Any]) -
             write_layer(gdf, folder / "access.gpkg", layer)
 
 
+def _read_analytics(folder: Path, layer: Callable[[str], gpd.GeoDataFrame]) -> Analytics | None:
+    """The analytics' tables and reachable areas, if the folder has them (else None)."""
+    names = ("zone_membership", "zone_measures", "zone_summary", "huff", "shadow")
+    if not all((folder / f"{name}.csv").is_file() for name in names):
+        return None
+    tables = {name: read_table(folder / f"{name}.csv") for name in names}
+    return Analytics(
+        zone_towns=tables["zone_membership"],
+        zone_measures=tables["zone_measures"],
+        zone_summary=tables["zone_summary"],
+        huff=tables["huff"],
+        shadow=tables["shadow"],
+        time_zones=layer("time_zones"),
+    )
+
+
 def read_results(folder: str | Path, study: Study) -> AccessResults:
     """Read a results folder written by :func:`write_results` (for the maps step).
 
@@ -282,6 +298,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             surface=layer("surface") if "surface" in layers else empty_surface(),
             provenance=prov,
             warnings=[str(w) for w in prov.get("warnings", [])],
+            analytics=_read_analytics(folder, layer),
         )
     except Exception as exc:  # a damaged file: CSV, GeoPackage (pyogrio) or table errors
         raise CacheError(

@@ -99,3 +99,15 @@ def test_shadow_table_on_the_urals(built) -> None:  # type: ignore[no-untyped-de
     assert all(name in messages for name in lost["name"])  # each named by a warning
     serov = table.set_index("name").loc["Serov"]
     assert serov["single_industry"] and serov["shadow_class"] == "isolated"
+
+
+def test_every_place_of_the_study_carries_the_flags(built) -> None:  # type: ignore[no-untyped-def]
+    from ural_access.geo.pipeline.compute import places_table
+
+    study, _, _ = built["urals"]
+    places = places_table(study).set_index("name")
+    assert not places.loc["Ozyorsk", "visitable"] and places.loc["Ozyorsk", "closed_town"]
+    assert not places.loc["Snezhinsk", "visitable"]
+    assert places.loc["Kyshtym", "visitable"] and not places.loc["Kyshtym", "closed_town"]
+    assert places.loc["Magnitogorsk", "single_industry"]
+    assert not places.loc["Ekaterinburg", "single_industry"]
