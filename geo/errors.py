@@ -90,9 +90,13 @@ class RoutingError(UralAccessError):
 
 
 class WriteError(UralAccessError, OSError):
-    """A file or folder cannot be written: read-only, disk full, or a file in the way."""
+    """A file or folder cannot be written: read-only, disk full, a file in the way, or an
+    output folder to replace that holds files ural-access did not write."""
 
-    exit_code, meaning = 9, "cannot write or read a file (read-only, full disk, in the way)"
+    exit_code, meaning = (
+        9,
+        "cannot write or read a file (read-only, full disk, in the way, others' files in the folder)",
+    )
 
 
 class ScenarioError(UralAccessError, ValueError):

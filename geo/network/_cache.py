@@ -45,7 +45,7 @@ RULE_COLUMNS = (
 def write_network(network: Any, folder: Path, layers: tuple[Any, Any] | None = None) -> Path:
     """Write ``network`` into ``folder`` atomically; ``layers`` (edges, nodes) also go into
     ``network.gpkg`` for GIS use."""
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, guard=False) as tmp:
         arrays: dict[str, Any] = {col: getattr(network, col) for col in _NUMERIC_COLUMNS}
         for col in _STRING_COLUMNS:
             arrays[col] = np.asarray(getattr(network, col), dtype=str)

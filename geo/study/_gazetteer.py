@@ -98,7 +98,7 @@ def _write_country_tables(folder: Path) -> None:
     import json
 
     table = gazetteer()
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, guard=False) as tmp:
         bounds = {}
         for country, rows in table.groupby("country", sort=True):
             with open(tmp / f"{country}.npz", "wb") as handle:

@@ -34,7 +34,9 @@ def andorra_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("name", ["andorra-mine.osm", "andorra-mine.osm.bz2", "andorra-mine.osm.gz"])
+@pytest.mark.parametrize(
+    "name", ["andorra-mine.osm", "andorra-mine.osm.bz2", "andorra-mine.osm.gz"]
+)
 def test_provenance_records_the_users_file(andorra_files: dict[str, Path], name: str) -> None:
     path = andorra_files[name]
     roads = read_osm_file(path, "secondary")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -106,3 +107,51 @@ def test_identical_runs_give_byte_identical_geopackages(hostile, tmp_path: Path)
     time.sleep(1.1)  # the recorded time has a resolution of a second... or less
     second = write_results(results, tmp_path / "b") / "access.gpkg"
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_files_the_tool_did_not_write_are_never_deleted(
+    hostile, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    """Replacing a results folder deleted a user's report kept in it, without a word."""
+    from ural_access.geo.errors import WriteError
+
+    results, _ = hostile
+    folder = write_results(results, tmp_path / "out" / "results")
+    write_results(results, folder)  # its own files are replaced as before
+    notes = folder / "notes.txt"
+    notes.write_text("my notes", encoding="utf-8")
+    (folder / "mine").mkdir()
+    (folder / "mine" / "report.html").write_text("<p>mine</p>", encoding="utf-8")
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(WriteError, match=r"mine/report\.html. and 1 more.*did not write"):
+        write_results(results, folder)
+    assert notes.read_text(encoding="utf-8") == "my notes"
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert [p.name for p in folder.parent.iterdir()] == ["results"]  # no temporary left
+    # A folder written before the tool listed its files: its kinds of file are its own.
+    notes.unlink()
+    shutil.rmtree(folder / "mine")
+    (folder / ".ural-access-files.json").unlink()
+    write_results(results, folder)
+    (folder / "draft.docx").write_bytes(b"PK")
+    (folder / ".ural-access-files.json").unlink()
+    with pytest.raises(WriteError, match=r"draft\.docx"):
+        write_results(results, folder)
+
+
+def test_the_command_refuses_with_the_path_and_exit_9(
+    built: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from ural_access.cli.commands import main
+
+    _, _, network = built["andorra"]
+    out = tmp_path / "o"
+    args = ["route", "--study", "andorra", "--network", str(network), "--output", str(out)]
+    args += ["--no-isochrones", "-q"]
+    assert main(args) == 0
+    report = out / "results" / "report.txt"
+    report.write_text("keep me", encoding="utf-8")
+    assert main(args) == 9
+    err = capsys.readouterr().err
+    assert str(report) in err and "did not write" in err
+    assert report.read_text(encoding="utf-8") == "keep me"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from ural_access.geo import settings
-from ural_access.geo.base.atomic import atomic_dir, replace_dir
+from ural_access.geo.base.atomic import MANIFEST, atomic_dir, replace_dir
 from ural_access.geo.errors import CacheError, WriteError
 from ural_access.geo.network._speeds import edge_speeds_kph, implausible_maxspeeds
 from ural_access.geo.network.pull import network_summary
@@ -204,9 +204,12 @@ def test_the_maps_folder_is_replaced_as_a_whole(andorra_results, tmp_path: Path)
     results, _ = andorra_results
     maps = tmp_path / "maps"
     first = build_maps(results, maps)
+    # A map of an old run (another agglomeration), written by a version before the
+    # folder listed its files: the tool's kind of file, so replaced with the folder.
     (maps / "agglomeration-from-an-old-run.html").write_text("old", encoding="utf-8")
+    (maps / MANIFEST).unlink()
     build_maps(results, maps)
-    assert sorted(p.name for p in maps.iterdir()) == sorted(p.name for p in first)
+    assert sorted(p.name for p in maps.iterdir()) == sorted([MANIFEST, *(p.name for p in first)])
     before = {p.name: p.read_bytes() for p in maps.iterdir()}
     # A run that fails half-way (results that do not fit the study) leaves the old maps.
     zones = results.zones.copy()
