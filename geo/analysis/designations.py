@@ -97,3 +97,25 @@ def designation_flags(towns: pd.DataFrame) -> pd.DataFrame:
         single_industry=listed(towns, single_industry_towns()),
         visitable=visitable,
     )
+
+
+def place_flags(
+    places: pd.DataFrame, admin1: dict[int, str], towns: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The study's places table (``place_id``, ``geonames_name``, ``lon``, ``lat``) with
+    :data:`FLAG_COLUMNS`; ``admin1`` gives each place's region code, ``towns`` is the
+    study's own town table (its ``visitable`` column, where it gives one, decides)."""
+    frame = pd.DataFrame(
+        {
+            "geonameid": places["place_id"],
+            "name": places["geonames_name"],
+            "lon": places["lon"],
+            "lat": places["lat"],
+            "admin1": places["place_id"].map(admin1).fillna(""),
+        }
+    )
+    if towns is not None and "visitable" in towns.columns:
+        own = towns.drop_duplicates("geonameid").set_index("geonameid")["visitable"]
+        frame["visitable"] = places["place_id"].map(own).astype("boolean")
+    flags = designation_flags(frame)
+    return places.assign(**{col: flags[col].to_numpy() for col in FLAG_COLUMNS})

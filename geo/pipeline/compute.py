@@ -42,7 +42,7 @@ from ..analysis.agglomeration import (
     zone_circles,
 )
 from ..analysis.analytics import compute_analytics
-from ..analysis.designations import FLAG_COLUMNS, designation_flags
+from ..analysis.designations import place_flags
 from ..analysis.surface import study_surface, surface_polygons, surface_record
 from ..base.progress import iterate
 from ..errors import UralAccessWarning
@@ -129,27 +129,7 @@ def places_table(study: Study) -> pd.DataFrame:
     table["agglomerations"] = table["agglomerations"].map(lambda a: "; ".join(sorted(set(a))))
     admin1 = {p.geonameid: p.admin1 for p in study.all_places()}
     admin1.update(zip(zone["geonameid"].tolist(), zone["admin1"].astype(str).tolist(), strict=True))
-    return _with_designations(table, admin1, study)
-
-
-def _with_designations(table: pd.DataFrame, admin1: dict[int, str], study: Study) -> pd.DataFrame:
-    """``closed_town``, ``single_industry`` and ``visitable`` on every place
-    (:func:`geo.analysis.designations.designation_flags`; the town table's own
-    ``visitable`` column, where it gives one, decides)."""
-    towns = pd.DataFrame(
-        {
-            "geonameid": table["place_id"],
-            "name": table["geonames_name"],
-            "lon": table["lon"],
-            "lat": table["lat"],
-            "admin1": table["place_id"].map(admin1).fillna(""),
-        }
-    )
-    if study.towns is not None and "visitable" in study.towns.columns:
-        own = study.towns.drop_duplicates("geonameid").set_index("geonameid")["visitable"]
-        towns["visitable"] = table["place_id"].map(own).astype("boolean")
-    flags = designation_flags(towns)
-    return table.assign(**{col: flags[col].to_numpy() for col in FLAG_COLUMNS})
+    return place_flags(table, admin1, study.towns)
 
 
 def compute_access(
