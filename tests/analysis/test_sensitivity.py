@@ -105,3 +105,24 @@ def test_sensitivity_refuses_an_unknown_speed_model(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "warp" in proc.stderr and not (tmp_path / "out" / "sensitivity").exists()
+
+
+def test_the_speed_factor_is_routed_again_not_scaled(built) -> None:  # type: ignore[no-untyped-def]
+    """Why each factor gets its own trees: the turn and junction costs are fixed seconds,
+    so the times at factor f are not the times at 1 divided by f (they are longer)."""
+    import warnings
+
+    from ural_access.geo.analysis.town_times import town_times
+    from ural_access.geo.errors import UralAccessWarning
+
+    study, network, _ = built["urals"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        base = town_times(study, network.with_speeds("ru", 1.0))
+        fast = town_times(study.with_overrides(speed_factor=1.15), network.with_speeds("ru", 1.15))
+    for city, t1 in base.from_city.items():
+        t = fast.from_city[city]
+        ok = np.isfinite(t1) & (t1 > 10)
+        scaled = t1[ok] / 1.15
+        assert np.all(t[ok] >= scaled - 1e-9)  # fixed costs do not shrink
+        assert np.any(t[ok] > scaled + 1e-3)  # and there are some on these routes
