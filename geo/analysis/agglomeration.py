@@ -132,16 +132,27 @@ def _leg_measures(
     city: Place,
     route: Route | None,
     in_zone: pd.DataFrame,
+    same_node: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """The measures of one first-tier city for one agglomeration (a row of the summary)."""
-    t_c = route.time_s / 60.0 if route else np.nan
+    """The measures of one first-tier city for one agglomeration (a row of the summary).
+
+    ``same_node`` is (time in min, distance in km) from the travel-time table when the
+    city and the centre join the network at one node (the centre is the city itself):
+    there is no road to drive, the centre is reached at once, and its zone entered at 0.
+    """
+    if route is None and same_node is not None:
+        t_c, d_c, entry = same_node[0], same_node[1], 0.0
+    else:
+        t_c = route.time_s / 60.0 if route else np.nan
+        d_c = route.dist_m / 1000.0 if route else np.nan
+        entry = zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0
     row: dict[str, Any] = {
         "origin_id": city.geonameid,
         "origin": city.name,
         "agglomeration": agg.name,
         "time_to_center_min": t_c,
-        "dist_to_center_km": route.dist_m / 1000.0 if route else np.nan,
-        "zone_entry_min": zone_entry(route, agg.center.lon, agg.center.lat, study.radius_km) / 60.0,
+        "dist_to_center_km": d_c,
+        "zone_entry_min": entry,
     }
     row.update(zone_measures(in_zone, "time_min", study.routing.coverage_min))
     row["potential"] = float(city.population * decay(t_c, study.routing.decay))
@@ -167,6 +178,10 @@ def agglomeration_measures(
         oid: rows.set_index("place_id")["time_min"]
         for oid, rows in travel_times.groupby("origin_id")
     }
+    dists = {
+        oid: rows.set_index("place_id")["dist_km"]
+        for oid, rows in travel_times.groupby("origin_id")
+    }
     agg_rows, summary_rows, route_rows, segment_rows = [], [], [], []
     for agg in study.agglomerations:
         center_node = nodes[agg.center.geonameid]
@@ -184,7 +199,15 @@ def agglomeration_measures(
                 else None
             )
             city_zone = in_zone.assign(time_min=in_zone["geonameid"].map(times[city.geonameid]))
-            leg = _leg_measures(study, agg, city, route, city_zone)
+            same_node = None
+            if route is None and tree is not None and center_node == nodes[city.geonameid]:
+                # the centre is the city (or joins the road where it does): no route to draw
+                key = agg.center.geonameid
+                same_node = (
+                    float(times[city.geonameid].get(key, np.nan)),
+                    float(dists[city.geonameid].get(key, np.nan)),
+                )
+            leg = _leg_measures(study, agg, city, route, city_zone, same_node)
             summary_rows.append(leg)
             potential_total += leg["potential"]
             if route is not None:
@@ -197,7 +220,7 @@ def agglomeration_measures(
                 route_rows.append((city.name, agg.name, agg.center.name, t_c, d_c, entry, line))
                 for start, end, piece in route.split_by_time(ROUTE_SEGMENT_S):
                     segment_rows.append((city.name, agg.name, start / 60.0, end / 60.0, piece))
-            elif tree is not None and center_node >= 0:
+            elif tree is not None and center_node >= 0 and same_node is None:
                 warnings.warn(
                     f"no road route from {city.name} to {agg.center.name} ({agg.name})",
                     UralAccessWarning,
