@@ -119,7 +119,8 @@ def build_maps(
         ``"en"`` (default) or ``"ru"``: the language of every text and number on the
         maps and the index page; place names in Russian where known (GeoNames).
     context
-        Roads, water and borders to draw under the results (:mod:`geo.context`).
+        Roads, water and borders to draw under the results; default: the results' own
+        (``AccessResults.context``).
     data_dir
         The results folder, whose tables and files the index page links to.
 
@@ -130,6 +131,8 @@ def build_maps(
         from .browser import check_png_export
 
         check_png_export()  # before drawing: a missing extra fails in a second, not minutes
+    if context is None:
+        context = results.context
     words = map_language(results, lang, context)
     final = Path(out_dir)
     folder = Path(data_dir) if data_dir is not None else None

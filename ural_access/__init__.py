@@ -43,9 +43,9 @@ _LAZY = {
     "RoutingSettings": "ural_access.geo.study.options",
     "RoadNetwork": "ural_access.geo.network.road_network",
     "travel_times": "ural_access.geo.routing.travel_times",
-    "compute_access": "ural_access.geo.pipeline.compute",
-    "AccessResults": "ural_access.geo.results.access_results",
-    "read_results": "ural_access.geo.results.access_results",
+    "compute_access": "ural_access.api",
+    "AccessResults": "ural_access.api",
+    "read_results": "ural_access.api",
     "settings": "ural_access.geo",
     "errors": "ural_access.geo",
 }
@@ -67,10 +67,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .api import AccessResults, compute_access, read_results
     from .geo import errors, settings
     from .geo.network.road_network import RoadNetwork
-    from .geo.pipeline.compute import compute_access
-    from .geo.results.access_results import AccessResults, read_results
     from .geo.routing.travel_times import travel_times
     from .geo.study.definition import Study, load_study
     from .geo.study.options import NetworkSettings, RoutingSettings, SpeedSettings

@@ -25,13 +25,15 @@ import shapely
 
 from ..base.atomic import write_layer
 from ..network.road_network import RoadNetwork
-from ..osm._extras import (
+from ..osm.extras import (
     cached_map_extras,
     is_drawn_border,
     place_row,
     read_osm_extras,
     water_class,
 )
+from ..osm.sources import RoadSource, road_source
+from ..study.definition import Study
 
 #: File name of the context layer in a results folder.
 CONTEXT_FILE = "context.gpkg"
@@ -129,7 +131,7 @@ def overpass_context(area: Any, lowest_class: str = "tertiary") -> gpd.GeoDataFr
     :func:`geo.overpass.context_statements`); nothing is downloaded here. The ``place``
     rows are those :func:`pbf_context` keeps, from the answers' ``place=*`` nodes.
     """
-    from ..osm._areas import tagged_areas
+    from ..osm.extras import tagged_areas
     from ..osm.overpass import cached_answers
 
     nodes: dict[int, tuple[float, float]] = {}
@@ -228,6 +230,31 @@ def network_context(
     return gpd.GeoDataFrame(
         pd.concat([extra, roads], ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )
+
+
+def study_context(study: Study, network: RoadNetwork) -> gpd.GeoDataFrame:
+    """The map context of a study's run: the network's roads, and what its road data has
+    beside them (from the file it was read from, or the Overpass answers of the area).
+
+    The road data is the network's :attr:`~RoadNetwork.road_source` when it came through
+    :meth:`RoadNetwork.from_osm`, else what :func:`geo.osm.sources.road_source` picks for the
+    study; a file's context is read from the cache the road read left under its content hash.
+    """
+    road = network.road_source
+    if road is None:
+        source = str(network.provenance.get("source", ""))
+        if source.startswith("overpass"):
+            road = RoadSource("overpass", None, "overpass")
+        elif source.startswith("file:"):  # the study's own file, if the name says so
+            guess = road_source(study)
+            road = guess if guess.path is not None and source == f"file:{guess.path.name}" else None
+    if road is None:  # an osmnx graph or arrays built in code: roads only
+        return network_context(network)
+    if road.kind == "overpass":
+        return network_context(
+            network, overpass_area=study.area(), lowest_class=study.network.road_classes
+        )
+    return network_context(network, road.path if road.kind == "pbf" else None)
 
 
 def write_context(context: gpd.GeoDataFrame, folder: str | Path) -> Path:

@@ -24,8 +24,8 @@ import shapely
 
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router, ShortestPathTree
-from ..study._gazetteer import settlements_near
 from ..study.definition import Study
+from ..study.places import settlements_near
 from .designations import designation_flags
 
 log = logging.getLogger(__name__)

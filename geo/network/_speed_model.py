@@ -16,9 +16,7 @@ from typing import Any
 
 from ..base.resources import bundled_data
 from ..errors import ParameterError, UralAccessError
-
-#: Names of the bundled speed models; model ``m`` is read from ``data/speed_model_m.toml``.
-SPEED_MODELS: tuple[str, ...] = ("ru", "osrm-car")
+from ..study.options import SPEED_MODELS
 
 #: Folder of the bundled speed-model tables.
 MODELS_DIR = bundled_data()

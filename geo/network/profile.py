@@ -30,9 +30,13 @@ import pandas as pd
 from ..errors import UralAccessError
 from ..osm.roads import NodeRuleTags
 from ..study.options import check_speed_factor
+from ._driving_side import left_hand_edges as left_hand_edges
 from ._speed_model import check_model_name, load_model
 from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
+from ._speeds import travel_times_s as travel_times_s
 from ._way_rules import WayRules, small_limits_kph, way_rules
+from ._way_rules import closed_by_size as closed_by_size
+from ._way_rules import weight_factors as weight_factors
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ..osm.sources import SOURCES, data_warnings, default_network_path, resolve_source
+from ..osm.sources import SOURCES, data_warnings, default_network_path
 from ..study.definition import Study
 from .road_network import RoadNetwork
 
@@ -16,7 +16,7 @@ __all__ = ["SOURCES", "default_network_path", "network_summary", "pull_network"]
 
 def pull_network(
     study: Study,
-    source: str = "overpass",
+    source: str | None = None,
     osm_file: str | Path | None = None,
     out: str | Path | None = None,
     geopackage: bool = False,
@@ -25,10 +25,11 @@ def pull_network(
 ) -> tuple[RoadNetwork, Path]:
     """Read or download the study's roads, build the network and cache it (always anew).
 
-    Returns the network and the folder it was saved to. ``refresh`` asks Overpass again
-    instead of reading its cached answers. The cache is the compact arrays
-    (``network.npz``); ``geopackage=True`` also writes ``network.gpkg`` for GIS use (at
-    a million edges that takes longer than the whole analytics, so only on request).
+    :meth:`RoadNetwork.from_osm` with ``rebuild=True``; returns the network and the folder
+    it was saved to. ``refresh`` asks Overpass again instead of reading its cached answers.
+    The cache is the compact arrays (``network.npz``); ``geopackage=True`` also writes
+    ``network.gpkg`` for GIS use (at a million edges that takes longer than the whole
+    analytics, so only on request).
 
     Raises
     ------
@@ -37,22 +38,17 @@ def pull_network(
     OverpassError
         The download failed after all retries.
     """
-    source, path = resolve_source(study, source, osm_file)
-    network = RoadNetwork.build_from_osm(study, source, path, refresh=refresh)
-    # keyed by the content read (the hash computed while reading the file)
-    sha256 = network.provenance.get("osm_file", {}).get("sha256")
-    target = (
-        Path(out) if out is not None else default_network_path(study, source, path, sha256=sha256)
+    network = RoadNetwork.from_osm(
+        study,
+        osm_file,
+        source=source,
+        folder=out,
+        rebuild=True,
+        refresh=refresh,
+        geopackage=geopackage,
     )
-    _save(network, target, geopackage)
-    return network, target
-
-
-def _save(network: RoadNetwork, target: Path, geopackage: bool) -> None:
-    log.info(
-        "saving %s nodes and %s edges to %s", f"{network.n_nodes:,}", f"{network.n_edges:,}", target
-    )
-    network.save(target, geopackage=geopackage)
+    assert network.cache_folder is not None  # from_osm with the cache on sets it
+    return network, network.cache_folder
 
 
 def network_summary(network: RoadNetwork, path: Path | None = None) -> str:

@@ -22,10 +22,11 @@ from scipy.sparse.csgraph import connected_components
 from .. import __version__
 from ..errors import EmptyNetworkError, InputError
 from ..osm.roads import OSMRoads
-from ..osm.sources import default_network_path, read_roads, resolve_source
+from ..osm.sources import RoadSource, default_network_path, read_roads, road_source
 from ._cache import RULE_COLUMNS, read_network, write_network
 from ._driving_side import country_driving_side
-from ._edge_tags import built_up_flags, edge_speeds, edge_tag, edge_tag_columns
+from ._edge_tags import built_up_flags, edge_tag, edge_tag_columns
+from ._edge_tags import edge_speeds as edge_speeds
 from ._speeds import implausible_maxspeeds, travel_times_s
 from .profile import load_profile, node_obstacle_codes, profile_info
 
@@ -71,6 +72,10 @@ class RoadNetwork:
     restrictions: npt.NDArray[np.int64] | None = None
     """Turn restrictions: relation id, only (1) or no (0), from way id, via node OSM id
     (or a via way's id negated, one row per via way), to way id."""
+    road_source: RoadSource | None = field(default=None, compare=False)
+    """The road data it was read from, when it came through :meth:`from_osm` (not cached)."""
+    cache_folder: Path | None = field(default=None, compare=False)
+    """The cache folder it was read from or saved to by :meth:`from_osm`."""
 
     def __post_init__(self) -> None:
         for col in RULE_COLUMNS:
@@ -162,7 +167,9 @@ class RoadNetwork:
         """
         from ._osmnx import graph_from_arrays
 
-        skip = {"provenance", "node_obstacle", "restrictions", "dropped_geometry"}  # not per edge
+        # not per edge
+        skip = {"provenance", "node_obstacle", "restrictions", "dropped_geometry"}
+        skip |= {"road_source", "cache_folder"}
         arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
         return graph_from_arrays(arrays, {k: str(v) for k, v in self.provenance.items()})
 
@@ -232,30 +239,37 @@ class RoadNetwork:
         *,
         source: str | None = None,
         folder: str | Path | None = None,
+        rebuild: bool = False,
         refresh: bool = False,
         cache: bool = True,
         geopackage: bool = False,
     ) -> RoadNetwork:
-        """The study's road network, built from OpenStreetMap and cached.
+        """The study's road network: read from the cache, else built from OSM and cached.
+
+        The one way in for the command line, the notebook and the scripts.
 
         Parameters
         ----------
         study
-            Gives the area, the lowest road class and the speed model.
+            Gives the area, the lowest road class, the speed model and its road data.
         osm_file
             A ``.osm.pbf`` (e.g. a Geofabrik extract) or ``.osm`` file. Without one, the
-            extract bundled for the study is read if there is one, else Overpass.
+            file the study names (``[network] osm_file``), else the extract bundled for the
+            study, else Overpass (:func:`geo.osm.sources.road_source`).
         source
             ``"pbf"``, ``"xml"`` or ``"overpass"``, to say so explicitly.
         folder
             Cache folder (default: under ``settings.cache_folder``, named by the study,
             the source and a hash of what shapes the network).
+        rebuild
+            Build anew even if the cache holds the network.
         refresh
-            Rebuild even if the cache holds the network (and ask Overpass again).
+            Rebuild and ask Overpass again instead of reading its cached answers.
         cache
             Read and write the cache at all.
         geopackage
-            Also write ``network.gpkg`` (for QGIS) into the cache.
+            Also write ``network.gpkg`` (for QGIS) into the cache; a cached network
+            without one is built again.
 
         Raises
         ------
@@ -264,22 +278,35 @@ class RoadNetwork:
         OverpassError
             The download failed after all retries.
         """
-        source, path = resolve_source(study, source, osm_file)
-        target = Path(folder) if folder is not None else default_network_path(study, source, path)
-        if cache and not refresh and (target / "network.npz").is_file():
-            return cls.load(target)
-        network = cls.build_from_osm(study, source, path, refresh=refresh)
-        if folder is None:  # keyed by the content read (the hash computed while reading)
-            sha256 = network.provenance.get("osm_file", {}).get("sha256")
-            target = default_network_path(study, source, path, sha256=sha256)
-        if cache:
-            log.info(
-                "saving %s nodes and %s edges to %s",
-                f"{network.n_nodes:,}",
-                f"{network.n_edges:,}",
-                target,
-            )
-            network.save(target, geopackage=geopackage)
+        road = road_source(study, source, osm_file)
+        if road.is_default:
+            log.info("road data: the study's default %s", road.path)
+        target = (
+            Path(folder)
+            if folder is not None
+            else default_network_path(study, road.kind, road.path)
+        )
+        cached = cache and (target / "network.npz").is_file()
+        if geopackage and not (target / "network.gpkg").is_file():
+            cached = False  # the GeoPackage asked for is not in the cache
+        if cached and not (rebuild or refresh):
+            log.info("using the cached network %s", target)
+            network = cls.load(target)
+        else:
+            network = cls.build_from_osm(study, road.kind, road.path, refresh=refresh)
+            if folder is None:  # keyed by the content read (the hash computed while reading)
+                sha256 = network.provenance.get("osm_file", {}).get("sha256")
+                target = default_network_path(study, road.kind, road.path, sha256=sha256)
+            if cache:
+                log.info(
+                    "saving %s nodes and %s edges to %s",
+                    f"{network.n_nodes:,}",
+                    f"{network.n_edges:,}",
+                    target,
+                )
+                network.save(target, geopackage=geopackage)
+        network.road_source = road
+        network.cache_folder = target if cache else None
         return network
 
     @classmethod

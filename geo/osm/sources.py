@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,26 @@ log = logging.getLogger(__name__)
 SOURCES = ("overpass", "pbf", "xml")
 
 
+@dataclass(frozen=True)
+class RoadSource:
+    """The road data a study reads: the kind, the file, and why this one.
+
+    ``kind`` is ``"pbf"``, ``"xml"`` or ``"overpass"``; ``path`` the file (None for
+    Overpass); ``origin`` says who chose it: ``"given"`` (the caller), ``"study"`` (the
+    study's ``[network] osm_file``), ``"bundled"`` (an extract shipped for the study) or
+    ``"overpass"`` (none of these).
+    """
+
+    kind: str
+    path: Path | None
+    origin: str
+
+    @property
+    def is_default(self) -> bool:
+        """Whether the study's own default data is read (not data the caller named)."""
+        return self.origin in {"study", "bundled"}
+
+
 def bundled_extract(study: Study) -> Path | None:
     """The OSM extract shipped for this study (``data/osm/<key>*.osm.pbf``), if there is one."""
     folder = bundled_data("osm")
@@ -30,29 +51,39 @@ def bundled_extract(study: Study) -> Path | None:
     return found[0] if found else None
 
 
-def resolve_source(
-    study: Study, source: str | None, osm_file: str | Path | None
-) -> tuple[str, Path | None]:
-    """The source and file to read: the file's kind if a file is given, else the bundled
-    extract if the study has one, else Overpass.
+def road_source(
+    study: Study, source: str | None = None, osm_file: str | Path | None = None
+) -> RoadSource:
+    """Which road data to read, by one rule for the command line, the notebook and scripts.
+
+    An explicit file (its kind from ``source``, else from its suffix); else, unless
+    ``source`` is ``"overpass"``, the file the study names (``[network] osm_file``), else the
+    extract bundled for the study; else Overpass.
 
     Raises
     ------
     OSMDataError
         ``source`` is unknown, or a file source has no file.
+    StudyError
+        The study names a road file that does not exist.
     """
     if source is not None and source not in SOURCES:
         raise OSMDataError(f"source {source!r} unknown; use one of {', '.join(SOURCES)}")
-    path = Path(osm_file) if osm_file is not None else None
-    if source is None:
-        if path is None:
-            path = bundled_extract(study)
-        if path is None:
-            return "overpass", None
-        source = "xml" if path.suffix.lower() in {".osm", ".xml"} else "pbf"
-    if source in {"pbf", "xml"} and path is None:
+    if osm_file is not None:
+        path, origin = Path(osm_file), "given"
+    elif source == "overpass":
+        return RoadSource("overpass", None, "overpass")
+    elif (named := study.default_road_data()) is not None:
+        path, origin = named, "study"
+    elif (shipped := bundled_extract(study)) is not None:
+        path, origin = shipped, "bundled"
+    elif source in {"pbf", "xml"}:
         raise OSMDataError(f"--source {source} needs --osm-file PATH")
-    return source, path
+    else:
+        return RoadSource("overpass", None, "overpass")
+    xml = path.suffix.lower() in {".osm", ".xml"}
+    kind = "xml" if xml or source == "xml" else "pbf"
+    return RoadSource(kind, path, origin)
 
 
 def default_network_path(

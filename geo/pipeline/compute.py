@@ -42,6 +42,7 @@ from ..analysis.agglomeration import (
     zone_circles,
 )
 from ..analysis.analytics import compute_analytics
+from ..analysis.context import study_context
 from ..analysis.designations import place_flags
 from ..analysis.surface import study_surface, surface_polygons, surface_record
 from ..base.progress import iterate
@@ -136,16 +137,21 @@ def compute_access(
     study: Study,
     network: RoadNetwork,
     with_isochrones: bool = True,
+    with_context: bool = True,
 ) -> AccessResults:
     """Compute every table and layer of the study on the network (``with_isochrones``:
     also the isochrones and the drive-time surface).
 
     Unreachable or unsnappable places get NaN and a :class:`UralAccessWarning`; the
-    messages are also collected in ``AccessResults.warnings``.
+    messages are also collected in ``AccessResults.warnings``. ``with_context`` adds the
+    map context of the network's road data (roads, water, borders, place names).
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
         results = _compute(study, network, with_isochrones)
+        if with_context:
+            log.info("reading the map context (roads, water, borders)")
+            results.context = study_context(study, network)
     messages = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
     for w in caught:
         if not issubclass(w.category, UralAccessWarning):

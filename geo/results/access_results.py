@@ -35,6 +35,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..analysis.analytics import Analytics
+from ..analysis.context import read_context, write_context
 from ..analysis.surface import SurfaceRaster
 from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
@@ -91,6 +92,9 @@ class AccessResults:
     warnings: list[str] = field(default_factory=list)
     network_provenance: dict[str, Any] = field(default_factory=dict)
     analytics: Analytics | None = None
+    context: gpd.GeoDataFrame | None = None
+    """What a map shows under the results: the network's roads, water, borders and named
+    places of the road data (:func:`geo.analysis.context.study_context`); ``context.gpkg``."""
     """Zones by drive time, closed towns, the shadow and the Huff shares
     (:mod:`geo.analysis.analytics`); not read back by :func:`read_results`."""
     surface: gpd.GeoDataFrame = field(default_factory=lambda: empty_surface())
@@ -146,14 +150,6 @@ class AccessResults:
         """Read a folder written by :meth:`to_folder` (see :func:`read_results`)."""
         return read_results(folder, study)
 
-    def maps(
-        self, folder: str | Path, *, self_contained: bool = False, png: bool = False
-    ) -> list[Path]:
-        """Draw the overview, agglomeration and index maps into ``folder``."""
-        from ...maps import build_maps  # the maps draw results: they sit above this module
-
-        return build_maps(self, folder, self_contained=self_contained, png=png)
-
 
 def write_results(
     results: AccessResults, folder: str | Path, extra: Callable[[Path], object] | None = None
@@ -161,7 +157,7 @@ def write_results(
     """Write every result file into ``folder`` (created or replaced atomically).
 
     ``extra``, if given, writes more files into the new folder before it replaces the
-    old one (the CLI's map context), so they appear with the results or not at all.
+    old one, so they appear with the results or not at all.
     """
     folder = Path(folder)
     prov = results.provenance
@@ -206,6 +202,8 @@ def write_results(
         )
         if results.surface_raster is not None:
             write_surface_grids(results.surface_raster, tmp)
+        if results.context is not None:
+            write_context(results.context, tmp)
         if extra is not None:
             extra(tmp)
     return folder
@@ -299,6 +297,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
             provenance=prov,
             warnings=[str(w) for w in prov.get("warnings", [])],
             analytics=_read_analytics(folder, layer),
+            context=read_context(folder),
         )
     except Exception as exc:  # a damaged file: CSV, GeoPackage (pyogrio) or table errors
         raise CacheError(

@@ -31,14 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-#: Road distance over straight-line distance of the leg (see the module notes).
-DEFAULT_DETOUR_FACTOR = 1.3
-
-#: Speed on the leg, km/h (the ``ru`` model's tertiary-road speed).
-DEFAULT_SPEED_KPH = 40.0
-
-#: Largest straight-line join distance given a leg, km.
-DEFAULT_LIMIT_KM = 15.0
+from ..study.options import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 
 #: Legs whose straight-line join is longer than this (m) are counted and listed in the
 #: summary: a town's GeoNames point within 1 km of a road is as good as on it.

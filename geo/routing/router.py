@@ -27,8 +27,7 @@ from shapely.geometry import LineString
 
 from ..base.arrays import FloatArray, IntArray
 from ..errors import RoutingError, UralAccessWarning
-from ..network._way_rules import weight_factors
-from ..network.profile import load_profile
+from ..network.profile import load_profile, weight_factors
 from ..network.road_network import RoadNetwork
 from ._route import Route, substring_of, sum_to_root
 from ._snap import cut_off_places, join_places

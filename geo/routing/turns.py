@@ -36,8 +36,6 @@ import shapely
 from scipy.sparse import csr_array
 
 from ..base.arrays import FloatArray, IntArray
-from ..network._driving_side import left_hand_edges
-from ..network._way_rules import closed_by_size
 from ..network.profile import (
     CLOSED,
     LOCAL_ONLY,
@@ -46,7 +44,9 @@ from ..network.profile import (
     OBSTACLE_SIGNALS_FORWARD,
     OPEN,
     Profile,
+    closed_by_size,
     edge_access,
+    left_hand_edges,
 )
 from ..network.road_network import RoadNetwork
 from ._osrm_bearings import RoadEnds, perceived_bearings

@@ -10,13 +10,31 @@
   on local processes or a Dask cluster, ranked by an :class:`Objective`.
 """
 
-from ._sweep_graph import SweepGraph
-from .apply import AppliedScenario, apply_scenario
-from .candidates import Candidate
-from .compare import ScenarioComparison
-from .ranking import Objective, Sweep, choose_package, prepare_sweep, rank_closures, rank_upgrades
-from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..base.lazy import lazy_objects
+
+_OBJECTS = {
+    "SweepGraph": "._sweep_graph",
+    "AppliedScenario": ".apply",
+    "apply_scenario": ".apply",
+    "Candidate": ".candidates",
+    "ScenarioComparison": ".compare",
+    "Objective": ".ranking",
+    "Sweep": ".ranking",
+    "choose_package": ".ranking",
+    "prepare_sweep": ".ranking",
+    "rank_closures": ".ranking",
+    "rank_upgrades": ".ranking",
+    "Close": ".scenario",
+    "NewRoad": ".scenario",
+    "Scenario": ".scenario",
+    "Selection": ".scenario",
+    "Upgrade": ".scenario",
+    "load_scenario": ".scenario",
+}
 __all__ = [
     "AppliedScenario",
     "Candidate",
@@ -36,3 +54,19 @@ __all__ = [
     "rank_closures",
     "rank_upgrades",
 ]
+__getattr__, __dir__ = lazy_objects(__name__, _OBJECTS)
+
+if TYPE_CHECKING:
+    from ._sweep_graph import SweepGraph
+    from .apply import AppliedScenario, apply_scenario
+    from .candidates import Candidate
+    from .compare import ScenarioComparison
+    from .ranking import (
+        Objective,
+        Sweep,
+        choose_package,
+        prepare_sweep,
+        rank_closures,
+        rank_upgrades,
+    )
+    from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario

@@ -21,9 +21,8 @@ import shapely
 from ..base.arrays import FloatArray, IntArray
 from ..base.distance import geodesic_m
 from ..errors import ScenarioError
-from ..network._edge_tags import edge_speeds
-from ..network._speeds import travel_times_s
-from ..network.road_network import RoadNetwork
+from ..network.profile import travel_times_s
+from ..network.road_network import RoadNetwork, edge_speeds
 from ._select import select_edges
 from .scenario import Close, NewRoad, Scenario, Upgrade
 

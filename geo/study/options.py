@@ -26,8 +26,20 @@ from itertools import pairwise
 from typing import Any
 
 from ..errors import ParameterError
-from ..routing.last_mile import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 from .places import POPULATION_MAX
+
+#: The access leg's defaults (the last mile, :mod:`geo.routing.last_mile`, cites them).
+#: Road distance over straight-line distance of the leg (see the module notes).
+DEFAULT_DETOUR_FACTOR = 1.3
+
+#: Speed on the leg, km/h (the ``ru`` model's tertiary-road speed).
+DEFAULT_SPEED_KPH = 40.0
+
+#: Largest straight-line join distance given a leg, km.
+DEFAULT_LIMIT_KM = 15.0
+
+#: Names of the bundled speed models; model ``m`` is read from ``data/speed_model_m.toml``.
+SPEED_MODELS: tuple[str, ...] = ("ru", "osrm-car")
 
 #: Road classes from the most to the least important; a study keeps classes down to one.
 ROAD_CLASSES = (
@@ -230,8 +242,6 @@ class SpeedSettings:
     """Real-world driving as a share of the limit, ``0 < factor <= 1.5``."""
 
     def __post_init__(self) -> None:
-        from ..network._speeds import SPEED_MODELS  # the bundled profiles
-
         if not isinstance(self.model, str) or self.model not in SPEED_MODELS:
             raise ParameterError(
                 f"speed_model must be one of {', '.join(SPEED_MODELS)}, got {self.model!r}"

@@ -28,10 +28,11 @@ from ..base.atomic import atomic_file
 from ..base.distance import geodesic_m
 from ..errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
 from ._gazetteer import GEONAMES_CITATION as GEONAMES_CITATION
-from ._gazetteer import ITEM_SEP, country_folder, pack, settlements_near, unpack
+from ._gazetteer import ITEM_SEP, country_folder, pack, unpack
 from ._gazetteer import TOWN_COLUMNS as TOWN_COLUMNS
 from ._gazetteer import country_gazetteer as country_gazetteer
 from ._gazetteer import gazetteer as gazetteer
+from ._gazetteer import settlements_near as settlements_near
 
 #: The largest population any input may give a town (a study's ``[[place]]`` or
 #: ``[[first_tier]]`` by coordinates, a town table, an agglomeration's ``population_k``,

@@ -1,8 +1,10 @@
 """The package's imports follow the data flow: stage by stage, never back, never in a circle.
 
-Read from the source with :mod:`ast`. Every import counts: at module level, inside
-functions (run later, but still a dependency of the stage) and under ``TYPE_CHECKING``
-(a type that comes from a later stage is a dependency on it too). The load-time graph adds
+Read from the source with :mod:`ast`. For the order of the stages every import counts: at
+module level, inside functions (run later, but still a dependency of the stage) and under
+``TYPE_CHECKING`` (a type from a later stage is a dependency on it too). A cycle is one of
+imports that run, at load time or inside functions; two classes of one stage that name each
+other only for the type checker make none. The load-time graph adds
 the implicit import of a submodule's parent package, which Python loads first (so
 ``maps/__init__.py`` importing ``maps.build`` at load time, which imports ``maps.assets``,
 was the cycle maps.assets → maps → maps.build → maps.assets). The top-level
@@ -66,20 +68,21 @@ def _modules() -> dict[str, Path]:
     return found
 
 
-def _imports(node: ast.AST, *, load_time: bool) -> list[ast.Import | ast.ImportFrom]:
-    """The imports of a module: all of them, or (``load_time``) those run when it loads."""
+def _imports(
+    node: ast.AST, *, load_time: bool, types: bool = False
+) -> list[ast.Import | ast.ImportFrom]:
+    """The imports of a module: those run at some time (``load_time``: when it loads), and
+    with ``types`` also those for the type checker only."""
     out: list[ast.Import | ast.ImportFrom] = []
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.Import | ast.ImportFrom):
             out.append(child)
-        elif load_time and isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+        elif not types and isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
             continue
-        elif load_time and isinstance(
-            child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-        ):
+        elif load_time and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             continue
         else:
-            out.extend(_imports(child, load_time=load_time))
+            out.extend(_imports(child, load_time=load_time, types=types))
     return out
 
 
@@ -94,7 +97,7 @@ def _targets(name: str, path: Path, imp: ast.Import | ast.ImportFrom, modules: d
     return [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in imp.names]
 
 
-def _graph(*, load_time: bool) -> dict[str, set[str]]:
+def _graph(*, load_time: bool, types: bool = False) -> dict[str, set[str]]:
     modules = _modules()
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
@@ -102,7 +105,7 @@ def _graph(*, load_time: bool) -> dict[str, set[str]]:
         if load_time and path.stem != "__init__":
             edges.add(name.rsplit(".", 1)[0])  # the parent package is loaded first
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for imp in _imports(tree, load_time=load_time):
+        for imp in _imports(tree, load_time=load_time, types=types):
             targets = _targets(name, path, imp, modules)
             edges.update(t for t in targets if t in modules and t != name)
         graph[name] = edges
@@ -145,7 +148,7 @@ def test_no_import_cycles_between_modules_including_imports_in_functions() -> No
 def test_no_import_runs_back_up_the_data_flow() -> None:
     back = [
         f"{name} ({STAGES[stage_of(name)][0]}) imports {target} ({STAGES[stage_of(target)][0]})"
-        for name, edges in _graph(load_time=False).items()
+        for name, edges in _graph(load_time=False, types=True).items()
         for target in sorted(edges)
         if stage_of(target) > stage_of(name)
     ]
@@ -155,7 +158,7 @@ def test_no_import_runs_back_up_the_data_flow() -> None:
 def test_private_modules_stay_inside_their_stage() -> None:
     outside = [
         f"{name} imports {target}"
-        for name, edges in _graph(load_time=False).items()
+        for name, edges in _graph(load_time=False, types=True).items()
         for target in sorted(edges)
         if any(part.startswith("_") for part in target.split(".")[2:])
         and stage_package(target) != stage_package(name)

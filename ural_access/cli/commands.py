@@ -79,38 +79,14 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return changes
 
 
-def _road_source(args: argparse.Namespace, study: Any) -> tuple[str, Path | None, bool]:
-    """(source, OSM file, whether it is the study's default road data) for this run."""
-    osm_file, default = args.osm_file, False
-    if osm_file is None and args.source in (None, "pbf"):
-        osm_file = study.default_road_data()
-        default = osm_file is not None
-    source = args.source or ("pbf" if osm_file else "overpass")
-    if source == "pbf" and osm_file and osm_file.suffix.lower() == ".osm":
-        source = "xml"
-    return source, osm_file, default
-
-
-def _map_context(args: argparse.Namespace, study: Any, network: Any) -> Any:
-    """The run's map context: the network's roads, and what its road source has beside."""
-    from ..geo.analysis.context import network_context
-
-    source, osm_file, _ = _road_source(args, study)
-    if source == "overpass":
-        return network_context(
-            network, overpass_area=study.area(), lowest_class=study.network.road_classes
-        )
-    return network_context(network, osm_file if source == "pbf" else None)
-
-
-def _road_data_note(network: Any, default: bool) -> str:
+def _road_data_note(network: Any) -> str:
     """Which road data the run used, and how to get full detail."""
     prov = network.provenance
     text = (
         f"Road data: {prov.get('source')}, OSM data as of "
         f"{prov.get('osm_timestamp') or 'unknown'}, roads down to {prov.get('road_classes')}"
     )
-    if default:
+    if network.road_source is not None and network.road_source.is_default:
         text += (
             "\n  This is the study's bundled default road data (main roads only; see "
             "data/osm/README.md in the package). For full detail pull every road from "
@@ -121,29 +97,21 @@ def _road_data_note(network: Any, default: bool) -> str:
 
 
 def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
-    from ..geo.network.pull import default_network_path, network_summary, pull_network
+    """The study's network by the notebook's own path (:meth:`RoadNetwork.from_osm`)."""
+    from ..geo.network.pull import network_summary
     from ..geo.network.road_network import RoadNetwork
 
-    source, osm_file, default = _road_source(args, study)
-    if default:
-        log.info("road data: the study's default %s", osm_file)
-    path = args.network or default_network_path(study, source, osm_file)
-    cached = (path / "network.npz").is_file()
-    if cached and args.network_gpkg and not (path / "network.gpkg").is_file():
-        force_pull = True  # the GeoPackage asked for is not in the cache
-    if not force_pull and not args.refresh and cached:
-        log.info("using the cached network %s", path)
-        return RoadNetwork.load(path), path
-    network, path = pull_network(
+    network = RoadNetwork.from_osm(
         study,
-        source,
-        osm_file,
-        path,
-        geopackage=args.network_gpkg,
+        args.osm_file,
+        source=args.source,
+        folder=args.network,
+        rebuild=force_pull,
         refresh=args.refresh,
+        geopackage=args.network_gpkg,
     )
-    log.info("%s", network_summary(network, path))
-    return network, path
+    log.info("%s", network_summary(network, network.cache_folder))
+    return network
 
 
 def _headline(summary: Any, cities: list[tuple[str, str]]) -> str:
@@ -175,44 +143,30 @@ def _apply_settings(args: argparse.Namespace) -> None:
         settings.overpass_max_attempts = args.overpass_retries + 1
 
 
-def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Any, Path, str]:
-    """Compute the results and write them, the map context inside the same folder.
+def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Path, str]:
+    """Compute the results (with their map context) and write them, as the notebook does."""
+    from ..api import compute_access
 
-    The context is written into the results folder before it is published, so a
-    concurrent run that replaces the folder never meets a half-written context.
-    """
-    from ..geo.analysis.context import write_context
-    from ..geo.pipeline.compute import compute_access
-    from ..geo.results.access_results import write_results
-
-    network, _ = _network(args, study, force_pull=False)
-    note = _road_data_note(network, _road_source(args, study)[2])
+    network = _network(args, study, force_pull=False)
+    note = _road_data_note(network)
     results = compute_access(study, network, with_isochrones=not args.no_isochrones)
-    log.info("reading the map context (roads, water, borders)")
-    context = _map_context(args, study, network)
-    folder = write_results(results, out / "results", extra=lambda tmp: write_context(context, tmp))
-    return results, context, folder, note
+    return results, results.to_folder(out / "results"), note
 
 
-def _maps(
-    args: argparse.Namespace, study: Any, out: Path, results: Any, context: Any
-) -> list[Path]:
+def _maps(args: argparse.Namespace, study: Any, out: Path, results: Any) -> list[Path]:
     """Draw the maps from this run's results, else from the results folder."""
-    from ..geo.analysis.context import read_context
-    from ..geo.results.access_results import read_results
-    from ..maps import build_maps
+    from ..api import read_results
 
     if results is None:
         results = read_results(out / "results", study)
-        context = read_context(out / "results")
-    return build_maps(
-        results,
-        out / "maps",
-        self_contained=args.self_contained,
-        png=args.png,
-        lang=args.lang or study.lang,
-        context=context,
-        data_dir=out / "results",
+    return list(
+        results.maps(
+            out / "maps",
+            lang=args.lang,
+            self_contained=args.self_contained or None,
+            png=args.png,
+            data_dir=out / "results",
+        )
     )
 
 
@@ -223,7 +177,7 @@ def _sensitivity(args: argparse.Namespace, study: Any, out: Path) -> Path:
     from ..geo.errors import ParameterError
     from ..geo.results.sensitivity_files import write_sensitivity
 
-    network, _ = _network(args, study, force_pull=False)
+    network = _network(args, study, force_pull=False)
     radii = args.radii_km or [z.limit for z in DEFAULT_GRID.zones if z.kind == "radius"]
     minutes = args.zone_minutes or [z.limit for z in DEFAULT_GRID.zones if z.kind == "time"]
     try:
@@ -285,23 +239,23 @@ def _run(args: argparse.Namespace) -> int:
     study = _load_study(args)
     out = args.output or Path("output") / study.key
     written: list[Path] = []
-    results = context = None
+    results = None
     road_note = ""
     if args.command in {"scenario", "rank-upgrades"}:
         from .scenarios import run_rank_upgrades, run_scenario
 
-        network, _ = _network(args, study, force_pull=False)
+        network = _network(args, study, force_pull=False)
         command = run_scenario if args.command == "scenario" else run_rank_upgrades
-        return command(args, study, network, out, _road_data_note(network, False))
+        return command(args, study, network, out, _road_data_note(network))
     if args.command == "pull":
-        network, path = _network(args, study, force_pull=True)
-        road_note = _road_data_note(network, _road_source(args, study)[2])
-        written.append(path)
+        network = _network(args, study, force_pull=True)
+        road_note = _road_data_note(network)
+        written.append(network.cache_folder)
     if args.command in {"route", "run"}:
-        results, context, folder, road_note = _route(args, study, out)
+        results, folder, road_note = _route(args, study, out)
         written.append(folder)
     if args.command in {"maps", "run"}:
-        written.extend(_maps(args, study, out, results, context))
+        written.extend(_maps(args, study, out, results))
     if args.command == "sensitivity":
         written.append(_sensitivity(args, study, out))
     _report(study, written, road_note, results)
