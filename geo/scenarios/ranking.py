@@ -21,11 +21,12 @@ import pandas as pd
 from ..analysis.agglomeration import decay
 from ..base.arrays import FloatArray
 from ..errors import ScenarioError
-from ..network._speeds import travel_times_s
+from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ..study.definition import Study
 from ._parallel import Job, evaluate_all
+from ._parallel import default_workers as default_workers
 from ._select import reverse_twins
 from ._sweep_graph import SweepGraph, with_edit
 from .apply import _upgraded_speeds

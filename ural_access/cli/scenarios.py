@@ -129,10 +129,10 @@ def run_rank_upgrades(
     from ..geo.base.atomic import atomic_dir
     from ..geo.errors import ScenarioError
     from ..geo.pipeline.compute import results_provenance, study_network
-    from ..geo.scenarios._parallel import default_workers
     from ..geo.scenarios.ranking import (
         Objective,
         choose_package,
+        default_workers,
         prepare_sweep,
         rank_closures,
         rank_upgrades,
