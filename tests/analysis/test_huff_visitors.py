@@ -123,3 +123,27 @@ def test_closed_towns_lower_only_the_zones_that_hold_them(analytics) -> None:  #
     )
     assert (h["visitable"] <= h["all"] + 1e-12).all()
     assert (h["visitable"] < h["all"]).any()
+
+
+def test_revenue_attractiveness_with_the_study_decay(built) -> None:  # type: ignore[no-untyped-def]
+    from ural_access.geo.analysis.analytics import huff_table
+    from ural_access.geo.analysis.drive_zones import ZoneDefinition
+    from ural_access.geo.analysis.town_times import town_times
+
+    study, network, _ = built["urals"]
+    study = study.with_overrides(huff_attractiveness="revenue", huff_decay="study")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        table = huff_table(study, town_times(study, network), [ZoneDefinition("radius", 50.0)])
+    revenue = {a.name: a.net_revenue_mln_rub for a in study.agglomerations}
+    assert (table["attractiveness"] == table["agglomeration"].map(revenue)).all()
+    # the closed towns do not change a revenue: both counts of people give the same shares
+    pivot = table.pivot_table(
+        index=["origin", "agglomeration"], columns="people", values="probability"
+    )
+    np.testing.assert_allclose(pivot["all"], pivot["visitable"], rtol=1e-12)
+    for _, city in table[table["people"] == "all"].groupby("origin"):
+        u = city["attractiveness"] * np.exp2(-city["time_to_center_min"] / 60.0)
+        np.testing.assert_allclose(city["probability"], u / u.sum(), rtol=1e-9)
+        population = {c.name: c.population for c in study.first_tier}[city["origin"].iloc[0]]
+        assert city["expected_visitors"].sum() == pytest.approx(population)
