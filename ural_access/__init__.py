@@ -48,6 +48,10 @@ _LAZY = {
     "read_results": "ural_access.api",
     "settings": "ural_access.geo",
     "errors": "ural_access.geo",
+    "Scenario": "ural_access.geo.scenarios",
+    "ScenarioComparison": "ural_access.geo.scenarios",
+    "apply_scenario": "ural_access.geo.scenarios",
+    "rank_upgrades": "ural_access.geo.scenarios",
 }
 
 __all__ = [
@@ -55,12 +59,16 @@ __all__ = [
     "NetworkSettings",
     "RoadNetwork",
     "RoutingSettings",
+    "Scenario",
+    "ScenarioComparison",
     "SpeedSettings",
     "Study",
     "__version__",
+    "apply_scenario",
     "compute_access",
     "errors",
     "load_study",
+    "rank_upgrades",
     "read_results",
     "settings",
     "travel_times",
@@ -71,6 +79,7 @@ if TYPE_CHECKING:
     from .geo import errors, settings
     from .geo.network.road_network import RoadNetwork
     from .geo.routing.travel_times import travel_times
+    from .geo.scenarios import Scenario, ScenarioComparison, apply_scenario, rank_upgrades
     from .geo.study.definition import Study, load_study
     from .geo.study.options import NetworkSettings, RoutingSettings, SpeedSettings
 

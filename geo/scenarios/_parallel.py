@@ -26,17 +26,30 @@ log = logging.getLogger(__name__)
 Job = tuple[IntArray, FloatArray]
 
 
+#: The incremental update gives way to a full search once it has settled this share of
+#: the states: a state settled in Python's heap costs about 15 states of scipy's search
+#: (Brandenburg, scripts/bench_scenarios.py), so an update that gives up has cost at most
+#: a quarter of a full search more.
+FULL_SEARCH_SHARE = 1 / 64
+
+
 def evaluate(graph: SweepGraph, job: Job, increase: bool, incremental: bool = True) -> FloatArray:
-    """Times (s) from each source to each target after one edit, shape (sources, targets)."""
+    """Times (s) from each source to each target after one edit, shape (sources, targets).
+
+    ``incremental``: update today's trees from the edit, falling back to a full search
+    where the update would touch more than :data:`FULL_SEARCH_SHARE` of the states (the
+    two give the same numbers); else always the full search.
+    """
     edges, times = graph.edit(*job)
     states, arcs, new = graph.movements(edges, times)
     out = np.empty((len(graph.sources), len(graph.targets)))
+    steps = max(1000, int(FULL_SEARCH_SHARE * (len(graph.indptr) - 1)))
     for i in range(len(graph.sources)):
-        if incremental:
-            over = graph.incremental(i, states, arcs, new, increase)
+        over = graph.incremental(i, states, arcs, new, increase, steps) if incremental else None
+        if over is not None:
             out[i] = graph.arrivals(i, over, edges, times)
         else:
-            out[i] = graph.arrivals(i, graph.full(i, arcs, new), edges, times)
+            out[i] = graph.arrivals(i, graph.full(i, arcs, new, increase), edges, times)
     return out
 
 

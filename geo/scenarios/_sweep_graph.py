@@ -212,26 +212,36 @@ class SweepGraph:
 
     # ------------------------------------------------------------------ searches
     def search(
-        self, weight: FloatArray, source: int, preds: bool = False
+        self, weight: FloatArray, source: int, preds: bool = False, limit: float = _INF
     ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
-        """scipy's Dijkstra from source ``source``'s start states on ``weight``."""
+        """scipy's Dijkstra from source ``source``'s start states on ``weight`` (states
+        farther than ``limit`` are left at ``inf``)."""
         starts = self.sources[source]
         n = len(self.indptr) - 1
         if len(starts) == 0:
             return np.full(n, np.inf), np.full(n, -9999, np.int32)
         matrix = csr_array((weight, self.indices, self.indptr), shape=(n, n))
         out = dijkstra(
-            matrix, directed=True, indices=starts, min_only=True, return_predecessors=preds
+            matrix,
+            directed=True,
+            indices=starts,
+            min_only=True,
+            return_predecessors=preds,
+            limit=limit,
         )
         if preds:
             return np.asarray(out[0]), np.asarray(out[1], dtype=np.int32)
         return np.asarray(out), np.empty(0, np.int32)
 
-    def full(self, source: int, arcs: IntArray, new: FloatArray) -> FloatArray:
-        """Times to every state after the edit, by a full search."""
+    def full(
+        self, source: int, arcs: IntArray, new: FloatArray, increase: bool = False
+    ) -> FloatArray:
+        """Times to the states after the edit, by a full search. After an upgrade the
+        search stops past today's latest target arrival (a state reached later cannot
+        make any target sooner), so only :meth:`arrivals` may be read from it."""
         weight = self.weight.copy()
         weight[arcs] = new
-        return self.search(weight, source)[0]
+        return self.search(weight, source, limit=_INF if increase else self.bound[source])[0]
 
     def _as_lists(self) -> dict[str, Any]:
         if not self._lists:
@@ -244,14 +254,21 @@ class SweepGraph:
         return self._lists
 
     def incremental(
-        self, source: int, states: IntArray, arcs: IntArray, new: FloatArray, increase: bool
-    ) -> dict[int, float]:
+        self,
+        source: int,
+        states: IntArray,
+        arcs: IntArray,
+        new: FloatArray,
+        increase: bool,
+        max_steps: int | None = None,
+    ) -> dict[int, float] | None:
         """New times of the states whose time changes after the edit (after an upgrade,
         only those that can still make a target sooner: the rest cannot change
         :meth:`arrivals`).
 
         ``increase``: every edited weight went up (a closure), else every one went down
-        (an upgrade); mixing both is not supported.
+        (an upgrade); mixing both is not supported. ``max_steps``: give up (return
+        ``None``) after settling that many states, when a full search is the faster way.
         """
         lists = self._as_lists()
         indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
@@ -275,12 +292,16 @@ class SweepGraph:
         # After an upgrade, a state reached later than every target's time today cannot
         # make any target sooner (an arrival is its state's time plus a time >= 0): stop.
         bound = _INF if increase else self.bound[source]
+        budget = max_steps if max_steps is not None else len(base)
         while heap:
             c, x = heapq.heappop(heap)
             if c > bound:
                 break
             if c > over[x]:
                 continue
+            budget -= 1
+            if budget < 0:
+                return None
             for a in range(indptr[x], indptr[x + 1]):
                 w = changed.get(a)
                 y = indices[a]

@@ -13,7 +13,8 @@ import pytest
 from ural_access.geo.errors import ClusterError, UralAccessWarning
 from ural_access.geo.network.road_network import RoadNetwork
 from ural_access.geo.pipeline.compute import study_network
-from ural_access.geo.scenarios._parallel import evaluate_all
+from ural_access.geo.scenarios._parallel import Job, evaluate_all
+from ural_access.geo.scenarios._sweep_graph import SweepGraph
 from ural_access.geo.scenarios.ranking import (
     Objective,
     Sweep,
@@ -38,6 +39,18 @@ def urals(built: Mapping[str, tuple[Study, RoadNetwork, Path]]) -> Sweep:
     return _sweep(built, "urals")
 
 
+def _incremental_only(graph: SweepGraph, job: Job, increase: bool) -> np.ndarray:
+    """Times after the edit by the incremental update alone (no fallback to a full search)."""
+    edges, times = graph.edit(*job)
+    states, arcs, new = graph.movements(edges, times)
+    rows = []
+    for i in range(len(graph.sources)):
+        over = graph.incremental(i, states, arcs, new, increase)
+        assert over is not None
+        rows.append(graph.arrivals(i, over, edges, times))
+    return np.vstack(rows)
+
+
 @pytest.mark.parametrize("key", ["urals", "djibouti"])
 def test_incremental_equals_full_recomputation_on_every_candidate(
     built: Mapping[str, tuple[Study, RoadNetwork, Path]], key: str
@@ -47,8 +60,12 @@ def test_incremental_equals_full_recomputation_on_every_candidate(
     upgrades = upgrade_jobs(sweep, maxspeed_kph=130.0)
     closures = [(c.edges, np.full(len(c.edges), np.inf)) for c in sweep.candidates]
     for jobs, increase in ((upgrades, False), (closures, True)):
-        fast = evaluate_all(sweep.graph, jobs, increase=increase, incremental=True)
+        fast = [_incremental_only(sweep.graph, job, increase) for job in jobs]
         full = evaluate_all(sweep.graph, jobs, increase=increase, incremental=False)
+        assert all(  # the default: incremental, full search past its step budget
+            np.array_equal(a, b)
+            for a, b in zip(evaluate_all(sweep.graph, jobs, increase=increase), full, strict=True)
+        )
         for a, b in zip(fast, full, strict=True):
             assert np.array_equal(a, b)  # the same floating-point numbers, inf included
         changed = sum(not np.array_equal(a, sweep.today) for a in fast)
