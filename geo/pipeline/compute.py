@@ -44,13 +44,23 @@ from ..analysis.agglomeration import (
 from ..analysis.analytics import compute_analytics
 from ..analysis.context import study_context
 from ..analysis.designations import place_flags
+from ..analysis.estimates import (
+    ACCESS_COLUMNS,
+    FLAG_KM,
+    flag_od,
+    flag_summary,
+    flag_travel_times,
+    leg_summary,
+    mark_unreachable,
+    place_reasons,
+    road_classes_present,
+)
 from ..analysis.surface import study_surface, surface_polygons, surface_record
 from ..base.progress import iterate
 from ..errors import UralAccessWarning
 from ..network.road_network import RoadNetwork
 from ..osm.sources import data_warnings
 from ..results.access_results import AccessResults, empty_surface
-from ..routing.last_mile import NOTABLE_JOIN_M
 from ..routing.router import Router
 from ..study.definition import Study
 from ..study.places import GEONAMES_CITATION, Place
@@ -170,11 +180,13 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
     router, places = snap_places(study, network, places_table(study))
     trees = place_trees(router, places, study)
     times = city_travel_times(study, places, trees)
+    places["no_time_reason"] = mark_unreachable(places, times)
     towns = zone_towns(study, places)
     aggs, summary, routes, segments = agglomeration_measures(
         study, router, places, trees, towns, times
     )
     aggs, summary = rank_agglomerations(aggs, summary)
+    summary = flag_summary(summary, places, study)
     raster = study_surface(study, network, trees) if with_isochrones else None
     prov = results_provenance(study, network, places)
     if raster is not None:
@@ -182,8 +194,8 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
     return AccessResults(
         study=study,
         places=places.drop(columns=["node"]),
-        travel_times=times,
-        od=od_matrix(study, places, trees),
+        travel_times=flag_travel_times(times, places),
+        od=flag_od(od_matrix(study, places, trees), places),
         towns=towns,
         agglomerations=aggs,
         summary=summary,
@@ -218,7 +230,9 @@ def snap_places(
     Returns the router (the network with the places inserted as nodes) and the places
     with more columns: ``node`` (-1 where no road is near enough), ``join_km`` (the
     straight-line distance to the network), ``access_km`` and ``access_min`` (the leg's
-    length and time, which every drive time and route distance below includes).
+    length and time, which every drive time and route distance below includes),
+    ``nearest_road_km`` (joined or not), ``leg_over_1km`` and ``no_time_reason``
+    (:mod:`geo.analysis.estimates`).
     """
     routing = study.routing
     # The study's speed factor scales the leg like every road.
@@ -243,30 +257,11 @@ def snap_places(
     places["join_km"] = places["place_id"].map(snap["snap_m"]) / 1000.0
     places["access_km"] = places["place_id"].map(snap["access_m"]) / 1000.0
     places["access_min"] = places["place_id"].map(snap["access_s"]) / 60.0
+    places["nearest_road_km"], places["no_time_reason"] = place_reasons(
+        router.snap.table, places["place_id"]
+    )
+    places["leg_over_1km"] = places["join_km"] > FLAG_KM
     return router, places
-
-
-#: The access-leg columns of the places, copied to the zone towns.
-ACCESS_COLUMNS = ("join_km", "access_km", "access_min")
-
-
-def access_leg_summary(places: pd.DataFrame) -> str:
-    """One sentence: how many places needed a notable access leg, and the longest ones."""
-    joined = places["join_km"].notna()
-    far = places[places["join_km"] * 1000.0 > NOTABLE_JOIN_M].sort_values(
-        ["join_km", "place_id"], ascending=[False, True]
-    )
-    text = (
-        f"{len(far)} of {int(joined.sum())} joined places are more than "
-        f"{NOTABLE_JOIN_M / 1000:g} km from the network and have an access leg"
-    )
-    if len(far):
-        longest = ", ".join(
-            f"{r.name} {r.join_km:.1f} km ({r.access_min:.0f} min)"
-            for r in far.head(5).itertuples()
-        )
-        text += f"; longest: {longest}"
-    return text
 
 
 def place_trees(router: Router, places: pd.DataFrame, study: Study) -> Trees:
@@ -389,7 +384,7 @@ def results_provenance(
     """Where the results come from: OSM data date and source, speed model, parameters,
     and (given the joined places) how many needed an access leg."""
     prov = network.provenance
-    extra = {"access_legs": access_leg_summary(places)} if places is not None else {}
+    extra = {"access_legs": leg_summary(places)} if places is not None else {}
     return {
         "study": study.key,
         "title": study.title,
@@ -400,6 +395,7 @@ def results_provenance(
         "places_source": GEONAMES_CITATION,
         "zone_towns_source": study.towns_source,
         "road_classes": prov.get("road_classes"),
+        "road_classes_present": road_classes_present(network.km_by_class()),
         "speed_model": _speed_label(prov.get("speed_model", {})),
         "settlements": _settlements_label(prov.get("settlements", {})),
         "turns": "turn restrictions, barriers, local-only roads and the profile's turn and "

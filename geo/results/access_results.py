@@ -53,7 +53,7 @@ RESULT_FILES = (
     "provenance.json",
 )
 
-_TIME_MEASURES = ("time_min", "dist_km")
+_TIME_MEASURES = ("time_min", "dist_km", "estimated")
 
 
 @dataclass(repr=False)

@@ -81,10 +81,15 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _road_data_note(network: Any) -> str:
     """Which road data the run used, and how to get full detail."""
+    from ..geo.analysis.estimates import road_classes_present
+
     prov = network.provenance
+    present = road_classes_present(network.km_by_class())
     text = (
         f"Road data: {prov.get('source')}, OSM data as of "
-        f"{prov.get('osm_timestamp') or 'unknown'}, roads down to {prov.get('road_classes')}"
+        f"{prov.get('osm_timestamp') or 'unknown'}; road classes in the data: "
+        f"{', '.join(present) or 'none'} (the study keeps classes down to "
+        f"{prov.get('road_classes')})"
     )
     if network.road_source is not None and network.road_source.is_default:
         text += (
