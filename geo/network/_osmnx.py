@@ -15,14 +15,28 @@ This module works on plain arrays; :class:`geo.network.RoadNetwork` wraps it.
 from __future__ import annotations
 
 import ast
+import itertools
+from collections.abc import Mapping
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ..errors import InputError
+from ..osm._tags import FILTER_TAGS, TagTable, drivable_mask
+from ..osm.roads import highway_classes
 from ..study.options import ROAD_CLASSES
+
+#: Why an edge of an imported graph is left out, in the order the tests apply.
+LEFT_OUT_REASONS = {
+    "no_highway": "no highway tag (not a road)",
+    "class": "a highway class the study does not keep (footway, path, steps, track, ...)",
+    "closed": "closed to cars by its access or area tags",
+    "island": "not strongly connected to the rest of the network",
+}
 
 #: Edge attributes of an osmnx graph (its names), the network's arrays and their types.
 EDGE_ATTRIBUTES: tuple[tuple[str, str, type], ...] = (
@@ -124,20 +138,86 @@ def _node_arrays(graph: Any) -> dict[str, Any]:
     return {"node_osmid": ids, "node_lon": xy[:, 0], "node_lat": xy[:, 1]}
 
 
-def arrays_from_graph(graph: Any) -> dict[str, Any]:
+def _tag_variants(data: dict[str, Any]) -> list[dict[str, str]]:
+    """An edge's filter tags as OSM tag dicts: one per combination of a merged edge's
+    values (a simplified osmnx edge holds every way's value in a list)."""
+    keys = [k for k in FILTER_TAGS if _items(data.get(k))]
+    values = [[str(v) for v in dict.fromkeys(_items(data.get(k)))] for k in keys]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
+def road_edges(data: list[dict[str, Any]], road_classes: str) -> npt.NDArray[np.str_]:
+    """Why each edge is left out (a key of :data:`LEFT_OUT_REASONS`), ``""`` if kept.
+
+    An edge is kept as the ``.osm.pbf`` reader keeps a way (:func:`geo.osm._tags.
+    drivable_mask`): a ``highway`` of the kept classes, open to cars. A merged edge is
+    kept only if every way in it is.
+    """
+    variants = [_tag_variants(d) for d in data]
+    owner = np.repeat(np.arange(len(data)), [len(v) for v in variants])
+    flat: list[Mapping[str, str]] = [t for v in variants for t in v]
+    table = TagTable.from_dicts(flat, FILTER_TAGS)
+    classes = highway_classes(road_classes)
+    present = table.codes["highway"] >= 0
+    in_class = table.is_in("highway", classes)
+    drivable = drivable_mask(table, classes)
+
+    def every(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        bad = np.zeros(len(data), dtype=bool)
+        np.logical_or.at(bad, owner, ~mask)
+        return ~bad
+
+    reason = np.full(len(data), "", dtype=object)
+    reason[~every(drivable)] = "closed"
+    reason[~every(in_class)] = "class"
+    reason[~every(present)] = "no_highway"
+    return reason.astype(str)
+
+
+def _largest_component(n: int, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]) -> Any:
+    """Which nodes are in the largest strongly connected component (ties: lowest label)."""
+    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=True, connection="strong")
+    return label == int(np.argmax(np.bincount(label)))
+
+
+def arrays_from_graph(graph: Any, road_classes: str = "tertiary") -> dict[str, Any]:
     """The node and edge arrays of an osmnx ``MultiDiGraph`` (lon/lat, metres).
+
+    Only roads for cars are kept, as from an ``.osm.pbf`` file: edges of the ``highway``
+    classes down to ``road_classes`` that no access tag closes to cars, in the largest
+    strongly connected component. ``left_out`` counts the others by reason (the texts
+    of :data:`LEFT_OUT_REASONS`).
 
     Raises
     ------
     InputError
-        The graph is not a directed multigraph, is empty, is projected, or a node has
-        no ``x``/``y`` or an edge no ``length``.
+        The graph is not a directed multigraph, is empty, is projected, has no road for
+        cars, or a node has no ``x``/``y`` or an edge no ``length``.
     """
     _check_graph(graph)
     nodes = _node_arrays(graph)
-    lon, lat = nodes["node_lon"], nodes["node_lat"]
     index = {int(n): i for i, n in enumerate(nodes["node_osmid"].tolist())}
     edges = list(graph.edges(keys=True, data=True))
+    reason = road_edges([e[3] for e in edges], road_classes)
+    u_all = np.array([index[int(e[0])] for e in edges], dtype=np.int64)
+    v_all = np.array([index[int(e[1])] for e in edges], dtype=np.int64)
+    road = reason == ""
+    if road.any():
+        in_main = _largest_component(len(index), u_all[road], v_all[road])
+        reason[road & ~(in_main[u_all] & in_main[v_all])] = "island"
+    kept = reason == ""
+    if not kept.any():
+        raise InputError(
+            f"the graph has no road for cars of class {road_classes} or above "
+            f"({len(edges):,} edges, none a road the study keeps)"
+        )
+    used = np.zeros(len(index), dtype=bool)
+    used[u_all[kept]] = used[v_all[kept]] = True
+    nodes = {k: a[used] for k, a in nodes.items()}
+    lon, lat = nodes["node_lon"], nodes["node_lat"]
+    edges = [e for e, k in zip(edges, kept.tolist(), strict=True) if k]
+    index = {int(n): i for i, n in enumerate(nodes["node_osmid"].tolist())}
     u = np.array([index[int(e[0])] for e in edges], dtype=np.int64)
     v = np.array([index[int(e[1])] for e in edges], dtype=np.int64)
     data = [e[3] for e in edges]
@@ -166,6 +246,7 @@ def arrays_from_graph(graph: Any) -> dict[str, Any]:
         "osm_way_id": np.array([_first_int(d.get("osmid")) for d in data], dtype=np.int64),
         "geometry": geometry,
         "rules": {col: tag(key, flat_text) for col, key in RULE_ATTRIBUTES.items()},
+        "left_out": {text: int((reason == k).sum()) for k, text in LEFT_OUT_REASONS.items()},
     }
 
 

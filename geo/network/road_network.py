@@ -175,29 +175,53 @@ class RoadNetwork:
 
     @classmethod
     def from_networkx(
-        cls, graph: Any, speed_model: str = "ru", speed_factor: float = 1.0
+        cls,
+        graph: Any,
+        speed_model: str = "ru",
+        speed_factor: float = 1.0,
+        *,
+        road_classes: str | None = None,
     ) -> RoadNetwork:
         """A network from an osmnx ``MultiDiGraph`` (e.g. ``osmnx.graph_from_place``).
 
-        Speeds and travel times come from the edges' ``highway`` and ``maxspeed`` through
-        the speed model, as for networks built from OSM files (a graph's own
-        ``travel_time`` is not used); merged edges' list-valued tags are flattened.
+        The graph's roads for cars are kept as from an ``.osm.pbf`` file: edges of the
+        ``highway`` classes down to ``road_classes`` (give the study's,
+        ``study.network.road_classes``; by default the graph's own ``road_classes``
+        attribute, else ``tertiary``, the studies' default) that no ``access`` or
+        ``area`` tag closes to cars, in the largest strongly connected component. A graph
+        osmnx builds without a network type (``osmnx.graph_from_xml``) holds footways,
+        paths and ways that are no road at all: the provenance's ``left_out_edges``
+        counts the edges left out by reason, and the pull summary and the results'
+        warnings say so. Speeds and travel times come from the edges' ``highway`` and
+        ``maxspeed`` through the speed model, as for networks built from OSM files (a
+        graph's own ``travel_time`` is not used); merged edges' list-valued tags are
+        flattened.
 
         Raises
         ------
         InputError
-            Not a ``MultiDiGraph``, empty, projected, or nodes/edges lack osmnx's attributes.
+            Not a ``MultiDiGraph``, empty, projected, no road for cars, or nodes/edges
+            lack osmnx's attributes.
+        ParameterError
+            ``road_classes`` is not a road class.
         """
+        from ..study.options import ROAD_CLASSES, NetworkSettings
         from ._osmnx import arrays_from_graph
 
-        arrays = arrays_from_graph(graph)
+        if road_classes is None:
+            own = graph.graph.get("road_classes") if hasattr(graph, "graph") else None
+            road_classes = own if own in ROAD_CLASSES else NetworkSettings().road_classes
+        road_classes = NetworkSettings(road_classes=str(road_classes)).road_classes
+        arrays = arrays_from_graph(graph, road_classes)
+        left_out = arrays.pop("left_out")
         speed = edge_speeds(
             arrays["highway"], arrays["maxspeed"], arrays["rules"], speed_model, speed_factor
         )
         provenance: dict[str, Any] = {
             "source": str(graph.graph.get("source", "osmnx graph")),
             "osm_timestamp": graph.graph.get("osm_timestamp"),
-            "road_classes": graph.graph.get("road_classes"),
+            "road_classes": road_classes,
+            "left_out_edges": left_out,
             "ural_access_version": __version__,
             "speed_model": profile_info(speed_model, speed_factor),
             "from_osmnx": {k: str(v) for k, v in graph.graph.items()},
@@ -221,14 +245,20 @@ class RoadNetwork:
 
     @classmethod
     def from_graphml(
-        cls, path: str | Path, speed_model: str = "ru", speed_factor: float = 1.0
+        cls,
+        path: str | Path,
+        speed_model: str = "ru",
+        speed_factor: float = 1.0,
+        *,
+        road_classes: str | None = None,
     ) -> RoadNetwork:
         """Read an osmnx GraphML file (``osmnx.save_graphml``), as :meth:`from_networkx`."""
         import osmnx as ox
 
         if not Path(path).is_file():
             raise InputError(f"no GraphML file at {str(path)!r}")
-        return cls.from_networkx(ox.load_graphml(path), speed_model, speed_factor)
+        graph = ox.load_graphml(path)
+        return cls.from_networkx(graph, speed_model, speed_factor, road_classes=road_classes)
 
     # ------------------------------------------------------------------ from OSM
     @classmethod

@@ -142,8 +142,10 @@ def read_roads(
 def data_warnings(provenance: dict[str, Any]) -> list[str]:
     """What a network's road data lacked, from its provenance, one sentence each.
 
-    Implausible ``maxspeed`` values (they got their class's default) and road nodes the
-    file had no location for (their segments are left out). The pull summary lists them
+    Implausible ``maxspeed`` values (they got their class's default), edges of an
+    imported graph that are no road for cars (``left_out_edges``: footways, ways without
+    a ``highway`` tag, ...) and road nodes the file had no location for (their segments
+    are left out). The pull summary lists them
     and :func:`geo.access.compute_access` repeats them as warnings of the results.
     """
     out = []
@@ -152,6 +154,13 @@ def data_warnings(provenance: dict[str, Any]) -> list[str]:
         out.append(
             f"{bad['edges']:,} road edges have an implausible maxspeed "
             f"({', '.join(map(str, bad.get('values', [])))}); they use their class's default speed"
+        )
+    left_out = provenance.get("left_out_edges") or {}
+    if sum(left_out.values()):
+        why = "; ".join(f"{n:,} {reason}" for reason, n in left_out.items() if n)
+        out.append(
+            f"{sum(left_out.values()):,} edges of the imported graph are left out as no road "
+            f"for cars of the study: {why}"
         )
     osm_file = provenance.get("osm_file") or {}
     if osm_file.get("missing_nodes"):

@@ -3,6 +3,8 @@ and GraphML files osmnx writes and reads."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import warnings
 from itertools import pairwise
 from pathlib import Path
@@ -49,10 +51,12 @@ def test_an_osmnx_graph_routes_like_the_network_read_from_the_same_extract(
     osmnx_graph: Any, built: dict
 ) -> None:
     net = RoadNetwork.from_networkx(osmnx_graph)
-    assert net.n_edges == osmnx_graph.number_of_edges()
-    assert net.n_nodes == osmnx_graph.number_of_nodes()
-    lengths = [d["length"] for _, _, d in osmnx_graph.edges(data=True)]
-    assert net.length_m.sum() == pytest.approx(sum(lengths))
+    # As from the .osm.pbf file: the roads closed to cars and the pieces not strongly
+    # connected to the rest are left out, and counted.
+    left_out = net.provenance["left_out_edges"]
+    assert net.n_edges == osmnx_graph.number_of_edges() - sum(left_out.values())
+    assert 0 < sum(left_out.values()) < net.n_edges / 20
+    assert net.n_nodes < osmnx_graph.number_of_nodes()
     assert set(np.char.replace(net.highway, "_link", "")) <= set(MAIN_ROADS)
     assert (net.speed_kph > 0).all() and np.isfinite(net.travel_time_s).all()
     # The same roads and speed model as our own reader: the same drive times. osmnx keeps
@@ -142,3 +146,59 @@ def test_merged_osmnx_maxspeeds_become_an_osm_list_the_speed_model_reads() -> No
     assert flat_text(["70", "50"]) == "70;50"
     assert flat_text("['70', '50']") == "70;50"
     assert parse_maxspeed(flat_text(["70", "50"])) == 50
+
+
+@pytest.fixture(scope="module")
+def every_way_graph(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """osmnx's graph of every way of central Andorra, as ``ox.graph_from_xml`` builds it
+    from an ``.osm`` file osmium-tool wrote (no network type: footways, paths, steps,
+    tracks and ways with no ``highway`` tag at all are edges too)."""
+    assert shutil.which("osmium"), "osmium-tool is needed (apt install osmium-tool)"
+    path = tmp_path_factory.mktemp("osmnx-all") / "andorra-centre.osm"
+    src = str(extract("andorra-latest.osm.pbf"))
+    subprocess.run(
+        ["osmium", "extract", "-b", "1.49,42.49,1.58,42.54", src, "-o", str(path), "--overwrite"],
+        check=True,
+        capture_output=True,
+    )
+    return ox.graph_from_xml(path)
+
+
+NOT_FOR_CARS = {"", "footway", "path", "steps", "track", "pedestrian", "cycleway", "service"}
+
+
+def test_an_imported_graph_keeps_the_studys_roads_for_cars(every_way_graph: Any) -> None:
+    """Cars were routed over footways, paths and steps at 10 km/h, tracks, and ways that
+    are no road at all (no highway tag), without a word."""
+    from ural_access.geo.network.pull import network_summary
+    from ural_access.geo.osm.sources import data_warnings
+
+    graph = every_way_graph
+    net = RoadNetwork.from_networkx(graph)  # the studies' default classes: down to tertiary
+    assert not set(net.highway.tolist()) & NOT_FOR_CARS
+    kept = {h.removesuffix("_link") for h in net.highway.tolist()}
+    assert kept <= set(MAIN_ROADS) and {"primary", "secondary"} <= kept
+    left_out = net.provenance["left_out_edges"]
+    assert net.n_edges + sum(left_out.values()) == graph.number_of_edges()
+    no_tag = sum(1 for _, _, d in graph.edges(data=True) if "highway" not in d)
+    assert left_out["no highway tag (not a road)"] == no_tag > 1000
+    assert left_out[next(k for k in left_out if k.startswith("a highway class"))] > 1000
+    assert net.provenance["road_classes"] == "tertiary"
+    (warning,) = [w for w in data_warnings(net.provenance) if "imported graph" in w]
+    assert f"{no_tag:,} no highway tag" in warning
+    assert "left out" in network_summary(net)
+    # Down to residential: the streets come in, footways and paths still do not.
+    streets = RoadNetwork.from_networkx(graph, road_classes="residential")
+    assert "residential" in set(streets.highway.tolist())
+    assert not set(streets.highway.tolist()) & NOT_FOR_CARS
+    # A road closed to cars (access=no) is left out like a footway.
+    closed = graph.copy()
+    u, v, k = next(
+        (u, v, k)
+        for u, v, k, d in closed.edges(keys=True, data=True)
+        if d.get("highway") == "primary"
+    )
+    closed[u][v][k]["access"] = "no"
+    fewer = RoadNetwork.from_networkx(closed, road_classes="tertiary")
+    assert fewer.provenance["left_out_edges"]["closed to cars by its access or area tags"] >= 1
+    assert fewer.n_edges < net.n_edges
