@@ -20,7 +20,7 @@ from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 #: Per-node and per-edge numbers, stored under their attribute names.
 _NUMERIC_COLUMNS = (
@@ -38,7 +38,7 @@ RULE_COLUMNS = (
     *("access", "maxspeed_advisory", "surface", "tracktype", "smoothness", "urban", "junction"),
     *("service", "width", "lanes", "lane_markings", "side_road", "priority", "oneway"),
     *("driving_side", "narrow", "way_direction", "maxheight", "maxwidth", "maxlength"),
-    "maxweight",
+    *("maxweight", "impassable", "status", "construction"),
 )
 
 

@@ -68,6 +68,7 @@ def edge_tag_columns(
             for k in ("service", "width", "lanes", "lane_markings", "side_road", "priority")
         },
         **{k: edge_tag(tags, k, way) for k in ("oneway", "driving_side", "narrow")},
+        **{k: edge_tag(tags, k, way) for k in ("impassable", "status", "construction")},
         "way_direction": np.where(forward, "f", "b").astype("<U1"),
         "maxheight": directed(("maxheight:physical", "maxheight")),
         "maxwidth": directed(("maxwidth:physical", "maxwidth", "width", "est_width")),

@@ -12,6 +12,8 @@ parses limits elsewhere, so that the same tag means the same thing in both.
   roads, the direction against ``priority``); the reported drive time stays the duration.
 - :func:`closed_by_size`: ``handle_height``/``_width``/``_length``/``_weight``: a way whose
   limit is below the car's size is closed in that direction.
+- :func:`blocked_ways`: ``blocked_ways`` and ``service``: reversible one-ways, impassable
+  ways, roads under construction, emergency access roads are not routed at all.
 - :func:`small_limits_kph`: a tagged limit under the 5 km/h plausibility floor that
   car.lua still drives at (it keeps every positive number it parses).
 """
@@ -36,6 +38,9 @@ _LEADING_DIGITS = re.compile(r"\d*")
 _NUMBER = re.compile(r"\d+\.?\d*")
 _FEET_INCHES = re.compile(r"'.*")
 _INCHES = re.compile(r"\d+")
+#: Way keys a profile's ``[blocked] values`` may name (per-edge columns of the network).
+BLOCKING_KEYS = ("oneway", "impassable", "status", "service")
+
 #: lib/measure.lua: non-numerical ``maxheight`` values meaning the default 4.5 m.
 _DEFAULT_HEIGHT = {"default", "none", "no-sign", "unsigned"}
 
@@ -57,6 +62,10 @@ class WayRules:
     length: str = "sphere"
     """Edge length measure: ``"sphere"`` (haversine) or ``"osrm"`` (OSRM's cheap ruler)."""
     keep_below_floor: bool = False
+    blocked: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Values of way keys that close a way both ways (``[blocked] values``)."""
+    construction_open: frozenset[str] | None = None
+    """``construction`` values that leave a road open (None: the key is not read)."""
 
     @property
     def weighted(self) -> bool:
@@ -89,6 +98,10 @@ class WayRules:
             "vehicle": dict(self.vehicle),
             "length": self.length,
             "keep_below_floor": self.keep_below_floor,
+            "blocked": {k: sorted(v) for k, v in self.blocked.items()},
+            "construction_open": sorted(self.construction_open)
+            if self.construction_open is not None
+            else None,
         }
 
 
@@ -120,6 +133,16 @@ def way_rules(raw: dict[str, Any], where: str) -> WayRules:
     for key, value in vehicle.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             raise UralAccessError(f"{where} [vehicle]: {key} must be a positive number")
+    blocked = raw.get("blocked", {})
+    values = blocked.get("values", {})
+    if not isinstance(values, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in values.values()
+    ):
+        raise UralAccessError(f"{where} [blocked]: values must map keys to lists of strings")
+    unknown = set(values) - set(BLOCKING_KEYS)
+    if unknown:
+        raise UralAccessError(f"{where} [blocked]: keys not read: {sorted(unknown)}")
+    construction_open = blocked.get("construction_open")
     length = str(raw.get("network", {}).get("length", "sphere"))
     if length not in {"sphere", "osrm"}:
         raise UralAccessError(f"{where} [network]: length must be 'sphere' or 'osrm'")
@@ -135,6 +158,10 @@ def way_rules(raw: dict[str, Any], where: str) -> WayRules:
         vehicle={str(k): float(v) for k, v in vehicle.items()},
         length=length,
         keep_below_floor=bool(raw.get("maxspeed", {}).get("keep_below_floor", False)),
+        blocked={str(k): frozenset(v) for k, v in values.items()},
+        construction_open=frozenset(map(str, construction_open))
+        if construction_open is not None
+        else None,
     )
 
 
@@ -266,6 +293,19 @@ def closed_by_size(rules: dict[str, StrArray], way_rules: WayRules) -> npt.NDArr
     if car.get("width_m", 0.0) > 2.2:  # narrow=yes (narrower than 2.2 m) only stops wide cars
         closed |= (rules["narrow"] == "yes") | (rules["maxwidth"] == "narrow")
     return closed
+
+
+def blocked_ways(rules: dict[str, StrArray], way_rules: WayRules) -> npt.NDArray[np.bool_]:
+    """Edges of ways the profile does not route at all (car.lua ``blocked_ways``:
+    ``oneway=reversible``, ``impassable``, ``status=impassable``, a ``construction`` value
+    other than no/widening/minor; ``service=emergency_access``)."""
+    out = np.zeros(len(rules["oneway"]), dtype=bool)
+    for key, values in way_rules.blocked.items():
+        out |= np.isin(rules[key], sorted(values))
+    if way_rules.construction_open is not None:
+        value = rules["construction"]
+        out |= (value != "") & ~np.isin(value, sorted(way_rules.construction_open))
+    return out
 
 
 def small_limits_kph(maxspeed: StrArray) -> FloatArray:

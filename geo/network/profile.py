@@ -35,6 +35,7 @@ from ._speed_model import check_model_name, load_model
 from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
 from ._speeds import travel_times_s as travel_times_s
 from ._way_rules import WayRules, small_limits_kph, way_rules
+from ._way_rules import blocked_ways as blocked_ways
 from ._way_rules import closed_by_size as closed_by_size
 from ._way_rules import weight_factors as weight_factors
 

@@ -54,6 +54,7 @@ WAY_TAGS = (
     *("service", "width", "lanes", "lane_markings", "side_road", "priority", "driving_side"),
     *("maxheight:physical", "maxheight", "maxwidth:physical", "maxwidth", "est_width"),
     *("narrow", "maxlength", "maxweightrating", "maxweight"),
+    *("impassable", "status", "construction"),
 )
 
 #: Tags kept on the roads' nodes, in ``OSMRoads.node_tags``. Barriers and signals are not

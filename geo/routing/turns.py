@@ -44,6 +44,7 @@ from ..network.profile import (
     OBSTACLE_SIGNALS_FORWARD,
     OPEN,
     Profile,
+    blocked_ways,
     closed_by_size,
     edge_access,
     left_hand_edges,
@@ -142,8 +143,8 @@ def build_turn_graph(
     leg = edge_base < 0
     edge_base = np.where(leg, 0, edge_base)  # legs take no attribute of a network edge
     base_access = edge_access(net.rules["access"], profile)
-    too_small = closed_by_size(net.rules, profile.way)
-    base_access[too_small] = CLOSED
+    no_road = closed_by_size(net.rules, profile.way) | blocked_ways(net.rules, profile.way)
+    base_access[no_road] = CLOSED
     access = np.where(leg, OPEN, base_access[edge_base])
     usable = access != CLOSED
     local = access == LOCAL_ONLY
@@ -195,7 +196,7 @@ def build_turn_graph(
 
     # Movement costs: angle (where more than two roads meet, or turning back) and delays.
     # A way too small for the car is no road at its junctions (OSRM drops it).
-    roads = _neighbour_counts(net.u[~too_small], net.v[~too_small], n_base_nodes)
+    roads = _neighbour_counts(net.u[~no_road], net.v[~no_road], n_base_nodes)
     start_b, end_b = _movement_bearings(net, profile, roads)
     angle = (start_b[edge_base[f]] - end_b[edge_base[e]] + 180.0) % 360.0 - 180.0
     angle = np.where(uturn, 180.0, angle)

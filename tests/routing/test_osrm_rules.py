@@ -96,7 +96,7 @@ WEIGHTED = {
 }
 
 #: Tags on P that close it to cars in car.lua (vehicle 2.0 m high, 1.9 m wide, 4.8 m long,
-#: 2000 kg), and two that do not.
+#: 2000 kg; ways it does not route at all), and three that do not.
 CLOSING = {
     "maxheight_1_9": ({"maxheight": "1.9"}, True),
     "maxheight_6_feet": ({"maxheight": "6'2\""}, True),
@@ -106,6 +106,12 @@ CLOSING = {
     "maxlength_4": ({"maxlength": "4"}, True),
     "maxweight_1_5": ({"maxweight": "1.5"}, True),
     "maxweight_2500_kg": ({"maxweight": "2500 kg"}, False),
+    # car.lua's blocked ways
+    "oneway_reversible": ({"oneway": "reversible"}, True),
+    "impassable": ({"impassable": "yes"}, True),
+    "construction_yes": ({"construction": "yes"}, True),
+    "construction_minor": ({"construction": "minor"}, False),
+    "service_emergency_access": ({"highway": "service", "service": "emergency_access"}, True),
 }
 
 
