@@ -211,3 +211,25 @@ def test_a_study_across_180_degrees_is_refused_at_load(tmp_path: Path, lon: str)
 
 def test_gazetteer_fixture_is_loaded() -> None:
     assert len(gazetteer(5000)) > 1000
+
+
+def test_a_long_agglomeration_name_gets_its_maps(built: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A name of a few hundred characters failed only at the maps step, after routing,
+    with exit 9 blaming a read-only folder or a full disk (the file name was too long)."""
+    from ural_access.geo.pipeline.compute import compute_access
+    from ural_access.geo.study.definition import STUDIES_DIR
+    from ural_access.maps import build_maps
+
+    long_name = "Encamp " + "and the valley of the river Valira d'Orient " * 8
+    text = (STUDIES_DIR / "andorra.toml").read_text(encoding="utf-8")
+    path = tmp_path / "long.toml"
+    path.write_text(text.replace('name = "Encamp"', f'name = "{long_name}"', 1), "utf-8")
+    study = load_study(path)
+    _, net, _ = built["andorra"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net, with_isochrones=False)
+    written = build_maps(results, tmp_path / "maps")
+    key = study.agglomeration_keys()[long_name]
+    assert tmp_path / "maps" / f"agglomeration-{key}.html" in written
+    assert all(len(p.name.encode()) < 255 for p in written)
