@@ -233,3 +233,19 @@ def test_a_long_agglomeration_name_gets_its_maps(built: dict, tmp_path: Path) ->
     key = study.agglomeration_keys()[long_name]
     assert tmp_path / "maps" / f"agglomeration-{key}.html" in written
     assert all(len(p.name.encode()) < 255 for p in written)
+
+
+def test_rows_far_away_reach_the_results_warnings(built: dict, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ural_access.geo.pipeline.compute import compute_access
+
+    towns = _kamensk_towns(tmp_path)
+    lines = towns.read_text(encoding="utf-8").splitlines()
+    lines.append('Swapped Town,61.9,56.4,25000,"x"')
+    towns.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    study = load_study(_urals_with(tmp_path, study_lines=f'towns_file = "{towns.name}"\n'))
+    _, net, _ = built["urals"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = compute_access(study, net, with_isochrones=False)
+    (far,) = [w for w in results.warnings if "outside the study area" in w]
+    assert f"row {len(lines)} 'Swapped Town'" in far and "swapped" in far
