@@ -271,45 +271,83 @@ class SweepGraph:
         ``None``) after settling that many states, when a full search is the faster way.
         """
         lists = self._as_lists()
-        indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
         base: list[float] = lists["base"][source]
         changed = dict(zip(arcs.tolist(), new.tolist(), strict=True))
+        edited = set(states.tolist())  # every movement out of these is in `changed`
         over: dict[int, float] = {}
         heap: list[tuple[float, int]] = []
         if increase:
             self._reset_subtrees(source, states, changed, over, heap)
-        else:
-            for s in np.unique(states).tolist():
+        # Today's times as a list (indexing it beats a dict look-up with a default), kept
+        # per source and put back after each call: only what changed is touched.
+        cur: list[float] = lists.setdefault(f"cur{source}", base.copy())
+        for y, value in over.items():
+            cur[y] = value
+        touched = list(over)
+        try:
+            return self._propagate(source, cur, touched, heap, edited, changed, increase, max_steps)
+        finally:
+            for y in touched:
+                cur[y] = base[y]
+
+    def _propagate(
+        self,
+        source: int,
+        cur: list[float],
+        touched: list[int],
+        heap: list[tuple[float, int]],
+        edited: set[int],
+        changed: dict[int, float],
+        increase: bool,
+        max_steps: int | None,
+    ) -> dict[int, float] | None:
+        """Dijkstra-ordered relaxation from ``heap`` over ``cur`` (see :meth:`incremental`)."""
+        lists = self._as_lists()
+        indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
+        base: list[float] = lists["base"][source]
+        push, pop = heapq.heappush, heapq.heappop
+        if not increase:
+            for s in sorted(edited):
                 ds = base[s]
                 if ds == _INF:
                     continue
                 for a in range(indptr[s], indptr[s + 1]):
                     y = indices[a]
                     c = ds + changed[a]
-                    if c < over.get(y, base[y]):
-                        over[y] = c
-                        heapq.heappush(heap, (c, y))
+                    if c < cur[y]:
+                        cur[y] = c
+                        touched.append(y)
+                        push(heap, (c, y))
         # After an upgrade, a state reached later than every target's time today cannot
         # make any target sooner (an arrival is its state's time plus a time >= 0): stop.
         bound = _INF if increase else self.bound[source]
         budget = max_steps if max_steps is not None else len(base)
         while heap:
-            c, x = heapq.heappop(heap)
+            c, x = pop(heap)
             if c > bound:
                 break
-            if c > over[x]:
+            if c > cur[x]:
                 continue
             budget -= 1
             if budget < 0:
                 return None
-            for a in range(indptr[x], indptr[x + 1]):
-                w = changed.get(a)
-                y = indices[a]
-                cy = c + (weight[a] if w is None else w)
-                if cy < over.get(y, base[y]):
-                    over[y] = cy
-                    heapq.heappush(heap, (cy, y))
-        return over
+            if x in edited:
+                for a in range(indptr[x], indptr[x + 1]):
+                    y = indices[a]
+                    cy = c + changed[a]
+                    if cy < cur[y]:
+                        cur[y] = cy
+                        touched.append(y)
+                        push(heap, (cy, y))
+            else:
+                for a in range(indptr[x], indptr[x + 1]):
+                    y = indices[a]
+                    cy = c + weight[a]
+                    if cy < cur[y]:
+                        cur[y] = cy
+                        touched.append(y)
+                        push(heap, (cy, y))
+        return {y: cur[y] for y in touched}
 
     def _reset_subtrees(
         self,
