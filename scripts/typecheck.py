@@ -14,20 +14,26 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LAYOUT = {
-    "__init__.py": "ural_access/__init__.py",
-    "cli": "ural_access/cli",
-    "geo": "geo",
-    "maps": "maps",
-    "data": "data",
-}
+#: The folders that install under another name (pyproject.toml's package-dir); every other
+#: entry of ``ural_access/`` (``__init__``, ``api``, ``cli``, ``py.typed`` …) installs as it is.
+LAYOUT = {"geo": "geo", "maps": "maps", "data": "data"}
+
+
+def _layout() -> dict[str, str]:
+    """Installed name → repository path, for everything under ``ural_access``."""
+    own = {
+        entry.name: f"ural_access/{entry.name}"
+        for entry in sorted((REPO / "ural_access").iterdir())
+        if entry.name != "__pycache__"
+    }
+    return {**own, **LAYOUT}
 
 
 def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="ural-access-mypy-") as tmp:
         package = Path(tmp) / "ural_access"
         package.mkdir()
-        for name, target in LAYOUT.items():
+        for name, target in _layout().items():
             (package / name).symlink_to(REPO / target)
         done = subprocess.run(
             [
