@@ -241,7 +241,10 @@ def _node_times(network: RoadNetwork, times: npt.ArrayLike) -> FloatArray:
 
 def class_limits(bands_min: Sequence[float]) -> FloatArray:
     """Upper limits of the surface's classes in minutes: the bands, then ``inf``."""
-    return np.r_[np.asarray(check_increasing("bands_min", bands_min), dtype=np.float64), np.inf]
+    limits: FloatArray = np.r_[
+        np.asarray(check_increasing("bands_min", bands_min), dtype=np.float64), np.inf
+    ]
+    return limits
 
 
 def class_labels(bands_min: Sequence[float]) -> list[str]:

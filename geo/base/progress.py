@@ -32,7 +32,8 @@ def _terminal_stream(logger: logging.Logger) -> TextIO | None:
         for handler in current.handlers:
             stream = getattr(handler, "stream", None)
             if stream is not None and getattr(stream, "isatty", lambda: False)():
-                return stream
+                terminal: TextIO = stream
+                return terminal
         current = current.parent if current.propagate else None
     return None
 

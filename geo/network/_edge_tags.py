@@ -131,7 +131,8 @@ def _edge_text(column: npt.NDArray[np.object_] | None, way: IntArray) -> npt.NDA
         return np.full(len(way), "", dtype="<U1")
     codes, uniques = pd.factorize(column)  # None (and NaN) become -1: untagged
     text = np.array(["", *(str(u) for u in uniques)], dtype=str)
-    return text[codes[way] + 1]
+    edge_text: npt.NDArray[np.str_] = text[codes[way] + 1]
+    return edge_text
 
 
 def _fitted(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:

@@ -120,7 +120,8 @@ def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
             raise ParameterError(f"{name} must be one-dimensional, not of shape {values.shape}")
         return values
     if isinstance(values, pd.Series | pd.Index):
-        return values.to_numpy(dtype=object)
+        objects: npt.NDArray[Any] = values.to_numpy(dtype=object)
+        return objects
     if values is None or isinstance(values, str | float | int):
         out = np.empty(1, dtype=object)
         out[0] = values
@@ -129,7 +130,8 @@ def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
         items = list(values)  # type: ignore[call-overload]
     except TypeError as exc:
         raise ParameterError(f"{name} must be an array of values, not {values!r}") from exc
-    return pd.Series(items, dtype=object).to_numpy()
+    listed: npt.NDArray[Any] = pd.Series(items, dtype=object).to_numpy()
+    return listed
 
 
 def _factorize(values: npt.NDArray[Any], name: str) -> tuple[npt.NDArray[np.intp], list[object]]:

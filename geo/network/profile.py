@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from typing import Any
@@ -375,15 +376,23 @@ def _caps_kph(values: npt.ArrayLike, caps: dict[str, float]) -> FloatArray:
     )
 
 
-def _per_value(values: npt.NDArray[np.object_], fn: Any, dtype: Any, *, missing: Any) -> Any:
+def _per_value(
+    values: npt.NDArray[np.object_],
+    fn: Callable[[object], object],
+    dtype: npt.DTypeLike,
+    *,
+    missing: object,
+) -> npt.NDArray[Any]:
     """``fn`` of each value as an array of ``dtype``, called once per distinct value;
     ``missing`` where a value is None or NaN."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([fn(u) for u in uniques] + [missing], dtype=dtype)
+    table: npt.NDArray[Any] = np.array([fn(u) for u in uniques] + [missing], dtype=dtype)
     return table[np.asarray(codes, dtype=np.intp)]
 
 
-def _test_per_value(values: npt.NDArray[np.object_], test: Any) -> npt.NDArray[np.bool_]:
+def _test_per_value(
+    values: npt.NDArray[np.object_], test: Callable[[object], object]
+) -> npt.NDArray[np.bool_]:
     """``test`` of each value (``test(None)`` for missing ones), once per distinct value."""
     return np.asarray(
         _per_value(values, lambda u: bool(test(u)), bool, missing=bool(test(None))), dtype=bool

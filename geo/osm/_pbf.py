@@ -150,7 +150,7 @@ def segment_cumsum(values: I64, lengths: I64) -> I64:
     if not len(values):
         return total
     starts = np.cumsum(lengths) - lengths
-    before = np.r_[0, total][starts]  # sum of everything before each segment
+    before: I64 = np.r_[0, total][starts]  # sum of everything before each segment
     return total - np.repeat(before, lengths)
 
 
@@ -159,7 +159,7 @@ def ranges(starts: I64, stops: I64) -> I64:
     lengths = stops - starts
     if not len(lengths):
         return np.zeros(0, np.int64)
-    offsets = np.cumsum(lengths) - lengths
+    offsets: I64 = np.cumsum(lengths) - lengths
     return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
 
 
@@ -344,7 +344,8 @@ class Block:
 
 def _to_fixed(nanodegrees: I64) -> I64:
     """Integer 1e-7 degrees, truncated toward zero as C++ integer division does."""
-    return np.sign(nanodegrees) * (np.abs(nanodegrees) // 100)
+    fixed: I64 = np.sign(nanodegrees) * (np.abs(nanodegrees) // 100)
+    return fixed
 
 
 def valid_fixed(x: I64, y: I64) -> npt.NDArray[np.bool_]:

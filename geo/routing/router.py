@@ -14,7 +14,7 @@ costs of the network's profile apply. ``turns=False`` is the plain node graph.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,10 +100,10 @@ class ShortestPathTree:
 
     def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
-        targets = np.asarray(targets, dtype=np.int64)
+        nodes = np.asarray(targets, dtype=np.int64)
         if self._dist_m is not None:
-            return self._dist_m[targets]
-        return self.router.path_sums(self, targets, self.router.edge_length)
+            return self._dist_m[nodes]
+        return self.router.path_sums(self, nodes, self.router.edge_length)
 
 
 class Router:
@@ -302,7 +302,7 @@ class Router:
             warnings.warn(message, UralAccessWarning, stacklevel=3)
         return table, pieces
 
-    def place_nodes(self, place_ids: list | npt.ArrayLike) -> npt.NDArray[np.int64]:
+    def place_nodes(self, place_ids: Sequence[object] | npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Graph node of each place (-1 for places not joined to the network)."""
         lookup = dict(zip(self.snap.table["place_id"], self.snap.table["node"], strict=True))
         return np.array(

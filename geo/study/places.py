@@ -456,4 +456,5 @@ def _town_numbers(
             f"town table {name}, row {i + 2} ({names.iloc[i]!r}): {col} must be a "
             f"number from {low:g} to {high:g}, got {raw[col].iloc[i]!r}"
         )
-    return values.to_numpy(dtype=float)
+    numbers: npt.NDArray[np.float64] = values.to_numpy(dtype=float)
+    return numbers
