@@ -173,7 +173,9 @@ def band_data(results: AccessResults) -> Bands:
     return Bands(bands, cities, nearest)
 
 
-def bands_geojson(data: dict[str, Any] | None, name: str, title: str, show: bool) -> Any:
+def bands_geojson(
+    data: dict[str, Any] | None, name: str, title: str, show: bool
+) -> folium.GeoJson | None:
     """A band layer from :func:`band_data`'s GeoJSON; ``None`` when it has no features."""
     if data is None or not data["features"]:
         return None
