@@ -329,7 +329,7 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
             "lat": network.node_lat[all_nodes],
         }
     )
-    out["snap_router_s"], od_router = timed(lambda: Router(network, places, 5000.0), 1)
+    out["snap_router_s"], od_router = timed(lambda: Router(network, places, snap_limit_km=5), 1)
     pnodes = od_router.place_nodes(places["place_id"])
 
     out["od_s"], (od_t, _) = timed(partial(od_table, od_router, pnodes), repeat)

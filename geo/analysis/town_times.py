@@ -102,7 +102,7 @@ def town_times(study: Study, network: RoadNetwork) -> TownTimes:
     router = Router(
         network,
         towns.rename(columns={"geonameid": "place_id"})[["place_id", "name", "lon", "lat"]],
-        routing.snap_limit_km * 1000.0,
+        snap_limit_km=routing.snap_limit_km,
         detour_factor=routing.access_detour_factor,
         access_speed_kph=routing.access_speed_kph * study.speed.factor,
     )

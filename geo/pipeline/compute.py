@@ -62,6 +62,7 @@ from ..network.road_network import RoadNetwork
 from ..osm.sources import data_warnings
 from ..results.access_results import AccessResults, empty_surface
 from ..routing.router import Router
+from ..routing.travel_times import tree_table
 from ..study.definition import Study
 from ..study.places import GEONAMES_CITATION, Place
 
@@ -247,7 +248,7 @@ def snap_places(
     router = Router(
         network,
         places[["place_id", "name", "lon", "lat"]],
-        routing.snap_limit_km * 1000.0,
+        snap_limit_km=routing.snap_limit_km,
         detour_factor=routing.access_detour_factor,
         access_speed_kph=leg_speed,
     )
@@ -277,65 +278,39 @@ def place_trees(router: Router, places: pd.DataFrame, study: Study) -> Trees:
 def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
     """Drive time and route distance from each first-tier city to each place (long).
 
-    One row per (``origin_id``, ``place_id``); a place the city's roads do not reach
+    One row per (``origin_id``, ``place_id``) with the city's name in ``origin``
+    (:func:`~geo.routing.travel_times.tree_table`); a place the city's roads do not reach
     gets NaN and a warning naming it.
     """
     nodes = places["node"].to_numpy()
-    ok = nodes >= 0
-    frames = []
-    for city in study.first_tier:
-        tree = trees[city.geonameid]
-        t = np.full(len(places), np.nan)
-        d = np.full(len(places), np.nan)
-        # A city off the network has had its one warning from the join.
-        if tree is not None:
-            t[ok] = tree.time_s[nodes[ok]] / 60.0
-            d[ok] = tree.dist_to(nodes[ok]) / 1000.0
-            t[~np.isfinite(t)] = np.nan
-            d[~np.isfinite(t)] = np.nan
-            for name in places.loc[ok & np.isnan(t), "name"]:
-                warnings.warn(
-                    f"{name!r} cannot be reached from {city.name} by road: its time is NaN",
-                    UralAccessWarning,
-                    stacklevel=2,
-                )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "origin_id": city.geonameid,
-                    "origin": city.name,
-                    "place_id": places["place_id"].to_numpy(),
-                    "time_min": t,
-                    "dist_km": d,
-                }
-            )
+    cities = {city.geonameid: trees[city.geonameid] for city in study.first_tier}
+    table = tree_table(cities, nodes, places["place_id"].to_numpy())
+    names = {city.geonameid: city.name for city in study.first_tier}
+    table.insert(1, "origin", table["origin_id"].map(names))
+    place_name = dict(zip(places["place_id"], places["name"], strict=True))
+    # a city off the network has had its one warning from the join
+    lost = table["time_min"].isna() & np.tile(nodes >= 0, len(cities))
+    lost &= table["origin_id"].map(lambda c: cities[c] is not None).to_numpy(dtype=bool)
+    for origin, place in zip(table.loc[lost, "origin"], table.loc[lost, "place_id"], strict=True):
+        warnings.warn(
+            f"{place_name[place]!r} cannot be reached from {origin} by road: its time is NaN",
+            UralAccessWarning,
+            stacklevel=2,
         )
-    return pd.concat(frames, ignore_index=True)
+    return table
 
 
 def od_matrix(study: Study, places: pd.DataFrame, trees: Trees) -> pd.DataFrame:
-    """Drive time and distance between the study's own places (cities, centres, members)."""
+    """Drive time and distance between the study's own places (cities, centres, members),
+    in the shape of every drive-time table: (``origin_id``, ``place_id``) with names."""
     key_ids = [p.geonameid for p in study.all_places()]
     nodes = place_nodes(places)
     names = dict(zip(places["place_id"], places["name"], strict=True))
-    rows = []
     to_nodes = np.array([nodes[b] for b in key_ids], dtype=np.int64)
-    for a in key_ids:
-        tree = trees[a]
-        t_to = np.full(len(key_ids), np.nan)
-        d_to = np.full(len(key_ids), np.nan)
-        if tree is not None:
-            has = to_nodes >= 0
-            t_to[has] = tree.time_s[to_nodes[has]] / 60.0
-            has &= np.isfinite(t_to)
-            t_to[~has] = np.nan
-            # The route lengths of these destinations only, in one walk of the tree.
-            d_to[has] = tree.dist_to(to_nodes[has]) / 1000.0
-        for b, t_ab, d_ab in zip(key_ids, t_to.tolist(), d_to.tolist(), strict=True):
-            rows.append((a, names[a], b, names[b], t_ab, d_ab))
-    return pd.DataFrame(
-        rows, columns=["from_id", "from_name", "to_id", "to_name", "time_min", "dist_km"]
-    )
+    table = tree_table({a: trees[a] for a in key_ids}, to_nodes, np.asarray(key_ids))
+    table.insert(1, "origin", table["origin_id"].map(names))
+    table.insert(3, "place", table["place_id"].map(names))
+    return table
 
 
 def zone_towns(study: Study, places: pd.DataFrame) -> pd.DataFrame:

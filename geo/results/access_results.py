@@ -73,7 +73,7 @@ class AccessResults:
     """Drive time and route distance from each first-tier city to each place:
     ``origin_id``, ``origin``, ``place_id``, ``time_min``, ``dist_km`` (NaN: no route)."""
     od: pd.DataFrame
-    """Between the study's own places: ``from_id``, ``from_name``, ``to_id``, ``to_name``,
+    """Between the study's own places: ``origin_id``, ``origin``, ``place_id``, ``place``,
     ``time_min``, ``dist_km``."""
     towns: pd.DataFrame
     """Each zone's settlements: one row per (agglomeration, ``geonameid``)."""
@@ -168,7 +168,7 @@ def write_results(
             .reset_index(drop=True)
         )
         write_csv(places, tmp / "places.csv", prov)
-        write_csv(results.od.sort_values(["from_id", "to_id"]), tmp / "od_matrix.csv", prov)
+        write_csv(results.od.sort_values(["origin_id", "place_id"]), tmp / "od_matrix.csv", prov)
         write_csv(results.wide_summary(), tmp / "agglomerations.csv", prov)
         towns = results.wide_towns().sort_values(["agglomeration", "distance_km", "geonameid"])
         write_csv(towns, tmp / "zone_towns.csv", prov)

@@ -120,12 +120,14 @@ class Router:
         The road network with ``travel_time_s`` per edge.
     places
         Optional table with columns ``place_id``, ``lon``, ``lat`` (and ``name``, for
-        warnings). Each place is joined to the nearest road within ``snap_limit_m``; a
+        warnings). Each place is joined to the nearest road within ``snap_limit_km``; a
         place farther away gets node -1 (its results become NaN) and one warning, and a
         place whose nearest road lies on a part cut off from the network (an island)
         gets node -1 and a warning saying so.
-    snap_limit_m
-        Largest allowed straight-line distance between a place and the road it joins.
+    snap_limit_km
+        Largest allowed straight-line distance between a place and the road it joins, km
+        (the study's ``[routing] snap_limit_km``; keyword only, so that no caller can give
+        metres by position, as an older version took).
     detour_factor, access_speed_kph
         The access leg's road distance over straight-line distance, and its speed.
     turns
@@ -142,7 +144,8 @@ class Router:
         self,
         network: RoadNetwork,
         places: pd.DataFrame | None = None,
-        snap_limit_m: float = DEFAULT_LIMIT_KM * 1000.0,
+        *,
+        snap_limit_km: float = DEFAULT_LIMIT_KM,
         detour_factor: float = DEFAULT_DETOUR_FACTOR,
         access_speed_kph: float = DEFAULT_SPEED_KPH,
         turns: bool = True,
@@ -151,7 +154,7 @@ class Router:
     ) -> None:
         self.network = network
         self.n_base = network.n_nodes
-        self.access = AccessLeg(snap_limit_m, detour_factor, access_speed_kph)
+        self.access = AccessLeg(snap_limit_km * 1000.0, detour_factor, access_speed_kph)
         # Coordinates of every node, the places' town and join nodes included.
         self.node_lon, self.node_lat = network.node_lon, network.node_lat
         # Augmented edge list: network edges, then place pieces. A piece covers the

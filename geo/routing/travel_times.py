@@ -1,12 +1,14 @@
 """Drive times between any points: GeoDataFrames of origins and destinations in, a long
-table keyed by (origin id, destination id) out (the r5py way)."""
+table keyed by (origin id, place id) out (the r5py way), the shape of every drive-time table."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..errors import (
@@ -17,10 +19,57 @@ from ..errors import (
     UralAccessWarning,
 )
 from ..network.road_network import RoadNetwork
-from .router import Router
+from ..study.options import DEFAULT_LIMIT_KM
+from .router import Router, ShortestPathTree
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+
+def tree_table(
+    trees: Mapping[Any, ShortestPathTree | None],
+    nodes: npt.NDArray[np.int64],
+    place_ids: npt.ArrayLike,
+) -> pd.DataFrame:
+    """Fastest-route trees as one long table: drive time and route length from each tree's
+    origin to each place.
+
+    Parameters
+    ----------
+    trees
+        Origin id → its tree (None: the origin is off the network, so NaN throughout).
+    nodes
+        Each place's node in the trees' graph (-1: not joined to the network).
+    place_ids
+        Each place's id, in the same order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``origin_id``, ``place_id``), origins in the order of ``trees``:
+        ``time_min`` and ``dist_km``, NaN where there is no route.
+    """
+    ids = np.asarray(place_ids)
+    ok = nodes >= 0
+    time = np.full((len(trees), len(ids)), np.nan)
+    dist = np.full((len(trees), len(ids)), np.nan)
+    for i, tree in enumerate(trees.values()):
+        if tree is None:
+            continue
+        time[i, ok] = tree.time_s[nodes[ok]] / 60.0
+        reached = ok & np.isfinite(time[i])
+        # the route lengths of the reached places only, in one walk of the tree
+        dist[i, reached] = tree.dist_to(nodes[reached]) / 1000.0
+    time[~np.isfinite(time)] = np.nan
+    dist[np.isnan(time)] = np.nan
+    return pd.DataFrame(
+        {
+            "origin_id": np.repeat(np.asarray(list(trees)), len(ids)),
+            "place_id": np.tile(ids, len(trees)),
+            "time_min": time.ravel(),
+            "dist_km": dist.ravel(),
+        }
+    )
 
 
 def check_points(points: Any, what: str, id_column: str) -> pd.DataFrame:
@@ -74,7 +123,7 @@ def travel_times(
     destinations: gpd.GeoDataFrame | None = None,
     *,
     id_column: str = "id",
-    snap_limit_km: float = 5.0,
+    snap_limit_km: float = DEFAULT_LIMIT_KM,
 ) -> pd.DataFrame:
     """Fastest drive time and its route length from every origin to every destination.
 
@@ -96,8 +145,9 @@ def travel_times(
     Returns
     -------
     pandas.DataFrame
-        One row per (``from_id``, ``to_id``), origins in their order, then destinations:
-        ``time_min`` and ``dist_km``, NaN (with a warning) where there is no route.
+        One row per (``origin_id``, ``place_id``: the destination's id), origins in their
+        order, then destinations: ``time_min`` and ``dist_km``, NaN (with a warning) where
+        there is no route (:func:`tree_table`, the shape of every drive-time table).
 
     Raises
     ------
@@ -106,7 +156,6 @@ def travel_times(
     """
     orig = check_points(origins, "origins", id_column)
     dest = orig if destinations is None else check_points(destinations, "destinations", id_column)
-    n_o = len(orig)
     # Ids of origins and destinations may clash, so the router numbers the points itself;
     # a point given twice (an origin that is also a destination) is joined once, so that
     # the time from it to itself is 0.
@@ -121,33 +170,21 @@ def travel_times(
             "lat": unique[:, 1],
         }
     )
-    router = Router(network, places, snap_limit_km * 1000.0)
+    router = Router(network, places, snap_limit_km=snap_limit_km)
     nodes = router.place_nodes(places["place_id"])[which.ravel()]
-    o_nodes, d_nodes = nodes[:n_o], nodes[n_o:]
-    d_ok = d_nodes >= 0
-    time = np.full((n_o, len(dest)), np.nan)
-    dist = np.full((n_o, len(dest)), np.nan)
-    for i, node in enumerate(o_nodes.tolist()):
-        if node < 0:
-            continue
-        tree = router.tree(node)
-        time[i, d_ok] = tree.time_s[d_nodes[d_ok]] / 60.0
-        dist[i, d_ok] = tree.dist_to(d_nodes[d_ok]) / 1000.0
-        lost = d_ok & ~np.isfinite(time[i])
-        if lost.any():
+    o_nodes, d_nodes = nodes[: len(orig)], nodes[len(orig) :]
+    trees = {
+        origin: router.tree(int(node)) if node >= 0 else None
+        for origin, node in zip(orig["id"].tolist(), o_nodes.tolist(), strict=True)
+    }
+    table = tree_table(trees, d_nodes, dest["id"].to_numpy())
+    lost = table[table["time_min"].isna() & np.tile(d_nodes >= 0, len(orig))]
+    for origin, rows in lost.groupby("origin_id", sort=False):
+        if trees[origin] is not None:
             warnings.warn(
-                f"{int(lost.sum())} destination(s) cannot be reached from origin "
-                f"{orig['id'].iloc[i]!r} by road (e.g. {dest['id'][lost].tolist()[:3]}): NaN",
+                f"{len(rows)} destination(s) cannot be reached from origin {origin!r} by road "
+                f"(e.g. {rows['place_id'].tolist()[:3]}): NaN",
                 UralAccessWarning,
                 stacklevel=2,
             )
-    time[~np.isfinite(time)] = np.nan
-    dist[np.isnan(time)] = np.nan
-    return pd.DataFrame(
-        {
-            "from_id": np.repeat(orig["id"].to_numpy(), len(dest)),
-            "to_id": np.tile(dest["id"].to_numpy(), n_o),
-            "time_min": time.ravel(),
-            "dist_km": dist.ravel(),
-        }
-    )
+    return table

@@ -60,7 +60,7 @@ def route_edges(network: RoadNetwork, study: Study, a: str, b: str) -> IntArray:
     router = Router(
         network,
         table,
-        routing.snap_limit_km * 1000.0,
+        snap_limit_km=routing.snap_limit_km,
         detour_factor=routing.access_detour_factor,
         access_speed_kph=routing.access_speed_kph * study.speed.factor,
     )

@@ -118,7 +118,7 @@ def prepare_sweep(study: Study, network: RoadNetwork, min_km: float = 5.0) -> Sw
     router = Router(
         network,
         places,
-        routing.snap_limit_km * 1000.0,
+        snap_limit_km=routing.snap_limit_km,
         detour_factor=routing.access_detour_factor,
         access_speed_kph=routing.access_speed_kph * study.speed.factor,
     )

@@ -44,7 +44,7 @@ def test_summary_measures_are_consistent(djibouti) -> None:  # type: ignore[no-u
 def test_places_and_od_tables_agree(djibouti) -> None:  # type: ignore[no-untyped-def]
     places = djibouti.wide_places().set_index("name")
     od = djibouti.od
-    from_city = od[od["from_name"] == "Djibouti"].set_index("to_name")
+    from_city = od[od["origin"] == "Djibouti"].set_index("place")
     for name in ("Ali Sabieh", "Dikhil", "Obock"):
         assert from_city.loc[name, "time_min"] == pytest.approx(
             places.loc[name, "time_min_from_djibouti"]
@@ -52,7 +52,7 @@ def test_places_and_od_tables_agree(djibouti) -> None:  # type: ignore[no-untype
         assert from_city.loc[name, "dist_km"] == pytest.approx(
             places.loc[name, "dist_km_from_djibouti"]
         )
-    diag = od[od["from_id"] == od["to_id"]]
+    diag = od[od["origin_id"] == od["place_id"]]
     assert (diag["time_min"] == 0).all()
     assert set(djibouti.routes["center"]) == {a.center.name for a in djibouti.study.agglomerations}
 

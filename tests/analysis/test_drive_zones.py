@@ -55,7 +55,7 @@ def test_time_zone_times_are_the_routers_own(urals) -> None:  # type: ignore[no-
         router = Router(
             network,
             towns.rename(columns={"geonameid": "place_id"})[["place_id", "name", "lon", "lat"]],
-            study.routing.snap_limit_km * 1000.0,
+            snap_limit_km=study.routing.snap_limit_km,
             detour_factor=study.routing.access_detour_factor,
             access_speed_kph=study.routing.access_speed_kph,
         )

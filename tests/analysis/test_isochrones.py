@@ -75,7 +75,7 @@ def _case(key: str) -> Case:
             "lat": [p.lat for p in places],
         }
     )
-    router = Router(network, table, study.snap_limit_km * 1000.0)
+    router = Router(network, table, snap_limit_km=study.snap_limit_km)
     tree = router.tree(int(router.place_nodes([study.first_tier[0].name])[0]))
     iso = isochrones(
         network, tree.time_s, study.bands_min, study.local_crs(), study.isochrone_buffer_m

@@ -50,13 +50,13 @@ def test_travel_times_is_a_long_table_matching_the_study_od(built: dict) -> None
         crs="EPSG:4326",
     ).to_crs(32638)  # any CRS: the points are placed through it
     tt = ua.travel_times(net, points.iloc[:1], points)
-    assert list(tt.columns) == ["from_id", "to_id", "time_min", "dist_km"]
-    assert tt.set_index(["from_id", "to_id"]).index.is_unique and len(tt) == 4
+    assert list(tt.columns) == ["origin_id", "place_id", "time_min", "dist_km"]
+    assert tt.set_index(["origin_id", "place_id"]).index.is_unique and len(tt) == 4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = ua.compute_access(study, net, with_isochrones=False)
-    od = res.od[res.od["from_name"] == "Djibouti"].set_index("to_name")
-    got = tt.set_index("to_id")
+    od = res.od[res.od["origin"] == "Djibouti"].set_index("place")
+    got = tt.set_index("place_id")
     for name in names:
         assert got.loc[name, "time_min"] == pytest.approx(od.loc[name, "time_min"], rel=1e-6)
         assert got.loc[name, "dist_km"] == pytest.approx(od.loc[name, "dist_km"], rel=1e-6)
@@ -85,12 +85,12 @@ def test_far_points_are_nan_with_a_warning(built: dict) -> None:
     _, net, _ = built["djibouti"]
     far = _towns().assign(geometry=gpd.points_from_xy([43.145, 50.0, 42.36], [11.589, 0.0, 11.125]))
     with pytest.warns(
-        ua.errors.UralAccessWarning, match="origin 20 .* beyond the 5 km access limit"
+        ua.errors.UralAccessWarning, match="origin 20 .* beyond the 15 km access limit"
     ):
         tt = ua.travel_times(net, far)
-    assert tt.loc[tt["to_id"] == 20, "time_min"].isna().all()
-    assert tt.loc[tt["from_id"] == 20, "time_min"].isna().all()
-    assert tt.loc[(tt["from_id"] == 10) & (tt["to_id"] == 30), "time_min"].notna().all()
+    assert tt.loc[tt["place_id"] == 20, "time_min"].isna().all()
+    assert tt.loc[tt["origin_id"] == 20, "time_min"].isna().all()
+    assert tt.loc[(tt["origin_id"] == 10) & (tt["place_id"] == 30), "time_min"].notna().all()
 
 
 def test_results_object_is_long_inside_and_wide_in_the_csvs(built: dict, tmp_path: Path) -> None:

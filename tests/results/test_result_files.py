@@ -62,7 +62,7 @@ def hostile(built: dict):  # type: ignore[no-untyped-def]
     towns = results.towns.copy()
     towns.loc[towns.index[: len(HOSTILE)], "name"] = HOSTILE[: len(towns)]
     od = results.od.copy()
-    od.loc[od.index[:1], "from_name"] = HOSTILE[0]
+    od.loc[od.index[:1], "origin"] = HOSTILE[0]
     title = 'Study, =HYPERLINK("http://evil.example","x"); @SUM(1)'
     prov = dict(results.provenance, title=title, regions=["=cmd|' /C calc'!A0", "ok, -x"])
     return replace(results, places=places, towns=towns, od=od, provenance=prov), title
@@ -84,7 +84,7 @@ def test_neutralised_tables_read_back_as_written(hostile, tmp_path: Path) -> Non
     header = read_header(folder / "places.csv")
     assert header["title"] == title
     assert header["regions"] == ["=cmd|' /C calc'!A0", "ok, -x"]
-    assert HOSTILE[0] in set(read_table(folder / "od_matrix.csv")["from_name"])
+    assert HOSTILE[0] in set(read_table(folder / "od_matrix.csv")["origin"])
     back = read_results(folder, results.study)
     assert set(HOSTILE) <= set(back.places["name"])
     assert set(back.places["population"].dropna()) == set(results.places["population"].dropna())

@@ -62,7 +62,7 @@ def test_route_time_and_distance_include_both_legs(built: dict) -> None:
             "lat": [ekb.lat, kr.lat],
         }
     )
-    router = Router(net, places, 15_000, detour_factor=1.3, access_speed_kph=40)
+    router = Router(net, places, snap_limit_km=15, detour_factor=1.3, access_speed_kph=40)
     snap = router.snap.table
     town = snap["node"].to_numpy()
     join = router.n_base + len(places) + np.arange(len(places))

@@ -51,10 +51,10 @@ def test_destination_only_street_is_not_a_short_cut(liechtenstein: dict) -> None
     on_way = net.osm_way_id == IM_ROSSFELD
     assert on_way.sum() >= 2 and set(net.rules["access"][on_way]) == {"destination"}
     assert (edge_access(net.rules["access"][on_way], "ru") == LOCAL_ONLY).all()
-    plain = Router(net, VADUZ_PLANKEN, 2000, turns=False)
+    plain = Router(net, VADUZ_PLANKEN, snap_limit_km=2, turns=False)
     plain_time, plain_ways = _route_ways(plain, "Vaduz", "Planken")
     assert IM_ROSSFELD in plain_ways  # the short cut the plain graph takes
-    router = Router(net, VADUZ_PLANKEN, 2000)
+    router = Router(net, VADUZ_PLANKEN, snap_limit_km=2)
     time, ways = _route_ways(router, "Vaduz", "Planken")
     assert IM_ROSSFELD not in ways
     assert time > plain_time
@@ -67,7 +67,7 @@ def test_destination_only_street_is_reachable_at_the_ends(liechtenstein: dict) -
     places = pd.concat(
         [VADUZ_PLANKEN, pd.DataFrame({"place_id": ["Rossfeld"], "lon": [lon], "lat": [lat]})]
     )
-    router = Router(net, places, 2000)
+    router = Router(net, places, snap_limit_km=2)
     to_street, ways = _route_ways(router, "Planken", "Rossfeld")
     assert np.isfinite(to_street) and IM_ROSSFELD in ways
     from_street, ways = _route_ways(router, "Rossfeld", "Planken")
@@ -224,7 +224,7 @@ def test_movement_times_equal_networkx_on_the_expanded_graph(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        router = Router(net.with_speeds(profile), places, study.snap_limit_km * 1000)
+        router = Router(net.with_speeds(profile), places, snap_limit_km=study.snap_limit_km)
     graph = movement_digraph(router)
     rng = np.random.default_rng(11)
     sources = rng.choice(router.n, size=3, replace=False).tolist()
@@ -250,8 +250,8 @@ def test_route_line_follows_the_movement_tree(built: dict) -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        router = Router(net, places, study.snap_limit_km * 1000)
-        plain = Router(net, places, study.snap_limit_km * 1000, turns=False)
+        router = Router(net, places, snap_limit_km=study.snap_limit_km)
+        plain = Router(net, places, snap_limit_km=study.snap_limit_km, turns=False)
     origin = int(router.place_nodes([study.first_tier[0].name])[0])
     tree = router.tree(origin)
     plain_tree = plain.tree(origin)
@@ -302,8 +302,8 @@ def test_real_turn_restriction_is_obeyed(liechtenstein: dict, relation: tuple) -
         used = bool(np.any(np.isin(base[:-1], into) & np.isin(base[1:], onto)))
         return float(tree.time_s[nb]), used
 
-    plain_time, plain_used = movement_used(Router(net, places, 30, turns=False))
-    time, used = movement_used(Router(net, places, 30))
+    plain_time, plain_used = movement_used(Router(net, places, snap_limit_km=0.03, turns=False))
+    time, used = movement_used(Router(net, places, snap_limit_km=0.03))
     assert plain_used and not used  # the plain graph turns there; the movement search not
     assert np.isfinite(time) and time > plain_time + 10
 
@@ -337,10 +337,10 @@ def test_real_restriction_via_ways_is_obeyed(liechtenstein: dict, relation: tupl
     b = shapely.line_interpolate_point(net.geometry[end], 0.5, normalized=True)
     places = pd.DataFrame({"place_id": ["a", "b"], "lon": [a.x, b.x], "lat": [a.y, b.y]})
     forbidden = "F" + "V" * len(vias) + "T"
-    plain = Router(net, places, 30, turns=False)
+    plain = Router(net, places, snap_limit_km=0.03, turns=False)
     plain_time, plain_ways = _way_sequence(plain, *plain.place_nodes(["a", "b"]), relation)
     assert forbidden in plain_ways  # the plain graph drives the forbidden sequence
-    router = Router(net, places, 30)
+    router = Router(net, places, snap_limit_km=0.03)
     assert router.turn_graph is not None and router.turn_graph.n_via_way_rules == 6
     time, ways = _way_sequence(router, *router.place_nodes(["a", "b"]), relation)
     assert forbidden not in ways and ways.startswith(".F") and ways.endswith("T.")
@@ -371,7 +371,10 @@ def test_bollard_blocks_the_street(liechtenstein: dict) -> None:
     a = shapely.line_interpolate_point(net.geometry[into], 0.5, normalized=True)
     b = shapely.line_interpolate_point(net.geometry[onto], 0.5, normalized=True)
     places = pd.DataFrame({"place_id": ["a", "b"], "lon": [a.x, b.x], "lat": [a.y, b.y]})
-    plain, router = Router(net, places, 20, turns=False), Router(net, places, 20)
+    plain, router = (
+        Router(net, places, snap_limit_km=0.02, turns=False),
+        Router(net, places, snap_limit_km=0.02),
+    )
     for r, passes in ((plain, True), (router, False)):
         na, nb = (int(n) for n in r.place_nodes(["a", "b"]))
         tree = r.tree(na)
