@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..base.atomic import atomic_file
 from ..base.distance import geodesic_m
-from ..errors import AmbiguousPlaceError, PlaceNotFoundError, TownTableError
+from ..errors import AmbiguousPlaceError, ParameterError, PlaceNotFoundError, TownTableError
 from ._gazetteer import GEONAMES_CITATION as GEONAMES_CITATION
 from ._gazetteer import ITEM_SEP, country_folder, pack, unpack
 from ._gazetteer import TOWN_COLUMNS as TOWN_COLUMNS
@@ -61,6 +61,14 @@ class Place:
     population: int
     country: str
     admin1: str
+
+    def __post_init__(self) -> None:
+        # Places built in code too: one bound for every population (see POPULATION_MAX).
+        if not 0 <= self.population <= POPULATION_MAX:
+            raise ParameterError(
+                f"place {self.name!r}: population must be from 0 to {POPULATION_MAX:,}, "
+                f"got {self.population!r}"
+            )
 
 
 # Transliteration variants of the same Russian sounds, applied after basic folding to each

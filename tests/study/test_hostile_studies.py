@@ -113,6 +113,12 @@ def test_every_population_has_one_upper_bound(tmp_path: Path, extra: str, study_
         load_study(_urals_with(tmp_path, extra, study_lines))
 
 
+def test_places_built_in_code_have_the_same_bound() -> None:
+    with pytest.raises(ParameterError, match="population must be from 0 to 50,000,000"):
+        place_at("T", 60.0, 56.0, 2**63 - 1, "RU")
+    assert place_at("T", 60.0, 56.0, 50_000_000, "RU").population == 50_000_000
+
+
 def test_town_table_populations_have_the_same_bound(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("name,lat,lon,population\nA,56,61,900000000\n", "utf-8")
