@@ -59,7 +59,7 @@ class _Attribution(MacroElement):
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "Attribution"
         self.text = ATTRIBUTION
 
@@ -96,7 +96,7 @@ class TextSearchTips(MacroElement):
     )
 
     def __init__(self, layer: folium.GeoJson) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "TextSearchTips"
         self.layer = layer
 
@@ -149,7 +149,7 @@ class _MiniMapContext(MacroElement):
     )
 
     def __init__(self, mini: Any, context: Any) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "MiniMapContext"
         self.mini = mini
         self.context = context

@@ -133,7 +133,7 @@ class HtmlControl(MacroElement):
     )
 
     def __init__(self, html: str, position: str, css_class: str, script: str = "") -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "HtmlControl"
         self.html = html
         self.position = position
