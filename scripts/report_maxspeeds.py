@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from ural_access.geo.network.road_network._speeds import SPEED_MODELS
+from ural_access.geo.study.options import SPEED_MODELS
 
 import ural_access as ua
 

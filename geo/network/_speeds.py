@@ -33,6 +33,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import ParameterError, UralAccessError
+from ..study.options import SPEED_MODELS as SPEED_MODELS
 from ..study.options import check_speed_factor
 from ._maxspeed import (
     GENERIC_IMPLICIT_KPH,
@@ -47,7 +48,6 @@ from ._maxspeed import (
     parse_maxspeed,
 )
 from ._speed_model import MODELS_DIR as MODELS_DIR
-from ._speed_model import SPEED_MODELS as SPEED_MODELS
 from ._speed_model import load_model
 
 FloatArray = npt.NDArray[np.float64]

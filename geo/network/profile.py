@@ -32,8 +32,9 @@ from ..errors import UralAccessError
 from ..osm.roads import NodeRuleTags
 from ..study.options import check_speed_factor
 from ._driving_side import left_hand_edges as left_hand_edges
+from ._maxspeed import parse_maxspeed
 from ._speed_model import check_model_name, load_model
-from ._speeds import edge_speeds_kph, parse_maxspeed, speed_model_info
+from ._speeds import edge_speeds_kph, speed_model_info
 from ._speeds import travel_times_s as travel_times_s
 from ._way_rules import WayRules, small_limits_kph, way_rules
 from ._way_rules import blocked_ways as blocked_ways

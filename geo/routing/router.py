@@ -29,9 +29,10 @@ from ..base.arrays import FloatArray, IntArray
 from ..errors import RoutingError, UralAccessWarning
 from ..network.profile import load_profile, weight_factors
 from ..network.road_network import RoadNetwork
+from ..study.options import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 from ._route import Route, substring_of, sum_to_root
 from ._snap import cut_off_places, join_places
-from .last_mile import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH, AccessLeg
+from .last_mile import AccessLeg
 from .turns import TurnGraph, build_turn_graph
 
 _NO_PRED = -9999  # scipy's marker for "no predecessor"
