@@ -7,6 +7,32 @@ the command line prints that message and exits with the ``exit_code`` of its cla
 
 from __future__ import annotations
 
+__all__ = [
+    "INTERRUPTED",
+    "SUCCESS",
+    "TERMINATED",
+    "AmbiguousPlaceError",
+    "CacheError",
+    "ClusterError",
+    "DuplicateIdError",
+    "EmptyNetworkError",
+    "InputError",
+    "MissingCRSError",
+    "MissingColumnError",
+    "OSMDataError",
+    "OverpassError",
+    "ParameterError",
+    "PlaceNotFoundError",
+    "RoutingError",
+    "ScenarioError",
+    "StudyError",
+    "TownTableError",
+    "UralAccessError",
+    "UralAccessWarning",
+    "WriteError",
+    "exit_codes",
+]
+
 
 class UralAccessError(Exception):
     """Base class of every error ural-access raises on purpose."""

@@ -11,6 +11,23 @@ import os
 import shutil
 from pathlib import Path
 
+__all__ = [
+    "cache_folder",
+    "chromium_path",
+    "geonames_cache_folder",
+    "map_assets_folder",
+    "npm_timeout_s",
+    "overpass_backoff_max_s",
+    "overpass_backoff_s",
+    "overpass_max_attempts",
+    "overpass_max_query_area_km2",
+    "overpass_url",
+    "requests_timeout",
+    "show_progress",
+    "use_cache",
+    "user_agent",
+]
+
 #: Base URL of the Overpass API (without ``/interpreter``).
 overpass_url: str = os.environ.get("URAL_ACCESS_OVERPASS_URL", "https://overpass-api.de/api")
 

@@ -32,6 +32,23 @@ try:
 except ImportError:  # not POSIX: the lock falls back to nothing (exchange is Linux-only too)
     fcntl = None  # type: ignore[assignment]
 
+__all__ = [
+    "GPKG_DATE",
+    "LEGACY_STALE_AFTER_S",
+    "MANIFEST",
+    "STALE_AFTER_S",
+    "Terminated",
+    "atomic_dir",
+    "atomic_file",
+    "fixed_gpkg_date",
+    "foreign_files",
+    "replace_dir",
+    "sigterm_as_interrupt",
+    "sweep_stale",
+    "write_layer",
+    "write_text_atomic",
+]
+
 #: Temporary entries of ours older than this are swept even when their writer's pid is
 #: alive again (pids are reused) or cannot be read from the name.
 STALE_AFTER_S = 24 * 3600.0

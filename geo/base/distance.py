@@ -6,6 +6,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
+__all__ = ["EARTH_RADIUS_M", "geodesic_circle", "geodesic_m", "great_circle_m"]
+
 #: Mean Earth radius in metres (IUGG), as osmnx uses for great-circle lengths.
 EARTH_RADIUS_M = 6_371_008.8
 

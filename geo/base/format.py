@@ -6,6 +6,8 @@ import math
 
 from .keys import slug as _slug
 
+__all__ = ["format_km", "format_minutes", "format_population", "format_share", "slug"]
+
 
 def slug(name: str) -> str:
     """An ASCII fragment for a place name (``"Екатеринбург"`` → ``ekaterinburg``).

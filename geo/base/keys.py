@@ -16,6 +16,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+__all__ = ["MAX_SLUG", "slug", "transliterate", "unique_keys"]
+
 # A plain ASCII romanisation close to GOST 7.79-2000 system B (й -> j, х -> kh, ц -> c);
 # ъ/ь are dropped, which suits identifiers. Ukrainian and Belarusian letters included.
 _CYRILLIC = dict(

@@ -19,6 +19,8 @@ from typing import TextIO, TypeVar
 
 from .. import settings
 
+__all__ = ["ROOT_LOGGER", "console_handler", "iterate", "remove_handler"]
+
 T = TypeVar("T")
 
 #: The parent of every module logger of the package.

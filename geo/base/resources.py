@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+__all__ = ["bundled_data"]
+
 
 def bundled_data(*parts: str) -> Path:
     """Path of a bundled data file or folder, e.g. ``bundled_data("studies")``."""
