@@ -61,6 +61,17 @@ from .places import GEONAMES_CITATION, Place
 from .zones import ZONE_COLUMNS as ZONE_COLUMNS
 from .zones import zone_settlements
 
+__all__ = [
+    "OSM_DIR",
+    "STUDIES_DIR",
+    "ZONE_COLUMNS",
+    "ZONE_REGIONS",
+    "Agglomeration",
+    "Study",
+    "load_study",
+    "study_from_dict",
+]
+
 #: Where zone towns may lie: anywhere within the radius, or in the study's regions only.
 ZONE_REGIONS = ("all", "study")
 

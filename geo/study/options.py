@@ -28,6 +28,40 @@ from typing import Any
 from ..errors import ParameterError
 from .places import POPULATION_MAX
 
+__all__ = [
+    "DECAY_FUNCTIONS",
+    "DEFAULT_DETOUR_FACTOR",
+    "DEFAULT_LIMIT_KM",
+    "DEFAULT_SPEED_KPH",
+    "FACTOR_MAX",
+    "HUFF_ATTRACTIVENESS",
+    "HUFF_DECAYS",
+    "KEY_RE",
+    "MAX_MINUTE_VALUES",
+    "ROAD_CLASSES",
+    "SECTIONS",
+    "SPEED_MODELS",
+    "UPPER_BOUNDS",
+    "ZONE_KINDS",
+    "DecaySettings",
+    "HuffSettings",
+    "NetworkSettings",
+    "RoutingSettings",
+    "SpeedSettings",
+    "ZoneSettings",
+    "check_bbox",
+    "check_choice",
+    "check_increasing",
+    "check_key",
+    "check_not_negative",
+    "check_positive",
+    "check_speed_factor",
+    "check_table",
+    "parameter_fields",
+    "read_section",
+    "table_schema",
+]
+
 #: The access leg's defaults (the last mile, :mod:`geo.routing.last_mile`, cites them).
 #: Road distance over straight-line distance of the leg (see the module notes).
 DEFAULT_DETOUR_FACTOR = 1.3

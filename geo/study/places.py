@@ -34,6 +34,24 @@ from ._gazetteer import country_gazetteer as country_gazetteer
 from ._gazetteer import gazetteer as gazetteer
 from ._gazetteer import settlements_near as settlements_near
 
+__all__ = [
+    "GEONAMES_CITATION",
+    "POPULATION_MAX",
+    "TOWN_COLUMNS",
+    "TOWN_TABLE_COLUMNS",
+    "Place",
+    "country_gazetteer",
+    "find_place",
+    "fold_name",
+    "fold_names",
+    "gazetteer",
+    "place_at",
+    "place_id_for",
+    "read_town_table",
+    "settlements_near",
+    "settlements_within",
+]
+
 #: The largest population any input may give a town (a study's ``[[place]]`` or
 #: ``[[first_tier]]`` by coordinates, a town table, an agglomeration's ``population_k``,
 #: ``min_population``): above the largest urban areas (Tokyo's, about 37 million), and

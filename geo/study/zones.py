@@ -23,6 +23,8 @@ from .places import TOWN_COLUMNS, Place, fold_name, fold_names, settlements_with
 if TYPE_CHECKING:
     from .definition import Agglomeration, Study
 
+__all__ = ["ZONE_COLUMNS", "zone_settlements"]
+
 
 #: A town table's or GeoNames' row within this distance of a study place of the same
 #: (folded) name is that place: one town, counted once.
