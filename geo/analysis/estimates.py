@@ -120,7 +120,7 @@ def flag_travel_times(times: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame
 def flag_od(od: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """The OD table with ``estimated`` (a leg at either end longer than :data:`FLAG_KM`)."""
     out = od.copy()
-    out["estimated"] = _either(_long_leg(places), out["from_id"], out["to_id"])
+    out["estimated"] = _either(_long_leg(places), out["origin_id"], out["place_id"])
     return out
 
 

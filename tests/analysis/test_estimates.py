@@ -49,7 +49,7 @@ def test_every_time_with_a_leg_over_1_km_is_flagged(urals: AccessResults) -> Non
     assert wide.loc["Krasnoturinsk", "join_km"] == pytest.approx(8.36, abs=0.01)
     assert not wide.loc["Nizhny Tagil", "estimated_from_chelyabinsk"]
     od = urals.od
-    ends = od["from_id"].map(long_leg).to_numpy() | od["to_id"].map(long_leg).to_numpy()
+    ends = od["origin_id"].map(long_leg).to_numpy() | od["place_id"].map(long_leg).to_numpy()
     np.testing.assert_array_equal(od["estimated"].to_numpy(), ends)
     towns = urals.wide_towns()
     assert (towns["leg_over_1km"] == (towns["join_km"] > FLAG_KM)).all()
