@@ -11,7 +11,8 @@ A results folder (:meth:`AccessResults.to_folder`) holds:
   (opens in QGIS);
 - ``surface-<city>.asc`` and ``surface-nearest.asc`` (with a ``.prj`` each) — the
   drive-time surface in minutes as ESRI ASCII grids;
-- ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``;
+- ``places.csv``, ``od_matrix.csv``, ``agglomerations.csv``, ``zone_towns.csv``, and the
+  same tables in ``results.xlsx`` for people (:mod:`geo.results.workbook`);
 - the analytics (:mod:`geo.analysis.analytics`): ``zone_membership.csv``,
   ``zone_measures.csv``, ``zone_summary.csv``, ``huff.csv``, ``shadow.csv`` and the
   layers ``time_zones`` and ``shadow``;
@@ -43,6 +44,7 @@ from ..study.definition import Study
 from ._ascii_grid import write_surface_grids
 from .files import json_default, read_table, role_order, write_csv
 from .tables import Cities, narrow, wide_summary, widen
+from .workbook import WORKBOOK_FILE, write_workbook
 
 RESULT_FILES = (
     "access.gpkg",
@@ -141,9 +143,10 @@ class AccessResults:
         return wide_summary(self.agglomerations, self.summary, self._city_keys())
 
     # ------------------------------------------------------------------ files
-    def to_folder(self, folder: str | Path) -> Path:
-        """Write every result file into ``folder`` (created or replaced atomically)."""
-        return write_results(self, folder)
+    def to_folder(self, folder: str | Path, lang: str | None = None) -> Path:
+        """Write every result file into ``folder`` (created or replaced atomically);
+        ``lang`` (``en``/``ru``, default the study's) is the workbook's language."""
+        return write_results(self, folder, lang=lang)
 
     @classmethod
     def from_folder(cls, folder: str | Path, study: Study) -> AccessResults:
@@ -152,12 +155,17 @@ class AccessResults:
 
 
 def write_results(
-    results: AccessResults, folder: str | Path, extra: Callable[[Path], object] | None = None
+    results: AccessResults,
+    folder: str | Path,
+    extra: Callable[[Path], object] | None = None,
+    *,
+    lang: str | None = None,
 ) -> Path:
     """Write every result file into ``folder`` (created or replaced atomically).
 
     ``extra``, if given, writes more files into the new folder before it replaces the
-    old one, so they appear with the results or not at all.
+    old one, so they appear with the results or not at all. ``lang`` is the language of
+    the workbook ``results.xlsx`` (default: the study's).
     """
     folder = Path(folder)
     prov = results.provenance
@@ -167,11 +175,12 @@ def write_results(
             .sort_values(["role", "place_id"], key=role_order)
             .reset_index(drop=True)
         )
-        write_csv(places, tmp / "places.csv", prov)
-        write_csv(results.od.sort_values(["origin_id", "place_id"]), tmp / "od_matrix.csv", prov)
-        write_csv(results.wide_summary(), tmp / "agglomerations.csv", prov)
+        od = results.od.sort_values(["origin_id", "place_id"])
+        summary = results.wide_summary()
         towns = results.wide_towns().sort_values(["agglomeration", "distance_km", "geonameid"])
-        write_csv(towns, tmp / "zone_towns.csv", prov)
+        tables = {"agglomerations": summary, "places": places, "zone_towns": towns, "od_matrix": od}
+        for name, table in tables.items():
+            write_csv(table, tmp / f"{name}.csv", prov)
         gpkg = tmp / "access.gpkg"
         points = gpd.GeoDataFrame(
             places, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326"
@@ -200,6 +209,7 @@ def write_results(
             + "\n",
             encoding="utf-8",
         )
+        _workbook(results, tables, meta, tmp / WORKBOOK_FILE, lang or results.study.lang)
         if results.surface_raster is not None:
             write_surface_grids(results.surface_raster, tmp)
         if results.context is not None:
@@ -207,6 +217,20 @@ def write_results(
         if extra is not None:
             extra(tmp)
     return folder
+
+
+def _workbook(
+    results: AccessResults,
+    tables: dict[str, pd.DataFrame],
+    meta: dict[str, Any],
+    path: Path,
+    lang: str,
+) -> None:
+    """``results.xlsx``: the tables with headers in ``lang``, the provenance."""
+    names = dict(results.study.names_ru) if lang == "ru" else {}
+    cities = {key: names.get(name, name) for name, key in results.cities}
+    limit = results.study.routing.snap_limit_km
+    write_workbook(tables, meta, path, cities=cities, lang=lang, limit_km=limit)
 
 
 def _write_analytics(analytics: Analytics, folder: Path, prov: dict[str, Any]) -> None:

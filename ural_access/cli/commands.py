@@ -155,7 +155,7 @@ def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Path, 
     network = _network(args, study, force_pull=False)
     note = _road_data_note(network)
     results = compute_access(study, network, with_isochrones=not args.no_isochrones)
-    return results, results.to_folder(out / "results"), note
+    return results, results.to_folder(out / "results", lang=getattr(args, "lang", None)), note
 
 
 def _maps(args: argparse.Namespace, study: Any, out: Path, results: Any) -> list[Path]:
