@@ -52,6 +52,21 @@ OBSTACLE_SIGNALS, OBSTACLE_STOP, OBSTACLE_GIVE_WAY = 3, 4, 5
 #: Traffic signals for one direction of the ways through the node only
 #: (``traffic_signals:direction`` or ``direction`` = ``forward`` / ``backward``).
 OBSTACLE_SIGNALS_FORWARD, OBSTACLE_SIGNALS_BACKWARD = 6, 7
+#: Stop and give-way signs for one direction only (``direction`` = forward / backward).
+OBSTACLE_STOP_FORWARD, OBSTACLE_STOP_BACKWARD = 8, 9
+OBSTACLE_GIVE_WAY_FORWARD, OBSTACLE_GIVE_WAY_BACKWARD = 10, 11
+#: Obstacles that delay only the traffic along their ways' direction, or against it.
+FORWARD_OBSTACLES = (OBSTACLE_SIGNALS_FORWARD, OBSTACLE_STOP_FORWARD, OBSTACLE_GIVE_WAY_FORWARD)
+BACKWARD_OBSTACLES = (
+    OBSTACLE_SIGNALS_BACKWARD,
+    OBSTACLE_STOP_BACKWARD,
+    OBSTACLE_GIVE_WAY_BACKWARD,
+)
+_DIRECTED = {
+    OBSTACLE_SIGNALS: (OBSTACLE_SIGNALS_FORWARD, OBSTACLE_SIGNALS_BACKWARD),
+    OBSTACLE_STOP: (OBSTACLE_STOP_FORWARD, OBSTACLE_STOP_BACKWARD),
+    OBSTACLE_GIVE_WAY: (OBSTACLE_GIVE_WAY_FORWARD, OBSTACLE_GIVE_WAY_BACKWARD),
+}
 
 
 @dataclass(frozen=True)
@@ -111,13 +126,11 @@ class TurnCosts:
 
     def node_delay_s(self, obstacle: npt.NDArray[np.int8]) -> FloatArray:
         """Delay of passing each node, by its obstacle code (0 where none)."""
-        table = np.zeros(8)
+        table = np.zeros(12)
         table[OBSTACLE_GATE] = self.gate_s
-        table[[OBSTACLE_SIGNALS, OBSTACLE_SIGNALS_FORWARD, OBSTACLE_SIGNALS_BACKWARD]] = (
-            self.traffic_signals_s
-        )
-        table[OBSTACLE_STOP] = self.stop_s
-        table[OBSTACLE_GIVE_WAY] = self.give_way_s
+        table[[OBSTACLE_SIGNALS, *_DIRECTED[OBSTACLE_SIGNALS]]] = self.traffic_signals_s
+        table[[OBSTACLE_STOP, *_DIRECTED[OBSTACLE_STOP]]] = self.stop_s
+        table[[OBSTACLE_GIVE_WAY, *_DIRECTED[OBSTACLE_GIVE_WAY]]] = self.give_way_s
         return np.asarray(table[np.asarray(obstacle, dtype=np.int64)], dtype=np.float64)
 
 
@@ -317,9 +330,9 @@ def node_obstacles(
     A node whose access for cars is closed blocks; else a ``barrier`` not passable
     (see ``[barriers]``) blocks, except a rising bollard, a lowered or flush kerb, a kerb
     on a crossing and a height restrictor higher than 2.0 m; a gate or lift gate delays;
-    ``highway=traffic_signals``/``stop``/``give_way`` delay; signals whose ``direction``
-    (``traffic_signals:direction``, else ``direction``) is ``forward`` or ``backward``
-    delay only that direction of the ways through the node (OSRM ``lib/obstacles.lua``).
+    ``highway=traffic_signals``/``stop``/``give_way`` delay; those whose ``direction``
+    (for signals ``traffic_signals:direction`` first) is ``forward`` or ``backward`` delay
+    only that direction of the ways through the node (OSRM ``lib/obstacles.lua``).
     Each argument holds one value per node (None where the tag is absent).
     """
     prof = load_profile(profile) if isinstance(profile, str) else profile
@@ -353,9 +366,8 @@ def node_obstacles(
                 "stop": OBSTACLE_STOP,
                 "give_way": OBSTACLE_GIVE_WAY,
             }.get(hw, OBSTACLE_NONE)
-            if out[i] == OBSTACLE_SIGNALS and way_direction[i] in ("forward", "backward"):
-                forward = way_direction[i] == "forward"
-                out[i] = OBSTACLE_SIGNALS_FORWARD if forward else OBSTACLE_SIGNALS_BACKWARD
+            if out[i] in _DIRECTED and way_direction[i] in ("forward", "backward"):
+                out[i] = _DIRECTED[int(out[i])][0 if way_direction[i] == "forward" else 1]
     return out
 
 

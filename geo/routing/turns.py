@@ -37,11 +37,11 @@ from scipy.sparse import csr_array
 
 from ..base.arrays import FloatArray, IntArray
 from ..network.profile import (
+    BACKWARD_OBSTACLES,
     CLOSED,
+    FORWARD_OBSTACLES,
     LOCAL_ONLY,
     OBSTACLE_BARRIER,
-    OBSTACLE_SIGNALS_BACKWARD,
-    OBSTACLE_SIGNALS_FORWARD,
     OPEN,
     Profile,
     blocked_ways,
@@ -214,8 +214,8 @@ def build_turn_graph(
     # A signal for one direction delays the traffic along its ways in that direction only.
     along = net.rules["way_direction"][edge_base[e]] != "b"
     code = obstacle[xr]
-    other_way = ((code == OBSTACLE_SIGNALS_FORWARD) & ~along) | (
-        (code == OBSTACLE_SIGNALS_BACKWARD) & along
+    other_way = (np.isin(code, FORWARD_OBSTACLES) & ~along) | (
+        np.isin(code, BACKWARD_OBSTACLES) & along
     )
     cost += np.where(real & ~other_way, delay[xr], 0.0)
     weight = edge_cost[e] + turns.stepped(cost)

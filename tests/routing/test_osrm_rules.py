@@ -140,6 +140,17 @@ def _cases() -> list[Case]:
     signal.ways[base + 1] = ([s, x, t], {"highway": "secondary"})
     signal.trips = [(s, t), (t, s)]
     add(signal)
+    # A give-way sign and a stop sign for one direction (direction=forward / backward).
+    for sign, direction in (("give_way", "forward"), ("stop", "backward")):
+        k = len(cases)
+        case = Case(f"{sign}_{direction}", 37.0 + k * SPACING, 55.0)
+        base = 1000 * (k + 1)
+        s = case.node(base, 0, 0)
+        x = case.node(base + 1, 0, 0.004, {"highway": sign, "direction": direction})
+        t = case.node(base + 2, 0, 0.008)
+        case.ways[base + 1] = ([s, x, t], {"highway": "secondary"})
+        case.trips = [(s, t), (t, s)]
+        add(case)
     # Lengths far north (60.5 N) and east-west, where the sphere is 0.27 % short.
     k = len(cases)
     north = Case("length_north", 37.0 + k * SPACING, 60.5)
@@ -299,6 +310,16 @@ def test_signal_for_one_direction_delays_that_direction_only(
     _same(backward)
     # The same road both ways; only the forward trip waits at the signal (2 s).
     assert forward.time_s - backward.time_s == pytest.approx(2.0, abs=0.15)
+
+
+@pytest.mark.parametrize(("name", "delay"), [("give_way_forward", 1.0), ("stop_backward", -2.0)])
+def test_signs_for_one_direction_delay_that_direction_only(
+    trips: dict[str, list[Trip]], name: str, delay: float
+) -> None:
+    forward, backward = trips[name]
+    _same(forward)
+    _same(backward)
+    assert forward.time_s - backward.time_s == pytest.approx(delay, abs=0.15)
 
 
 def test_lengths_are_osrms_measure(trips: dict[str, list[Trip]]) -> None:
