@@ -282,9 +282,9 @@ class Study:
         study place, buffered by ``area_buffer_km`` (at least the radius plus 10 km, so
         that each agglomeration's whole zone and the roads around it are included).
         """
+        refuse_antimeridian(self.key, self.all_places())
         if self.bbox is not None:
             return shapely.box(*self.bbox)
-        refuse_antimeridian(self.key, self.all_places())
         crs = self.local_crs()
         fwd = Transformer.from_crs(4326, crs, always_xy=True)
         inv = Transformer.from_crs(crs, 4326, always_xy=True)

@@ -206,10 +206,14 @@ center = "Provideniya"
 """
 
 
-@pytest.mark.parametrize("lon", ["-173.2258", "179.95"])
-def test_a_study_across_180_degrees_is_refused_at_load(tmp_path: Path, lon: str) -> None:
+@pytest.mark.parametrize(
+    ("lon", "bbox"),
+    [("-173.2258", ""), ("179.95", ""), ("-173.2258", "bbox = [-180, 60, 180, 70]\n")],
+)
+def test_a_study_across_180_degrees_is_refused_at_load(tmp_path: Path, lon: str, bbox: str) -> None:
     path = tmp_path / "chukotka.toml"
-    path.write_text(CHUKOTKA.format(lon=lon), encoding="utf-8")
+    text = CHUKOTKA.format(lon=lon).replace('country = "RU"\n', f'country = "RU"\n{bbox}')
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(StudyError, match="crosses 180° longitude"):
         load_study(path)
     assert main(["pull", "--study", str(path), "-q", "--source", "overpass"]) == 2
