@@ -26,8 +26,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import InputError
-from ..osm._tags import FILTER_TAGS, TagTable, drivable_mask
-from ..osm.roads import highway_classes
+from ..osm.roads import FILTER_TAGS, TagTable, drivable_mask, highway_classes
 from ..study.options import ROAD_CLASSES
 
 #: Why an edge of an imported graph is left out, in the order the tests apply.

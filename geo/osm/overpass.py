@@ -30,6 +30,18 @@ from ._overpass_roads import roads_from_overpass
 from ._rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
 from .roads import OSMRoads, highway_classes
 
+__all__ = [
+    "BadAnswer",
+    "build_query",
+    "cached_answers",
+    "context_statements",
+    "download_roads",
+    "overpass_request",
+    "split_area",
+    "tile_queries",
+    "validate_answer",
+]
+
 log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}

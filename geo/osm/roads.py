@@ -38,6 +38,26 @@ from ._pbf_roads import read_pbf_roads
 from ._rules import BUILT_UP_MAX_BYTES, NodeRuleTags
 from ._tags import FILTER_TAGS, TagTable, drivable_mask
 
+__all__ = [
+    "ACCESS_HIERARCHY",
+    "FILTER_TAGS",
+    "MAX_MISSING_NODE_SHARE",
+    "NODE_TAGS",
+    "OSM_FILE_FORMATS",
+    "WAY_TAGS",
+    "NodeRuleTags",
+    "OSMRoads",
+    "TagTable",
+    "clip_to_bbox",
+    "drivable_mask",
+    "file_sha256",
+    "highway_classes",
+    "is_drivable",
+    "is_iso_timestamp",
+    "read_osm_file",
+    "select_ways",
+]
+
 log = logging.getLogger(__name__)
 
 #: Keys that say whether cars may use a way, most specific first (OSRM car.lua

@@ -19,6 +19,17 @@ from .overpass import download_roads
 from .roads import OSMRoads, read_osm_file
 from .roads import file_sha256 as file_sha256
 
+__all__ = [
+    "SOURCES",
+    "RoadSource",
+    "bundled_extract",
+    "data_warnings",
+    "default_network_path",
+    "file_sha256",
+    "read_roads",
+    "road_source",
+]
+
 log = logging.getLogger(__name__)
 
 SOURCES = ("overpass", "pbf", "xml")
