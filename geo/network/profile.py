@@ -41,6 +41,39 @@ from ._way_rules import blocked_ways as blocked_ways
 from ._way_rules import closed_by_size as closed_by_size
 from ._way_rules import weight_factors as weight_factors
 
+__all__ = [
+    "BACKWARD_OBSTACLES",
+    "CLOSED",
+    "FORWARD_OBSTACLES",
+    "LOCAL_ONLY",
+    "OBSTACLE_BARRIER",
+    "OBSTACLE_GATE",
+    "OBSTACLE_GIVE_WAY",
+    "OBSTACLE_GIVE_WAY_BACKWARD",
+    "OBSTACLE_GIVE_WAY_FORWARD",
+    "OBSTACLE_NONE",
+    "OBSTACLE_SIGNALS",
+    "OBSTACLE_SIGNALS_BACKWARD",
+    "OBSTACLE_SIGNALS_FORWARD",
+    "OBSTACLE_STOP",
+    "OBSTACLE_STOP_BACKWARD",
+    "OBSTACLE_STOP_FORWARD",
+    "OPEN",
+    "Profile",
+    "TurnCosts",
+    "blocked_ways",
+    "closed_by_size",
+    "edge_access",
+    "left_hand_edges",
+    "load_profile",
+    "node_obstacle_codes",
+    "node_obstacles",
+    "profile_info",
+    "profile_speeds_kph",
+    "travel_times_s",
+    "weight_factors",
+]
+
 FloatArray = npt.NDArray[np.float64]
 
 #: Access classes of a directed edge under a profile.

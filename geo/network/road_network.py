@@ -30,6 +30,8 @@ from ._edge_tags import edge_speeds as edge_speeds
 from ._speeds import implausible_maxspeeds, travel_times_s
 from .profile import load_profile, node_obstacle_codes, profile_info
 
+__all__ = ["RoadNetwork", "build_network", "edge_speeds"]
+
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:

@@ -33,6 +33,8 @@ import numpy.typing as npt
 
 from ..study.options import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
 
+__all__ = ["NOTABLE_JOIN_M", "AccessLeg"]
+
 #: Legs whose straight-line join is longer than this (m) are counted and listed in the
 #: summary: a town's GeoNames point within 1 km of a road is as good as on it.
 NOTABLE_JOIN_M = 1000.0

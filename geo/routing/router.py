@@ -35,6 +35,8 @@ from ._snap import cut_off_places, join_places
 from .last_mile import AccessLeg
 from .turns import TurnGraph, build_turn_graph
 
+__all__ = ["Route", "Router", "ShortestPathTree", "Snap"]
+
 _NO_PRED = -9999  # scipy's marker for "no predecessor"
 
 _SNAP_COLUMNS = (

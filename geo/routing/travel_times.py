@@ -25,6 +25,8 @@ from .router import Router, ShortestPathTree
 if TYPE_CHECKING:
     import geopandas as gpd
 
+__all__ = ["check_points", "travel_times", "tree_table"]
+
 
 def tree_table(
     trees: Mapping[Any, ShortestPathTree | None],

@@ -53,6 +53,8 @@ from ..network.road_network import RoadNetwork
 from ._osrm_bearings import RoadEnds, perceived_bearings
 from ._via_ways import split_via_ways
 
+__all__ = ["TurnGraph", "build_turn_graph"]
+
 
 @dataclass
 class TurnGraph:
