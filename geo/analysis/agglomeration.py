@@ -35,6 +35,19 @@ from ..study.definition import Agglomeration, Study
 from ..study.options import DecaySettings
 from ..study.places import Place
 
+__all__ = [
+    "ROUTE_SEGMENT_S",
+    "Trees",
+    "agglomeration_measures",
+    "decay",
+    "place_nodes",
+    "rank",
+    "rank_agglomerations",
+    "zone_circles",
+    "zone_entry",
+    "zone_measures",
+]
+
 #: Routes are cut into pieces of this many seconds (the maps colour each by time so far).
 ROUTE_SEGMENT_S = 300.0
 

@@ -30,6 +30,16 @@ from .huff import huff_probabilities, huff_utilities
 from .shadow import shadow_layer, shadow_table
 from .town_times import TownTimes, town_times
 
+__all__ = [
+    "PEOPLE",
+    "Analytics",
+    "attractiveness",
+    "centre_times",
+    "compute_analytics",
+    "huff_table",
+    "zone_summary",
+]
+
 #: Who the visitor measures count: everybody, or the people of visitable towns only.
 PEOPLE = ("all", "visitable")
 

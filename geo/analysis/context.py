@@ -35,6 +35,18 @@ from ..osm.extras import (
 from ..osm.sources import RoadSource, road_source
 from ..study.definition import Study
 
+__all__ = [
+    "CONTEXT_FILE",
+    "MIN_WATER_AREA_DEG2",
+    "network_context",
+    "overpass_context",
+    "pbf_context",
+    "read_context",
+    "road_context",
+    "study_context",
+    "write_context",
+]
+
 #: File name of the context layer in a results folder.
 CONTEXT_FILE = "context.gpkg"
 

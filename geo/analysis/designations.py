@@ -21,6 +21,18 @@ from ..base.distance import geodesic_m
 from ..base.resources import bundled_data
 from ..study.places import fold_name
 
+__all__ = [
+    "CLOSED_TOWNS_FILE",
+    "FLAG_COLUMNS",
+    "MATCH_KM",
+    "SINGLE_INDUSTRY_FILE",
+    "closed_towns",
+    "designation_flags",
+    "listed",
+    "place_flags",
+    "single_industry_towns",
+]
+
 #: Largest distance between a town and the listed point of the same name (km).
 MATCH_KM = 15.0
 

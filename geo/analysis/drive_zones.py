@@ -27,6 +27,16 @@ from .isochrones import isochrones
 from .town_times import TownTimes
 from .visitors import visitor_measures
 
+__all__ = [
+    "ZoneDefinition",
+    "distance_km",
+    "study_zones",
+    "time_zone_polygons",
+    "zone_mask",
+    "zone_measures",
+    "zone_membership",
+]
+
 BoolArray = npt.NDArray[np.bool_]
 
 

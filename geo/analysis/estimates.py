@@ -19,6 +19,23 @@ from ..routing.last_mile import NOTABLE_JOIN_M
 from ..study.definition import Study
 from ..study.options import ROAD_CLASSES
 
+__all__ = [
+    "ACCESS_COLUMNS",
+    "BEYOND_LIMIT",
+    "CUT_OFF",
+    "FLAG_KM",
+    "NO_ROADS",
+    "UNREACHABLE",
+    "flag_od",
+    "flag_summary",
+    "flag_travel_times",
+    "leg_summary",
+    "mark_unreachable",
+    "no_time_text",
+    "place_reasons",
+    "road_classes_present",
+]
+
 #: A value whose access legs include one longer than this (km, straight line) is flagged.
 FLAG_KM = NOTABLE_JOIN_M / 1000.0
 

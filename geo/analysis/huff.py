@@ -34,6 +34,8 @@ from ..errors import UralAccessWarning
 from ..study.options import DecaySettings, HuffSettings
 from .agglomeration import decay
 
+__all__ = ["MIN_TIME_MIN", "huff_decay", "huff_probabilities", "huff_utilities"]
+
 FloatArray = npt.NDArray[np.float64]
 
 #: Drive times below this (minutes) count as this in the power decay.

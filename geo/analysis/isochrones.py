@@ -91,6 +91,8 @@ from ._time_raster import road_cells, time_field
 if TYPE_CHECKING:
     import geopandas as gpd
 
+__all__ = ["COORD_PRECISION", "MAX_CELLS", "band_rings", "isochrones"]
+
 
 def isochrones(
     network: RoadNetwork,

@@ -34,6 +34,8 @@ from .analytics import centre_times
 from .drive_zones import ZoneDefinition, zone_measures
 from .town_times import town_times
 
+__all__ = ["CLOSED_CHOICES", "DEFAULT_GRID", "Grid", "sensitivity_runs", "sensitivity_summary"]
+
 log = logging.getLogger(__name__)
 
 #: Whether the closed towns' people count in the zone potential.

@@ -29,6 +29,15 @@ from ..errors import UralAccessWarning
 from ..study.definition import Study
 from .town_times import TownTimes
 
+__all__ = [
+    "ISOLATED",
+    "SHADOW_CLASSES",
+    "UNREACHABLE",
+    "shadow_class",
+    "shadow_layer",
+    "shadow_table",
+]
+
 #: Upper limits (minutes) of the classes and their names; beyond the last: isolated.
 SHADOW_CLASSES = ((30.0, "within_30"), (60.0, "shadow"), (120.0, "outer"))
 ISOLATED = "isolated"

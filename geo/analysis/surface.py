@@ -64,6 +64,19 @@ from .agglomeration import Trees
 if TYPE_CHECKING:
     import geopandas as gpd
 
+__all__ = [
+    "DEFAULT_CELL_M",
+    "MAX_SURFACE_CELLS",
+    "NEARER",
+    "SurfaceRaster",
+    "class_labels",
+    "class_limits",
+    "study_surface",
+    "surface_polygons",
+    "surface_raster",
+    "surface_record",
+]
+
 log = logging.getLogger(__name__)
 
 #: Side of the surface's cells in metres (about 1 min of access leg at 40 km/h).

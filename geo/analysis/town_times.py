@@ -28,6 +28,8 @@ from ..study.definition import Study
 from ..study.places import settlements_near
 from .designations import designation_flags
 
+__all__ = ["TownTimes", "study_area_towns", "town_times"]
+
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]

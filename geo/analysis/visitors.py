@@ -26,6 +26,8 @@ import numpy.typing as npt
 from ..study.options import DecaySettings
 from .agglomeration import decay
 
+__all__ = ["visitor_measures"]
+
 FloatArray = npt.NDArray[np.float64]
 
 
