@@ -46,6 +46,8 @@ from .files import json_default, read_table, role_order, write_csv
 from .tables import Cities, narrow, wide_summary, widen
 from .workbook import WORKBOOK_FILE, write_workbook
 
+__all__ = ["RESULT_FILES", "AccessResults", "empty_surface", "read_results", "write_results"]
+
 RESULT_FILES = (
     "access.gpkg",
     "places.csv",

@@ -13,6 +13,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "FORMULA_START",
+    "json_default",
+    "neutral_cell",
+    "neutral_frame",
+    "provenance_header",
+    "read_header",
+    "read_table",
+    "restored_cell",
+    "restored_frame",
+    "role_order",
+    "write_csv",
+]
+
 _COORD_COLS = {"lon", "lat"}
 
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP's list:

@@ -28,6 +28,8 @@ from ..base.atomic import atomic_dir
 from ..study.definition import Study
 from .files import write_csv
 
+__all__ = ["rank_chart", "write_sensitivity"]
+
 #: The grid's axes as the chart shows them: a label and how to name a run's value.
 _AXES: tuple[tuple[str, Callable[[Any], str]], ...] = (
     ("speed model and factor", lambda r: f"{r.speed_model} x{r.speed_factor:g}"),

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+__all__ = ["AGGLOMERATION_TOTALS", "TRAILING_MEASURES", "Cities", "narrow", "wide_summary", "widen"]
+
 #: (GeoNames id, name, column slug) of each first-tier city, in the study's order.
 Cities = Sequence[tuple[int, str, str]]
 

@@ -33,6 +33,8 @@ from ..analysis.estimates import no_time_text
 from ._labels import PROVENANCE_HEADERS, header, is_share, role_label, sheet_name
 from .files import json_default, neutral_cell
 
+__all__ = ["WORKBOOK_FILE", "write_workbook"]
+
 #: File name of the workbook in a results folder.
 WORKBOOK_FILE = "results.xlsx"
 
