@@ -66,6 +66,19 @@ from ..routing.travel_times import tree_table
 from ..study.definition import Study
 from ..study.places import GEONAMES_CITATION, Place
 
+__all__ = [
+    "city_travel_times",
+    "compute_access",
+    "isochrone_layer",
+    "od_matrix",
+    "place_trees",
+    "places_table",
+    "results_provenance",
+    "snap_places",
+    "study_network",
+    "zone_towns",
+]
+
 log = logging.getLogger(__name__)
 
 

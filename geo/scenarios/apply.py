@@ -29,6 +29,8 @@ from .scenario import Close, NewRoad, Scenario, Upgrade
 if TYPE_CHECKING:
     from ..study.definition import Study
 
+__all__ = ["EDGE_FIELDS", "AppliedScenario", "apply_scenario"]
+
 log = logging.getLogger(__name__)
 
 #: The per-edge arrays of a :class:`RoadNetwork` (the rule columns come on top).

@@ -21,6 +21,8 @@ from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ._select import reverse_twins
 
+__all__ = ["MAJOR_CLASSES", "Candidate", "corridor_candidates", "major_junctions", "road_km"]
+
 #: Road classes whose crossings cut a corridor into sections.
 MAJOR_CLASSES = ("motorway", "trunk", "primary", "secondary")
 

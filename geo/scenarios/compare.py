@@ -14,6 +14,8 @@ import pandas as pd
 from ..errors import UralAccessWarning
 from ..results.files import write_csv
 
+__all__ = ["LEG_MEASURES", "Results", "ScenarioComparison"]
+
 #: Per (city, agglomeration): the measures compared (``<m>_baseline``, ``_scenario``, ``_change``).
 LEG_MEASURES = (
     "time_to_center_min",

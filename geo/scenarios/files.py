@@ -13,6 +13,8 @@ from ..base.atomic import atomic_dir, write_layer
 from .apply import AppliedScenario
 from .compare import ScenarioComparison
 
+__all__ = ["COMPARISON_FILES", "write_comparison"]
+
 #: The files :func:`write_comparison` writes.
 COMPARISON_FILES = (
     "comparison_agglomerations.csv",

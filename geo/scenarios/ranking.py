@@ -33,6 +33,18 @@ from .apply import _upgraded_speeds
 from .candidates import Candidate, corridor_candidates
 from .scenario import Selection, Upgrade
 
+__all__ = [
+    "Objective",
+    "Sweep",
+    "choose_package",
+    "default_workers",
+    "objective_value",
+    "prepare_sweep",
+    "rank_closures",
+    "rank_upgrades",
+    "upgrade_jobs",
+]
+
 
 @dataclass(frozen=True)
 class Objective:

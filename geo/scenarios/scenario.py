@@ -42,6 +42,20 @@ import shapely
 
 from ..errors import ScenarioError
 
+__all__ = [
+    "FACTOR_RANGE",
+    "ROAD_CLASSES",
+    "SPEED_RANGE_KPH",
+    "Close",
+    "Edit",
+    "NewRoad",
+    "Scenario",
+    "Selection",
+    "Upgrade",
+    "load_scenario",
+    "scenario_from_dict",
+]
+
 #: Plausible limits and speeds (km/h), and the speed factors an upgrade may set (an
 #: upgrade never slows a road).
 SPEED_RANGE_KPH = (5.0, 150.0)
