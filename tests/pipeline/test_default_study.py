@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from ural_access.geo.results.access_results import RESULT_FILES
@@ -61,3 +62,14 @@ def test_plain_run_in_an_empty_folder_works_offline(tmp_path: Path) -> None:
     prov = json.loads((results / "provenance.json").read_text(encoding="utf-8"))
     assert prov["osm_source"] == "file:urals-omt-z7-2021-context.osm.pbf"
     assert prov["parameters"]["default_osm_file"] == "urals-omt-z7-2021-context.osm.pbf"
+    # Issue 18: the roads the data holds, not the classes asked for; the surface's share;
+    # the workbook and the surface grids beside the CSVs; the map context of the file.
+    assert "road classes in the data: trunk, primary" in proc.stdout
+    assert "roads down to" not in proc.stdout
+    assert "Drive-time surface: 55 % of the study area" in proc.stdout
+    assert prov["surface"]["share_with_time"]["nearest"] > 0.5
+    for name in ("results.xlsx", "surface-nearest.asc", "surface-ekaterinburg.prj"):
+        assert (results / name).is_file(), name
+    context = gpd.read_file(results / "context.gpkg")
+    assert {"road", "water", "border", "place"} <= set(context["kind"])
+    assert "Екатеринбург" in set(context["name_ru"].dropna())
