@@ -44,6 +44,18 @@ from ._npm import pinned_versions as pinned_versions
 from ._render import render_page
 from .errors import MapAssetError
 
+__all__ = [
+    "PACKAGE_FOLDER",
+    "install",
+    "is_installed",
+    "local_file",
+    "main",
+    "make_self_contained",
+    "missing_assets",
+    "pinned_versions",
+    "save_self_contained",
+]
+
 _INSTALL_HINT = "ural-access setup-assets"
 
 # --------------------------------------------------------------------------- install

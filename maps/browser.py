@@ -46,6 +46,21 @@ from .errors import BrowserError
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route
 
+__all__ = [
+    "CHROMIUM_ARGS",
+    "TILE_HOST",
+    "Bounds",
+    "OfflineBrowser",
+    "OfflinePage",
+    "check_png_export",
+    "chromium",
+    "offline_browser",
+    "open_offline",
+    "render_png",
+    "render_pngs",
+    "tiles_reachable",
+]
+
 #: Reads the names in the layer control (see :meth:`OfflinePage.layer_control`).
 _LAYER_CONTROL_JS = """
 () => {

@@ -25,6 +25,8 @@ from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds, zone_bounds
 from .text import Lang
 
+__all__ = ["PNG_SIZE", "build_maps", "map_language", "picture_bounds", "stable_ids"]
+
 log = logging.getLogger(__name__)
 
 #: Pixel size of the PNG pictures (fits an A4 page at 150 dpi).

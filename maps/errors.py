@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ..geo.errors import UralAccessError
 
+__all__ = ["BrowserError", "BrowserTimeoutError", "MapAssetError"]
+
 
 class MapAssetError(UralAccessError):
     """A map needs a script, style, font or image that has no local copy.

@@ -11,6 +11,8 @@ from typing import Any
 from ..geo.results.access_results import AccessResults
 from .text import Lang
 
+__all__ = ["DATA_FILES", "index_page"]
+
 #: Result files the index links to (when they exist), with the sentence saying what each is.
 DATA_FILES = (
     ("agglomerations.csv", "ix_agg_csv"),

@@ -25,6 +25,8 @@ from .style import (
 )
 from .text import Lang
 
+__all__ = ["HtmlControl", "MapLegend", "key_html", "steps_html"]
+
 
 def _line(colour: str, weight: float, dash: str | None, opacity: float = 1.0) -> str:
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""

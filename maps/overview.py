@@ -25,6 +25,8 @@ from ._shared import MapData, map_data
 from .legend import MapLegend, key_html, steps_html
 from .text import EN, Lang
 
+__all__ = ["agglomeration_map", "overview_map", "study_bounds", "zone_bounds"]
+
 
 def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, float, float, float]:
     """(west, south, east, north) covering every place and zone, padded by a share."""

@@ -13,6 +13,14 @@ from .text import Lang
 if TYPE_CHECKING:
     from ..geo.results.access_results import AccessResults
 
+__all__ = [
+    "agglomeration_popup",
+    "potential_note",
+    "town_popup",
+    "town_sources",
+    "town_tooltip",
+]
+
 EN = Lang("en")
 
 

@@ -6,6 +6,25 @@ import math
 
 import branca.colormap as cm
 
+__all__ = [
+    "BORDER_STYLE",
+    "CENTER_COLOUR",
+    "CITY_COLOUR",
+    "MINOR_ROAD_WEIGHT",
+    "NO_TILES_BACKGROUND",
+    "ROAD_COLOUR",
+    "ROAD_WEIGHTS",
+    "ROUTE_STYLES",
+    "TIME_COLOURS",
+    "TOWN_COLOUR",
+    "WATER_COLOUR",
+    "ZONE_STYLE",
+    "band_colours",
+    "marker_radius",
+    "road_weight",
+    "route_style",
+]
+
 #: Drive time colours, short (green) to long (purple); the bands take steps of this ramp.
 TIME_COLOURS = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#762a83"]
 

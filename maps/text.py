@@ -15,6 +15,8 @@ from typing import Any
 
 from ..geo.base.format import format_km, format_minutes, format_population, format_share
 
+__all__ = ["EN", "LANGUAGES", "NBSP", "TEXTS", "Lang"]
+
 #: Languages the maps are written in.
 LANGUAGES = ("en", "ru")
 
