@@ -23,6 +23,8 @@ from ..geo.base.progress import console_handler, remove_handler
 from ..geo.errors import UralAccessError, UralAccessWarning, WriteError
 from ._parser import command_parser
 
+__all__ = ["main"]
+
 # Named, not __name__: run as ``python -m ural_access.cli.commands`` the module is __main__.
 log = logging.getLogger("ural_access.cli.commands")
 

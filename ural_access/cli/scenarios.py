@@ -11,6 +11,8 @@ from typing import Any
 
 from ..geo.errors import UralAccessWarning
 
+__all__ = ["run_rank_upgrades", "run_scenario"]
+
 log = logging.getLogger("ural_access.cli.scenarios")
 
 
