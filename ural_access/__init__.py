@@ -38,9 +38,9 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     "Study": "ural_access.geo.study.definition",
     "load_study": "ural_access.geo.study.definition",
-    "NetworkSettings": "ural_access.geo.study.options",
-    "SpeedSettings": "ural_access.geo.study.options",
-    "RoutingSettings": "ural_access.geo.study.options",
+    "NetworkOptions": "ural_access.geo.study.options",
+    "SpeedOptions": "ural_access.geo.study.options",
+    "RoutingOptions": "ural_access.geo.study.options",
     "RoadNetwork": "ural_access.geo.network.road_network",
     "travel_times": "ural_access.geo.routing.travel_times",
     "compute_access": "ural_access.api",
@@ -56,12 +56,12 @@ _LAZY = {
 
 __all__ = [
     "AccessResults",
-    "NetworkSettings",
+    "NetworkOptions",
     "RoadNetwork",
-    "RoutingSettings",
+    "RoutingOptions",
     "Scenario",
     "ScenarioComparison",
-    "SpeedSettings",
+    "SpeedOptions",
     "Study",
     "__version__",
     "apply_scenario",
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
     from .geo.routing.travel_times import travel_times
     from .geo.scenarios import Scenario, ScenarioComparison, apply_scenario, rank_upgrades
     from .geo.study.definition import Study, load_study
-    from .geo.study.options import NetworkSettings, RoutingSettings, SpeedSettings
+    from .geo.study.options import NetworkOptions, RoutingOptions, SpeedOptions
 
 
 def __getattr__(name: str) -> Any:

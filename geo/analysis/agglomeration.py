@@ -32,7 +32,7 @@ from ..base.distance import geodesic_circle, geodesic_m
 from ..errors import UralAccessWarning
 from ..routing.router import Route, Router, ShortestPathTree
 from ..study.definition import Agglomeration, Study
-from ..study.options import DecaySettings
+from ..study.options import DecayOptions
 from ..study.places import Place
 
 __all__ = [
@@ -55,7 +55,7 @@ ROUTE_SEGMENT_S = 300.0
 Trees = dict[int, ShortestPathTree | None]
 
 
-def decay(time_min: npt.ArrayLike, settings: DecaySettings) -> npt.NDArray[np.float64]:
+def decay(time_min: npt.ArrayLike, settings: DecayOptions) -> npt.NDArray[np.float64]:
     """Distance-decay weight of drive times (1 at 0 min, 1/2 at the half-life, NaN → 0)."""
     t = np.asarray(time_min, dtype=float) / settings.half_life_min
     if settings.function == "gaussian":

@@ -127,16 +127,9 @@ def _either(long: dict[int, bool], a: Iterable[int], b: Iterable[int]) -> list[b
 
 
 def flag_travel_times(times: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """``times`` (by ``origin_id``, ``place_id``) with ``estimated``: a leg at either end
-    is longer than :data:`FLAG_KM`."""
+    """A drive-time table (by ``origin_id``, ``place_id``: the city times or the OD table)
+    with ``estimated``: a leg at either end is longer than :data:`FLAG_KM`."""
     out = times.copy()
-    out["estimated"] = _either(_long_leg(places), out["origin_id"], out["place_id"])
-    return out
-
-
-def flag_od(od: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """The OD table with ``estimated`` (a leg at either end longer than :data:`FLAG_KM`)."""
-    out = od.copy()
     out["estimated"] = _either(_long_leg(places), out["origin_id"], out["place_id"])
     return out
 

@@ -13,7 +13,7 @@ take every trip) or the study's potential decay. The expected visitors of ``i`` 
 ``c`` are ``P_ci * trips * P_c``, ``P_c`` the city's population and ``trips`` the trips
 each resident makes (``[huff] trips_per_person``).
 
-Defaults (``[huff]``, :class:`geo.study.options.HuffSettings`): ``alpha = 1`` and
+Defaults (``[huff]``, :class:`geo.study.options.HuffOptions`): ``alpha = 1`` and
 ``lambda = 2``. Huff's form has ``lambda`` estimated per product and place (his 1963
 trade-area study found values near 2 to 3); 2 is the gravity model's inverse square, a
 starting point to calibrate, not a measured value for the Urals.
@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import UralAccessWarning
-from ..study.options import DecaySettings, HuffSettings
+from ..study.options import DecayOptions, HuffOptions
 from .agglomeration import decay
 
 __all__ = ["MIN_TIME_MIN", "huff_decay", "huff_probabilities", "huff_utilities"]
@@ -43,7 +43,7 @@ MIN_TIME_MIN = 1.0
 
 
 def huff_decay(
-    time_min: npt.ArrayLike, settings: HuffSettings, study_decay: DecaySettings
+    time_min: npt.ArrayLike, settings: HuffOptions, study_decay: DecayOptions
 ) -> FloatArray:
     """The Huff model's decay of drive times (0 where there is no route)."""
     t = np.asarray(time_min, dtype=float)
@@ -57,8 +57,8 @@ def huff_decay(
 def huff_utilities(
     attractiveness: npt.ArrayLike,
     time_min: npt.ArrayLike,
-    settings: HuffSettings,
-    study_decay: DecaySettings,
+    settings: HuffOptions,
+    study_decay: DecayOptions,
 ) -> FloatArray:
     """``A_i^alpha f(t_ci)``, shape (cities, destinations); NaN attractiveness counts 0."""
     a = np.nan_to_num(np.asarray(attractiveness, dtype=float), nan=0.0)

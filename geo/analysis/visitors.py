@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..study.options import DecaySettings
+from ..study.options import DecayOptions
 from .agglomeration import decay
 
 __all__ = ["visitor_measures"]
@@ -37,7 +37,7 @@ def visitor_measures(
     visitable: npt.ArrayLike,
     city_population: float,
     coverage_min: tuple[float, ...],
-    decay_settings: DecaySettings,
+    decay_settings: DecayOptions,
 ) -> dict[str, float]:
     """Coverage shares and zone potential of one zone from one city, all and visitable.
 

@@ -207,13 +207,13 @@ class RoadNetwork:
         ParameterError
             ``road_classes`` is not a road class.
         """
-        from ..study.options import ROAD_CLASSES, NetworkSettings
+        from ..study.options import ROAD_CLASSES, NetworkOptions
         from ._osmnx import arrays_from_graph
 
         if road_classes is None:
             own = graph.graph.get("road_classes") if hasattr(graph, "graph") else None
-            road_classes = own if own in ROAD_CLASSES else NetworkSettings().road_classes
-        road_classes = NetworkSettings(road_classes=str(road_classes)).road_classes
+            road_classes = own if own in ROAD_CLASSES else NetworkOptions().road_classes
+        road_classes = NetworkOptions(road_classes=str(road_classes)).road_classes
         arrays = arrays_from_graph(graph, road_classes)
         left_out = arrays.pop("left_out")
         speed = edge_speeds(

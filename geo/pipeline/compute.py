@@ -47,7 +47,6 @@ from ..analysis.designations import place_flags
 from ..analysis.estimates import (
     ACCESS_COLUMNS,
     FLAG_KM,
-    flag_od,
     flag_summary,
     flag_travel_times,
     leg_summary,
@@ -209,7 +208,7 @@ def _compute(study: Study, network: RoadNetwork, with_isochrones: bool) -> Acces
         study=study,
         places=places.drop(columns=["node"]),
         travel_times=flag_travel_times(times, places),
-        od=flag_od(od_matrix(study, places, trees), places),
+        od=flag_travel_times(od_matrix(study, places, trees), places),
         towns=towns,
         agglomerations=aggs,
         summary=summary,

@@ -45,11 +45,11 @@ from ._file import (
 )
 from .options import (
     SECTIONS,
-    HuffSettings,
-    NetworkSettings,
-    RoutingSettings,
-    SpeedSettings,
-    ZoneSettings,
+    HuffOptions,
+    NetworkOptions,
+    RoutingOptions,
+    SpeedOptions,
+    ZoneOptions,
     check_bbox,
     check_key,
     check_not_negative,
@@ -149,11 +149,11 @@ class Study:
     """The title on Russian maps (the English ``title`` when not given)."""
     lang: str = field(default="en", metadata=_NOT_A_PARAMETER)
     """Language of the maps and the index page: ``en`` or ``ru`` (``--lang`` overrides)."""
-    network: NetworkSettings = field(default_factory=NetworkSettings, metadata=_NOT_IN_FILE)
-    speed: SpeedSettings = field(default_factory=SpeedSettings, metadata=_NOT_IN_FILE)
-    routing: RoutingSettings = field(default_factory=RoutingSettings, metadata=_NOT_IN_FILE)
-    zones: ZoneSettings = field(default_factory=ZoneSettings, metadata=_NOT_IN_FILE)
-    huff: HuffSettings = field(default_factory=HuffSettings, metadata=_NOT_IN_FILE)
+    network: NetworkOptions = field(default_factory=NetworkOptions, metadata=_NOT_IN_FILE)
+    speed: SpeedOptions = field(default_factory=SpeedOptions, metadata=_NOT_IN_FILE)
+    routing: RoutingOptions = field(default_factory=RoutingOptions, metadata=_NOT_IN_FILE)
+    zones: ZoneOptions = field(default_factory=ZoneOptions, metadata=_NOT_IN_FILE)
+    huff: HuffOptions = field(default_factory=HuffOptions, metadata=_NOT_IN_FILE)
     names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
     """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)

@@ -1,4 +1,4 @@
-"""A study's settings: the ``[network]``, ``[speed]``, ``[routing]``, ``[zones]`` and
+"""A study's options: the ``[network]``, ``[speed]``, ``[routing]``, ``[zones]`` and
 ``[huff]`` sections.
 
 Each section is declared once, as a frozen dataclass whose fields are the section's
@@ -9,7 +9,7 @@ spelling; value types), the flat parameter names used by the command line,
 (:func:`parameter_fields`), and the validation, which runs whenever a section is built
 (``__post_init__``), so ``dataclasses.replace`` cannot make an impossible one either.
 
-The checks here are the only ones: :mod:`geo.speeds` and :mod:`geo.isochrones` use
+The checks here are the only ones: :mod:`geo.network.profile` and :mod:`geo.analysis.isochrones` use
 :func:`check_speed_factor` and :func:`check_increasing` too.
 """
 
@@ -234,7 +234,7 @@ def _set(obj: Any, name: str, value: Any) -> None:
 
 # ---------------------------------------------------------------------- the sections
 @dataclass(frozen=True)
-class DecaySettings:
+class DecayOptions:
     """Distance-decay of the consumer-overflow potential.
 
     ``exponential``: ``f(t) = 2 ** (-t / half_life)``; ``gaussian``:
@@ -251,7 +251,7 @@ class DecaySettings:
 
 
 @dataclass(frozen=True)
-class NetworkSettings:
+class NetworkOptions:
     """``[network]``: which roads make the network."""
 
     road_classes: str = "tertiary"
@@ -267,7 +267,7 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
-class SpeedSettings:
+class SpeedOptions:
     """``[speed]``: how fast each road is driven."""
 
     model: str = field(default="ru", metadata={"parameter": "speed_model"})
@@ -284,7 +284,7 @@ class SpeedSettings:
 
 
 @dataclass(frozen=True)
-class RoutingSettings:
+class RoutingOptions:
     """``[routing]``: joining places to roads, bands, coverage and the potential."""
 
     snap_limit_km: float = DEFAULT_LIMIT_KM
@@ -300,7 +300,7 @@ class RoutingSettings:
     coverage_min: tuple[float, ...] = (60.0, 90.0, 120.0, 180.0)
     """Drive times for the zone's population shares, increasing."""
     decay_function: str = "exponential"
-    """``exponential`` or ``gaussian`` (see :class:`DecaySettings`)."""
+    """``exponential`` or ``gaussian`` (see :class:`DecayOptions`)."""
     decay_half_life_min: float = 60.0
     """Drive time at which the potential halves."""
     isochrone_buffer_m: float = 1000.0
@@ -320,13 +320,13 @@ class RoutingSettings:
         _set(self, "decay_half_life_min", self.decay.half_life_min)  # checked there
 
     @property
-    def decay(self) -> DecaySettings:
+    def decay(self) -> DecayOptions:
         """The decay function and half-life, as :func:`geo.agglomeration.decay` takes them."""
-        return DecaySettings(self.decay_function, self.decay_half_life_min)
+        return DecayOptions(self.decay_function, self.decay_half_life_min)
 
 
 @dataclass(frozen=True)
-class ZoneSettings:
+class ZoneOptions:
     """``[zones]``: how an agglomeration's zone is drawn (:mod:`geo.analysis.drive_zones`).
 
     ``radius``: the centre and every town within ``radius_km`` (the source's definition);
@@ -351,7 +351,7 @@ class ZoneSettings:
 
 
 @dataclass(frozen=True)
-class HuffSettings:
+class HuffOptions:
     """``[huff]``: the competing-destination model (:mod:`geo.analysis.huff`).
 
     The probability that a trip from first-tier city ``c`` goes to agglomeration ``i`` is
@@ -383,13 +383,13 @@ class HuffSettings:
             _set(self, name, float(getattr(self, name)))
 
 
-#: The study file's settings sections, by table name.
+#: The study file's option sections, by table name.
 SECTIONS: dict[str, type] = {
-    "network": NetworkSettings,
-    "speed": SpeedSettings,
-    "routing": RoutingSettings,
-    "zones": ZoneSettings,
-    "huff": HuffSettings,
+    "network": NetworkOptions,
+    "speed": SpeedOptions,
+    "routing": RoutingOptions,
+    "zones": ZoneOptions,
+    "huff": HuffOptions,
 }
 
 

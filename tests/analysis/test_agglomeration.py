@@ -13,7 +13,7 @@ from ural_access.geo.analysis.agglomeration import decay
 from ural_access.geo.errors import CacheError
 from ural_access.geo.pipeline.compute import compute_access
 from ural_access.geo.results.access_results import RESULT_FILES, read_results, write_results
-from ural_access.geo.study.options import DecaySettings
+from ural_access.geo.study.options import DecayOptions
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +92,8 @@ def test_unreachable_agglomeration_gives_nan_and_warnings(built: dict, tmp_path:
 
 
 def test_decay_functions() -> None:
-    exp = DecaySettings("exponential", 60)
-    gauss = DecaySettings("gaussian", 60)
+    exp = DecayOptions("exponential", 60)
+    gauss = DecayOptions("gaussian", 60)
     np.testing.assert_allclose(decay([0, 60, 120, np.nan], exp), [1, 0.5, 0.25, 0])
     np.testing.assert_allclose(decay([0, 60, 120], gauss), [1, 0.5, 2.0**-4])
 

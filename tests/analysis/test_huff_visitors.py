@@ -13,7 +13,7 @@ from ural_access.geo.analysis.analytics import compute_analytics
 from ural_access.geo.analysis.huff import huff_probabilities, huff_utilities
 from ural_access.geo.analysis.visitors import visitor_measures
 from ural_access.geo.errors import UralAccessWarning
-from ural_access.geo.study.options import DecaySettings, HuffSettings
+from ural_access.geo.study.options import DecayOptions, HuffOptions
 
 times_st = st.floats(min_value=0.0, max_value=600.0) | st.just(float("nan"))
 
@@ -53,7 +53,7 @@ def test_huff_shares_of_each_city_sum_to_one_on_the_urals(analytics) -> None:  #
 @settings(max_examples=200, deadline=None)
 def test_huff_shares_sum_to_one_or_are_nan_with_a_warning(data, decay) -> None:  # type: ignore[no-untyped-def]
     attract, times = data
-    u = huff_utilities(attract, times, HuffSettings(decay=decay), DecaySettings())
+    u = huff_utilities(attract, times, HuffOptions(decay=decay), DecayOptions())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         p = huff_probabilities(u, [f"city {i}" for i in range(len(times))])
@@ -67,12 +67,8 @@ def test_huff_shares_sum_to_one_or_are_nan_with_a_warning(data, decay) -> None: 
 
 def test_a_more_attractive_destination_gets_a_larger_share() -> None:
     times = [[60.0, 60.0, 90.0]]
-    base = huff_probabilities(
-        huff_utilities([1.0, 1.0, 1.0], times, HuffSettings(), DecaySettings())
-    )
-    more = huff_probabilities(
-        huff_utilities([2.0, 1.0, 1.0], times, HuffSettings(), DecaySettings())
-    )
+    base = huff_probabilities(huff_utilities([1.0, 1.0, 1.0], times, HuffOptions(), DecayOptions()))
+    more = huff_probabilities(huff_utilities([2.0, 1.0, 1.0], times, HuffOptions(), DecayOptions()))
     assert base[0, 0] == pytest.approx(base[0, 1]) and base[0, 2] == pytest.approx(
         base[0, 0] * 4 / 9
     )
@@ -88,9 +84,9 @@ def test_leaving_out_closed_towns_never_raises_a_visitor_measure(towns, function
     pop = [p for p, _, _ in towns]
     t = [x for _, x, _ in towns]
     open_ = [v for _, _, v in towns]
-    out = visitor_measures(pop, t, open_, 1.5e6, (60.0, 120.0), DecaySettings(function, 45.0))
+    out = visitor_measures(pop, t, open_, 1.5e6, (60.0, 120.0), DecayOptions(function, 45.0))
     everyone = visitor_measures(
-        pop, t, [True] * len(pop), 1.5e6, (60.0, 120.0), DecaySettings(function, 45.0)
+        pop, t, [True] * len(pop), 1.5e6, (60.0, 120.0), DecayOptions(function, 45.0)
     )
     for key, value in out.items():
         if key.endswith("_visitable"):

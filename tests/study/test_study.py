@@ -220,7 +220,7 @@ def test_settlements_near_a_border_come_from_every_country(
 def test_settings_are_checked_whenever_they_are_built() -> None:
     from dataclasses import replace
 
-    from ural_access.geo.study.options import NetworkSettings, SpeedSettings
+    from ural_access.geo.study.options import NetworkOptions, SpeedOptions
 
     study = load_study("andorra")
     with pytest.raises(ParameterError, match="radius_km must be positive"):
@@ -230,10 +230,10 @@ def test_settings_are_checked_whenever_they_are_built() -> None:
     with pytest.raises(ParameterError, match="bbox"):
         replace(study, bbox=(1.8, 42.4, 1.4, 42.7))
     with pytest.raises(ParameterError, match="road class 'footway' unknown"):
-        NetworkSettings("footway")
+        NetworkOptions("footway")
     # One limit for the speed factor, whether set on the study or given to the speed model.
     with pytest.raises(ParameterError, match=r"speed_factor must be positive and at most 1\.5"):
-        SpeedSettings(factor=1.6)
+        SpeedOptions(factor=1.6)
     with pytest.raises(ParameterError, match=r"at most 1\.5"):
         study.with_overrides(speed_factor=1.6)
     with pytest.raises(ParameterError, match=r"unknown setting 'speed_factr'.*'speed_factor'"):
