@@ -26,7 +26,6 @@ __all__ = [
     "FLAG_KM",
     "NO_ROADS",
     "UNREACHABLE",
-    "flag_od",
     "flag_summary",
     "flag_travel_times",
     "leg_summary",
