@@ -349,15 +349,19 @@ def _polygons(
 
 
 def study_surface(
-    study: Study, network: RoadNetwork, trees: Trees, cell_m: float = DEFAULT_CELL_M
+    study: Study, network: RoadNetwork, trees: Trees, cell_m: float | None = None
 ) -> SurfaceRaster | None:
     """The surface of a study from its first-tier cities' fastest-route trees.
 
     The access leg is the study's (``snap_limit_km``, ``access_detour_factor``,
     ``access_speed_kph`` times the speed factor, as for the towns); ``None`` when no
-    first-tier city is on the network.
+    first-tier city is on the network. ``cell_m`` defaults to :data:`DEFAULT_CELL_M`, or
+    half the study's ``isochrone_buffer_m`` where that is finer (a city's streets: the
+    Ekaterinburg study's 200 m buffer gives 100 m cells).
     """
     routing = study.routing
+    if cell_m is None:
+        cell_m = min(DEFAULT_CELL_M, routing.isochrone_buffer_m / 2.0)
     leg = AccessLeg(
         limit_m=routing.snap_limit_km * 1000.0,
         detour_factor=routing.access_detour_factor,

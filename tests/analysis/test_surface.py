@@ -215,3 +215,12 @@ def test_bad_input_is_refused(urals: Any) -> None:
     far = shapely.box(100.0, 10.0, 101.0, 11.0)  # no road of the Urals there
     with pytest.raises(ParameterError, match="no road"):
         surface_raster(network, tree_times, far, study.local_crs(), leg)
+
+
+def test_a_fine_study_gets_finer_cells(built: Any) -> None:
+    """Andorra's 300 m isochrone buffer: 150 m cells, so its valleys are not one cell wide."""
+    study, network, _ = built["andorra"]
+    assert study.routing.isochrone_buffer_m == 300
+    raster = _compute(study, network).surface_raster
+    assert raster is not None and raster.cell_m == 150.0
+    assert 0.3 < raster.covered_share(next(iter(raster.minutes))) < 1.0
