@@ -89,6 +89,8 @@ def test_wheel_ships_the_data_and_no_test_code(wheel_venv: tuple[Path, Path]) ->
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "ural_access/__init__.py",
+        "ural_access/py.typed",  # PEP 561: type checkers read the package's hints
+        "ural_access/api.py",
         "ural_access/cli/commands.py",
         "ural_access/maps/build.py",
         "ural_access/maps/package.json",
