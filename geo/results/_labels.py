@@ -57,6 +57,45 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "time_min": ("Drive time, min", "Время в пути, мин"),
     "dist_km": ("Route distance, km", "Длина маршрута, км"),
     "estimated": ("Estimate (access leg over 1 km)", "Оценка (подъезд более 1 км)"),
+    # the analytics' tables (geo.analysis.analytics)
+    "zone": ("Zone definition", "Определение зоны"),
+    "people": ("People counted", "Учтённое население"),
+    "attractiveness": ("Attractiveness", "Привлекательность"),
+    "time_to_center_min": ("Time to the centre, min", "Время до центра, мин"),
+    "utility": ("Utility", "Полезность"),
+    "probability": ("Trip share", "Доля поездок"),
+    "expected_visitors": ("Expected visitors", "Ожидаемые посетители"),
+    "nearest_city": ("Nearest first-tier city", "Ближайший город первого уровня"),
+    "time_to_nearest_city_min": (
+        "Time to the nearest city, min",
+        "Время до ближайшего города, мин",
+    ),
+    "shadow_class": ("Shadow class", "Класс тени"),
+    "time_from_center_min": ("Time from the centre, min", "Время от центра, мин"),
+    "in_radius_zone": ("In the radius zone", "В зоне по радиусу"),
+    "in_time_zone": ("In the drive-time zone", "В зоне по времени"),
+    "visitable_population": ("Population open to visitors", "Население, открытое для посещения"),
+    "mean_time_weighted_min": (
+        "Population-weighted mean time, min",
+        "Среднее время (по населению), мин",
+    ),
+    "zone_potential": ("Zone potential", "Потенциал зоны"),
+    "zone_potential_visitable": ("Zone potential, open towns", "Потенциал зоны, открытые города"),
+    "zone_potential_total": ("Zone potential, total", "Потенциал зоны, всего"),
+    "zone_potential_visitable_total": (
+        "Zone potential of open towns, total",
+        "Потенциал зоны (открытые города), всего",
+    ),
+    "rank_zone_potential": ("Rank by zone potential", "Место по потенциалу зоны"),
+    "rank_zone_potential_visitable": (
+        "Rank by zone potential, open towns",
+        "Место по потенциалу зоны (открытые города)",
+    ),
+    "huff_visitors_all": ("Expected visitors (Huff)", "Ожидаемые посетители (Хафф)"),
+    "huff_visitors_visitable": (
+        "Expected visitors (Huff), open towns",
+        "Ожидаемые посетители (Хафф), открытые города",
+    ),
 }
 
 #: Labels of the per-city measures (``{city}``: the city's name).
@@ -100,6 +139,11 @@ SHEETS: dict[str, tuple[str, str]] = {
     "places": ("Places", "Пункты"),
     "zone_towns": ("Zone towns", "Города зон"),
     "od_matrix": ("OD matrix", "Матрица времени"),
+    "zone_membership": ("Zone towns by definition", "Состав зон"),
+    "zone_measures": ("Zone measures", "Показатели зон"),
+    "zone_summary": ("Zone summary", "Итоги по зонам"),
+    "huff": ("Huff trip shares", "Доли поездок (Хафф)"),
+    "shadow": ("Shadow of the cities", "Тень крупных городов"),
     "provenance": ("Provenance", "Источники"),
 }
 
@@ -145,7 +189,23 @@ def header(column: str, cities: dict[str, str], lang: str, table: str = "") -> s
             if label is not None:
                 return label
     pair = TABLE_COLUMNS.get(table, {}).get(column) or COLUMNS.get(column)
-    return _pick(pair, lang) if pair else column
+    if pair:
+        return _pick(pair, lang)
+    return _share_label(column, lang) or column
+
+
+def _share_label(column: str, lang: str) -> str | None:
+    """``share_within_<N>_min`` (``_visitable``) without a city: the zone's share."""
+    base = column.removesuffix("_visitable")
+    found = _SHARE_WITHIN.fullmatch(base)
+    if not found:
+        return None
+    minutes, open_only = found.group(1), base != column
+    if lang == "ru":
+        text = f"Доля населения зоны в пределах {minutes} мин"
+        return text + " (открытые города)" if open_only else text
+    text = f"Share of the zone's population within {minutes} min"
+    return text + " (open towns)" if open_only else text
 
 
 def is_share(column: str, cities: dict[str, str]) -> bool:
@@ -153,12 +213,15 @@ def is_share(column: str, cities: dict[str, str]) -> bool:
     base = column
     for key in cities:
         base = base.removesuffix(f"_from_{key}")
-    return base == "reachable_population_share" or bool(_SHARE_WITHIN.fullmatch(base))
+    base = base.removesuffix("_visitable")
+    return base in {"reachable_population_share", "probability"} or bool(
+        _SHARE_WITHIN.fullmatch(base)
+    )
 
 
 def sheet_name(table: str, lang: str) -> str:
-    """The sheet's name of a table in ``lang``."""
-    return _pick(SHEETS[table], lang)
+    """The sheet's name of a table in ``lang`` (its own name, cut to 31, if it has none)."""
+    return _pick(SHEETS[table], lang) if table in SHEETS else table[:31]
 
 
 def role_label(role: str, lang: str) -> str:

@@ -232,7 +232,10 @@ def _workbook(
     names = dict(results.study.names_ru) if lang == "ru" else {}
     cities = {key: names.get(name, name) for name, key in results.cities}
     limit = results.study.routing.snap_limit_km
-    write_workbook(tables, meta, path, cities=cities, lang=lang, limit_km=limit)
+    sheets = dict(tables)
+    if results.analytics is not None:
+        sheets.update({Path(n).stem: t for n, t in results.analytics.tables().items()})
+    write_workbook(sheets, meta, path, cities=cities, lang=lang, limit_km=limit)
 
 
 def _write_analytics(analytics: Analytics, folder: Path, prov: dict[str, Any]) -> None:

@@ -42,13 +42,10 @@ def _rows(sheet: Any) -> list[list[Any]]:
 
 def test_russian_headers_typed_numbers_and_percentages(written: dict[str, Path]) -> None:
     book = load_workbook(written["ru"] / WORKBOOK_FILE)
-    assert book.sheetnames == [
-        "Агломерации",
-        "Пункты",
-        "Города зон",
-        "Матрица времени",
-        "Источники",
-    ]
+    assert book.sheetnames[:4] == ["Агломерации", "Пункты", "Города зон", "Матрица времени"]
+    # the analytics' tables (issue 20), then the provenance
+    assert {"Доли поездок (Хафф)", "Тень крупных городов"} <= set(book.sheetnames)
+    assert book.sheetnames[-1] == "Источники"
     for sheet in book.worksheets:
         headers = [c.value for c in sheet[1]]
         assert all(_CYRILLIC.search(h) for h in headers), [h for h in headers if "_" in h]
@@ -65,6 +62,9 @@ def test_russian_headers_typed_numbers_and_percentages(written: dict[str, Path])
     cells = [r[share] for r in aggs.iter_rows(min_row=2)]
     assert all(c.number_format == "0.0%" for c in cells)
     assert all(0.0 <= c.value <= 1.0 for c in cells) and any(0 < c.value < 1 for c in cells)
+    huff = book["Доли поездок (Хафф)"]
+    share_col = [c.value for c in huff[1]].index("Доля поездок")
+    assert {r[share_col].number_format for r in huff.iter_rows(min_row=2)} == {"0.0%"}
     flag = headers.index("Время до центра: Екатеринбург — оценка")
     serov = next(r for r in _rows(aggs) if r[0] == "Greater Serov")
     assert serov[flag] is True  # Krasnoturinsk joins the roads by an 8.4 km leg
