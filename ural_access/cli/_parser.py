@@ -381,5 +381,12 @@ def command_parser() -> argparse.ArgumentParser:
         for group in ("common", *extra):
             for flags, kwargs in groups[group]:
                 p.add_argument(*flags, **kwargs)
-    sub.add_parser("setup-assets", help="install the scripts and styles for offline maps (npm)")
+    assets = sub.add_parser(
+        "setup-assets", help="install the scripts and styles for offline maps (npm)"
+    )
+    assets.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether they are installed (exit 0) or not (exit 1); install nothing",
+    )
     return parser

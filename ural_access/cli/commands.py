@@ -233,8 +233,12 @@ def _report(study: Any, written: list[Path], road_note: str, results: Any) -> No
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "setup-assets":
-        from ..maps.assets import install
+        from ..maps.assets import install, is_installed
 
+        if args.check:
+            installed = is_installed()
+            print(f"map assets {'installed' if installed else 'not installed'}", file=sys.stdout)
+            return 0 if installed else 1
         install()
         return 0
     _apply_settings(args)
