@@ -12,6 +12,54 @@ from ural_access.geo.network.pull import pull_network
 from ural_access.geo.network.road_network import RoadNetwork
 from ural_access.geo.study.definition import Study, load_study
 
+#: Test modules by what they need, for ``-m``: ``browser`` starts headless Chromium,
+#: ``server`` the loopback Overpass server, ``slow`` takes seconds per test (whole runs of
+#: a study, the wheel, OSRM, Dask, the big extracts). ``pytest -m "not slow and not
+#: browser"`` is the quick round while working; CI runs everything.
+MODULE_MARKS: dict[str, tuple[str, ...]] = {
+    "analysis/test_sensitivity.py": ("slow",),
+    "cli/test_cli.py": ("slow", "browser"),
+    "maps/test_analytics_layers.py": ("slow",),
+    "maps/test_map_assets.py": ("browser",),
+    "maps/test_map_layers.py": ("slow", "browser"),
+    "maps/test_maps.py": ("slow", "browser"),
+    "maps/test_maps_hostile.py": ("slow", "browser"),
+    "osm/test_overpass.py": ("server",),
+    "osm/test_overpass_answers.py": ("server",),
+    "osm/test_overpass_server.py": ("server",),
+    "osm/test_overpass_urals.py": ("slow", "server"),
+    "package/test_notebook.py": ("slow",),
+    "package/test_wheel.py": ("slow", "server"),
+    "pipeline/test_default_study.py": ("slow",),
+    "pipeline/test_ekaterinburg.py": ("slow",),
+    "pipeline/test_one_path.py": ("slow",),
+    "routing/test_osrm_rules.py": ("slow",),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = Path(__file__).resolve().parent
+    missing = [m for m in MODULE_MARKS if not (root / m).is_file()]
+    if missing:  # a moved or renamed module would lose its marks without a word
+        raise pytest.UsageError(f"MODULE_MARKS names test modules that do not exist: {missing}")
+    for name, text in (
+        ("slow", "seconds per test: whole study runs, the wheel, OSRM, Dask, big extracts"),
+        ("browser", "starts headless Chromium"),
+        ("server", "starts the loopback Overpass test server"),
+    ):
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent
+    for item in items:
+        try:
+            module = item.path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+        for mark in MODULE_MARKS.get(module, ()):
+            item.add_marker(getattr(pytest.mark, mark))
+
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """``-n auto``: one worker more than the cores. Many tests wait on a child process

@@ -21,8 +21,6 @@ import ural_access as ua
 
 from ..conftest import extract
 
-pytestmark = pytest.mark.slow
-
 
 def _study_naming_its_file(folder: Path) -> Path:
     """The bundled Djibouti study, with its road file named in ``[network]``."""
