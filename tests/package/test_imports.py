@@ -9,12 +9,16 @@ the implicit import of a submodule's parent package, which Python loads first (s
 ``maps/__init__.py`` importing ``maps.build`` at load time, which imports ``maps.assets``,
 was the cycle maps.assets → maps → maps.build → maps.assets). The top-level
 ``ural_access`` facade, which re-exports the public API, stands above every stage.
+Across stages only public names travel: no private module, no ``_name``, and only names
+the providing module lists in its ``__all__`` (so ``maps/`` draws on geo's public API).
 """
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+from .test_exports import declared_all
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = {
@@ -184,3 +188,72 @@ def test_the_checks_find_what_they_look_for() -> None:
     source = "def f():\n    from ..routing import router\n"
     assert _imports(ast.parse(source), load_time=False)
     assert not _imports(ast.parse(source), load_time=True)
+
+
+def _from_module(name: str, path: Path, imp: ast.ImportFrom) -> str:
+    """The dotted name of the module a ``from … import`` reads from."""
+    if not imp.level:
+        return str(imp.module)
+    base = name if path.stem == "__init__" else name.rsplit(".", 1)[0]
+    for _ in range(imp.level - 1):
+        base = base.rsplit(".", 1)[0]
+    return f"{base}.{imp.module}" if imp.module else base
+
+
+def _names_taken() -> list[tuple[str, str, str]]:
+    """``(module, from_module, name)`` for every ``from from_module import name`` of the
+    package that takes a name (not a submodule) from another module of the package, at
+    any place in the module (functions and ``TYPE_CHECKING`` blocks included)."""
+    modules = _modules()
+    taken = []
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for imp in _imports(tree, load_time=False, types=True):
+            if not isinstance(imp, ast.ImportFrom):
+                continue
+            source = _from_module(name, path, imp)
+            taken += [
+                (name, source, a.name)
+                for a in imp.names
+                if source in modules and f"{source}.{a.name}" not in modules
+            ]
+    return taken
+
+
+def _across_stages() -> list[tuple[str, str, str]]:
+    return [t for t in _names_taken() if stage_package(t[0]) != stage_package(t[1])]
+
+
+def test_no_private_name_is_imported_across_stages() -> None:
+    private = [
+        f"{name} imports {taken} from {source}"
+        for name, source, taken in _across_stages()
+        if taken.startswith("_") and not taken.startswith("__")
+    ]
+    assert not private, "\n".join(private)
+
+
+def test_names_taken_from_another_stage_are_in_its_all() -> None:
+    """A stage (maps above all) uses only what another stage publishes in ``__all__``."""
+    modules = _modules()
+    published = {
+        name: set(declared_all(ast.parse(path.read_text(encoding="utf-8"))) or ())
+        for name, path in modules.items()
+    }
+    unlisted = [
+        f"{name} imports {taken} from {source}, which does not list it in __all__"
+        for name, source, taken in _across_stages()
+        if taken not in published[source]
+    ]
+    assert not unlisted, "\n".join(unlisted)
+
+
+def test_the_name_checks_cover_maps_and_the_command_line() -> None:
+    across = _across_stages()
+    sources = {
+        stage_package(source) for name, source, _ in across if name.startswith("ural_access.maps")
+    }
+    assert {"ural_access.geo.results", "ural_access.geo.study"} <= sources
+    assert any(name.startswith("ural_access.cli") for name, _, _ in across)
+    # a name, not a module: `from ..geo.study import options` is no name taken
+    assert not [t for t in _names_taken() if f"{t[1]}.{t[2]}" in _modules()]
