@@ -406,7 +406,9 @@ def _town_table_text(path: Path) -> pd.DataFrame:
         )
     try:
         if suffix == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            raw = pd.read_csv(
+                path, sep=_csv_separator(path), dtype=str, keep_default_na=False, encoding="utf-8"
+            )
         else:
             raw = _gpkg_town_text(path)
     except TownTableError:
@@ -415,6 +417,14 @@ def _town_table_text(path: Path) -> pd.DataFrame:
         raise TownTableError(f"town table {str(path)!r} is unreadable: {exc}") from exc
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     return raw
+
+
+def _csv_separator(path: Path) -> str:
+    """``;`` for a CSV whose header has semicolons and no comma (spreadsheets in locales
+    whose decimal mark is the comma, Russian among them, write such files), else ``,``."""
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        header = handle.readline()
+    return ";" if ";" in header and "," not in header else ","
 
 
 def _gpkg_town_text(path: Path) -> pd.DataFrame:

@@ -43,6 +43,18 @@ def test_spaced_thousands_are_read_as_whole_numbers(
     assert read_town_table(path, "RU")["population"].tolist() == [number]
 
 
+def test_a_russian_spreadsheet_export_is_read(tmp_path: Path) -> None:
+    """Semicolons between cells, decimal commas, no-break spaces between thousands."""
+    path = tmp_path / "t.csv"
+    text = (
+        "name;lat;lon;population\nСеров;59,6;60,58;97\u00a0891\nКраснотурьинск;59,76;60,19;56 000\n"
+    )
+    path.write_text(text, "utf-8")
+    table = read_town_table(path, "RU").set_index("name")
+    assert table.loc["Серов", "population"] == 97891 and table.loc["Серов", "lat"] == 59.6
+    assert table.loc["Краснотурьинск", "population"] == 56000
+
+
 @pytest.mark.parametrize("value", ["12 34", "1 2345", "12  345"])
 def test_spaces_that_are_no_thousands_separator_are_refused(tmp_path: Path, value: str) -> None:
     path = tmp_path / "t.csv"
