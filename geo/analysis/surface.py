@@ -10,10 +10,10 @@ off-network speed. A point farther than the access limit from every road has no 
 
 Method (a raster, vectorised)
 -----------------------------
-1. A grid of ``cell_m`` cells over the study area in its metric CRS, aligned with the
-   time raster of the isochrones (:func:`geo.analysis._time_raster.road_cells`, cached per network,
-   CRS and cell size): the cells a road enters are known with the fraction of the edge
-   where it enters them.
+1. A grid of ``cell_m`` cells over the study area in its metric CRS, each k × k cells of
+   the isochrones' time raster (:func:`geo.analysis._time_raster.road_cells`, cached per
+   network, CRS and cell size, so computed once for both): the cells a road enters are
+   known with the fraction of the edge where it enters them.
 2. Once for all origins: the Euclidean distance from every cell to the nearest road cell
    and which one it is (``scipy.ndimage.distance_transform_edt`` with indices).
 3. Per origin: the earliest time a road reaches each road cell (``np.minimum.at`` over
@@ -140,6 +140,8 @@ def surface_raster(
     crs: CRS | str,
     leg: AccessLeg,
     cell_m: float = DEFAULT_CELL_M,
+    *,
+    road_cell_m: float | None = None,
 ) -> SurfaceRaster:
     """Minutes from each origin to every cell of ``area`` (see the module notes).
 
@@ -158,8 +160,12 @@ def surface_raster(
         The access leg's model: limit, detour factor, speed (the study's, with its speed
         factor applied to the speed).
     cell_m
-        Side of the cells in metres; a study area of more than
-        :data:`MAX_SURFACE_CELLS` cells gets coarser ones.
+        Side of the cells in metres, rounded to a whole multiple of the road raster's
+        cell; a study area of more than :data:`MAX_SURFACE_CELLS` cells gets coarser ones.
+    road_cell_m
+        Cell size of the road raster the times are read from
+        (:func:`geo.analysis._time_raster.road_cells`, cached): the isochrones' cell
+        (``isochrone_buffer_m / 4``) reuses theirs; ``None`` for ``cell_m`` itself.
 
     Returns
     -------
@@ -182,10 +188,15 @@ def surface_raster(
     fwd = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
     region = shapely.transform(area, lambda c: np.column_stack(fwd.transform(c[:, 0], c[:, 1])))
     xmin, ymin, xmax, ymax = shapely.bounds(region)
-    while ((xmax - xmin) / cell + 1) * ((ymax - ymin) / cell + 1) > MAX_SURFACE_CELLS:
-        cell *= 1.25
-    cells = road_cells(network, metric, cell)
-    cell = cells.cell_m  # coarser if the network's extent asked for it
+    fine = cell if road_cell_m is None else min(cell, positive("road_cell_m", road_cell_m))
+    cells = road_cells(network, metric, fine)  # cached: the isochrones' when theirs
+    # A surface cell is k × k road cells (the road raster may be coarser than asked for).
+    k = max(1, round(cell / cells.cell_m))
+    while ((xmax - xmin) / (k * cells.cell_m) + 1) * (
+        (ymax - ymin) / (k * cells.cell_m) + 1
+    ) > MAX_SURFACE_CELLS:
+        k += 1
+    cell = k * cells.cell_m
     # The grid: the road raster's cells, cut to the area's bounds.
     c_off = int(np.floor((xmin - cells.x0) / cell))
     r_off = int(np.floor((ymin - cells.y0) / cell))
@@ -197,7 +208,7 @@ def surface_raster(
     shapely.prepare(region)
     inside = shapely.contains_xy(region, *np.meshgrid(xc, yc))
 
-    col, row = cells.col - c_off, cells.row - r_off
+    col, row = cells.col // k - c_off, cells.row // k - r_off
     on_grid = (col >= 0) & (col < n_col) & (row >= 0) & (row < n_row)
     flat = (row * n_col + col)[on_grid]
     edge, frac = cells.edge[on_grid], cells.frac[on_grid]
@@ -375,7 +386,10 @@ def study_surface(
     if not times:
         return None
     log.info("drive-time surface from %s (%g m cells)", ", ".join(times), cell_m)
-    return surface_raster(network, times, study.area(), study.local_crs(), leg, cell_m)
+    road_cell = routing.isochrone_buffer_m / 4.0  # the isochrones' raster, cached
+    return surface_raster(
+        network, times, study.area(), study.local_crs(), leg, cell_m, road_cell_m=road_cell
+    )
 
 
 def surface_record(raster: SurfaceRaster) -> dict[str, object]:
