@@ -60,7 +60,7 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
     """Measure one network; returns the row of the report."""
     from distributed import LocalCluster
     from ural_access.geo import settings
-    from ural_access.geo.errors import UralAccessWarning
+    from ural_access.geo.errors import CacheError, UralAccessWarning
     from ural_access.geo.network.road_network import RoadNetwork
     from ural_access.geo.pipeline.compute import study_network
     from ural_access.geo.scenarios._parallel import evaluate, evaluate_all
@@ -73,7 +73,11 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
         t = time.perf_counter()
-        network = study_network(study, RoadNetwork.from_osm(study, osm))
+        try:
+            roads = RoadNetwork.from_osm(study, osm)
+        except CacheError:  # a cache of an older format: build it again
+            roads = RoadNetwork.from_osm(study, osm, refresh=True)
+        network = study_network(study, roads)
         t_net = time.perf_counter() - t
         t = time.perf_counter()
         sweep = prepare_sweep(study, network)
@@ -81,7 +85,7 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
     every = upgrade_jobs(sweep, maxspeed_kph=110.0)
     jobs = every[:: max(1, len(every) // n_candidates)][:n_candidates]  # spread over the routes
     graph = sweep.graph
-    graph._as_lists()  # once per process, as a worker does on its first candidate
+    evaluate(graph, jobs[0], increase=False)  # lists, scratch and compiled loop: once per process
 
     per_full, per_inc, full, inc = [], [], [], []
     for job in jobs:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..base.arrays import FloatArray, IntArray
 from ..errors import ClusterError
+from ._relax import relax
 from ._sweep_graph import SweepGraph
 
 log = logging.getLogger(__name__)
@@ -27,23 +28,26 @@ Job = tuple[IntArray, FloatArray]
 
 
 #: The incremental update gives way to a full search once it has settled this share of
-#: the states: a state settled in Python's heap costs about 15 states of scipy's search
+#: the states. In Python a settled state costs about 15 states of scipy's search
 #: (Brandenburg, scripts/bench_scenarios.py), so an update that gives up has cost at most
-#: a quarter of a full search more.
-FULL_SEARCH_SHARE = 1 / 64
+#: a quarter of a full search more; compiled (numba) it costs about as much as one, and
+#: the update may go on longer.
+PYTHON_SHARE, COMPILED_SHARE = 1 / 64, 1 / 4
 
 
 def evaluate(graph: SweepGraph, job: Job, increase: bool, incremental: bool = True) -> FloatArray:
     """Times (s) from each source to each target after one edit, shape (sources, targets).
 
     ``incremental``: update today's trees from the edit, falling back to a full search
-    where the update would touch more than :data:`FULL_SEARCH_SHARE` of the states (the
-    two give the same numbers); else always the full search.
+    where the update would settle more than :data:`COMPILED_SHARE` of the states
+    (:data:`PYTHON_SHARE` without numba; the two give the same numbers); else always the
+    full search.
     """
     edges, times = graph.edit(*job)
     states, arcs, new = graph.movements(edges, times)
     out = np.empty((len(graph.sources), len(graph.targets)))
-    steps = max(1000, int(FULL_SEARCH_SHARE * (len(graph.indptr) - 1)))
+    share = COMPILED_SHARE if graph.compiled and relax is not None else PYTHON_SHARE
+    steps = max(1000, int(share * (len(graph.indptr) - 1)))
     for i in range(len(graph.sources)):
         over = graph.incremental(i, states, arcs, new, increase, steps) if incremental else None
         if over is not None:

@@ -25,6 +25,7 @@ and at the end no movement can lower any value, which is what Dijkstra's result 
 from __future__ import annotations
 
 import heapq
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ from ..base.arrays import FloatArray, IntArray
 from ..errors import ScenarioError
 from ..routing.router import Router
 from ..routing.turns import build_turn_graph
+from ._relax import relax
 
 _INF = float("inf")
 
@@ -83,9 +85,11 @@ class SweepGraph:
     """Graph nodes whose arrival times are asked for (``arrivals``)."""
     arrive_ptr: IntArray
     arrive_states: IntArray
+    compiled: bool = True
+    """Run the incremental update's loop compiled (:mod:`._relax`, numba) where it can."""
     bound: list[float] = field(default_factory=list)
     """Per source: the latest finite arrival today at a target."""
-    _lists: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lists: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -243,8 +247,8 @@ class SweepGraph:
         weight[arcs] = new
         return self.search(weight, source, limit=_INF if increase else self.bound[source])[0]
 
-    def _as_lists(self) -> dict[str, Any]:
-        if not self._lists:
+    def _as_lists(self) -> dict[Any, Any]:
+        if "base" not in self._lists:
             self._lists.update(
                 indptr=self.indptr.tolist(),
                 indices=self.indices.tolist(),
@@ -270,6 +274,8 @@ class SweepGraph:
         (an upgrade); mixing both is not supported. ``max_steps``: give up (return
         ``None``) after settling that many states, when a full search is the faster way.
         """
+        if relax is not None and self.compiled:
+            return self._compiled(source, states, arcs, new, increase, max_steps)
         lists = self._as_lists()
         base: list[float] = lists["base"][source]
         changed = dict(zip(arcs.tolist(), new.tolist(), strict=True))
@@ -280,7 +286,8 @@ class SweepGraph:
             self._reset_subtrees(source, states, changed, over, heap)
         # Today's times as a list (indexing it beats a dict look-up with a default), kept
         # per source and put back after each call: only what changed is touched.
-        cur: list[float] = lists.setdefault(f"cur{source}", base.copy())
+        mine = lists.setdefault(("scratch", threading.get_ident()), {})  # threads share graphs
+        cur: list[float] = mine.setdefault(source, base.copy())
         for y, value in over.items():
             cur[y] = value
         touched = list(over)
@@ -289,6 +296,76 @@ class SweepGraph:
         finally:
             for y in touched:
                 cur[y] = base[y]
+
+    def _compiled(
+        self,
+        source: int,
+        states: IntArray,
+        arcs: IntArray,
+        new: FloatArray,
+        increase: bool,
+        max_steps: int | None,
+    ) -> dict[int, float] | None:
+        """:meth:`incremental` with the relaxation compiled (:mod:`._relax`)."""
+        base = self.base_time[source]
+        # Per thread: workers of a threaded Dask cluster share one graph.
+        scratch = self._lists.setdefault(("compiled", threading.get_ident()), {})
+        if source not in scratch:
+            scratch[source] = base.copy()
+        cur: FloatArray = scratch[source]
+        if "edited" not in scratch:
+            scratch["edited"] = np.zeros(len(self.indptr) - 1, dtype=bool)
+            scratch["arc_new"] = np.zeros(len(self.indices))
+        edited, arc_new = scratch["edited"], scratch["arc_new"]
+        edited[states] = True
+        arc_new[arcs] = new
+        lost = np.zeros(0, np.int64)
+        try:
+            if increase:
+                over: dict[int, float] = {}
+                heap: list[tuple[float, int]] = []
+                changed = dict(zip(arcs.tolist(), new.tolist(), strict=True))
+                self._reset_subtrees(source, states, changed, over, heap)
+                lost = np.fromiter(over, np.int64, len(over))
+                cur[lost] = np.fromiter(over.values(), np.float64, len(over))
+                seed_t = np.array([t for t, _ in heap], dtype=np.float64)
+                seed_s = np.array([y for _, y in heap], dtype=np.int64)
+                bound = _INF
+            else:
+                src = np.searchsorted(self.indptr, arcs, side="right") - 1
+                y = self.indices[arcs]
+                c = base[src] + new
+                order = np.lexsort((c, y))
+                y, c = y[order], c[order]
+                first = np.r_[True, y[1:] != y[:-1]] if len(y) else np.zeros(0, bool)
+                y, c = y[first], c[first]
+                better = c < cur[y]
+                seed_s, seed_t = y[better], c[better]
+                cur[seed_s] = seed_t
+                bound = self.bound[source]
+            budget = max_steps if max_steps is not None else len(base)
+            assert relax is not None
+            touched, done = relax(
+                self.indptr,
+                self.indices,
+                self.weight,
+                arc_new,
+                edited,
+                cur,
+                seed_t,
+                seed_s,
+                bound,
+                budget,
+            )
+            touched = np.unique(np.concatenate([touched, lost]))
+            result = (
+                dict(zip(touched.tolist(), cur[touched].tolist(), strict=True)) if done else None
+            )
+            cur[touched] = base[touched]
+            return result
+        finally:
+            edited[states] = False
+            arc_new[arcs] = 0.0
 
     def _propagate(
         self,

@@ -40,13 +40,17 @@ def urals(built: Mapping[str, tuple[Study, RoadNetwork, Path]]) -> Sweep:
 
 
 def _incremental_only(graph: SweepGraph, job: Job, increase: bool) -> np.ndarray:
-    """Times after the edit by the incremental update alone (no fallback to a full search)."""
+    """Times after the edit by the incremental update alone (no fallback to a full
+    search), its compiled loop checked against its Python loop on the way."""
     edges, times = graph.edit(*job)
     states, arcs, new = graph.movements(edges, times)
     rows = []
     for i in range(len(graph.sources)):
+        graph.compiled = True
         over = graph.incremental(i, states, arcs, new, increase)
-        assert over is not None
+        graph.compiled = False
+        assert over is not None and over == graph.incremental(i, states, arcs, new, increase)
+        graph.compiled = True
         rows.append(graph.arrivals(i, over, edges, times))
     return np.vstack(rows)
 
