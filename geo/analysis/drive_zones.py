@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..base.arrays import BoolArray
 from ..base.distance import geodesic_m
 from ..study.definition import Agglomeration, Study
 from .isochrones import isochrones
@@ -36,8 +37,6 @@ __all__ = [
     "zone_measures",
     "zone_membership",
 ]
-
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,13 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
+from ..base.arrays import FloatArray
 from ..errors import UralAccessWarning
 from ..study.options import DecayOptions, HuffOptions
 from .agglomeration import decay
 
 __all__ = ["MIN_TIME_MIN", "huff_decay", "huff_probabilities", "huff_utilities"]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Drive times below this (minutes) count as this in the power decay.
 MIN_TIME_MIN = 1.0

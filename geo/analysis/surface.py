@@ -44,7 +44,7 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.ndimage import distance_transform_edt
 
-from ..base.arrays import FloatArray, ObjectArray
+from ..base.arrays import BoolArray, FloatArray, ObjectArray
 from ..errors import ParameterError
 from ..network.road_network import RoadNetwork
 from ..routing.last_mile import AccessLeg
@@ -87,8 +87,6 @@ NEARER = "nearest"
 
 #: Largest surface grid (cells); a coarser cell is used beyond it.
 MAX_SURFACE_CELLS = 16_000_000
-
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

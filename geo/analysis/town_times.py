@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from ..base.arrays import FloatArray
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router, ShortestPathTree
 from ..study.definition import Study
@@ -31,8 +31,6 @@ from .designations import designation_flags
 __all__ = ["TownTimes", "study_area_towns", "town_times"]
 
 log = logging.getLogger(__name__)
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass

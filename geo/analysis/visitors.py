@@ -28,8 +28,6 @@ from .agglomeration import decay
 
 __all__ = ["visitor_measures"]
 
-FloatArray = npt.NDArray[np.float64]
-
 
 def visitor_measures(
     population: npt.ArrayLike,

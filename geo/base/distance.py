@@ -6,14 +6,14 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import Geod
 
+from .arrays import FloatArray
+
 __all__ = ["EARTH_RADIUS_M", "geodesic_circle", "geodesic_m", "great_circle_m"]
 
 #: Mean Earth radius in metres (IUGG), as osmnx uses for great-circle lengths.
 EARTH_RADIUS_M = 6_371_008.8
 
 _WGS84 = Geod(ellps="WGS84")
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def great_circle_m(

@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..base.arrays import FloatArray
 from ..errors import ParameterError, UralAccessError
 from ..study.options import SPEED_MODELS as SPEED_MODELS
 from ..study.options import check_speed_factor
@@ -49,8 +50,6 @@ from ._maxspeed import (
 )
 from ._speed_model import MODELS_DIR as MODELS_DIR
 from ._speed_model import load_model
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Per-edge tag values: an array or any sequence of OSM text (strings, None/NaN).
 TagValues: TypeAlias = npt.ArrayLike | Sequence[object]

@@ -29,10 +29,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..base.arrays import FloatArray, StrArray
 from ..errors import UralAccessError
-
-FloatArray = npt.NDArray[np.float64]
-StrArray = npt.NDArray[np.str_]
 
 _LEADING_DIGITS = re.compile(r"\d*")
 _NUMBER = re.compile(r"\d+\.?\d*")

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..base.arrays import FloatArray
 from ..errors import UralAccessError
 from ..osm.roads import NodeRuleTags
 from ..study.options import check_speed_factor
@@ -74,7 +75,6 @@ __all__ = [
     "weight_factors",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Access classes of a directed edge under a profile.
 OPEN, LOCAL_ONLY, CLOSED = 0, 1, 2
