@@ -158,7 +158,7 @@ def _parse_text(text: str) -> float:
     return _min_finite([_parse_single(part.strip()) for part in LIST_SPLIT_RE.split(text)])
 
 
-def parse_maxspeed(value: str | float | None) -> float:
+def parse_maxspeed(value: object) -> float:
     """Parse an OSM ``maxspeed`` value into km/h.
 
     Never raises for a bad tag: anything without a usable number gives NaN, which
@@ -219,7 +219,7 @@ def is_implausible(value: object) -> bool:
     text = str(value).strip().lower()
     parts = [t.strip() for t in LIST_SPLIT_RE.split(text)]
     numeric = [t for t in parts if _NUMBER_RE.fullmatch(t) or _is_float_text(t)]
-    return bool(numeric) and math.isnan(parse_maxspeed(value))  # type: ignore[arg-type]
+    return bool(numeric) and math.isnan(parse_maxspeed(value))
 
 
 def _is_float_text(text: str) -> bool:

@@ -76,15 +76,15 @@ def _highway_class(value: object, rank: dict[str, int]) -> str | None:
     return min(known, key=rank.__getitem__) if known else items[0]
 
 
-def default_speed_kph(highway: str, model: str = "ru") -> float:
+def default_speed_kph(highway: object, model: str = "ru") -> float:
     """Default free-flow speed (km/h) of a highway class, for edges without a usable maxspeed.
 
     Parameters
     ----------
     highway
         OSM ``highway`` value (``"primary"``, ``"trunk_link"``, ...). Several values
-        (``"primary;secondary"``) stand for the most important class. Unknown or missing values get
-        the model's fallback speed.
+        (``"primary;secondary"``) stand for the most important class. Unknown or missing values
+        (``None``, NaN, anything that is not text) get the model's fallback speed.
     model
         Name of the speed model, one of :data:`SPEED_MODELS`.
 
@@ -126,7 +126,7 @@ def _as_1d(values: object, name: str) -> npt.NDArray[Any]:
         out[0] = values
         return out
     try:
-        items = list(values)  # type: ignore[call-overload]
+        items = list(values)  # type: ignore[call-overload]  # any iterable; else a TypeError
     except TypeError as exc:
         raise ParameterError(f"{name} must be an array of values, not {values!r}") from exc
     listed: npt.NDArray[Any] = pd.Series(items, dtype=object).to_numpy()
@@ -189,7 +189,7 @@ def edge_speeds_kph(
 
     hw_codes, hw_uniques = _factorize(highways, "highway")
     class_speeds = np.array(
-        [default_speed_kph(h, model) for h in hw_uniques] + [table.fallback_kph],  # type: ignore[arg-type]
+        [default_speed_kph(h, model) for h in hw_uniques] + [table.fallback_kph],
         dtype=np.float64,
     )
     speeds = class_speeds[hw_codes]  # code -1 picks the appended fallback
@@ -202,7 +202,7 @@ def edge_speeds_kph(
             )
         ms_codes, ms_uniques = _factorize(maxspeeds, "maxspeed")
         parsed = np.array(
-            [parse_maxspeed(m) for m in ms_uniques] + [math.nan],  # type: ignore[arg-type]
+            [parse_maxspeed(m) for m in ms_uniques] + [math.nan],
             dtype=np.float64,
         )
         # A limit is a ceiling, not the speed driven: take the model's share of it, so
