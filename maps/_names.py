@@ -19,15 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from ..geo.base.keys import transliterate
 from ..geo.study.places import fold_name
 
-_RU_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
-    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
-    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
-    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
-    "я": "ya",
-}  # fmt: skip
+#: The Russian alphabet: a GeoNames alternate name written only in it counts as Russian.
+_RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 
 #: Closest-transliteration ratio below which no Cyrillic name is taken.
 MIN_MATCH = 0.8
@@ -37,14 +33,9 @@ MIN_MATCH = 0.8
 MAX_PLACE_KM = 5.0
 
 
-def transliterate(text: str) -> str:
-    """Latin letters for a Russian name (GOST-like, for comparing names only)."""
-    return "".join(_RU_LATIN.get(ch, _RU_LATIN.get(ch.lower(), ch)) for ch in text)
-
-
 def _is_russian(text: str) -> bool:
     letters = [ch for ch in text.lower() if ch.isalpha()]
-    return bool(letters) and all(ch in _RU_LATIN for ch in letters)
+    return bool(letters) and all(ch in _RUSSIAN for ch in letters)
 
 
 @cache
@@ -63,7 +54,7 @@ def _match(candidates: Any, latin: tuple[str, ...]) -> tuple[str | None, float]:
     targets = [fold_name(n) for n in latin if n]
     best, score = None, 0.0
     for russian, *others in candidates:
-        for name in (transliterate(russian), *others):
+        for name in (transliterate(russian, system="bgn"), *others):
             folded = fold_name(name)
             for target in targets:
                 ratio = difflib.SequenceMatcher(None, folded, target).ratio()

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
 __all__ = ["MAX_SLUG", "slug", "transliterate", "unique_keys"]
 
@@ -33,9 +34,35 @@ _CYRILLIC = dict(
 )
 
 
-def transliterate(text: str) -> str:
-    """Latin ASCII spelling of ``text`` (Cyrillic transliterated, accents dropped)."""
-    out = "".join(_CYRILLIC.get(ch, _CYRILLIC.get(ch.lower(), ch)) for ch in text.lower())
+#: The three letters the BGN/PCGN romanisation spells otherwise (й -> y, ц -> ts,
+#: щ -> shch): GeoNames' and most maps' Latin town names follow it ("Polevskoy",
+#: "Slutsk"), so names are compared with each other in this spelling.
+_BGN = {"й": "y", "ц": "ts", "щ": "shch"}
+
+
+def transliterate(text: str, *, system: Literal["gost", "bgn"] = "gost") -> str:
+    """Latin ASCII spelling of ``text`` (Cyrillic transliterated, accents dropped).
+
+    Parameters
+    ----------
+    text
+        Any text; Latin letters keep their base letter, other scripts are dropped.
+    system
+        ``"gost"`` (the default: keys and file names) or ``"bgn"``, the BGN/PCGN
+        spelling of й, ц and щ, for comparing a Cyrillic name with a Latin one.
+
+    Returns
+    -------
+    str
+        Lower-case ASCII text.
+
+    Examples
+    --------
+    >>> transliterate("Полевской"), transliterate("Полевской", system="bgn")
+    ('polevskoj', 'polevskoy')
+    """
+    table = _CYRILLIC if system == "gost" else {**_CYRILLIC, **_BGN}
+    out = "".join(table.get(ch, ch) for ch in text.lower())
     return unicodedata.normalize("NFKD", out).encode("ascii", "ignore").decode()
 
 
