@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import requests
@@ -28,6 +28,9 @@ from ..errors import EmptyNetworkError, OverpassError
 from ._http import DeadlineExceeded, NameNotResolved, post_with_deadline
 from ._overpass_roads import roads_from_overpass
 from ._rules import BUILT_UP, MAX_ADMIN_LEVEL, PLACE_KINDS, WATER_TAGS
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs  # typing.TypeIs from Python 3.13
 from .roads import OSMRoads, highway_classes
 
 __all__ = [
@@ -124,7 +127,7 @@ class BadAnswer(ValueError):
     """An Overpass answer that is not a complete, well-formed road download."""
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeIs[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -133,7 +136,7 @@ def _is_number(value: object) -> bool:
 _ID_MAX = 2**63 - 1
 
 
-def _is_id(value: object) -> bool:
+def _is_id(value: object) -> TypeIs[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _ID_MAX
 
 
@@ -163,7 +166,7 @@ def _check_node(el: dict[str, Any]) -> None:
     lat, lon = el.get("lat"), el.get("lon")
     if not (_is_number(lat) and _is_number(lon)):
         raise BadAnswer(f"node {el['id']} has no numeric lat/lon: {lat!r}, {lon!r}")
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # type: ignore[operator]
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         raise BadAnswer(f"node {el['id']} lies outside the globe: {lat!r}, {lon!r}")
 
 
@@ -221,7 +224,7 @@ def validate_answer(data: object) -> dict[str, Any]:
             )
         if kind == "node":
             _check_node(el)
-            nodes.add(el_id)  # type: ignore[arg-type]
+            nodes.add(el_id)
         elif kind == "way":
             refs.update(_check_way(el))
         elif kind == "relation":
