@@ -238,7 +238,7 @@ def test_ids_beyond_64_bits_are_refused_before_caching(
 ) -> None:
     """JSON numbers have no size limit: a way id of 2**64 + n passed the answer check,
     overflowed the int64 arrays (exit 1) and stayed in the cache, so reruns crashed too."""
-    from ural_access.geo.cli import main
+    from ural_access.cli.commands import main
 
     monkeypatch.setattr(settings, "overpass_max_attempts", 2)  # real answers: no 1 s limit
     area = shapely.box(1.4, 42.4, 1.8, 42.7)  # Andorra
