@@ -316,17 +316,20 @@ def choose_package(
     ``budget``) that still fits, each round evaluated on the network with the earlier
     choices made. Returns the marginal-gain curve: ``step``, ``candidate``, ``section``,
     ``km``, ``cumulative_km``, ``marginal_gain``, ``cumulative_gain`` (and costs)."""
-    if (budget_km is None) == (budget is None):
+    if budget_km is not None and budget is None:
+        limit = budget_km
+    elif budget is not None and budget_km is None:
+        if not cost_per_km:
+            raise ScenarioError("a budget in money needs a cost per km")
+        limit = budget / cost_per_km
+    else:
         raise ScenarioError("give a budget in km or in money (with a cost per km), one of them")
-    if budget is not None and not cost_per_km:
-        raise ScenarioError("a budget in money needs a cost per km")
     objective = objective or Objective()
     jobs = upgrade_jobs(sweep, maxspeed_kph, factor)
     graph = sweep.graph
     left = list(range(len(sweep.candidates)))
     spent_km, total = 0.0, 0.0
     rows: list[tuple[int, str, str, float, float, float, float]] = []
-    limit = budget_km if budget_km is not None else budget / cost_per_km  # type: ignore[operator]
     current = Sweep(**{**sweep.__dict__, "graph": graph})
     while left:
         fits = [i for i in left if spent_km + sweep.candidates[i].km <= limit + 1e-9]
