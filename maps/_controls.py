@@ -44,6 +44,7 @@ def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> foli
     )
     folium.TileLayer("OpenStreetMap", name=lang("base_map")).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
+    # a Map's root is a branca Figure, which has the header; get_root says only Element
     fmap.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
     fmap.add_child(_Attribution())
     return fmap

@@ -41,11 +41,11 @@ def _rendered_text_is_text() -> Iterator[None]:
     # branca.element's render methods look ``Element`` up in their module when they wrap
     # what they rendered; only those calls run inside this block.
     original = branca.element.Element
-    branca.element.Element = _Rendered  # type: ignore[misc]
+    branca.element.Element = _Rendered  # type: ignore[misc]  # for this block only
     try:
         yield
     finally:
-        branca.element.Element = original  # type: ignore[misc]
+        branca.element.Element = original  # type: ignore[misc]  # put back
 
 
 def render_page(fmap: Any) -> str:

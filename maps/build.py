@@ -85,11 +85,12 @@ def stable_ids(page: str) -> Iterator[None]:
     def generate(cls: type) -> str:
         return hashlib.sha256(f"{page}\n{next(counter)}".encode()).hexdigest()[:32]
 
+    # branca's id maker, replaced for this page only (mypy refuses assigning to a method)
     Element._generate_id = classmethod(generate)  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
-        Element._generate_id = original  # type: ignore[method-assign]
+        Element._generate_id = original  # type: ignore[method-assign]  # put back
 
 
 def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:

@@ -85,7 +85,7 @@ def key_html(
         (_dot(CENTER_COLOUR, 5), lang("key_center")),
         (_dot(TOWN_COLOUR, 4), lang("key_town")),
         (
-            _line(ZONE_STYLE["color"], 2, str(ZONE_STYLE["dashArray"])),  # type: ignore[arg-type]
+            _line(str(ZONE_STYLE["color"]), 2, str(ZONE_STYLE["dashArray"])),
             lang("key_zone", radius=f"{radius_km:g}"),
         ),
     ]

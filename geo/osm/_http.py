@@ -82,7 +82,7 @@ class _Watched:
     sock: Any
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
+        super().connect()  # type: ignore[misc]  # a mixin: the connection class connects
         watch = getattr(_local, "watch", None)
         if watch is not None:
             watch.add(self.sock)
