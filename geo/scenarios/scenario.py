@@ -41,6 +41,7 @@ from typing import Any
 import shapely
 
 from ..errors import ScenarioError
+from ..study.options import ROAD_CLASSES as _STUDY_ROAD_CLASSES
 
 __all__ = [
     "FACTOR_RANGE",
@@ -60,16 +61,8 @@ __all__ = [
 #: upgrade never slows a road).
 SPEED_RANGE_KPH = (5.0, 150.0)
 FACTOR_RANGE = (1.0, 3.0)
-#: Road classes an edit may name.
-ROAD_CLASSES = (
-    "motorway",
-    "trunk",
-    "primary",
-    "secondary",
-    "tertiary",
-    "unclassified",
-    "residential",
-)
+#: Road classes an edit may name: the study's, from motorway down to residential.
+ROAD_CLASSES = _STUDY_ROAD_CLASSES[: _STUDY_ROAD_CLASSES.index("residential") + 1]
 _SELECTORS = ("way_ids", "ref", "polygon", "polygon_file", "line", "line_file", "between")
 
 
