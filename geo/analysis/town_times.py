@@ -97,14 +97,11 @@ def town_times(study: Study, network: RoadNetwork) -> TownTimes:
     are driven at ``access_speed_kph`` times the factor, as in :func:`geo.pipeline.compute.snap_places`).
     """
     towns = study_area_towns(study)
-    routing = study.routing
     log.info("joining %d study-area towns to the network", len(towns))
-    router = Router(
+    router = Router.for_study(
         network,
         towns.rename(columns={"geonameid": "place_id"})[["place_id", "name", "lon", "lat"]],
-        snap_limit_km=routing.snap_limit_km,
-        detour_factor=routing.access_detour_factor,
-        access_speed_kph=routing.access_speed_kph * study.speed.factor,
+        study,
     )
     snap = router.snap.table.set_index("place_id")
     nodes = towns["geonameid"].map(snap["node"]).fillna(-1).astype(np.int64).to_numpy()

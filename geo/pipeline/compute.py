@@ -257,13 +257,7 @@ def snap_places(
         routing.access_detour_factor,
         leg_speed,
     )
-    router = Router(
-        network,
-        places[["place_id", "name", "lon", "lat"]],
-        snap_limit_km=routing.snap_limit_km,
-        detour_factor=routing.access_detour_factor,
-        access_speed_kph=leg_speed,
-    )
+    router = Router.for_study(network, places[["place_id", "name", "lon", "lat"]], study)
     snap = router.snap.table.set_index("place_id")
     places = places.copy()
     places["node"] = places["place_id"].map(snap["node"]).astype(int)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,9 @@ from ._route import Route, substring_of, sum_to_root
 from ._snap import cut_off_places, join_places
 from .last_mile import AccessLeg
 from .turns import TurnGraph, build_turn_graph
+
+if TYPE_CHECKING:
+    from ..study.definition import Study
 
 __all__ = ["Route", "Router", "ShortestPathTree", "Snap"]
 
@@ -226,6 +230,37 @@ class Router:
             np.cumsum(np.bincount(ends, minlength=self.n), out=self._arrive_ptr[1:])
 
     # ------------------------------------------------------------------ snapping
+    @classmethod
+    def for_study(cls, network: RoadNetwork, places: pd.DataFrame, study: Study) -> Router:
+        """A router whose access legs are the study's.
+
+        ``snap_limit_km`` and ``access_detour_factor`` of ``[routing]``, and its
+        ``access_speed_kph`` times the study's speed factor, like every road of
+        ``network`` (which must already carry the study's speed model and factor).
+
+        Parameters
+        ----------
+        network
+            The road network with ``travel_time_s`` per edge.
+        places
+            Table with ``place_id``, ``name``, ``lon`` and ``lat``.
+        study
+            The study whose ``[routing]`` and ``[speed]`` options apply.
+
+        Returns
+        -------
+        Router
+            Over the movement graph, with the network's profile and driving side.
+        """
+        routing = study.routing
+        return cls(
+            network,
+            places,
+            snap_limit_km=routing.snap_limit_km,
+            detour_factor=routing.access_detour_factor,
+            access_speed_kph=routing.access_speed_kph * study.speed.factor,
+        )
+
     def _snap_places(self, places: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         net, leg = self.network, self.access
         n_places = len(places)

@@ -56,14 +56,7 @@ def route_edges(network: RoadNetwork, study: Study, a: str, b: str) -> IntArray:
     """Network edges of the current fastest route from place ``a`` to ``b`` (turns included)."""
     ends = [find_place(study, a), find_place(study, b)]
     table = pd.DataFrame(ends, columns=["place_id", "name", "lon", "lat"])
-    routing = study.routing
-    router = Router(
-        network,
-        table,
-        snap_limit_km=routing.snap_limit_km,
-        detour_factor=routing.access_detour_factor,
-        access_speed_kph=routing.access_speed_kph * study.speed.factor,
-    )
+    router = Router.for_study(network, table, study)
     nodes = router.place_nodes(table["place_id"])
     if (nodes < 0).any():
         raise ScenarioError(f"{a} or {b} is not joined to the road network: no route to select")

@@ -126,14 +126,7 @@ def prepare_sweep(study: Study, network: RoadNetwork, min_km: float = 5.0) -> Sw
     """Join the places, find the candidates and grow today's trees (``network`` with the
     study's speed model already, e.g. from :func:`geo.pipeline.compute.study_network`)."""
     places = _places(study)
-    routing = study.routing
-    router = Router(
-        network,
-        places,
-        snap_limit_km=routing.snap_limit_km,
-        detour_factor=routing.access_detour_factor,
-        access_speed_kph=routing.access_speed_kph * study.speed.factor,
-    )
+    router = Router.for_study(network, places, study)
     node = dict(zip(places["place_id"], router.place_nodes(places["place_id"]), strict=True))
     zone = study.zone_settlements()
     zone = zone[zone["within_radius"] & zone["geonameid"].map(lambda g: node.get(g, -1) >= 0)]
