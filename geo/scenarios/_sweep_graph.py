@@ -193,7 +193,8 @@ class SweepGraph:
             parts.append(members)
             piece = self.edge_piece[members]
             f = self.edge_f[members]
-            times.append(np.where(piece == 1, f * t, np.where(piece == 2, (1 - f) * t, t)))
+            with np.errstate(invalid="ignore"):  # 0 * inf on a closed whole edge, not taken
+                times.append(np.where(piece == 1, f * t, np.where(piece == 2, (1 - f) * t, t)))
         if not parts:
             return np.zeros(0, np.int64), np.zeros(0)
         return np.concatenate(parts).astype(np.int64), np.concatenate(times)

@@ -32,7 +32,7 @@ EXAMPLES = {
     ),
     "rank-upgrades": (
         "ural-access rank-upgrades --study urals --output output/rank\n"
-        "  ural-access rank-upgrades --standard-maxspeed 110 --objective agglomeration:Greater Miass --budget-km 150\n"
+        "  ural-access rank-upgrades --standard-maxspeed 110 --objective 'agglomeration:Greater Miass' --budget-km 150\n"
         "  ural-access rank-upgrades --closures --output output/closures\n"
         "  ural-access rank-upgrades --dask-scheduler tcp://10.0.0.5:8786 --output output/rank"
     ),
@@ -272,7 +272,10 @@ def _option_groups() -> dict[str, Options]:
             (
                 ("--workers",),
                 _number(int, 1, 512, "N")
-                | _value("local processes evaluating candidates (default: the cores)"),
+                | _value(
+                    "local processes evaluating candidates (default: every core from 200 "
+                    "candidates on, else one)"
+                ),
             ),
             (
                 ("--dask-scheduler",),

@@ -15,6 +15,10 @@ __all__ = ["run_rank_upgrades", "run_scenario"]
 
 log = logging.getLogger("ural_access.cli.scenarios")
 
+#: Without --workers, candidates are evaluated on every core from this many on (starting
+#: the processes costs a few seconds, more than the Urals' 98 candidates take in one).
+AUTO_PARALLEL = 200
+
 
 def _computed(study: Any, network: Any, isochrones: bool) -> tuple[Any, list[str]]:
     """compute_access, its warnings gathered (the summary lists them)."""
@@ -148,7 +152,7 @@ def run_rank_upgrades(
     factor = args.standard_factor
     maxspeed = None if factor else (args.standard_maxspeed or 110.0)
     run = {
-        "workers": args.workers or default_workers(),
+        "workers": args.workers or 0,  # 0: decided below, once the candidates are known
         "scheduler": args.dask_scheduler,
         "timeout_s": args.dask_timeout,
     }
@@ -167,7 +171,13 @@ def run_rank_upgrades(
     net = study_network(study, network)
     log.info("finding the candidate sections of today's main routes")
     sweep = prepare_sweep(study, net)
-    log.info("%d candidate sections; evaluating them", len(sweep.candidates))
+    if not run["workers"]:  # starting processes costs seconds: worth it for long sweeps
+        run["workers"] = default_workers() if len(sweep.candidates) >= AUTO_PARALLEL else 1
+    log.info(
+        "%d candidate sections; evaluating them (%s)",
+        len(sweep.candidates),
+        f"Dask at {run['scheduler']}" if run["scheduler"] else f"{run['workers']} process(es)",
+    )
     standard = f"speed factor {factor:g}" if factor else f"limit {maxspeed:g} km/h"
     provenance = dict(
         results_provenance(study, net),
@@ -208,8 +218,9 @@ def run_rank_upgrades(
     )
     print(f"  wrote {out}\n\n{road_note}\n", file=sys.stdout)
     for row in ranked.head(10).itertuples():
+        change = f"potential lost {-row.gain:,.0f}" if args.closures else f"gain {row.gain:,.0f}"
         print(
-            f"  {row.rank:>3}. {row.candidate} {row.section} ({row.km:.1f} km): gain {row.gain:,.0f}",
+            f"  {row.rank:>3}. {row.candidate} {row.section} ({row.km:.1f} km): {change}",
             file=sys.stdout,
         )
     return 0
