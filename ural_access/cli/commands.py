@@ -15,13 +15,18 @@ import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..geo import settings
 from ..geo.base.atomic import Terminated, sigterm_as_interrupt
 from ..geo.base.progress import console_handler, remove_handler
 from ..geo.errors import UralAccessError, UralAccessWarning, WriteError
 from ._parser import command_parser
+
+if TYPE_CHECKING:
+    from ..api import AccessResults
+    from ..geo.network.road_network import RoadNetwork
+    from ..geo.study.definition import Study
 
 __all__ = ["main"]
 
@@ -45,7 +50,7 @@ _ENVIRONMENT_ERRNOS = {
 }
 
 
-def _load_study(args: argparse.Namespace) -> Any:
+def _load_study(args: argparse.Namespace) -> Study:
     changes = _overrides(args)
     from ..geo.study.definition import load_study
 
@@ -81,7 +86,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return changes
 
 
-def _road_data_note(network: Any) -> str:
+def _road_data_note(network: RoadNetwork) -> str:
     """Which road data the run used, and how to get full detail."""
     from ..geo.analysis.estimates import road_classes_present
 
@@ -103,7 +108,7 @@ def _road_data_note(network: Any) -> str:
     return text
 
 
-def _network(args: argparse.Namespace, study: Any, force_pull: bool) -> Any:
+def _network(args: argparse.Namespace, study: Study, force_pull: bool) -> RoadNetwork:
     """The study's network by the notebook's own path (:meth:`RoadNetwork.from_osm`)."""
     from ..geo.network.pull import network_summary
     from ..geo.network.road_network import RoadNetwork
@@ -150,7 +155,7 @@ def _apply_settings(args: argparse.Namespace) -> None:
         settings.overpass_max_attempts = args.overpass_retries + 1
 
 
-def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Path, str]:
+def _route(args: argparse.Namespace, study: Study, out: Path) -> tuple[AccessResults, Path, str]:
     """Compute the results (with their map context) and write them, as the notebook does."""
     from ..api import compute_access
 
@@ -160,7 +165,9 @@ def _route(args: argparse.Namespace, study: Any, out: Path) -> tuple[Any, Path, 
     return results, results.to_folder(out / "results", lang=getattr(args, "lang", None)), note
 
 
-def _maps(args: argparse.Namespace, study: Any, out: Path, results: Any) -> list[Path]:
+def _maps(
+    args: argparse.Namespace, study: Study, out: Path, results: AccessResults | None
+) -> list[Path]:
     """Draw the maps from this run's results, else from the results folder."""
     from ..api import read_results
 
@@ -177,7 +184,7 @@ def _maps(args: argparse.Namespace, study: Any, out: Path, results: Any) -> list
     )
 
 
-def _sensitivity(args: argparse.Namespace, study: Any, out: Path) -> Path:
+def _sensitivity(args: argparse.Namespace, study: Study, out: Path) -> Path:
     """Run the sensitivity grid and write its tables and chart; print the rank ranges."""
     from ..geo.analysis.drive_zones import ZoneDefinition
     from ..geo.analysis.sensitivity import DEFAULT_GRID, Grid, sensitivity_runs, sensitivity_summary
@@ -209,7 +216,9 @@ def _sensitivity(args: argparse.Namespace, study: Any, out: Path) -> Path:
     return folder
 
 
-def _report(study: Any, written: list[Path], road_note: str, results: Any) -> None:
+def _report(
+    study: Study, written: list[Path], road_note: str, results: AccessResults | None
+) -> None:
     """What was written, which road data, the headline table and the warnings (stdout)."""
     print(f"\nDone: {study.title}", file=sys.stdout)
     for path in written:
@@ -261,7 +270,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "pull":
         network = _network(args, study, force_pull=True)
         road_note = _road_data_note(network)
-        written.append(network.cache_folder)
+        if network.cache_folder is not None:  # None: not saved (caching off)
+            written.append(network.cache_folder)
     if args.command in {"route", "run"}:
         results, folder, road_note = _route(args, study, out)
         written.append(folder)

@@ -7,9 +7,16 @@ import logging
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..geo.errors import UralAccessWarning
+
+if TYPE_CHECKING:
+    from ..geo.network.road_network import RoadNetwork
+    from ..geo.results.access_results import AccessResults
+    from ..geo.scenarios.compare import ScenarioComparison
+    from ..geo.scenarios.ranking import Sweep
+    from ..geo.study.definition import Study
 
 __all__ = ["run_rank_upgrades", "run_scenario"]
 
@@ -20,7 +27,9 @@ log = logging.getLogger("ural_access.cli.scenarios")
 AUTO_PARALLEL = 200
 
 
-def _computed(study: Any, network: Any, isochrones: bool) -> tuple[Any, list[str]]:
+def _computed(
+    study: Study, network: RoadNetwork, isochrones: bool
+) -> tuple[AccessResults, list[str]]:
     """compute_access, its warnings gathered (the summary lists them)."""
     from ..geo.pipeline.compute import compute_access
 
@@ -30,7 +39,7 @@ def _computed(study: Any, network: Any, isochrones: bool) -> tuple[Any, list[str
     return results, [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
 
 
-def _headline(comparison: Any) -> str:
+def _headline(comparison: ScenarioComparison) -> str:
     table = comparison.headline()
     cities = [c for c in table.columns if c.startswith("minutes_from_")]
     width = max(len("agglomeration"), *(len(str(a)) for a in table["agglomeration"]))
@@ -53,7 +62,7 @@ def _signed(minutes: float) -> str:
 
 
 def run_scenario(
-    args: argparse.Namespace, study: Any, network: Any, out: Path, road_note: str
+    args: argparse.Namespace, study: Study, network: RoadNetwork, out: Path, road_note: str
 ) -> int:
     """Apply ``--scenario``, compute baseline and scenario, write both and the comparison.
 
@@ -97,7 +106,7 @@ def run_scenario(
 
 
 def _rank_files(
-    tmp: Path, sweep: Any, tables: dict[str, Any], provenance: dict[str, Any], ranked: Any
+    tmp: Path, sweep: Sweep, tables: dict[str, Any], provenance: dict[str, Any], ranked: Any
 ) -> None:
     """The tables as CSVs and ``candidates.gpkg``: every candidate section with its rank."""
     import geopandas as gpd
@@ -125,7 +134,7 @@ def _rank_files(
 
 
 def run_rank_upgrades(
-    args: argparse.Namespace, study: Any, network: Any, out: Path, road_note: str
+    args: argparse.Namespace, study: Study, network: RoadNetwork, out: Path, road_note: str
 ) -> int:
     """Rank the candidate sections (or their closures) and write the tables into ``out``.
 
