@@ -90,9 +90,9 @@ import shapely
 settings.cache_folder = Path({cache!r})
 study = stage("study", lambda: load_study({study!r}))
 area = study.area()
-roads = stage("read", lambda: read_osm_file({osm!r}, study.road_classes, bbox=shapely.bounds(area)))
-net = stage("build", lambda: build_network(roads, area, road_classes=study.road_classes,
-            speed_model=study.speed_model, speed_factor=study.speed_factor))
+roads = stage("read", lambda: read_osm_file({osm!r}, study.network.road_classes, bbox=shapely.bounds(area)))
+net = stage("build", lambda: build_network(roads, area, road_classes=study.network.road_classes,
+            speed_model=study.speed.model, speed_factor=study.speed.factor))
 del roads
 stage("save", lambda: net.save(Path({work!r}) / "net"))  # the code's default, as `pull` did
 results = stage("route", lambda: compute_access(study, net))

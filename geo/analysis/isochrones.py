@@ -156,8 +156,8 @@ def isochrones(
     Examples
     --------
     >>> tree = router.tree(int(router.place_nodes(["Djibouti"])[0]))  # doctest: +SKIP
-    >>> iso = isochrones(network, tree.time_s, study.bands_min, study.local_crs(),
-    ...                  study.isochrone_buffer_m)  # doctest: +SKIP
+    >>> iso = isochrones(network, tree.time_s, study.routing.bands_min, study.local_crs(),
+    ...                  study.routing.isochrone_buffer_m)  # doctest: +SKIP
     """
     import geopandas
 

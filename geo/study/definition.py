@@ -111,11 +111,10 @@ class Study:
     """Everything one study needs, with places resolved to coordinates.
 
     The fields up to ``bbox`` are the study file's ``[study]`` table (and its places);
-    ``network``, ``speed`` and ``routing`` are its settings sections
-    (:mod:`geo.parameters`). Every setting is also readable by its flat parameter name,
-    the one :meth:`parameters`, :meth:`with_overrides` and the command line use:
-    ``study.speed_factor`` is ``study.speed.factor``. Building a study (also with
-    ``dataclasses.replace``) checks every value.
+    ``network``, ``speed``, ``routing``, ``zones`` and ``huff`` are its option sections
+    (:mod:`geo.study.options`), read as ``study.speed.factor``; :meth:`parameters`,
+    :meth:`with_overrides` and the command line name them flat (``speed_factor``).
+    Building a study (also with ``dataclasses.replace``) checks every value.
     """
 
     key: str = field(metadata={"parameter": "study"})
@@ -182,13 +181,6 @@ class Study:
                 raise ParameterError(
                     f"{name} must be a {cls.__name__}, got {getattr(self, name)!r}"
                 )
-
-    def __getattr__(self, name: str) -> Any:
-        """Each section's settings by their flat name too (``speed_factor`` → ``speed.factor``)."""
-        where = _flat_parameters().get(name)
-        if where is None:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return getattr(getattr(self, where[0]), where[1])
 
     @classmethod
     def load(cls, name_or_path: str | Path = "urals") -> Study:

@@ -75,10 +75,14 @@ def _case(key: str) -> Case:
             "lat": [p.lat for p in places],
         }
     )
-    router = Router(network, table, snap_limit_km=study.snap_limit_km)
+    router = Router(network, table, snap_limit_km=study.routing.snap_limit_km)
     tree = router.tree(int(router.place_nodes([study.first_tier[0].name])[0]))
     iso = isochrones(
-        network, tree.time_s, study.bands_min, study.local_crs(), study.isochrone_buffer_m
+        network,
+        tree.time_s,
+        study.routing.bands_min,
+        study.local_crs(),
+        study.routing.isochrone_buffer_m,
     )
     return Case(study, network, router, tree, iso)
 
@@ -108,7 +112,7 @@ def _metric(geoms: Any, case: Case) -> Any:
 # ---------------------------------------------------------------------- output table
 def test_one_row_per_band_in_wgs84(case: Case) -> None:
     iso = case.iso
-    bands = list(case.study.bands_min)
+    bands = list(case.study.routing.bands_min)
     assert iso.crs.to_epsg() == 4326
     assert list(iso.columns) == ["band_min", "lower_min", "area_km2", "geometry"]
     assert iso["band_min"].tolist() == bands
@@ -171,7 +175,7 @@ def test_far_unreached_places_outside_short_bands(djibouti: Case) -> None:
 
 def test_polygon_is_the_reached_roads_buffer(andorra: Case) -> None:
     """Band 10 min is close to the union of 300 m buffers around the roads reached."""
-    buffer_m, band = andorra.study.isochrone_buffer_m, 10.0
+    buffer_m, band = andorra.study.routing.isochrone_buffer_m, 10.0
     iso = isochrones(
         andorra.network,
         andorra.tree.time_s,
@@ -210,7 +214,8 @@ def test_holes_where_the_network_does_not_reach(djibouti: Case) -> None:
     assert not shapely.covers(last, point)
     roads = shapely.union_all(_metric(djibouti.network.geometry, djibouti))
     assert (
-        shapely.distance(_metric([point], djibouti)[0], roads) > djibouti.study.isochrone_buffer_m
+        shapely.distance(_metric([point], djibouti)[0], roads)
+        > djibouti.study.routing.isochrone_buffer_m
     )
     # The Gulf of Tadjoura is left out of every band.
     gulf = shapely.Point(43.0, 11.7)
@@ -246,9 +251,9 @@ def test_place_nodes_beyond_network_are_ignored(andorra: Case) -> None:
     iso = isochrones(
         andorra.network,
         times[: andorra.network.n_nodes],
-        andorra.study.bands_min,
+        andorra.study.routing.bands_min,
         andorra.study.local_crs(),
-        andorra.study.isochrone_buffer_m,
+        andorra.study.routing.isochrone_buffer_m,
     )
     assert iso.geometry.geom_equals_exact(andorra.iso.geometry, tolerance=0).all()
 

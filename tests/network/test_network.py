@@ -29,7 +29,7 @@ def test_network_is_strongly_connected_and_consistent(built: dict, key: str) -> 
     graph = coo_matrix((np.ones(net.n_edges), (net.u, net.v)), shape=(net.n_nodes,) * 2)
     n_comp, _ = connected_components(graph, directed=True, connection="strong")
     assert n_comp == 1
-    assert set(net.highway) <= set(highway_classes(study.road_classes))
+    assert set(net.highway) <= set(highway_classes(study.network.road_classes))
     assert np.all(net.travel_time_s > 0) and np.all(np.isfinite(net.travel_time_s))
     # Geometry runs from u to v, and its length is the edge length.
     start = shapely.get_coordinates(shapely.get_point(net.geometry, 0))

@@ -438,11 +438,13 @@ def test_implausible_maxspeeds_fall_back_and_are_counted(built: dict) -> None:
     assert implausible_maxspeeds(maxspeed) == {"edges": 3, "values": ["0.5", "10000", "1e-7"]}
     # In a real network: tag some Andorra ways with a tiny limit.
     study, _, _ = built["andorra"]
-    roads = read_osm_file(extract("andorra-latest.osm.pbf"), study.road_classes, bbox=study.bbox)
+    roads = read_osm_file(
+        extract("andorra-latest.osm.pbf"), study.network.road_classes, bbox=study.bbox
+    )
     tagged = roads.tags["maxspeed"].copy()
     tagged[:40] = "0.5"
     roads = replace(roads, tags=dict(roads.tags, maxspeed=tagged))
-    net = build_network(roads, study.area(), road_classes=study.road_classes)
+    net = build_network(roads, study.area(), road_classes=study.network.road_classes)
     bad = net.provenance["maxspeed_implausible"]
     assert bad["edges"] > 0 and bad["values"] == ["0.5"]
     assert (net.speed_kph > 4).all()

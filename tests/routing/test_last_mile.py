@@ -40,13 +40,13 @@ def test_leg_is_distance_times_detour_at_the_leg_speed(urals) -> None:  # type: 
     p = urals.places.set_index("name")
     k = p.loc["Krasnoturinsk"]
     assert 7 < k["join_km"] < 12
-    assert k["access_km"] == pytest.approx(k["join_km"] * study.access_detour_factor)
-    speed = study.access_speed_kph * study.speed_factor
+    assert k["access_km"] == pytest.approx(k["join_km"] * study.routing.access_detour_factor)
+    speed = study.routing.access_speed_kph * study.speed.factor
     assert k["access_min"] == pytest.approx(k["access_km"] / speed * 60)
     # Tables carry the leg for every joined place.
     joined = p["join_km"].notna()
     np.testing.assert_allclose(
-        p.loc[joined, "access_km"], p.loc[joined, "join_km"] * study.access_detour_factor
+        p.loc[joined, "access_km"], p.loc[joined, "join_km"] * study.routing.access_detour_factor
     )
 
 

@@ -37,7 +37,7 @@ def test_times_equal_networkx_dijkstra_on_random_pairs(built: dict, key: str) ->
     study, net, _ = built[key]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        router = Router(net, _places(study), snap_limit_km=study.snap_limit_km, turns=False)
+        router = Router(net, _places(study), snap_limit_km=study.routing.snap_limit_km, turns=False)
     graph = _nx_graph(router)
     rng = np.random.default_rng(42)
     sources = rng.choice(router.n, size=6, replace=False)
@@ -62,7 +62,7 @@ def test_times_equal_networkx_dijkstra_on_random_pairs(built: dict, key: str) ->
 
 def test_route_line_matches_tree_time_and_distance(built: dict) -> None:
     study, net, _ = built["djibouti"]
-    router = Router(net, _places(study), snap_limit_km=study.snap_limit_km, turns=False)
+    router = Router(net, _places(study), snap_limit_km=study.routing.snap_limit_km, turns=False)
     origin = int(router.place_nodes(["Djibouti"])[0])
     tree = router.tree(origin)
     graph = _nx_graph(router)
@@ -86,7 +86,7 @@ def test_route_line_matches_tree_time_and_distance(built: dict) -> None:
 
 def test_route_distance_accumulation_equals_time_accumulation(built: dict) -> None:
     study, net, _ = built["andorra"]
-    router = Router(net, _places(study), snap_limit_km=study.snap_limit_km, turns=False)
+    router = Router(net, _places(study), snap_limit_km=study.routing.snap_limit_km, turns=False)
     tree = router.tree(0)
     again = router.accumulate(0, tree.pred, router.edge_time)
     finite = np.isfinite(tree.time_s)
@@ -103,7 +103,7 @@ def test_route_lengths_of_some_destinations_equal_the_whole_tree_sums(
     """`dist_to` walks only the asked routes; it must give what the whole-tree sum gives
     (pointer jumping over the nodes, or over the movement graph's states)."""
     study, net, _ = built[key]
-    router = Router(net, _places(study), snap_limit_km=study.snap_limit_km, turns=turns)
+    router = Router(net, _places(study), snap_limit_km=study.routing.snap_limit_km, turns=turns)
     source = int(np.argmax(np.bincount(router.edge_u)))  # a busy junction
     rng = np.random.default_rng(3)
     targets = np.r_[rng.integers(0, router.n, 300), source, source]
@@ -126,7 +126,7 @@ def test_unreachable_island_gives_infinite_time(built: dict) -> None:
     study, net, _ = built["malta"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
-        router = Router(net, _places(study), snap_limit_km=study.snap_limit_km)
+        router = Router(net, _places(study), snap_limit_km=study.routing.snap_limit_km)
     # Gozo's towns are farther than the snap limit from Malta's (main-island) network.
     gozo = router.place_nodes(["Victoria", "Nadur", "Xaghra"])
     assert (gozo == -1).all()

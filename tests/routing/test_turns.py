@@ -224,7 +224,7 @@ def test_movement_times_equal_networkx_on_the_expanded_graph(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        router = Router(net.with_speeds(profile), places, snap_limit_km=study.snap_limit_km)
+        router = Router(net.with_speeds(profile), places, snap_limit_km=study.routing.snap_limit_km)
     graph = movement_digraph(router)
     rng = np.random.default_rng(11)
     sources = rng.choice(router.n, size=3, replace=False).tolist()
@@ -250,8 +250,8 @@ def test_route_line_follows_the_movement_tree(built: dict) -> None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        router = Router(net, places, snap_limit_km=study.snap_limit_km)
-        plain = Router(net, places, snap_limit_km=study.snap_limit_km, turns=False)
+        router = Router(net, places, snap_limit_km=study.routing.snap_limit_km)
+        plain = Router(net, places, snap_limit_km=study.routing.snap_limit_km, turns=False)
     origin = int(router.place_nodes([study.first_tier[0].name])[0])
     tree = router.tree(origin)
     plain_tree = plain.tree(origin)

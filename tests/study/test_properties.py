@@ -134,7 +134,7 @@ def test_drive_time_bands_are_increasing_finite_minutes_or_refused(bands: list[A
         study = study_from_dict(raw)
     except ParameterError:
         return
-    got = study.bands_min
+    got = study.routing.bands_min
     assert got and all(math.isfinite(b) for b in got)
     assert 0 < got[0] and all(a < b for a, b in itertools.pairwise(got))
     assert got[-1] <= UPPER_BOUNDS["minutes"]
