@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from ..geo.results.access_results import AccessResults
 from ..geo.study.options import ROAD_CLASSES
 from ._geojson import compact, feature_collection
 from .style import BORDER_STYLE, ROAD_COLOUR, WATER_COLOUR, band_colours, road_weight
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class MapData:
 DRAWN_KINDS = ("road", "water", "border")
 
 
-def map_data(results: AccessResults, context: Any = None) -> MapData:
+def map_data(results: AccessResults, context: gpd.GeoDataFrame | None = None) -> MapData:
     """The bands of ``results`` and the ``context`` (:mod:`geo.context`) as GeoJSON."""
     if context is not None and len(context):
         context = context[context["kind"].isin(DRAWN_KINDS)]
@@ -77,7 +81,9 @@ def map_data(results: AccessResults, context: Any = None) -> MapData:
     return MapData(band_data(results), context_data(context), kinds)
 
 
-def _context_kept(context: Any) -> tuple[Any, Any]:
+def _context_kept(
+    context: gpd.GeoDataFrame,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.object_]]:
     """Which context rows fit :data:`CONTEXT_VERTICES`, and their simplified geometries:
     water, borders and the road classes from the highest down, as long as the budget
     holds (the highest always). Each group is simplified only when its turn comes, so the
@@ -100,7 +106,7 @@ def _context_kept(context: Any) -> tuple[Any, Any]:
     return keep, geoms
 
 
-def context_data(context: Any) -> dict[str, Any] | None:
+def context_data(context: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
     """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
     if context is None or len(context) == 0:
         return None

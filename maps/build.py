@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import folium
 from branca.element import Element
@@ -24,6 +24,9 @@ from .assets import save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds, zone_bounds
 from .text import Lang
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["PNG_SIZE", "build_maps", "map_language", "picture_bounds", "stable_ids"]
 
@@ -50,7 +53,9 @@ def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, floa
     return out
 
 
-def map_language(results: AccessResults, lang: str = "en", context: Any = None) -> Lang:
+def map_language(
+    results: AccessResults, lang: str = "en", context: gpd.GeoDataFrame | None = None
+) -> Lang:
     """The words of ``lang``, with the study's places named in it.
 
     Russian names come from the study file, else from OSM place nodes among the
@@ -106,7 +111,7 @@ def build_maps(
     self_contained: bool = False,
     png: bool = False,
     lang: str = "en",
-    context: Any = None,
+    context: gpd.GeoDataFrame | None = None,
     data_dir: str | Path | None = None,
 ) -> list[Path]:
     """Write the maps into ``out_dir`` and return the paths written (index first).
@@ -154,7 +159,7 @@ def _write_maps(
     out: Path,
     final: Path,
     words: Lang,
-    context: Any,
+    context: gpd.GeoDataFrame | None,
     data_dir: Path | None,
     self_contained: bool,
     png: bool,

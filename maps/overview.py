@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import numpy as np
@@ -24,6 +24,9 @@ from ._layers import (
 from ._shared import MapData, map_data
 from .legend import MapLegend, key_html, steps_html
 from .text import EN, Lang
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["agglomeration_map", "overview_map", "study_bounds", "zone_bounds"]
 
@@ -114,7 +117,10 @@ def _finish(
 
 
 def overview_map(
-    results: AccessResults, lang: Lang = EN, context: Any = None, data: MapData | None = None
+    results: AccessResults,
+    lang: Lang = EN,
+    context: gpd.GeoDataFrame | None = None,
+    data: MapData | None = None,
 ) -> folium.Map:
     """The whole study: context, cities, zones, towns, fastest routes and the bands.
 
@@ -138,7 +144,7 @@ def agglomeration_map(
     results: AccessResults,
     name: str,
     lang: Lang = EN,
-    context: Any = None,
+    context: gpd.GeoDataFrame | None = None,
     data: MapData | None = None,
 ) -> folium.Map:
     """One agglomeration, zoomed to its zone: towns, circle, routes in, bands crossing it.

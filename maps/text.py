@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..geo.base.format import format_km, format_minutes, format_population, format_share
+
+if TYPE_CHECKING:
+    from ..geo.study.definition import Study
 
 __all__ = ["EN", "LANGUAGES", "NBSP", "TEXTS", "Lang"]
 
@@ -316,7 +319,7 @@ class Lang:
         text = "" if name is None else str(name)
         return self.names.get(text, text) if self.ru else text
 
-    def title(self, study: Any) -> str:
+    def title(self, study: Study) -> str:
         """The study's title in this language (``title_ru`` on Russian maps, if given)."""
         ru = getattr(study, "title_ru", None)
         return str(ru) if self.ru and ru else str(study.title)
