@@ -14,7 +14,8 @@ from ural_access.geo.network.road_network import RoadNetwork
 from ural_access.geo.pipeline.compute import compute_access, study_network
 from ural_access.geo.routing.router import Router
 from ural_access.geo.scenarios import ScenarioComparison, apply_scenario, load_scenario
-from ural_access.geo.scenarios.scenario import scenario_from_dict
+from ural_access.geo.scenarios._select import reverse_twins, route_edges, select_edges
+from ural_access.geo.scenarios.scenario import Selection, scenario_from_dict
 from ural_access.geo.study.definition import Study
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
@@ -161,3 +162,25 @@ def test_a_closure_cutting_a_town_off_gives_nan_and_names_it(
         cmp = ScenarioComparison.of(baseline, scenario)  # type: ignore[arg-type]
     row = cmp.by_city.set_index(["origin", "agglomeration"]).loc[("Ekaterinburg", "Magnitogorsk")]
     assert np.isnan(row["time_to_center_min_scenario"]) and row["potential_change"] < 0
+
+
+def test_selection_by_ref_by_line_and_by_polygon_with_a_class_filter(
+    built: Mapping[str, tuple[Study, RoadNetwork, Path]],
+) -> None:
+    """On Djibouti's extract, which has refs: RN-9 (also inside "RN-9;RN-11"), the roads
+    along a drawn line, and a polygon's trunk roads only."""
+    study, network, _ = built["djibouti"]
+    network = study_network(study, network)
+    by_ref = select_edges(network, Selection(ref="rn-9"), study, "ref")
+    assert set(network.ref[by_ref]) == {"RN-9", "RN-9;RN-11"}
+    route = route_edges(network, study, "Djibouti", "Arta")
+    line = shapely.line_merge(shapely.union_all(network.geometry[route]))
+    assert line.geom_type == "LineString"
+    along = select_edges(network, Selection(line=line, tolerance_m=20.0), study, "line")
+    assert set(route.tolist()) <= set(along.tolist())
+    assert len(along) < 3 * len(reverse_twins(network, route))  # no wide swath
+    box = shapely.box(42.6, 11.4, 43.3, 11.7)
+    trunk = select_edges(network, Selection(polygon=box, classes=("trunk",)), study, "poly")
+    assert set(network.highway[trunk]) == {"trunk"}
+    with pytest.raises(ScenarioError, match="selects no road"):
+        select_edges(network, Selection(polygon=box, classes=("motorway",)), study, "none")
