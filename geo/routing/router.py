@@ -14,8 +14,7 @@ costs of the network's profile apply. ``turns=False`` is the plain node graph.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,15 +23,16 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import LineString
 
-from ..base.arrays import FloatArray, IntArray
 from ..errors import RoutingError, UralAccessWarning
 from ..network.profile import load_profile, weight_factors
 from ..network.road_network import RoadNetwork
 from ..study.options import DEFAULT_DETOUR_FACTOR, DEFAULT_LIMIT_KM, DEFAULT_SPEED_KPH
-from ._route import Route, substring_of, sum_to_root
+from ._movements import MovementSearch
+from ._paths import TreePaths
+from ._route import Route
 from ._snap import cut_off_places, join_places
+from ._tree import NO_PRED, SNAP_COLUMNS, ShortestPathTree, Snap
 from .last_mile import AccessLeg
 from .turns import TurnGraph, build_turn_graph
 
@@ -41,79 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Route", "Router", "ShortestPathTree", "Snap"]
 
-_NO_PRED = -9999  # scipy's marker for "no predecessor"
 
-_SNAP_COLUMNS = (
-    "place_id",
-    "lon",
-    "lat",
-    "node",
-    "snap_m",
-    "edge",
-    "fraction",
-    "nearest_road_m",
-    "cut_off",
-    "join_lon",
-    "join_lat",
-    "access_m",
-    "access_s",
-)
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Where each place meets the network (one row per place)."""
-
-    table: pd.DataFrame
-    """Columns: place_id, lon, lat, node (the town's node, -1 if not joined), snap_m
-    (straight-line join distance), edge, fraction (where on the edge), nearest_road_m
-    (within the limit or not), cut_off, join_lon, join_lat, access_m and access_s (the
-    access leg's road length and drive time)."""
-
-
-@dataclass
-class ShortestPathTree:
-    """Fastest routes from one source node to every node."""
-
-    source: int
-    time_s: npt.NDArray[np.float64]
-    """Drive time to each node; ``inf`` where unreachable."""
-    pred: npt.NDArray[np.int32]
-    """Previous node on the fastest route; -9999 at the source and unreachable nodes."""
-    router: Router = field(repr=False)
-    _dist_m: npt.NDArray[np.float64] | None = field(default=None, repr=False)
-    state_time: npt.NDArray[np.float64] | None = field(default=None, repr=False)
-    """Movement search only: time to the start of each state's edge."""
-    state_pred: npt.NDArray[np.int32] | None = field(default=None, repr=False)
-    """Movement search only: previous state (-9999 at the start states)."""
-    best_state: npt.NDArray[np.int64] | None = field(default=None, repr=False)
-    """Movement search only: the state whose edge reaches each node first (-1 if none)."""
-
-    @property
-    def dist_m(self) -> npt.NDArray[np.float64]:
-        """Length of the fastest route to every node; ``nan`` where unreachable.
-
-        Summed over the whole tree on first use (pointer jumping); for the few
-        destinations a table needs, :meth:`dist_to` walks only their routes.
-        """
-        if self._dist_m is None:
-            if self.state_pred is None:
-                self._dist_m = self.router.accumulate(
-                    self.source, self.pred, self.router.edge_length
-                )
-            else:
-                self._dist_m = self.router._state_lengths(self)
-        return self._dist_m
-
-    def dist_to(self, targets: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Length of the fastest route to each of ``targets``; ``nan`` where unreachable."""
-        nodes = np.asarray(targets, dtype=np.int64)
-        if self._dist_m is not None:
-            return self._dist_m[nodes]
-        return self.router.path_sums(self, nodes, self.router.edge_length)
-
-
-class Router:
+class Router(MovementSearch, TreePaths):
     """A road network in CSR form, with places inserted as nodes.
 
     Each place is two extra nodes: the town itself and its join point, the nearest point
@@ -171,7 +100,7 @@ class Router:
         base = np.arange(network.n_edges)
         f0 = np.zeros(network.n_edges)
         f1 = np.ones(network.n_edges)
-        self.snap = Snap(pd.DataFrame(columns=list(_SNAP_COLUMNS)))
+        self.snap = Snap(pd.DataFrame(columns=list(SNAP_COLUMNS)))
         if places is not None and len(places):
             table, pieces = self._snap_places(places)
             self.snap = Snap(table)
@@ -351,16 +280,6 @@ class Router:
         )
 
     # ------------------------------------------------------------------ search
-    def edge_index(self, u: npt.ArrayLike, v: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Index of edge ``u → v`` in the (de-duplicated) edge arrays."""
-        keys = np.asarray(u, dtype=np.int64) * self.n + np.asarray(v, dtype=np.int64)
-        idx = np.searchsorted(self._keys, keys)
-        if np.any(idx >= len(self._keys)) or np.any(
-            self._keys[idx.clip(max=len(self._keys) - 1)] != keys
-        ):
-            raise RoutingError("asked for an edge that is not in the graph")
-        return idx
-
     def times(self, sources: npt.ArrayLike, limit_s: float = np.inf) -> npt.NDArray[np.float64]:
         """Drive times (s) from each source node to every node, shape ``(k, n)``."""
         src = np.atleast_1d(np.asarray(sources, dtype=np.int64))
@@ -386,8 +305,8 @@ class Router:
         state_time = self._state_durations(state_weight, state_pred)
         time, best = self._arrivals(source, state_weight, state_time, limit_s)
         edge = self.turn_graph.state_edge[best.clip(0)]
-        pred = np.where(best >= 0, self.edge_u[edge], _NO_PRED).astype(np.int32)
-        pred[source] = _NO_PRED
+        pred = np.where(best >= 0, self.edge_u[edge], NO_PRED).astype(np.int32)
+        pred[source] = NO_PRED
         return ShortestPathTree(
             source,
             time,
@@ -397,237 +316,6 @@ class Router:
             state_pred=state_pred,
             best_state=best,
         )
-
-    # ------------------------------------------------------------------ movements
-    def _state_search(
-        self, source: int, limit_s: float, preds: bool
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32]]:
-        """Route weights to the start of every state from the states leaving ``source``
-        (times where the profile weighs no road), and the states' predecessors."""
-        tg = self.turn_graph
-        assert tg is not None
-        starts = tg.out_states[tg.out_start[source] : tg.out_start[source + 1]]
-        if len(starts) == 0:
-            return np.full(tg.n_states, np.inf), np.full(tg.n_states, _NO_PRED, np.int32)
-        result = dijkstra(
-            tg.matrix,
-            directed=True,
-            indices=starts,
-            min_only=True,
-            return_predecessors=preds,
-            limit=limit_s * self._weight_reach,
-        )
-        if preds:
-            return result[0], result[1]
-        return result, np.empty(0, np.int32)
-
-    def _state_durations(
-        self, state_weight: npt.NDArray[np.float64], state_pred: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.float64]:
-        """Time to the start of every state along the lightest routes.
-
-        An arc's weight is its edge's weight plus the movement's cost, its time the edge's
-        time plus the same cost; so a state's time is its weight less the edges' weight in
-        excess of their time, summed back to the start (pointer jumping).
-        """
-        tg = self.turn_graph
-        if not self.weighted or tg is None:
-            return state_weight
-        pred = state_pred.astype(np.int64)
-        has_pred = pred >= 0
-        parent = np.where(has_pred, pred, np.arange(len(pred)))
-        excess = self.edge_weight - self.edge_time
-        over = sum_to_root(parent, np.where(has_pred, excess[tg.state_edge[parent]], 0.0))
-        return np.asarray(state_weight - over, dtype=np.float64)
-
-    def _arrivals(
-        self,
-        source: int,
-        state_weight: npt.NDArray[np.float64],
-        state_time: npt.NDArray[np.float64],
-        limit_s: float,
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-        """Time to each node along the lightest route there (the best over the edges
-        ending there, by weight) and the state giving it."""
-        tg = self.turn_graph
-        assert tg is not None
-        order = self._arrive_order
-        arrive = (state_weight + self.edge_weight[tg.state_edge])[order]
-        light = np.full(self.n, np.inf)
-        best = np.full(self.n, -1, dtype=np.int64)
-        has = np.flatnonzero(np.diff(self._arrive_ptr) > 0)
-        if len(arrive):
-            light[has] = np.minimum.reduceat(arrive, self._arrive_ptr[has])
-            # The first state reaching the minimum, per node (ties: lowest position).
-            node_of = np.repeat(np.arange(self.n), np.diff(self._arrive_ptr))
-            hit = np.flatnonzero((arrive == light[node_of]) & np.isfinite(arrive))
-            first = hit[np.r_[True, node_of[hit][1:] != node_of[hit][:-1]]] if len(hit) else hit
-            best[node_of[first]] = order[first]
-        if not self.weighted:
-            time = light
-        else:
-            time = np.full(self.n, np.inf)
-            ok = best >= 0
-            time[ok] = state_time[best[ok]] + self.edge_time[tg.state_edge[best[ok]]]
-        beyond = time > limit_s
-        time[beyond] = np.inf
-        best[beyond] = -1
-        time[source] = 0.0
-        best[source] = -1
-        return time, best
-
-    def _state_lengths(self, tree: ShortestPathTree) -> npt.NDArray[np.float64]:
-        """Route length to each node along a movement tree (pointer jumping over states)."""
-        tg = self.turn_graph
-        assert tg is not None and tree.state_pred is not None and tree.best_state is not None
-        pred = tree.state_pred.astype(np.int64)
-        has_pred = pred >= 0
-        parent = np.where(has_pred, pred, np.arange(len(pred)))
-        total = sum_to_root(
-            parent, np.where(has_pred, self.edge_length[tg.state_edge[parent]], 0.0)
-        )
-        best = tree.best_state
-        out = np.full(self.n, np.nan)
-        ok = best >= 0
-        out[ok] = total[best[ok]] + self.edge_length[tg.state_edge[best[ok]]]
-        out[tree.source] = 0.0
-        return out
-
-    def path_edges(
-        self, tree: ShortestPathTree, target: int
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Edges of the fastest route to ``target`` and the time each is entered."""
-        if target < 0 or target == tree.source or not np.isfinite(tree.time_s[target]):
-            return np.zeros(0, np.int64), np.zeros(0)
-        if tree.state_pred is None or tree.best_state is None:
-            nodes = self.path_nodes(tree, target)
-            edges = self.edge_index(nodes[:-1], nodes[1:])
-            return edges, np.r_[0.0, np.cumsum(self.edge_time[edges])[:-1]]
-        tg = self.turn_graph
-        assert tg is not None and tree.state_time is not None
-        chain = [int(tree.best_state[target])]
-        while tree.state_pred[chain[-1]] >= 0:
-            chain.append(int(tree.state_pred[chain[-1]]))
-        states = np.array(chain[::-1], dtype=np.int64)
-        return tg.state_edge[states], tree.state_time[states]
-
-    def accumulate(
-        self, source: int, pred: npt.NDArray[np.int32], weight: npt.NDArray[np.float64]
-    ) -> npt.NDArray[np.float64]:
-        """Sum an edge weight along every tree path, by pointer jumping (O(n log depth))."""
-        nodes = np.arange(len(pred))
-        has_pred = pred >= 0
-        parent = np.where(has_pred, pred, nodes).astype(np.int64)
-        own = np.zeros(len(pred))
-        own[has_pred] = weight[self.edge_index(pred[has_pred], nodes[has_pred])]
-        out = np.where(has_pred, sum_to_root(parent, own), np.nan)
-        out[source] = 0.0
-        return out
-
-    def path_sums(
-        self,
-        tree: ShortestPathTree,
-        targets: npt.NDArray[np.int64],
-        weight: npt.NDArray[np.float64],
-    ) -> npt.NDArray[np.float64]:
-        """Sum an edge weight along the tree path to each target only (``nan`` if none).
-
-        All targets step back towards the source together, one edge per step, so the
-        work is the targets' route lengths in edges, not the tree's size. On a movement
-        tree the steps are states (an edge entered): a target's sum starts with the edge of
-        the state that reaches it first and adds the edge of every earlier state.
-        """
-        out = np.full(len(targets), np.nan)
-        if tree.state_pred is None or tree.best_state is None:
-            reached = np.isfinite(tree.time_s[targets]) & (targets >= 0)
-            source = tree.source
-
-            def node_back(node: IntArray) -> tuple[IntArray, FloatArray]:
-                prev = tree.pred[node].astype(np.int64)
-                return prev, weight[self.edge_index(prev, node)]
-
-            out[reached] = _walk_back(targets[reached], node_back, lambda at: at == source)
-            return out
-        tg = self.turn_graph
-        assert tg is not None
-        state_pred, best = tree.state_pred, tree.best_state
-        ok = targets >= 0
-        out[ok & (targets == tree.source)] = 0.0
-        ok &= targets != tree.source
-        ok[ok] = best[targets[ok]] >= 0
-
-        def state_back(state: IntArray) -> tuple[IntArray, FloatArray]:
-            return state_pred[state].astype(np.int64), weight[tg.state_edge[state]]
-
-        out[ok] = _walk_back(best[targets[ok]].astype(np.int64), state_back, lambda at: at < 0)
-        return out
-
-    def path_nodes(self, tree: ShortestPathTree, target: int) -> list[int]:
-        """Nodes of the fastest route from the tree's source to ``target`` (empty if none)."""
-        if target < 0 or not np.isfinite(tree.time_s[target]):
-            return []
-        if tree.state_pred is not None and target != tree.source:
-            edges, _ = self.path_edges(tree, target)
-            return [*self.edge_u[edges].tolist(), int(target)]
-        path = [int(target)]
-        while path[-1] != tree.source:
-            path.append(int(tree.pred[path[-1]]))
-        return path[::-1]
-
-    def route_line(self, tree: ShortestPathTree, target: int) -> Route | None:
-        """The fastest route to ``target`` as a line with cumulative time and distance."""
-        edges, entered = self.path_edges(tree, target)
-        if len(edges) == 0:
-            return None
-        coords: list[npt.NDArray[np.float64]] = []
-        times: list[npt.NDArray[np.float64]] = []
-        dists: list[npt.NDArray[np.float64]] = []
-        d0 = 0.0
-        for e, t0 in zip(edges.tolist(), entered.tolist(), strict=True):
-            if self.edge_base[e] < 0:  # an access leg: drawn straight
-                a, b = self.edge_u[e], self.edge_v[e]
-                xy = np.array(
-                    [[self.node_lon[a], self.node_lat[a]], [self.node_lon[b], self.node_lat[b]]]
-                )
-            else:
-                geom = self.network.geometry[self.edge_base[e]]
-                f0, f1 = self.edge_f0[e], self.edge_f1[e]
-                if f0 > 0 or f1 < 1:
-                    geom = substring_of(geom, float(f0), float(f1))
-                xy = shapely.get_coordinates(geom)
-            seg = np.r_[0.0, np.cumsum(np.hypot(*np.diff(xy, axis=0).T))]
-            share = seg / seg[-1] if seg[-1] > 0 else np.linspace(0, 1, len(seg))
-            start = 1 if coords else 0
-            coords.append(xy[start:])
-            times.append(t0 + share[start:] * self.edge_time[e])
-            dists.append(d0 + share[start:] * self.edge_length[e])
-            d0 += float(self.edge_length[e])
-        return Route(
-            line=LineString(np.vstack(coords)),
-            cum_time_s=np.concatenate(times),
-            cum_dist_m=np.concatenate(dists),
-        )
-
-
-def _walk_back(
-    start: IntArray,
-    back: Callable[[IntArray], tuple[IntArray, FloatArray]],
-    done: Callable[[IntArray], npt.NDArray[np.bool_]],
-) -> FloatArray:
-    """Sums along tree paths, all of them stepping back together from ``start``.
-
-    ``back`` gives each item's parent and the weight of the step to it; an item for which
-    ``done`` holds adds nothing more. The work is the paths' lengths, not the tree's size.
-    """
-    at = start.copy()
-    total = np.zeros(len(at))
-    live = np.flatnonzero(~done(at))
-    while len(live):
-        parent, step = back(at[live])
-        total[live] += step
-        at[live] = parent
-        live = live[~done(parent)]
-    return total
 
 
 def _left_hand(side: object) -> bool:
