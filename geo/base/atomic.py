@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import json
 import os
 import shutil
 import signal
@@ -26,6 +25,9 @@ from types import FrameType
 from typing import Any
 
 from ..errors import WriteError
+from ._owned_files import MANIFEST as MANIFEST
+from ._owned_files import foreign_files as foreign_files
+from ._owned_files import refuse_foreign, write_manifest
 
 try:
     import fcntl
@@ -243,72 +245,6 @@ def replace_dir(new: Path, target: Path) -> None:
     raise WriteError(f"cannot replace {str(target)!r}: other writers keep replacing it")
 
 
-#: The list of the files ural-access wrote into a folder (JSON, relative paths), kept in
-#: the folder: replacing the folder deletes those files and no others.
-MANIFEST = ".ural-access-files.json"
-
-#: Files of a folder written before there was a manifest that count as ural-access's:
-#: the kinds of file it writes (tables, layers, provenance, maps, images, map scripts).
-_LEGACY_SUFFIXES = frozenset({".csv", ".gpkg", ".json", ".html", ".png", ".xlsx", ".js", ".css"})
-
-
-def foreign_files(folder: Path) -> list[Path]:
-    """Files in ``folder`` that ural-access did not write there (sorted).
-
-    Ours are those its :data:`MANIFEST` lists; in a folder without one (written by an
-    older version), those of the kinds it writes (:data:`_LEGACY_SUFFIXES`).
-    """
-    if folder.is_symlink() or not folder.is_dir():
-        return []
-    listed: set[str] | None
-    try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        listed = {str(p) for p in data} if isinstance(data, list) else None
-    except (OSError, UnicodeDecodeError, ValueError):
-        listed = None
-    foreign = []
-    for entry in sorted(folder.rglob("*")):
-        if entry.is_dir() and not entry.is_symlink():
-            continue
-        rel = entry.relative_to(folder).as_posix()
-        if rel == MANIFEST:
-            continue
-        ours = rel in listed if listed is not None else entry.suffix.lower() in _LEGACY_SUFFIXES
-        if not ours:
-            foreign.append(entry)
-    return foreign
-
-
-def _refuse_foreign(path: Path) -> None:
-    """Refuse to replace ``path`` while it holds files ural-access did not write.
-
-    Raises
-    ------
-    WriteError
-        ``path`` holds such a file (named in the message; nothing is deleted).
-    """
-    foreign = foreign_files(path)
-    if foreign:
-        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
-        raise WriteError(
-            f"cannot replace the folder {str(path)!r}: it holds {str(foreign[0])!r}{more}, "
-            "which ural-access did not write (replacing the folder would delete it); move "
-            "it elsewhere or choose another output folder"
-        )
-
-
-def _write_manifest(folder: Path) -> None:
-    """List every file of ``folder`` in its :data:`MANIFEST` (sorted: byte-identical)."""
-    files = sorted(
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if not (p.is_dir() and not p.is_symlink())
-    )
-    text = json.dumps([f for f in files if f != MANIFEST], indent=0) + "\n"
-    (folder / MANIFEST).write_text(text, encoding="utf-8")
-    _publish_mode(folder / MANIFEST, 0o666)
-
-
 @contextmanager
 def atomic_dir(path: str | Path, *, guard: bool = True) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it replaces ``path``.
@@ -332,14 +268,15 @@ def atomic_dir(path: str | Path, *, guard: bool = True) -> Iterator[Path]:
             "remove it or choose another output folder"
         )
     if guard:
-        _refuse_foreign(path)
+        refuse_foreign(path)
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent))
     _publish_mode(tmp, 0o777)
     try:
         yield tmp
         if guard:
-            _write_manifest(tmp)
-            _refuse_foreign(path)
+            write_manifest(tmp)
+            _publish_mode(tmp / MANIFEST, 0o666)
+            refuse_foreign(path)
         replace_dir(tmp, path)
     finally:
         if tmp.exists():
