@@ -9,7 +9,6 @@ minimap drawing the context roads.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
@@ -149,7 +148,7 @@ class _MiniMapContext(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, mini: Any, context: Any) -> None:
+    def __init__(self, mini: plugins.MiniMap, context: folium.GeoJson) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "MiniMapContext"
         self.mini = mini
