@@ -54,7 +54,8 @@ from ..analysis.estimates import (
     place_reasons,
     road_classes_present,
 )
-from ..analysis.surface import study_surface, surface_polygons, surface_record
+from ..analysis.surface import study_surface, surface_record
+from ..analysis.surface_classes import surface_polygons
 from ..base.progress import iterate
 from ..errors import UralAccessWarning
 from ..network.road_network import RoadNetwork

@@ -103,7 +103,7 @@ class AccessResults:
     (:mod:`geo.analysis.analytics`); not read back by :func:`read_results`."""
     surface: gpd.GeoDataFrame = field(default_factory=lambda: empty_surface())
     """The drive-time surface's classes as polygons
-    (:func:`~geo.analysis.surface.surface_polygons`): per ``origin_key`` (each city's
+    (:func:`~geo.analysis.surface_classes.surface_polygons`): per ``origin_key`` (each city's
     key, ``nearest`` for the nearer city) and ``band`` (0 for the first class), ``lower_min``, ``upper_min`` (NaN for
     the class above the last band) and ``label``; one row of ``kind`` ``beyond_limit``
     for the land farther than the access limit from every road. Empty when not computed."""

@@ -11,12 +11,8 @@ import pytest
 import shapely
 from pyproj import Transformer
 from ural_access.geo.analysis._polygons import areas_m2
-from ural_access.geo.analysis.surface import (
-    NEARER,
-    class_labels,
-    surface_polygons,
-    surface_raster,
-)
+from ural_access.geo.analysis.surface import NEARER, surface_raster
+from ural_access.geo.analysis.surface_classes import class_labels, surface_polygons
 from ural_access.geo.errors import ParameterError
 from ural_access.geo.pipeline.compute import compute_access
 from ural_access.geo.results.access_results import AccessResults
