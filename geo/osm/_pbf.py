@@ -26,13 +26,13 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
+from ..base.arrays import IntArray
+
 #: PrimitiveGroup field numbers.
 GROUP_NODES, GROUP_DENSE, GROUP_WAYS, GROUP_RELATIONS = 1, 2, 3, 4
 
 #: Largest blob the format allows (the spec's hard limit, 32 MiB).
 _MAX_BLOB = 32 * 2**20
-
-I64 = npt.NDArray[np.int64]
 
 
 class UnsupportedPBF(Exception):
@@ -87,9 +87,9 @@ class Varints:
     """A byte buffer decoded as a stream of varints."""
 
     value: npt.NDArray[np.uint64]
-    end: I64
+    end: IntArray
     """Byte just past each varint."""
-    at_byte: I64
+    at_byte: IntArray
     """Index of the varint starting at each byte (-1 inside one); ``len(value)`` at the end."""
 
     @classmethod
@@ -122,7 +122,7 @@ class Varints:
             at_byte[n] = len(first)
         return cls(value, end, at_byte)
 
-    def next_field(self, tags: I64) -> I64:
+    def next_field(self, tags: IntArray) -> IntArray:
         """For varints at ``tags`` read as field tags: the index of the field after each.
 
         -1 where that field would not end on a varint start (which a real tag never
@@ -139,27 +139,27 @@ class Varints:
         return np.where(wire == 0, tags + 2, np.where(wire == 2, target, -1))
 
 
-def zigzag(raw: npt.NDArray[np.uint64]) -> I64:
+def zigzag(raw: npt.NDArray[np.uint64]) -> IntArray:
     """Protocol-buffer ``sint64`` from its zigzag varint."""
     return (raw >> np.uint64(1)).astype(np.int64) ^ -(raw & np.uint64(1)).astype(np.int64)
 
 
-def segment_cumsum(values: I64, lengths: I64) -> I64:
+def segment_cumsum(values: IntArray, lengths: IntArray) -> IntArray:
     """Cumulative sums restarting at each segment (undoes PBF's delta coding)."""
     total = np.cumsum(values)
     if not len(values):
         return total
     starts = np.cumsum(lengths) - lengths
-    before: I64 = np.r_[0, total][starts]  # sum of everything before each segment
+    before: IntArray = np.r_[0, total][starts]  # sum of everything before each segment
     return total - np.repeat(before, lengths)
 
 
-def ranges(starts: I64, stops: I64) -> I64:
+def ranges(starts: IntArray, stops: IntArray) -> IntArray:
     """All indices ``starts[i] <= k < stops[i]``, segment after segment."""
     lengths = stops - starts
     if not len(lengths):
         return np.zeros(0, np.int64)
-    offsets: I64 = np.cumsum(lengths) - lengths
+    offsets: IntArray = np.cumsum(lengths) - lengths
     return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
 
 
@@ -176,17 +176,17 @@ class Messages:
     varints: Varints
     count: int
     value: dict[int, npt.NDArray[np.uint64]]
-    first: dict[int, I64]
-    stop: dict[int, I64]
+    first: dict[int, IntArray]
+    stop: dict[int, IntArray]
 
-    def packed(self, field: int) -> tuple[npt.NDArray[np.uint64], I64]:
+    def packed(self, field: int) -> tuple[npt.NDArray[np.uint64], IntArray]:
         """All elements of a packed field, message after message, and the count in each."""
         first, stop = self.first[field], self.stop[field]
         return self.varints.value[ranges(first, stop)], stop - first
 
     def packed_where(
         self, field: int, keep: npt.NDArray[np.bool_]
-    ) -> tuple[npt.NDArray[np.uint64], I64]:
+    ) -> tuple[npt.NDArray[np.uint64], IntArray]:
         """Like :meth:`packed`, for the messages where ``keep`` is true only."""
         first, stop = self.first[field][keep], self.stop[field][keep]
         return self.varints.value[ranges(first, stop)], stop - first
@@ -194,7 +194,7 @@ class Messages:
 
 def message_fields(
     varints: Varints,
-    tops: I64,
+    tops: IntArray,
     scalar: tuple[int, ...],
     packed: tuple[int, ...],
 ) -> Messages:
@@ -276,7 +276,7 @@ class Group:
 
     kind: int
     varints: Varints | None = None
-    tops: I64 | None = None
+    tops: IntArray | None = None
     dense_fields: dict[int, memoryview] | None = None
 
     def dense(self, field: int) -> npt.NDArray[np.uint64]:
@@ -305,7 +305,7 @@ class Block:
     kinds: set[int]
     """Kinds of every group in the block, decoded or not."""
 
-    def fixed(self, raw_lon: I64, raw_lat: I64) -> tuple[I64, I64]:
+    def fixed(self, raw_lon: IntArray, raw_lat: IntArray) -> tuple[IntArray, IntArray]:
         """Coordinates as libosmium holds them: integers of 1e-7 degree.
 
         Cut toward zero from the file's nanodegrees, as libosmium does, so that
@@ -329,7 +329,7 @@ class Block:
         """Index of each text in the string table (-1 where the block does not use it)."""
         return [self._lookup.get(t.encode(), -1) for t in texts]
 
-    def texts(self, codes: I64) -> npt.NDArray[np.object_]:
+    def texts(self, codes: IntArray) -> npt.NDArray[np.object_]:
         """The strings at ``codes`` (``None`` where a code is -1), decoded once each."""
         out = np.full(len(codes), None, dtype=object)
         have = codes >= 0
@@ -342,13 +342,13 @@ class Block:
         return out
 
 
-def _to_fixed(nanodegrees: I64) -> I64:
+def _to_fixed(nanodegrees: IntArray) -> IntArray:
     """Integer 1e-7 degrees, truncated toward zero as C++ integer division does."""
-    fixed: I64 = np.sign(nanodegrees) * (np.abs(nanodegrees) // 100)
+    fixed: IntArray = np.sign(nanodegrees) * (np.abs(nanodegrees) // 100)
     return fixed
 
 
-def valid_fixed(x: I64, y: I64) -> npt.NDArray[np.bool_]:
+def valid_fixed(x: IntArray, y: IntArray) -> npt.NDArray[np.bool_]:
     """libosmium's ``Location::valid()`` on 1e-7 degree integers."""
     return (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
 
