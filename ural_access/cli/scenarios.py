@@ -80,9 +80,11 @@ def run_scenario(
     base_net = study_network(study, network)
     applied = apply_scenario(base_net, scenario, study)
     log.info("computing today's drive times (the baseline)")
-    baseline, _ = _computed(study, base_net, isochrones=False)
+    baseline, _ = _computed(study, base_net, isochrones=False, context=False)
     log.info("computing the drive times of scenario %r", scenario.name)
-    results, messages = _computed(study, applied.network, isochrones=not args.no_isochrones)
+    results, messages = _computed(
+        study, applied.network, isochrones=not args.no_isochrones, context=True
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
         comparison = ScenarioComparison.of(baseline, results)
