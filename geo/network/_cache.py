@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,11 @@ import shapely
 
 from ..base.atomic import atomic_dir, write_layer
 from ..errors import CacheError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .road_network import RoadNetwork
 
 #: Bumped whenever the cache layout changes, so old caches are rebuilt, not misread.
 CACHE_FORMAT = 5
@@ -42,7 +47,11 @@ RULE_COLUMNS = (
 )
 
 
-def write_network(network: Any, folder: Path, layers: tuple[Any, Any] | None = None) -> Path:
+def write_network(
+    network: RoadNetwork,
+    folder: Path,
+    layers: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None,
+) -> Path:
     """Write ``network`` into ``folder`` atomically; ``layers`` (edges, nodes) also go into
     ``network.gpkg`` for GIS use."""
     with atomic_dir(folder, guard=False) as tmp:
