@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..geo.base.keys import transliterate
 from ..geo.study.places import fold_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The Russian alphabet: a GeoNames alternate name written only in it counts as Russian.
 _RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
@@ -63,7 +66,7 @@ def _match(candidates: Any, latin: tuple[str, ...]) -> tuple[str | None, float]:
     return best, score
 
 
-def osm_russian(places: Any, osm_places: Any) -> dict[str, str]:
+def osm_russian(places: pd.DataFrame, osm_places: pd.DataFrame | None) -> dict[str, str]:
     """``{Latin name: Russian name}`` from OSM place nodes near the study's places.
 
     ``osm_places`` has ``lon``, ``lat``, ``name`` and ``name_ru`` (the context's ``place``
@@ -96,7 +99,9 @@ def geonames_russian(geonameid: int, *latin: str) -> str | None:
 
 
 def russian_names(
-    places: Any, given: dict[str, str] | None = None, osm_places: Any = None
+    places: pd.DataFrame,
+    given: dict[str, str] | None = None,
+    osm_places: pd.DataFrame | None = None,
 ) -> dict[str, str]:
     """``{Latin name: Russian name}`` for the places table's towns.
 
