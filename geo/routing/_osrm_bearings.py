@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from ..base.arrays import FloatArray, IntArray
+from ..base.arrays import BoolArray, FloatArray, IntArray
 from ._osrm_coordinate import LANE_M, Lines, representative
 
 _LANES = 2.0  # OSRM ASSUMED_LANE_COUNT where a road has no lanes tag
@@ -41,8 +41,6 @@ _ROAD_TYPES = (
     *("residential", "living_street"),
 )
 
-Bool = npt.NDArray[np.bool_]
-
 
 @dataclass
 class RoadEnds:
@@ -54,15 +52,15 @@ class RoadEnds:
     highway: npt.NDArray[np.str_]
     junction: npt.NDArray[np.str_]
     name: npt.NDArray[np.str_]
-    oneway: Bool
+    oneway: BoolArray
     length_m: FloatArray
     n_roads: IntArray
     """Roads (distinct neighbours) at each node: OSRM's out-degree of the node."""
-    barrier: Bool
+    barrier: BoolArray
     """Nodes OSRM does not compress away (barriers)."""
 
 
-def _pieces(ends: RoadEnds, start: IntArray, forward: Bool) -> tuple[IntArray, ...]:
+def _pieces(ends: RoadEnds, start: IntArray, forward: BoolArray) -> tuple[IntArray, ...]:
     """The edges each road end runs along, through nodes of two roads (OSRM's compressed
     edge), as rows (end, order, edge, forward), built round by round for all ends at once."""
     u, v = ends.u, ends.v
@@ -136,8 +134,8 @@ def _near_ends(coords: FloatArray, offsets: IntArray) -> tuple[IntArray, IntArra
 
 
 def _road_points(
-    ends: RoadEnds, start: IntArray, forward: Bool, ragged: tuple[FloatArray, IntArray]
-) -> tuple[FloatArray, FloatArray, IntArray, Bool]:
+    ends: RoadEnds, start: IntArray, forward: BoolArray, ragged: tuple[FloatArray, IntArray]
+) -> tuple[FloatArray, FloatArray, IntArray, BoolArray]:
     """Each end's road as points in metres from the junction (flat, ``offsets`` per end),
     cut past ``_REACH_M``; and whether that is the whole compressed edge."""
     coords, offsets = ragged
@@ -211,7 +209,7 @@ def _bearing_deg(a: FloatArray, b: FloatArray) -> FloatArray:
 
 
 def _junction_bearings(
-    ends: RoadEnds, start: IntArray, forward: Bool, ragged: tuple[FloatArray, IntArray]
+    ends: RoadEnds, start: IntArray, forward: BoolArray, ragged: tuple[FloatArray, IntArray]
 ) -> FloatArray:
     """Bearing towards OSRM's representative point of each road leaving a junction."""
     x, y, off, whole = _road_points(ends, start, forward, ragged)

@@ -38,16 +38,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from ..base.arrays import FloatArray, IntArray
+from ..base.arrays import BoolArray, FloatArray, IntArray
 
 #: OSRM ``ASSUMED_LANE_WIDTH`` (m), ``intersection/constants.hpp``.
 LANE_M = 3.25
 #: OSRM extends its regression segment by 1e-5 degrees each way (0.8-1.1 m here).
 _REGRESSION_PAD_M = 1.0
-
-Bool = npt.NDArray[np.bool_]
 
 
 @dataclass
@@ -59,7 +56,7 @@ class Lines:
     n: IntArray
 
     @property
-    def valid(self) -> Bool:
+    def valid(self) -> BoolArray:
         return np.asarray(np.arange(self.x.shape[1]) < self.n[:, None])
 
     def seg(self) -> FloatArray:
@@ -96,7 +93,10 @@ def _point_at(
 
 
 def _deviation(
-    lines: Lines, mask: Bool, a: tuple[FloatArray, FloatArray], b: tuple[FloatArray, FloatArray]
+    lines: Lines,
+    mask: BoolArray,
+    a: tuple[FloatArray, FloatArray],
+    b: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
     """Largest distance of the masked points from the segment a-b (``GetMaxDeviation``)."""
     ax, ay, bx, by = (v[:, None] for v in (*a, *b))
@@ -144,7 +144,7 @@ def _regression(lines: Lines) -> tuple[tuple[FloatArray, FloatArray], ...]:
 
 
 def _fit(
-    lines: Lines, sx: FloatArray, sy: FloatArray, w: Bool
+    lines: Lines, sx: FloatArray, sy: FloatArray, w: BoolArray
 ) -> tuple[tuple[FloatArray, FloatArray], ...]:
     """OSRM ``leastSquareRegression``: latitude on longitude, or the other way round where
     the samples spread more than twice as far north-south. Its line is a segment over the
@@ -201,7 +201,7 @@ def _direct_offset(
     s_dist: FloatArray,
     total: FloatArray,
     lanes: FloatArray,
-) -> Bool:
+) -> BoolArray:
     """OSRM ``IsDirectOffset``: a short lane-wide offset, then a straight road."""
     r = np.arange(len(lines.n))
     off = np.maximum(1, s_idx)
@@ -233,7 +233,7 @@ def _off_straight(a: FloatArray) -> FloatArray:
     return np.asarray(np.abs(((a - 180.0) + 180.0) % 360.0 - 180.0))
 
 
-def _curve_shape(lines: Lines, seg: FloatArray, total: FloatArray, width: FloatArray) -> Bool:
+def _curve_shape(lines: Lines, seg: FloatArray, total: FloatArray, width: FloatArray) -> BoolArray:
     """First half of OSRM ``IsCurve``: bends by > 20°, bulges to one side, rises then falls."""
     r = np.arange(len(lines.n))
     n = lines.n
@@ -268,7 +268,7 @@ def _curve_shape(lines: Lines, seg: FloatArray, total: FloatArray, width: FloatA
     return np.asarray(turns & one_side & up_down & ~normal & (total > 2 * width))
 
 
-def _curve_valid(lines: Lines, seg: FloatArray, total: FloatArray, width: FloatArray) -> Bool:
+def _curve_valid(lines: Lines, seg: FloatArray, total: FloatArray, width: FloatArray) -> BoolArray:
     """Second half of ``IsCurve``: no change of direction, no long straight piece."""
     ang = _turn_angles(lines)
     rows = len(lines.n)
@@ -357,7 +357,7 @@ def _fallbacks(
     px, py = _point_at(10.0, seg, lines)
     done = np.zeros(len(r), dtype=bool)
 
-    def put(rows: Bool, p: tuple[FloatArray, FloatArray]) -> None:
+    def put(rows: BoolArray, p: tuple[FloatArray, FloatArray]) -> None:
         nonlocal px, py, done
         rows = rows & ~done
         px, py = np.where(rows, p[0], px), np.where(rows, p[1], py)
@@ -385,7 +385,7 @@ def _fallbacks(
 
 
 def representative(
-    lines: Lines, whole: Bool, ring: Bool, minor: Bool, lanes: FloatArray
+    lines: Lines, whole: BoolArray, ring: BoolArray, minor: BoolArray, lanes: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """OSRM's representative point of each road (rules 1-5), in its metres."""
     seg = lines.seg()
