@@ -28,14 +28,15 @@ AUTO_PARALLEL = 200
 
 
 def _computed(
-    study: Study, network: RoadNetwork, isochrones: bool
+    study: Study, network: RoadNetwork, isochrones: bool, context: bool = True
 ) -> tuple[AccessResults, list[str]]:
-    """compute_access, its warnings gathered (the summary lists them)."""
+    """compute_access (``context``: with the map context), its warnings gathered (the
+    summary lists them)."""
     from ..geo.pipeline.compute import compute_access
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UralAccessWarning)
-        results = compute_access(study, network, with_isochrones=isochrones)
+        results = compute_access(study, network, with_isochrones=isochrones, with_context=context)
     return results, [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
 
 
