@@ -25,9 +25,13 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .. import __version__
 from ..errors import InputError
 from ..osm.roads import FILTER_TAGS, TagTable, drivable_mask, highway_classes
-from ..study.options import ROAD_CLASSES
+from ..study.options import ROAD_CLASSES, NetworkOptions
+from ._edge_tags import edge_speeds
+from ._speeds import travel_times_s
+from .profile import profile_info
 
 #: Why an edge of an imported graph is left out, in the order the tests apply.
 LEFT_OUT_REASONS = {
@@ -282,3 +286,34 @@ def graph_from_arrays(arrays: dict[str, npt.NDArray[Any]], graph_attributes: dic
         attrs.update({key: str(col[i]) for key, col in rule_keys if col[i]})
         graph.add_edge(int(ids[a]), int(ids[b]), geometry=g, **attrs)
     return graph
+
+
+def network_fields_from_graph(
+    graph: Any, speed_model: str, speed_factor: float, road_classes: str | None
+) -> dict[str, Any]:
+    """The fields of the network :meth:`~geo.network.road_network.RoadNetwork.from_networkx`
+    makes of an osmnx graph."""
+    if road_classes is None:
+        own = graph.graph.get("road_classes") if hasattr(graph, "graph") else None
+        road_classes = own if own in ROAD_CLASSES else NetworkOptions().road_classes
+    road_classes = NetworkOptions(road_classes=str(road_classes)).road_classes
+    arrays = arrays_from_graph(graph, road_classes)
+    left_out = arrays.pop("left_out")
+    speed = edge_speeds(
+        arrays["highway"], arrays["maxspeed"], arrays["rules"], speed_model, speed_factor
+    )
+    provenance: dict[str, Any] = {
+        "source": str(graph.graph.get("source", "osmnx graph")),
+        "osm_timestamp": graph.graph.get("osm_timestamp"),
+        "road_classes": road_classes,
+        "left_out_edges": left_out,
+        "ural_access_version": __version__,
+        "speed_model": profile_info(speed_model, speed_factor),
+        "from_osmnx": {k: str(v) for k, v in graph.graph.items()},
+    }
+    return dict(
+        **arrays,
+        speed_kph=speed,
+        travel_time_s=travel_times_s(arrays["length_m"], speed),
+        provenance=provenance,
+    )

@@ -16,19 +16,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from .. import __version__
-from ..errors import EmptyNetworkError, InputError
+from ..errors import InputError
 from ..osm.roads import OSMRoads
 from ..osm.sources import RoadSource, default_network_path, read_roads, road_source
+from ._build import network_fields
 from ._cache import RULE_COLUMNS, read_network, write_network
 from ._driving_side import country_driving_side
-from ._edge_tags import built_up_flags, edge_tag, edge_tag_columns
 from ._edge_tags import edge_speeds as edge_speeds
-from ._speeds import implausible_maxspeeds, travel_times_s
-from .profile import load_profile, node_obstacle_codes, profile_info
+from ._speeds import travel_times_s
+from .profile import profile_info
 
 __all__ = ["RoadNetwork", "build_network", "edge_speeds"]
 
@@ -207,33 +204,9 @@ class RoadNetwork:
         ParameterError
             ``road_classes`` is not a road class.
         """
-        from ..study.options import ROAD_CLASSES, NetworkOptions
-        from ._osmnx import arrays_from_graph
+        from ._osmnx import network_fields_from_graph
 
-        if road_classes is None:
-            own = graph.graph.get("road_classes") if hasattr(graph, "graph") else None
-            road_classes = own if own in ROAD_CLASSES else NetworkOptions().road_classes
-        road_classes = NetworkOptions(road_classes=str(road_classes)).road_classes
-        arrays = arrays_from_graph(graph, road_classes)
-        left_out = arrays.pop("left_out")
-        speed = edge_speeds(
-            arrays["highway"], arrays["maxspeed"], arrays["rules"], speed_model, speed_factor
-        )
-        provenance: dict[str, Any] = {
-            "source": str(graph.graph.get("source", "osmnx graph")),
-            "osm_timestamp": graph.graph.get("osm_timestamp"),
-            "road_classes": road_classes,
-            "left_out_edges": left_out,
-            "ural_access_version": __version__,
-            "speed_model": profile_info(speed_model, speed_factor),
-            "from_osmnx": {k: str(v) for k, v in graph.graph.items()},
-        }
-        return cls(
-            **arrays,
-            speed_kph=speed,
-            travel_time_s=travel_times_s(arrays["length_m"], speed),
-            provenance=provenance,
-        )
+        return cls(**network_fields_from_graph(graph, speed_model, speed_factor, road_classes))
 
     def to_graphml(self, path: str | Path) -> Path:
         """Write the network as an osmnx GraphML file (``osmnx.load_graphml`` reads it)."""
@@ -416,89 +389,13 @@ def build_network(
     EmptyNetworkError
         No road lies in the area.
     """
-    from ._topology import build_edges
-
-    # the osrm-car rules for every profile, as OSRM's car.lua process_node has them
-    obstacle = node_obstacle_codes(len(roads.node_ids), roads.node_rule_tags)
-    edges = build_edges(roads, area, obstacle > 0, load_profile(speed_model).way.length)
-    if len(edges.u) == 0:
-        raise EmptyNetworkError(
-            f"no road of class {road_classes} or above lies in the study area "
-            f"(bounds {tuple(round(b, 3) for b in shapely.bounds(area))}); "
-            "is the OSM data for another region?"
-        )
-    n = len(edges.node_ids)
-    graph = coo_matrix((np.ones(len(edges.u)), (edges.u, edges.v)), shape=(n, n)).tocsr()
-    n_comp, label = connected_components(graph, directed=True, connection="strong")
-    sizes = np.bincount(label)
-    # Ties go to the component with the lowest label, so rebuilding is deterministic.
-    main = int(np.argmax(sizes))
-    keep_node = label == main
-    keep_edge = keep_node[edges.u] & keep_node[edges.v]
-    remap = np.cumsum(keep_node) - 1
-
-    way = edges.way[keep_edge]
-    forward = edges.forward[keep_edge]
-
-    dropped_len = edges.length_m[~keep_edge]
-    dropped_oneway = edges.oneway[~keep_edge]
-    provenance: dict[str, Any] = {
-        "source": roads.source,
-        "osm_timestamp": roads.timestamp,
-        "road_classes": road_classes,
-        "area_bounds": [round(float(b), 6) for b in shapely.bounds(area)],
-        "area_wkt": shapely.to_wkt(area, rounding_precision=5),
-        "ural_access_version": __version__,
-        # the file as read: its content names the cache folder (geo.sources), and nodes
-        # without a location leave road segments out
-        "osm_file": {
-            k: roads.meta[k]
-            for k in ("sha256", "file_size_bytes", "missing_nodes", "road_nodes")
-            if k in roads.meta
-        },
-        "largest_scc": {
-            "components": int(n_comp),
-            "dropped_nodes": int((~keep_node).sum()),
-            "dropped_edges": int((~keep_edge).sum()),
-            "dropped_km": round(
-                float((dropped_len * np.where(dropped_oneway, 1.0, 0.5)).sum() / 1000.0), 3
-            ),
-        },
-        **(extra_provenance or {}),
-    }
-    highway, maxspeed, rules = edge_tag_columns(roads.tags, way, forward)
-    rules["urban"], provenance["settlements"] = built_up_flags(
-        roads.built_up, edges.geometry[keep_edge]
-    )
-    length = edges.length_m[keep_edge]
-    speed = edge_speeds(highway, maxspeed, rules, speed_model, speed_factor)
-    provenance["speed_model"] = profile_info(speed_model, speed_factor)
-    # Limits such as 0.5 or 10000 km/h got the class default: say how many.
-    provenance["maxspeed_implausible"] = implausible_maxspeeds(maxspeed)
-    restrictions = roads.restrictions
-    if restrictions is not None and len(restrictions):
-        # Only restrictions whose via node is in the graph can apply (via ways: negative).
-        via = restrictions[:, 3]
-        restrictions = restrictions[(via < 0) | np.isin(via, edges.node_ids[keep_node])]
     return RoadNetwork(
-        node_osmid=edges.node_ids[keep_node],
-        node_lon=edges.lon[keep_node],
-        node_lat=edges.lat[keep_node],
-        u=remap[edges.u[keep_edge]],
-        v=remap[edges.v[keep_edge]],
-        length_m=length,
-        highway=highway,
-        maxspeed=maxspeed,
-        name=edge_tag(roads.tags, "name", way),
-        ref=edge_tag(roads.tags, "ref", way),
-        oneway=edges.oneway[keep_edge],
-        osm_way_id=roads.way_ids[edges.way[keep_edge]],
-        geometry=edges.geometry[keep_edge],
-        speed_kph=speed,
-        travel_time_s=travel_times_s(length, speed),
-        provenance=provenance,
-        dropped_geometry=edges.geometry[~keep_edge],
-        rules=rules,
-        node_obstacle=obstacle[np.searchsorted(roads.node_ids, edges.node_ids[keep_node])],
-        restrictions=restrictions,
+        **network_fields(
+            roads,
+            area,
+            road_classes=road_classes,
+            speed_model=speed_model,
+            speed_factor=speed_factor,
+            extra_provenance=extra_provenance,
+        )
     )
