@@ -54,7 +54,7 @@ _NO_ANIMATION_CSS = (
 #: Finds the folium map (``map_<hex>`` or the given name), fits bounds, and resolves when
 #: drawing has settled; rejects with a message starting with ``_TIMEOUT_MARK`` on timeout.
 _WAIT_FOR_MAP_JS = """
-async ({name, bounds, timeoutMs, mark}) => {
+async ({name, bounds, timeoutMs, mark, print}) => {
   const deadline = Date.now() + timeoutMs;
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -107,9 +107,14 @@ async ({name, bounds, timeoutMs, mark}) => {
   // Fit only once the page has settled: fitted while it still lays out, a map can take a
   // zoom its settled size would not (the Urals overview came out a zoom step too close).
   await settle();
-  if (bounds) {
+  if (print) {
+    document.documentElement.classList.add('ua-print');
+  }
+  if (bounds || print) {
     map.invalidateSize({animate: false});
-    map.fitBounds(bounds, {animate: false});
+    // ural-access maps fit clear of their controls (maps._fit); others plainly.
+    if (map.uaFit) map.uaFit(bounds || undefined);
+    else if (bounds) map.fitBounds(bounds, {animate: false});
     await settle();
   }
   await until(document.fonts.ready, 'web fonts still loading');
@@ -148,14 +153,16 @@ def check_png_export() -> None:
 
 @contextmanager
 def chromium(
-    *, width: int = 1200, height: int = 800, timeout_s: float = 60.0
+    *, width: int = 1200, height: int = 800, timeout_s: float = 60.0, scale: float = 1.0
 ) -> Iterator[BrowserContext]:
     """Start headless Chromium with a fresh temporary profile.
 
     Parameters
     ----------
     width, height
-        Viewport size in CSS pixels (device scale factor 1, so also in PNG pixels).
+        Viewport size in CSS pixels.
+    scale
+        Device pixels per CSS pixel: a screenshot is ``scale`` times the viewport.
     timeout_s
         Default timeout of every Playwright action and navigation.
 
@@ -187,7 +194,7 @@ def chromium(
                 headless=True,
                 args=list(CHROMIUM_ARGS),
                 viewport={"width": width, "height": height},
-                device_scale_factor=1,
+                device_scale_factor=scale,
                 # Starting may take long on a busy machine: not the page's time limit.
                 timeout=max(timeout_s, 60.0) * 1000,
             )
@@ -218,10 +225,19 @@ def open_page(page: Page, url: str, timeout_s: float) -> None:
     page.add_style_tag(content=_NO_ANIMATION_CSS)
 
 
-def wait_for_map(page: Page, map_name: str | None, bounds: Bounds | None, timeout_s: float) -> str:
+def wait_for_map(
+    page: Page,
+    map_name: str | None,
+    bounds: Bounds | None,
+    timeout_s: float,
+    print_layout: bool = False,
+) -> str:
+    """Wait until the map has drawn; with ``print_layout`` first switch the page to its
+    print layout (class ``ua-print``: no interactive control) and fit it again."""
     from playwright.sync_api import Error as PlaywrightError
 
     arg = {
+        "print": print_layout,
         "name": map_name,
         "bounds": [list(bounds[0]), list(bounds[1])] if bounds is not None else None,
         "timeoutMs": timeout_s * 1000,

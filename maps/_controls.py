@@ -3,7 +3,7 @@
 The overview and the agglomeration maps put their data layers (:mod:`maps._layers`) into
 the same frame: OSM tiles with a scale bar, the data attribution, the maps' CSS, a title
 box, the layer control, fullscreen, measuring, town search (tips built as text) and a
-minimap drawing the context roads.
+(the minimap went: it panned the map it showed, and showed nothing offline).
 """
 
 from __future__ import annotations
@@ -16,18 +16,15 @@ from folium import plugins
 from jinja2 import Template
 
 from ..geo.results.access_results import AccessResults
+from ._fit import ClearView
 from .legend import HtmlControl
 from .style import CITY_COLOUR, NO_TILES_BACKGROUND
 from .text import EN, Lang
 
-ATTRIBUTION = (
-    'Roads: &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL); '
-    'towns: <a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0)'
-)
-
 
 def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> folium.Map:
-    """A map fitted to ``(west, south, east, north)`` with OSM tiles and a scale bar."""
+    """A map fitted to ``(west, south, east, north)``: OSM tiles (online only), a
+    kilometre scale bar and the attribution, in ``lang``."""
     west, south, east, north = bounds
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
@@ -36,40 +33,63 @@ def base_map(bounds: tuple[float, float, float, float], lang: Lang = EN) -> foli
         # leave half of it empty: the Urals' 700 km fit zoom 6 in 530 of 1000 pixels).
         zoom_snap=0.25,
         tiles=None,
-        control_scale=True,
+        zoom_control=False,
         # Leaflet's SVG renderer leaves parts of the vector layers unpainted in Chromium
         # (everything below a line on the zone maps); its canvas renderer draws them all.
         prefer_canvas=True,
     )
-    folium.TileLayer("OpenStreetMap", name=lang("base_map")).add_to(fmap)
+    folium.TileLayer("OpenStreetMap", name=lang("base_map"), attr=lang("tiles_attribution")).add_to(
+        fmap
+    )
     fmap.fit_bounds([[south, west], [north, east]])
-    # a Map's root is a branca Figure, which has the header; get_root says only Element
     fmap.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
-    fmap.add_child(_Attribution())
+    fmap.add_child(_Frame(lang))
     return fmap
 
 
-class _Attribution(MacroElement):
-    """Adds GeoNames and OSM data attribution to the map's attribution control."""
+class _Frame(MacroElement):
+    """The data attribution (no flag, in the map's language), the zoom buttons with
+    tooltips in that language, and a scale bar in kilometres only (``км`` in Russian)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        (function() {
+          var map = {{ this._parent.get_name() }};
+          map.attributionControl.setPrefix({{ this.prefix|tojson }});
+          map.attributionControl.addAttribution({{ this.text|tojson }});
+          L.control.zoom({position: 'topright', zoomInTitle: {{ this.zoom_in|tojson }},
+                          zoomOutTitle: {{ this.zoom_out|tojson }}}).addTo(map);
+          var units = {{ this.units|tojson }};
+          var Scale = L.Control.Scale.extend({
+            _updateScale: function (scale, text, ratio) {
+              var parts = text.split(' ');
+              L.Control.Scale.prototype._updateScale.call(
+                  this, scale, parts[0] + '\u00a0' + (units[parts[1]] || parts[1]), ratio);
+            }
+          });
+          new Scale({imperial: false, metric: true, maxWidth: 160,
+                     position: 'bottomleft'}).addTo(map);
+        })();
         {% endmacro %}"""
     )
 
-    def __init__(self) -> None:
+    def __init__(self, lang: Lang) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
-        self._name = "Attribution"
-        self.text = ATTRIBUTION
+        self._name = "Frame"
+        self.prefix = lang("leaflet_prefix")
+        self.text = lang("attribution")
+        self.zoom_in = lang("zoom_in")
+        self.zoom_out = lang("zoom_out")
+        self.units = {"km": lang("unit_km"), "m": lang("unit_m")}
 
 
 class InfoBox(HtmlControl):
     """A title and a short "how to read this map" note, as a Leaflet control (top left)."""
 
-    def __init__(self, title: str, note: str, provenance: str) -> None:
+    def __init__(self, title: str, note: str, provenance: str, lang: Lang = EN) -> None:
         html = (
-            f"<h3>{escape(title)}</h3><p>{escape(note)}</p>"
+            f"<h3>{escape(title)}</h3><details class='ua-how'><summary>"
+            f"{escape(lang('how_to_read'))}</summary><p>{escape(note)}</p></details>"
             f"<p class='ua-prov'>{escape(provenance)}</p>"
         )
         super().__init__(html, "topleft", "ua-info")
@@ -101,58 +121,32 @@ class TextSearchTips(MacroElement):
         self.layer = layer
 
 
-def add_controls(fmap: folium.Map, search_layer: folium.GeoJson | None, lang: Lang = EN) -> None:
-    """Layer control, fullscreen, minimap, measuring tool and town search."""
-    plugins.Fullscreen(position="topright").add_to(fmap)
-    plugins.MeasureControl(
-        position="topright",
-        primary_length_unit="kilometers",
-        secondary_length_unit="meters",
-        primary_area_unit="sqkilometers",
+def add_controls(
+    fmap: folium.Map,
+    search_layer: folium.GeoJson | None,
+    lang: Lang = EN,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> None:
+    """Fullscreen, town search and the layer list (collapsed), top right; then the first
+    view fitted to ``bounds`` clear of every control (:class:`maps._fit.ClearView`)."""
+    plugins.Fullscreen(
+        position="topright", title=lang("fullscreen"), title_cancel=lang("fullscreen_off")
     ).add_to(fmap)
     if search_layer is not None:
         plugins.Search(
             layer=search_layer,
             search_label="name",
             placeholder=lang("search"),
-            collapsed=False,
+            collapsed=True,
             position="topright",
             search_zoom=11,
+            textErr=lang("search_none"),
+            textCancel=lang("search_cancel"),
         ).add_to(fmap)
         TextSearchTips(search_layer).add_to(fmap)
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-
-
-def add_minimap(fmap: folium.Map, context: folium.GeoJson | None) -> None:
-    """The minimap, showing the context layer's roads (it is empty offline without them)."""
-    mini = plugins.MiniMap(toggle_display=True, position="bottomright")
-    mini.add_to(fmap)
-    if context is not None:
-        fmap.add_child(_MiniMapContext(mini, context))
-
-
-class _MiniMapContext(MacroElement):
-    """Copies the context layer's GeoJSON into the minimap, which has no layers of its own."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function() {
-          var mini = {{ this.mini.get_name() }}._miniMap;
-          var data = {{ this.context.get_name() }}.toGeoJSON();
-          L.geoJson(data, {interactive: false, style: function(f) {
-            var s = Object.assign({}, f.properties.style);
-            if (s.weight) s.weight = Math.max(0.5, s.weight * 0.6);
-            return s;
-          }}).addTo(mini);
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, mini: plugins.MiniMap, context: folium.GeoJson) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
-        self._name = "MiniMapContext"
-        self.mini = mini
-        self.context = context
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    if bounds is not None:
+        ClearView(bounds).add_to(fmap)
 
 
 def provenance_line(results: AccessResults, lang: Lang = EN) -> str:
@@ -160,8 +154,8 @@ def provenance_line(results: AccessResults, lang: Lang = EN) -> str:
     prov = results.provenance
     return lang(
         "provenance",
-        date=prov.get("osm_timestamp") or lang("unknown"),
-        source=prov.get("osm_source"),
+        date=lang.date(prov.get("osm_timestamp")) or lang("unknown"),
+        source=str(prov.get("osm_source") or "").removeprefix("file:"),
         model=str(prov.get("speed_model", "")).split(" (")[0],
         version=prov.get("ural_access_version"),
     )
@@ -170,27 +164,52 @@ def provenance_line(results: AccessResults, lang: Lang = EN) -> str:
 _CSS = f"""
 <style>
 .leaflet-container {{ background: {NO_TILES_BACKGROUND} !important; font-family: "DejaVu Sans", Arial, sans-serif; }}
-.ua-info {{ background: rgba(255,255,255,0.93); padding: 8px 12px; max-width: 340px;
-  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 12px; line-height: 1.35; }}
-.ua-info h3 {{ margin: 0 0 4px 0; font-size: 15px; }}
-.ua-info p {{ margin: 4px 0; }}
+.ua-info {{ background: rgba(255,255,255,0.93); padding: 6px 10px; max-width: 300px;
+  border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 11.5px; line-height: 1.3; }}
+.ua-info h3 {{ margin: 0 0 3px 0; font-size: 14px; }}
+.ua-info p {{ margin: 3px 0; }}
+.ua-info summary, .ua-rank summary {{ cursor: pointer; color: #333; font-weight: bold; }}
 .ua-note {{ color: #555; font-size: 11px; margin-top: 4px; }}
-.ua-prov {{ color: #555; font-size: 10.5px; }}
+.ua-prov {{ color: #555; font-size: 10px; }}
 .ua-popup h4 {{ margin: 0 0 4px 0; }}
 .ua-table {{ border-collapse: collapse; margin-top: 4px; }}
 .ua-table td, .ua-table th {{ padding: 1px 6px; text-align: left; border-bottom: 1px solid #eee; }}
-.ua-label {{ font-size: 12px; font-weight: bold; color: #222; white-space: nowrap;
+.ua-label-icon {{ overflow: visible; }}
+.ua-label {{ position: absolute; left: 8px; top: -8px; font-size: 12px; font-weight: bold;
+  color: #222; white-space: nowrap; line-height: 1.2;
   text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff, 0 0 3px #fff; }}
 .ua-label.city {{ font-size: 14px; color: {CITY_COLOUR}; }}
+.ua-label.agg {{ font-size: 12.5px; background: rgba(255,255,255,0.85); padding: 1px 4px;
+  border-radius: 3px; border-left: 5px solid var(--ua-class, #999); text-shadow: none; }}
+.ua-label.agg .t {{ font-weight: normal; font-size: 11.5px; }}
+.ua-label.agg .t b {{ font-weight: bold; }}
+.ua-label.town {{ font-size: 11px; font-weight: normal; }}
 .leaflet-container :focus, .leaflet-interactive:focus {{ outline: none; }}
-.ua-legend {{ background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 6px;
-  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 11.5px; line-height: 1.3; max-width: 420px; }}
-.ua-legend h4 {{ margin: 0 0 3px 0; font-size: 12.5px; }}
+.ua-legend {{ background: rgba(255,255,255,0.93); padding: 5px 9px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 11px; line-height: 1.25; max-width: 300px; }}
+.ua-legend h4 {{ margin: 0 0 3px 0; font-size: 12px; }}
 .ua-steps {{ display: flex; margin: 2px 0 0 0; }}
-.ua-steps span {{ display: inline-block; height: 12px; flex: 1 1 0; min-width: 16px;
+.ua-steps span {{ display: inline-block; height: 12px; flex: 1 1 0; min-width: 12px;
   border-right: 1px solid #fff; }}
 .ua-ticks {{ display: flex; justify-content: space-between; font-size: 10.5px; color: #333; margin-bottom: 4px; }}
-.ua-key {{ border-collapse: collapse; margin-top: 4px; }}
-.ua-key td {{ padding: 0 4px 1px 0; vertical-align: middle; }}
+.ua-key {{ border-collapse: collapse; margin-top: 3px; }}
+.ua-key td {{ padding: 0 4px 0 0; vertical-align: middle; }}
+.ua-rank {{ background: rgba(255,255,255,0.93); padding: 5px 9px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font-size: 11px; max-width: 420px; }}
+.ua-rank summary {{ white-space: normal; max-width: 300px; }}
+.ua-rank table {{ border-collapse: collapse; margin-top: 3px; }}
+.ua-rank td, .ua-rank th {{ padding: 1px 4px; text-align: left; border-bottom: 1px solid #eee;
+  white-space: nowrap; }}
+.ua-rank td.n {{ text-align: right; }}
+.ua-rank .sw {{ display: inline-block; width: 9px; height: 9px; margin-right: 3px;
+  border: 1px solid #888; }}
+.ua-rank p {{ margin: 3px 0 0 0; color: #555; font-size: 10px; white-space: normal; }}
+/* The print layout of the PNG pictures: no interactive control, the text kept. */
+.ua-print .leaflet-right .leaflet-control:not(.leaflet-control-attribution),
+.ua-print .ua-how {{ display: none !important; }}
+.ua-print .leaflet-control-attribution {{ font-size: 10px; }}
+.ua-print .leaflet-container {{ background: {NO_TILES_BACKGROUND} !important; }}
+.ua-print .ua-rank summary {{ list-style: none; }}
+.ua-print .ua-rank summary::-webkit-details-marker {{ display: none; }}
 </style>
 """

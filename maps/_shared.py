@@ -192,7 +192,7 @@ def bands_geojson(
         style_function=lambda f: {
             "stroke": False,
             "fillColor": f["properties"]["colour"],
-            "fillOpacity": 0.35,
+            "fillOpacity": 0.6,
         },
         # The bands take no clicks or hovers: a click inside a zone opens its popup.
         interactive=False,

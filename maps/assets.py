@@ -143,6 +143,11 @@ def missing_assets(page: str) -> dict[str, str]:
     return {url: why for url, why in problems.items() if why is not None}
 
 
+def page_is_self_contained(path: str | Path) -> bool:
+    """Whether the HTML file at ``path`` loads no script or stylesheet from the network."""
+    return not _inline.external_refs(Path(path).read_text(encoding="utf-8"))
+
+
 # --------------------------------------------------------------------------- inlining
 
 

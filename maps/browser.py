@@ -101,10 +101,11 @@ class OfflinePage:
     blocked_requests: list[str] = field(default_factory=list)
     timeout_s: float = 60.0
 
-    def wait_for_map(self, bounds: Bounds | None = None) -> str:
-        """Fit ``bounds`` if given, wait until the map has finished drawing; return its name."""
+    def wait_for_map(self, bounds: Bounds | None = None, print_layout: bool = False) -> str:
+        """Fit ``bounds`` if given (in the print layout of the PNG pictures if asked), wait
+        until the map has finished drawing; return its name."""
         self.map_name = _chromium.wait_for_map(
-            self.page, self.map_name or None, bounds, self.timeout_s
+            self.page, self.map_name or None, bounds, self.timeout_s, print_layout
         )
         return self.map_name
 
@@ -223,6 +224,9 @@ def render_pngs(
     *,
     map_name: str | None = None,
     offline: bool | None = None,
+    print_layout: bool = False,
+    scale: float = 1.0,
+    sizes: Sequence[tuple[int, int]] | None = None,
 ) -> list[Path]:
     """Render several maps with one Chromium: ``(html_path, png_path, bounds)`` each.
 
@@ -230,20 +234,25 @@ def render_pngs(
     Errors and waiting are as in :func:`render_png`. With ``offline`` (by default: when
     the tile server cannot be reached) requests that leave the machine fail at once, so
     a machine without network does not wait seconds for each tile to time out.
+    ``print_layout`` draws the page's print layout (no interactive control: see
+    :mod:`maps._fit`), ``scale`` device pixels per CSS pixel (2: a 2x picture);
+    ``sizes`` gives each job its own ``(width, height)`` instead of the shared one.
     """
     if offline is None:
         offline = not tiles_reachable()
     out: list[Path] = []
-    with chromium(width=width, height=height, timeout_s=timeout_s) as context:
+    with chromium(width=width, height=height, timeout_s=timeout_s, scale=scale) as context:
         if offline:
             context.route("**/*", _abort_remote)
-        for html_path, png_path, bounds in jobs:
+        for i, (html_path, png_path, bounds) in enumerate(jobs):
             url = _chromium.file_url(html_path)
             page = context.new_page()
+            if sizes is not None:
+                page.set_viewport_size({"width": sizes[i][0], "height": sizes[i][1]})
             errors: list[str] = []
             page.on("pageerror", functools.partial(_record, errors))
             _chromium.open_page(page, url, timeout_s)
-            _chromium.wait_for_map(page, map_name, bounds, timeout_s)
+            _chromium.wait_for_map(page, map_name, bounds, timeout_s, print_layout)
             if errors:
                 raise BrowserError(f"the page {url} threw: " + " | ".join(errors))
             out.append(_chromium.screenshot(page, Path(png_path)))

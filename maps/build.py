@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import math
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +18,11 @@ from branca.element import Element
 from ..geo.base.atomic import atomic_dir, write_text_atomic
 from ..geo.errors import ParameterError
 from ..geo.results.access_results import AccessResults
-from ._names import russian_names
+from ._names import region_names, russian_names
+from ._offline import with_cdn_note
 from ._render import encoded_once, render_page
 from ._shared import MapData, map_data
-from .assets import save_self_contained
+from .assets import is_installed, save_self_contained
 from .index import index_page
 from .overview import agglomeration_map, overview_map, study_bounds, zone_bounds
 from .text import Lang
@@ -32,8 +34,12 @@ __all__ = ["PNG_SIZE", "build_maps", "map_language", "picture_bounds", "stable_i
 
 log = logging.getLogger(__name__)
 
-#: Pixel size of the PNG pictures (fits an A4 page at 150 dpi).
-PNG_SIZE = (1400, 1000)
+#: Size of the PNG pictures' page in CSS pixels; drawn at :data:`PNG_SCALE` device
+#: pixels each (2400 x 1700 pixels: an A4 page's width at 290 dpi).
+PNG_SIZE = (1200, 850)
+
+#: Device pixels per CSS pixel of the PNG pictures (sharp text in print).
+PNG_SCALE = 2.0
 
 
 def _label(results: AccessResults, stem: str) -> str:
@@ -41,6 +47,27 @@ def _label(results: AccessResults, stem: str) -> str:
         if stem == f"agglomeration-{key}":
             return name
     return stem
+
+
+#: Width of the text column (title, table, legend) left of a picture's map, CSS pixels.
+PNG_TEXT_COLUMN = 470
+
+
+def picture_size(bounds: tuple[float, float, float, float]) -> tuple[int, int]:
+    """(width, height) of a picture's page in CSS pixels: :data:`PNG_SIZE`'s height, and
+    the width the extent's shape needs beside the text column, within 900 and
+    :data:`PNG_SIZE`'s width (a tall study such as the Urals gets a narrower picture,
+    not empty margins)."""
+    west, south, east, north = bounds
+    mid = math.radians((south + north) / 2)
+    aspect = (east - west) * math.cos(mid) / max(north - south, 1e-9)
+    width, height = PNG_SIZE
+    return (max(900, min(width, round(PNG_TEXT_COLUMN + (height - 40) * aspect))), height)
+
+
+def offline_maps() -> bool:
+    """Whether maps drawn now by default open offline: the map assets are installed."""
+    return is_installed()
 
 
 def picture_bounds(results: AccessResults) -> dict[str, tuple[float, float, float, float]]:
@@ -61,8 +88,10 @@ def map_language(
     Russian names come from the study file, else from OSM place nodes among the
     ``context``'s rows (:mod:`geo.context`), else from GeoNames.
     """
+    shorts = {name: (ru if lang == "ru" else en) for name, en, ru in results.study.short_names}
+    regions = region_names(results.study, lang)
     if lang != "ru":
-        return Lang(lang)
+        return Lang(lang, shorts={k: v for k, v in shorts.items() if v}, regions=regions)
     aggs = {a.name: a.name_ru for a in results.study.agglomerations if a.name_ru}
     osm = None
     if context is not None and len(context) and "name_ru" in context:
@@ -70,8 +99,12 @@ def map_language(
         osm = osm.assign(lon=osm.geometry.x, lat=osm.geometry.y)
     return Lang(
         "ru",
-        names=russian_names(results.places, dict(results.study.names_ru), osm),
+        names=russian_names(
+            results.places, dict(results.study.names_ru), osm, str(results.study.country)
+        ),
         agglomerations=aggs,
+        shorts={k: v for k, v in shorts.items() if v},
+        regions=regions,
     )
 
 
@@ -98,17 +131,17 @@ def stable_ids(page: str) -> Iterator[None]:
         Element._generate_id = original  # type: ignore[method-assign]  # put back
 
 
-def _save(fmap: folium.Map, path: Path, self_contained: bool) -> Path:
+def _save(fmap: folium.Map, path: Path, self_contained: bool, words: Lang) -> Path:
     if self_contained:
         return save_self_contained(fmap, path)
-    return write_text_atomic(path, render_page(fmap))
+    return write_text_atomic(path, with_cdn_note(render_page(fmap), words))
 
 
 def build_maps(
     results: AccessResults,
     out_dir: str | Path,
     *,
-    self_contained: bool = False,
+    self_contained: bool | None = None,
     png: bool = False,
     lang: str = "en",
     context: gpd.GeoDataFrame | None = None,
@@ -121,6 +154,10 @@ def build_maps(
     self_contained
         Inline Leaflet, the plugins and their styles (installed by ``ural-access
         setup-assets``), so the maps open with no network; only base tiles stay online.
+        ``None`` (default): inline them when they are installed (:func:`offline_maps`),
+        else link them from their CDNs and say so on every page and the index page;
+        ``True`` requires them (:class:`~maps.errors.MapAssetError`, exit code 7);
+        ``False`` always links them (smaller files that need the network).
     png
         Also write a PNG of each map, rendered in headless Chromium at the map's bounds.
     lang
@@ -142,6 +179,13 @@ def build_maps(
     if context is None:
         context = results.context
     words = map_language(results, lang, context)
+    if self_contained is None:
+        self_contained = offline_maps()
+        if not self_contained:
+            log.warning(
+                "map assets are not installed: the maps load Leaflet from CDNs and need the "
+                "network (run `ural-access setup-assets` for maps that open offline)"
+            )
     final = Path(out_dir)
     folder = Path(data_dir) if data_dir is not None else None
     if folder is not None and final.resolve() in (folder.resolve(), *folder.resolve().parents):
@@ -180,6 +224,7 @@ def _write_maps(
             words,
             data_dir,
             final,  # links are relative to where the page will be, not the temporary folder
+            offline=self_contained,
         ),
     )
     return [index, *written]
@@ -193,7 +238,12 @@ def _write_pages(
     log.info("drawing the overview map")
     with stable_ids("overview.html"):
         written = [
-            _save(overview_map(results, words, data=data), out / "overview.html", self_contained)
+            _save(
+                overview_map(results, words, data=data),
+                out / "overview.html",
+                self_contained,
+                words,
+            )
         ]
     agg_files: dict[str, str] = {}
     keys = results.study.agglomeration_keys()
@@ -202,7 +252,10 @@ def _write_pages(
         page = f"agglomeration-{keys[str(name)]}.html"
         with stable_ids(page):
             path = _save(
-                agglomeration_map(results, str(name), words, data=data), out / page, self_contained
+                agglomeration_map(results, str(name), words, data=data),
+                out / page,
+                self_contained,
+                words,
             )
         agg_files[str(name)] = path.name
         written.append(path)
@@ -219,6 +272,7 @@ def _render_pictures(
     log.info("rendering %d PNG pictures in headless Chromium", len(pages))
     with tempfile.TemporaryDirectory(prefix="ural-access-png-") as tmp:
         jobs = []
+        sizes: list[tuple[int, int]] = []
         for path in pages:
             # Chromium renders with the network cut off, so a map that links its
             # scripts from CDNs is rendered from an inlined copy.
@@ -229,7 +283,8 @@ def _render_pictures(
             )
             west, south, east, north = views[path.name]
             jobs.append((page, path.with_suffix(".png"), ((south, west), (north, east))))
-        rendered = render_pngs(jobs, *PNG_SIZE)
+            sizes.append(picture_size(views[path.name]))
+        rendered = render_pngs(jobs, *PNG_SIZE, print_layout=True, scale=PNG_SCALE, sizes=sizes)
     pictures: dict[str, str] = {}
     for path, picture in zip(list(pages), rendered, strict=True):
         label = (

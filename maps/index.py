@@ -55,8 +55,14 @@ def index_page(
     lang: Lang | None = None,
     data_dir: Path | None = None,
     page_dir: Path | None = None,
+    *,
+    offline: bool = True,
 ) -> str:
-    """HTML of the index page; links are relative file names (all text escaped)."""
+    """HTML of the index page; links are relative file names (all text escaped).
+
+    ``offline`` says whether the maps have their scripts inside (they open with no
+    network); when not, the page says that they need the internet and what to run.
+    """
     lang = lang or Lang()
     cities = results.cities
     prov = results.provenance
@@ -136,11 +142,13 @@ td.num {{ text-align: right; white-space: nowrap; }}
 figure {{ display: inline-block; margin: 0 1em 1em 0; }}
 figure img {{ width: 320px; border: 1px solid #ccc; }}
 .prov {{ color: #555; font-size: 13px; }}
+.warn {{ background: #fff8e1; border: 1px solid #d9a400; padding: 6px 10px; }}
 </style></head>
 <body>
 <h1>{title}</h1>
 <p>{lang("ix_intro", radius=f"{results.study.radius_km:g}")}</p>
 <h2>{lang("ix_maps")}</h2>
+<p class="{"prov" if offline else "warn"}">{escape(lang("ix_offline" if offline else "ix_cdn"))}</p>
 <ul>{"".join(maps_list)}</ul>
 {pics}
 <h2>{lang("ix_agglomerations")}</h2>

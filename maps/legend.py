@@ -16,11 +16,12 @@ from .style import (
     BORDER_STYLE,
     CENTER_COLOUR,
     CITY_COLOUR,
+    LEG_STYLE,
     ROAD_COLOUR,
     TOWN_COLOUR,
     WATER_COLOUR,
     ZONE_STYLE,
-    band_colours,
+    class_colours,
     route_style,
 )
 from .text import Lang
@@ -44,19 +45,24 @@ def _dot(colour: str, radius: float) -> str:
 
 
 def steps_html(bands: list[float], title: str, lang: Lang) -> str:
-    """The stepped scale: one swatch per band, band edges below in minutes."""
-    colours = band_colours(len(bands))
-    swatches = "".join(
-        f'<span style="background:{c};opacity:0.6" title="{escape(lang.minutes(lo))} – '
-        f'{escape(lang.minutes(hi))}"></span>'
-        for c, lo, hi in zip(colours, [0.0, *bands[:-1]], bands, strict=True)
-    )
+    """The stepped scale: one swatch per band and one beyond the last (the zones farther
+    than every band), band edges below in minutes."""
     n = len(bands)
+    colours = class_colours(n + 1)
+    limits = [*zip([0.0, *bands[:-1]], bands, strict=True)]
+    swatches = "".join(
+        f'<span style="background:{c}" title="{escape(lang.minutes(lo))} – '
+        f'{escape(lang.minutes(hi))}"></span>'
+        for c, (lo, hi) in zip(colours, limits, strict=False)
+    )
+    if n:
+        more = escape(lang("legend_more", limit=lang.minutes(bands[-1])))
+        swatches += f'<span style="background:{colours[-1]}" title="{more}"></span>'
     edges = [0.0, *bands]
     # Label every edge when few, every other one when many (the ticks must not collide).
     every = 1 if n <= 8 else 2
     ticks = "".join(
-        f'<b style="position:absolute;left:{100 * i / n:.2f}%;transform:translateX(-50%);'
+        f'<b style="position:absolute;left:{100 * i / (n + 1):.2f}%;transform:translateX(-50%);'
         f'font-weight:normal">{lang.decimal(edge, 0)}</b>'
         for i, edge in enumerate(edges)
         if i % every == 0 or i == n
@@ -78,6 +84,7 @@ def key_html(
     roads: bool = False,
     water: bool = False,
     borders: bool = False,
+    legs: bool = False,
 ) -> str:
     """The key of symbols: towns by role, the zone circle, each city's routes, context."""
     rows = [
@@ -93,6 +100,10 @@ def key_html(
         style = route_style(i)
         rows.append(
             (_line(str(style["color"]), 4, style["dashArray"]), lang("key_route", city=city))
+        )
+    if legs:
+        rows.append(
+            (_line(str(LEG_STYLE["color"]), 2, str(LEG_STYLE["dashArray"])), lang("key_leg"))
         )
     if roads:
         rows.append((_line(ROAD_COLOUR, 2.5, None), lang("key_roads")))

@@ -9,11 +9,12 @@ import numpy as np
 import shapely
 
 from ..geo.results.access_results import AccessResults
-from ._controls import InfoBox, add_controls, add_minimap, base_map, provenance_line
+from ._controls import InfoBox, add_controls, base_map, provenance_line
+from ._labels import agglomeration_labels, ranking_html, town_labels
 from ._layers import (
     bands_layer,
     context_layer,
-    labels_layer,
+    legs_layer,
     nearest_bands_layer,
     routes_layer,
     shadow_layer,
@@ -22,7 +23,7 @@ from ._layers import (
     zones_layer,
 )
 from ._shared import MapData, map_data
-from .legend import MapLegend, key_html, steps_html
+from .legend import HtmlControl, MapLegend, key_html, steps_html
 from .text import EN, Lang
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["agglomeration_map", "overview_map", "study_bounds", "zone_bounds"]
 
 
-def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, float, float, float]:
+def study_bounds(results: AccessResults, pad: float = 0.01) -> tuple[float, float, float, float]:
     """(west, south, east, north) covering every place and zone, padded by a share."""
     boxes = (
         [shapely.bounds(shapely.union_all(results.zones.geometry.to_numpy()))]
@@ -46,7 +47,7 @@ def study_bounds(results: AccessResults, pad: float = 0.05) -> tuple[float, floa
     return (float(west - dx), float(south - dy), float(east + dx), float(north + dy))
 
 
-def zone_bounds(circle: Any, pad: float = 0.1) -> tuple[float, float, float, float]:
+def zone_bounds(circle: Any, pad: float = 0.02) -> tuple[float, float, float, float]:
     """(west, south, east, north) of an agglomeration map's first view: its zone, padded."""
     west, south, east, north = (float(b) for b in shapely.bounds(circle))
     dx, dy = (east - west) * pad, (north - south) * pad
@@ -85,7 +86,17 @@ def _draw(
     return ctx
 
 
-def _legend(results: AccessResults, lang: Lang, kinds: frozenset[str]) -> MapLegend:
+def _legs(fmap: folium.Map, results: AccessResults, places: Any, lang: Lang) -> bool:
+    """The access legs of ``places`` (dotted); whether there were any."""
+    legs = legs_layer(results, places, lang)
+    if legs is not None:
+        legs.add_to(fmap)
+    return legs is not None
+
+
+def _legend(
+    results: AccessResults, lang: Lang, kinds: frozenset[str], legs: bool = False
+) -> MapLegend:
     cities = [lang.place(c) for c, _ in results.cities]
     bands = [float(b) for b in results.study.routing.bands_min]
     if len(cities) > 1:
@@ -99,6 +110,7 @@ def _legend(results: AccessResults, lang: Lang, kinds: frozenset[str]) -> MapLeg
         roads="road" in kinds,
         water="water" in kinds,
         borders="border" in kinds,
+        legs=legs,
     )
     return MapLegend(html, lang)
 
@@ -110,10 +122,11 @@ def _finish(
     data: MapData,
     ctx: folium.GeoJson | None,
     towns: folium.GeoJson,
+    bounds: tuple[float, float, float, float],
+    legs: bool,
 ) -> None:
-    _legend(results, lang, data.context_kinds).add_to(fmap)
-    add_controls(fmap, towns, lang)
-    add_minimap(fmap, ctx)
+    _legend(results, lang, data.context_kinds, legs).add_to(fmap)
+    add_controls(fmap, towns, lang, bounds)
 
 
 def overview_map(
@@ -128,15 +141,22 @@ def overview_map(
     all the maps of a run (computed here without it).
     """
     data = data if data is not None else map_data(results, context)
-    fmap = base_map(study_bounds(results), lang)
+    bounds = study_bounds(results)
+    fmap = base_map(bounds, lang)
     ctx = _draw(fmap, results, lang, data, None)
-    towns = towns_layer(results, results.wide_places(), lang)
+    wide = results.wide_places()
+    legs = _legs(fmap, results, wide, lang)
+    towns = towns_layer(results, wide, lang)
     towns.add_to(fmap)
-    labels_layer(results.places, lang=lang).add_to(fmap)
+    labels = town_labels(results.places, ("first_tier",), lang)
+    agglomeration_labels(results, lang, group=labels)
+    labels.add_to(fmap)
     InfoBox(
-        lang.title(results.study), lang("overview_note"), provenance_line(results, lang)
+        lang.title(results.study), lang("overview_note"), provenance_line(results, lang), lang
     ).add_to(fmap)
-    _finish(fmap, results, lang, data, ctx, towns)
+    if len(results.zones):
+        HtmlControl(ranking_html(results, lang), "topleft", "ua-rank").add_to(fmap)
+    _finish(fmap, results, lang, data, ctx, towns, bounds, legs)
     return fmap
 
 
@@ -155,14 +175,18 @@ def agglomeration_map(
     if zone.empty:
         raise KeyError(f"no agglomeration named {name!r}")
     data = data if data is not None else map_data(results, context)
-    fmap = base_map(zone_bounds(zone.geometry.iloc[0]), lang)
+    bounds = zone_bounds(zone.geometry.iloc[0])
+    fmap = base_map(bounds, lang)
     ctx = _draw(fmap, results, lang, data, [name])
     towns_here = results.towns[results.towns["agglomeration"] == name]["geonameid"]
     wide = results.wide_places()
     places = wide[wide["place_id"].isin(towns_here) | (wide["role"] == "first_tier")]
+    legs = _legs(fmap, results, places, lang)
     towns = towns_layer(results, places, lang)
     towns.add_to(fmap)
-    labels_layer(places, ("first_tier", "center", "member", "settlement"), lang).add_to(fmap)
+    labels = town_labels(places, ("first_tier", "center", "member", "settlement"), lang)
+    agglomeration_labels(results, lang, [name], group=labels)
+    labels.add_to(fmap)
     shown = lang.agglomeration(name)
     note = lang("agglomeration_note", radius=f"{results.study.radius_km:g}", name=shown)
     title = lang(
@@ -170,6 +194,6 @@ def agglomeration_map(
         name=shown,
         cities=lang.join([lang.place(c) for c, _ in results.cities]),
     )
-    InfoBox(title, note, provenance_line(results, lang)).add_to(fmap)
-    _finish(fmap, results, lang, data, ctx, towns)
+    InfoBox(title, note, provenance_line(results, lang), lang).add_to(fmap)
+    _finish(fmap, results, lang, data, ctx, towns, bounds, legs)
     return fmap

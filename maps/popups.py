@@ -64,11 +64,13 @@ def town_popup(
     cities: list[tuple[str, str]],
     lang: Lang = EN,
     source: str | None = None,
+    limit_km: float = 15.0,
 ) -> str:
     """Popup of a town: population, agglomeration, time and distance from each city.
 
     ``source`` names where the population comes from (:func:`town_sources`; GeoNames if
-    ``None``), as HTML.
+    ``None``), as HTML. A time that includes a modelled access leg over 1 km reads «≈»;
+    a town farther than ``limit_km`` (the access limit) from every road says so.
     """
     role = str(row.get("role"))
     lines = [
@@ -76,7 +78,7 @@ def town_popup(
         f"<div>{escape(lang(role)) if role in {'first_tier', 'center', 'member', 'settlement'} else _text(role)}</div>",
         f"<div>{lang('population')}: <b>{lang.people(_num(row.get('population')))}</b> ({source or lang('geonames')})</div>",
     ]
-    region = _text(row.get("region"))
+    region = _text(lang.region(row.get("region"))) if _text(row.get("region")) else ""
     if region:
         lines.append(f"<div>{lang('region')}: <b>{region}</b></div>")
     aggs = str(row.get("agglomerations") or "")
@@ -87,6 +89,8 @@ def town_popup(
         f"<table class='ua-table'><tr><th></th><th>{lang('drive_time')}</th>"
         f"<th>{lang('distance')}</th></tr>"
     )
+    join_km = _num(row.get("join_km"))
+    approx = "≈" if math.isfinite(join_km) and join_km * 1000.0 > NOTABLE_JOIN_M else ""
     for name, key in cities:
         label = escape(lang("from_city", city=lang.place(name)))
         if _is_itself(row, name):
@@ -94,12 +98,10 @@ def town_popup(
             continue
         t = _num(row.get(f"time_min_from_{key}"))
         d = _num(row.get(f"dist_km_from_{key}"))
-        lines.append(
-            f"<tr><td>{label}</td><td><b>{lang.minutes(t)}</b></td><td>{lang.km(d)}</td></tr>"
-        )
+        time = f"{approx}{lang.minutes(t)}" if math.isfinite(t) else no_route(row, lang, limit_km)
+        lines.append(f"<tr><td>{label}</td><td><b>{time}</b></td><td>{lang.km(d)}</td></tr>")
     lines.append("</table>")
-    join_km = _num(row.get("join_km"))
-    if math.isfinite(join_km) and join_km * 1000.0 > NOTABLE_JOIN_M:
+    if approx:
         leg = lang(
             "off_network",
             join=lang.km(join_km),
@@ -111,10 +113,26 @@ def town_popup(
     return "".join(lines)
 
 
-def town_tooltip(row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = EN) -> str:
-    """One-line tooltip: name and the drive time from each other city."""
+def no_route(row: dict[str, Any], lang: Lang, limit_km: float) -> str:
+    """Why a town has no drive time: no road within the access limit, or no route."""
+    if not math.isfinite(_num(row.get("join_km"))):
+        return escape(lang("beyond_limit", limit=lang.km(limit_km)))
+    return escape(lang("no_route"))
+
+
+def town_tooltip(
+    row: dict[str, Any], cities: list[tuple[str, str]], lang: Lang = EN, limit_km: float = 15.0
+) -> str:
+    """One-line tooltip: name and the drive time from each other city («≈»: modelled leg)."""
+    join_km = _num(row.get("join_km"))
+    approx = "≈" if math.isfinite(join_km) and join_km * 1000.0 > NOTABLE_JOIN_M else ""
+
+    def time(key: str) -> str:
+        t = _num(row.get(f"time_min_from_{key}"))
+        return f"{approx}{lang.minutes(t)}" if math.isfinite(t) else no_route(row, lang, limit_km)
+
     times = ", ".join(
-        f"{_text(lang.place(name))} {lang.minutes(_num(row.get(f'time_min_from_{key}')))}"
+        f"{_text(lang.place(name))} {time(key)}"
         for name, key in cities
         if not _is_itself(row, name)
     )

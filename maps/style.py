@@ -10,6 +10,7 @@ __all__ = [
     "BORDER_STYLE",
     "CENTER_COLOUR",
     "CITY_COLOUR",
+    "LEG_STYLE",
     "MINOR_ROAD_WEIGHT",
     "NO_TILES_BACKGROUND",
     "ROAD_COLOUR",
@@ -20,35 +21,56 @@ __all__ = [
     "WATER_COLOUR",
     "ZONE_STYLE",
     "band_colours",
+    "class_colours",
     "marker_radius",
     "road_weight",
     "route_style",
+    "time_class",
 ]
 
-#: Drive time colours, short (green) to long (purple); the bands take steps of this ramp.
-TIME_COLOURS = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027", "#762a83"]
+#: Drive time colours, short (light yellow) to long (dark blue): ColorBrewer's sequential
+#: YlGnBu (Cynthia Brewer, colorbrewer2.org, "colorblind safe"), its 9-class steps without
+#: the near-white first one (it would vanish on the plain background). The classes (the
+#: bands, and one beyond the last for an agglomeration farther than every band) take
+#: evenly spaced steps of this ramp, light to dark: lightness alone orders them.
+TIME_COLOURS = [
+    "#edf8b1",
+    "#c7e9b4",
+    "#7fcdbb",
+    "#41b6c4",
+    "#1d91c0",
+    "#225ea8",
+    "#253494",
+    "#081d58",
+]
 
 #: Background shown where no base tiles load (offline): a light land colour.
 NO_TILES_BACKGROUND = "#f2efe9"
 
+#: Agglomeration zones: a dashed circle filled with the colour of the nearer city's
+#: time class (the fill colour is set per zone).
 ZONE_STYLE = {
     "color": "#333333",
     "weight": 2,
     "dashArray": "6 4",
     "fillColor": "#ffffff",
-    "fillOpacity": 0.12,
+    "fillOpacity": 0.6,
 }
-CITY_COLOUR = "#08306b"
+CITY_COLOUR = "#111111"
 CENTER_COLOUR = "#b2182b"
-TOWN_COLOUR = "#2166ac"
+TOWN_COLOUR = "#525252"
 
-#: Each first-tier city's routes: colour and dash pattern, none of them a band colour.
+#: Each first-tier city's routes: colour and dash pattern, none of them a band colour
+#: (the bands are yellow to blue; the routes black, magenta, brown, orange).
 ROUTE_STYLES: list[dict[str, str | None]] = [
-    {"color": "#08306b", "dashArray": None},
-    {"color": "#00838f", "dashArray": "10 7"},
-    {"color": "#3b3b3b", "dashArray": "2 6"},
-    {"color": "#8c510a", "dashArray": "14 4 2 4"},
+    {"color": "#111111", "dashArray": None},
+    {"color": "#c51b7d", "dashArray": "10 7"},
+    {"color": "#8c510a", "dashArray": "2 6"},
+    {"color": "#e08214", "dashArray": "14 4 2 4"},
 ]
+
+#: Access legs (town to the point where it joins the roads): dotted, dark grey.
+LEG_STYLE = {"color": "#333333", "weight": 2, "dashArray": "1 5", "opacity": 0.9}
 
 #: Context layer: roads in light grey, their width by class; water and region borders.
 ROAD_WEIGHTS = {
@@ -70,9 +92,25 @@ def route_style(index: int) -> dict[str, str | None]:
 
 
 def band_colours(n: int) -> list[str]:
-    """One colour per band, stepped along :data:`TIME_COLOURS` (legend and map alike)."""
+    """One colour per band, stepped along :data:`TIME_COLOURS` (legend and map alike).
+
+    The bands take the first ``n`` of ``n + 1`` evenly spaced steps: the darkest is kept
+    for "beyond the last band" (:func:`time_class`).
+    """
+    return class_colours(n + 1)[:n] if n else []
+
+
+def class_colours(n: int) -> list[str]:
+    """``n`` colours evenly spaced along :data:`TIME_COLOURS`, light (short) to dark."""
     ramp = cm.LinearColormap(TIME_COLOURS, vmin=0.0, vmax=1.0)
-    return [ramp.rgb_hex_str((i + 0.5) / n) for i in range(n)] if n else []
+    return [ramp.rgb_hex_str(i / (n - 1)) for i in range(n)] if n > 1 else TIME_COLOURS[:n]
+
+
+def time_class(minutes: float, bands: list[float]) -> int | None:
+    """Index of the band holding ``minutes`` (``len(bands)``: beyond the last; None: NaN)."""
+    if not math.isfinite(minutes):
+        return None
+    return next((i for i, upper in enumerate(bands) if minutes <= upper), len(bands))
 
 
 def road_weight(highway: str) -> float:

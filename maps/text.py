@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..geo.base.format import format_km, format_minutes, format_population, format_share
+from ._words import TEXTS
 
 if TYPE_CHECKING:
     from ..geo.study.definition import Study
@@ -26,265 +27,7 @@ LANGUAGES = ("en", "ru")
 #: Non-breaking space: Russian groups thousands with a space that must not wrap.
 NBSP = "\u00a0"
 
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "no_route": "no route",
-        "first_tier": "first-tier city",
-        "center": "central town",
-        "member": "member town (named in the source)",
-        "settlement": "town in the zone",
-        "population": "Population",
-        "geonames": "GeoNames",
-        "agglomeration": "Agglomeration",
-        "region": "Region",
-        "off_network": "Off the road network: <b>{join}</b> in a straight line; times include an access leg of {leg}, {leg_time} (modelled, not routed)",
-        "drive_time": "drive time",
-        "distance": "distance",
-        "from_city": "from {city}",
-        "this_city": "this city",
-        "central_town": "Central town",
-        "members": "members",
-        "source_figures": "Source: population <b>{pop}</b>, net revenue 2022 <b>{rev}</b>",
-        "mln_rub": "mln RUB",
-        "zone_line": "Zone: {towns}, {people} people ({source})",
-        "study_file": "study file",
-        "town_1": "town",
-        "town_2": "towns",
-        "town_n": "towns",
-        "time_to_centre": "drive time to the centre",
-        "dist_to_centre": "distance to the centre",
-        "zone_entry": "time to enter the zone",
-        "mean_time": "mean time to the zone's towns",
-        "within": "population within {limit}",
-        "potential_row": "overflow potential (people)",
-        "potential_total": "Consumer-overflow potential: <b>{value}</b> people (rank {rank})",
-        "potential_explained": (
-            "Potential: the first-tier cities' people, each weighted by the drive time to the "
-            "centre (weight 1 at 0 min, ½ at {half}; {fn} decay) and summed."
-        ),
-        "zone_tooltip": "<b>{name}</b>: {radius} km zone",
-        "route_tooltip": "{origin} → {center} ({agg}): <b>{time}</b>, {dist}",
-        "layer_zones": "Agglomeration zones ({radius} km)",
-        "layer_time_zones": "Agglomeration zones ({minutes} min from the centre)",
-        "time_zone_tooltip": "<b>{name}</b>: reached within {minutes} min of the centre",
-        "layer_shadow": "The big cities' shadow (drive time to the nearest)",
-        "shadow_tooltip": "<b>{name}</b>: {time} to {city} ({klass}){flags}",
-        "shadow_within_30": "within 30 min",
-        "shadow_shadow": "30–60 min, the shadow",
-        "shadow_outer": "60–120 min",
-        "shadow_isolated": "over 120 min, isolated",
-        "shadow_unreachable": "no road route",
-        "flag_single_industry": "single-industry town",
-        "flag_closed": "closed town",
-        "layer_bands": "Drive-time bands from {city}",
-        "layer_nearest": "Drive time from the nearer of {cities}",
-        "layer_routes": "Fastest routes from {city}",
-        "layer_towns": "Towns",
-        "layer_labels": "Place names",
-        "layer_context": "Roads, water and borders (OSM)",
-        "base_map": "OpenStreetMap base map",
-        "search": "Search for a town",
-        "legend_title": "Drive time from {city}",
-        "legend_nearest": "Drive time from the nearer of {cities}",
-        "legend_more": "more than {limit}",
-        "legend_unreached": "not reached",
-        "key_title": "Key",
-        "key_city": "first-tier city",
-        "key_center": "central town of an agglomeration",
-        "key_town": "other town (size: population)",
-        "key_zone": "agglomeration zone ({radius} km)",
-        "key_route": "fastest route from {city}",
-        "key_roads": "roads of the network (OSM; width: class)",
-        "key_water": "water",
-        "key_border": "region border",
-        "and": " and ",
-        "overview_note": (
-            "Coloured bands: drive time from the nearer first-tier city (each city's own "
-            "bands are in the layer list). Lines: the fastest route from each city to each "
-            "agglomeration's central town. Dashed circles: the agglomeration zones; click "
-            "one for its numbers, or a town for its times. Free-flow car times on OSM roads: "
-            "no traffic, no stops."
-        ),
-        "agglomeration_title": "{name}: drive time from {cities}",
-        "agglomeration_note": (
-            "The {radius} km zone of {name} and its towns (circle size: population). Lines: "
-            "the fastest routes in from the first-tier cities; bands: drive time from the "
-            "nearer city. Click a town or the zone."
-        ),
-        "provenance": (
-            "OSM data as of {date} ({source}); speed model {model}, free-flow times; "
-            "ural-access {version}"
-        ),
-        "unknown": "unknown",
-        "overview": "Overview",
-        "overview_map": "Overview map",
-        "ix_intro": (
-            "Free-flow car drive times over the OpenStreetMap road network, from the "
-            "first-tier cities to each agglomeration's central town. An agglomeration's zone "
-            "is every town within {radius} km of its centre."
-        ),
-        "ix_maps": "Maps",
-        "ix_tables": "Tables and data",
-        "ix_agglomerations": "Agglomerations",
-        "ix_provenance": "Provenance",
-        "ix_parameters": "Parameters",
-        "ix_agglomeration": "agglomeration",
-        "ix_center": "central town",
-        "ix_pop_source": "population, thousand (source)",
-        "ix_rev_source": "net revenue 2022, mln RUB (source)",
-        "ix_dist_from": "distance from {city}",
-        "ix_time_from": "drive time from {city}",
-        "ix_potential": "overflow potential, people",
-        "ix_osm": "OSM data: {source}, as of {date}",
-        "ix_speed": "Speed model: {model}",
-        "ix_version": "ural-access {version}",
-        "ix_places_csv": "every place: role, population, drive time and distance from each city",
-        "ix_od_csv": "drive times between the study's own places",
-        "ix_agg_csv": "one row per agglomeration: source figures and computed measures",
-        "ix_zone_csv": "the towns of each zone",
-        "ix_gpkg": "GeoPackage: places, routes, bands and zones (opens in QGIS)",
-        "ix_context": "GeoPackage: the roads, water and borders drawn under the maps",
-        "ix_prov_json": "provenance: OSM source and date, speed model, parameters, warnings",
-        "ix_units": (
-            "Times in minutes, distances in km; shares (share_within_…) are fractions "
-            "from 0 to 1 of the zone's population."
-        ),
-        "ix_credits": (
-            'Roads &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-            'contributors (ODbL 1.0). Towns and populations: <a href="https://www.geonames.org">'
-            "GeoNames</a> (CC BY 4.0). Agglomeration population and revenue: the source paper, "
-            "as given in the study file."
-        ),
-    },
-    "ru": {
-        "no_route": "нет маршрута",
-        "first_tier": "город первого уровня",
-        "center": "центр агломерации",
-        "member": "город агломерации (по источнику)",
-        "settlement": "город в зоне",
-        "population": "Население",
-        "geonames": "GeoNames",
-        "agglomeration": "Агломерация",
-        "region": "Регион",
-        "off_network": "Вне дорожной сети: <b>{join}</b> по прямой; время включает подъезд {leg}, {leg_time} (оценка, не маршрут)",
-        "drive_time": "время в пути",
-        "distance": "расстояние",
-        "from_city": "из г. {city}",
-        "this_city": "этот город",
-        "central_town": "Центр",
-        "members": "города",
-        "source_figures": ("Источник: население <b>{pop}</b>, чистая выручка 2022 <b>{rev}</b>"),
-        "mln_rub": "млн руб.",
-        "zone_line": "Зона: {towns}, {people} чел. ({source})",
-        "study_file": "файл исследования",
-        "town_1": "город",
-        "town_2": "города",
-        "town_n": "городов",
-        "time_to_centre": "время до центра",
-        "dist_to_centre": "расстояние до центра",
-        "zone_entry": "время до границы зоны",
-        "mean_time": "среднее время до городов зоны",
-        "within": "население в пределах {limit}",
-        "potential_row": "потенциал перетока (чел.)",
-        "potential_total": "Потенциал перетока потребителей: <b>{value}</b> чел. (место {rank})",
-        "potential_explained": (
-            "Потенциал: сумма жителей городов первого уровня, каждый с весом по времени "
-            "в пути до центра (вес 1 при 0 мин, ½ при {half}; убывание {fn})."
-        ),
-        "zone_tooltip": "<b>{name}</b>: зона {radius} км",
-        "route_tooltip": "{origin} → {center} ({agg}): <b>{time}</b>, {dist}",
-        "layer_zones": "Зоны агломераций ({radius} км)",
-        "layer_time_zones": "Зоны агломераций ({minutes} мин от центра)",
-        "time_zone_tooltip": "<b>{name}</b>: доступно за {minutes} мин от центра",
-        "layer_shadow": "Тень крупных городов (время до ближайшего)",
-        "shadow_tooltip": "<b>{name}</b>: {time} до г. {city} ({klass}){flags}",
-        "shadow_within_30": "до 30 мин",
-        "shadow_shadow": "30–60 мин, тень",
-        "shadow_outer": "60–120 мин",
-        "shadow_isolated": "более 120 мин, изоляция",
-        "shadow_unreachable": "нет дороги",
-        "flag_single_industry": "моногород",
-        "flag_closed": "ЗАТО",
-        "layer_bands": "Время в пути из г. {city}",
-        "layer_nearest": "Время в пути из ближайшего города: {cities}",
-        "layer_routes": "Быстрейшие маршруты из г. {city}",
-        "layer_towns": "Города",
-        "layer_labels": "Названия",
-        "layer_context": "Дороги, вода и границы (OSM)",
-        "base_map": "Подложка OpenStreetMap",
-        "search": "Найти город",
-        "legend_title": "Время в пути из г. {city}",
-        "legend_nearest": "Время в пути из ближайшего города: {cities}",
-        "legend_more": "более {limit}",
-        "legend_unreached": "недоступно",
-        "key_title": "Условные обозначения",
-        "key_city": "город первого уровня",
-        "key_center": "центр агломерации",
-        "key_town": "другой город (размер: население)",
-        "key_zone": "зона агломерации ({radius} км)",
-        "key_route": "быстрейший маршрут из г. {city}",
-        "key_roads": "дороги сети (OSM; толщина: класс)",
-        "key_water": "вода",
-        "key_border": "граница региона",
-        "and": " и ",
-        "overview_note": (
-            "Цветные зоны: время в пути из ближайшего города первого уровня (зоны каждого "
-            "города — в списке слоёв). Линии: быстрейший маршрут из каждого города до центра "
-            "каждой агломерации. Пунктирные круги: зоны агломераций; щёлкните по кругу или "
-            "городу, чтобы увидеть цифры. Время без пробок и остановок, по дорогам OSM."
-        ),
-        "agglomeration_title": "{name}: время в пути из г. {cities}",
-        "agglomeration_note": (
-            "Зона {radius} км вокруг центра агломерации {name} и её города (размер круга: "
-            "население). Линии: быстрейшие маршруты из городов первого уровня; цветные "
-            "зоны: время в пути из ближайшего города. Щёлкните по городу или зоне."
-        ),
-        "provenance": (
-            "Данные OSM на {date} ({source}); скоростная модель {model}, время без пробок; "
-            "ural-access {version}"
-        ),
-        "unknown": "неизвестно",
-        "overview": "Обзор",
-        "overview_map": "Обзорная карта",
-        "ix_intro": (
-            "Время в пути на автомобиле без пробок по дорожной сети OpenStreetMap из городов "
-            "первого уровня до центра каждой агломерации. Зона агломерации: все города в "
-            "пределах {radius} км от её центра."
-        ),
-        "ix_maps": "Карты",
-        "ix_tables": "Таблицы и данные",
-        "ix_agglomerations": "Агломерации",
-        "ix_provenance": "Источники",
-        "ix_parameters": "Параметры",
-        "ix_agglomeration": "агломерация",
-        "ix_center": "центр",
-        "ix_pop_source": "население, тыс. (источник)",
-        "ix_rev_source": "чистая выручка 2022, млн руб. (источник)",
-        "ix_dist_from": "расстояние из г. {city}",
-        "ix_time_from": "время в пути из г. {city}",
-        "ix_potential": "потенциал перетока, чел.",
-        "ix_osm": "Данные OSM: {source}, на {date}",
-        "ix_speed": "Скоростная модель: {model}",
-        "ix_version": "ural-access {version}",
-        "ix_places_csv": "все населённые пункты: роль, население, время и расстояние из каждого города",
-        "ix_od_csv": "время в пути между пунктами исследования",
-        "ix_agg_csv": "по строке на агломерацию: данные источника и расчётные показатели",
-        "ix_zone_csv": "города каждой зоны",
-        "ix_gpkg": "GeoPackage: пункты, маршруты, зоны времени и зоны агломераций (для QGIS)",
-        "ix_context": "GeoPackage: дороги, вода и границы под картами",
-        "ix_prov_json": "происхождение данных: источник и дата OSM, скоростная модель, параметры, предупреждения",
-        "ix_units": (
-            "Время в минутах, расстояния в км; доли (share_within_…) от 0 до 1 от населения "
-            "зоны. Названия столбцов таблиц — на английском."
-        ),
-        "ix_credits": (
-            'Дороги &copy; участники <a href="https://www.openstreetmap.org/copyright">'
-            "OpenStreetMap</a> (ODbL 1.0). Города и население: "
-            '<a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0). Население и выручка '
-            "агломераций: исходная статья, как указано в файле исследования."
-        ),
-    },
-}
+__all__ = ["EN", "LANGUAGES", "NBSP", "TEXTS", "Lang"]
 
 
 def _missing(value: Any) -> bool:
@@ -308,6 +51,22 @@ class Lang:
 
     agglomerations: dict[str, str] = field(default_factory=dict, compare=False)
     """Russian names of agglomerations by their study name."""
+
+    shorts: dict[str, str] = field(default_factory=dict, compare=False)
+    """Short names of first-tier cities in this language («Екб»), by their study name."""
+
+    regions: dict[str, str] = field(default_factory=dict, compare=False)
+    """Region names in this language, by the name or code the places table gives."""
+
+    def region(self, value: object) -> str:
+        """A region's name in this language (the value itself when unknown)."""
+        text = "" if value is None else str(value)
+        return self.regions.get(text, text)
+
+    def short(self, city: object) -> str:
+        """A first-tier city's short name for labels (its name when none is given)."""
+        text = "" if city is None else str(city)
+        return self.shorts.get(text) or self.place(text)
 
     def agglomeration(self, name: object) -> str:
         """An agglomeration's name in this language (the study's name when no other)."""
@@ -388,6 +147,14 @@ class Lang:
         else:
             word = self("town_n")
         return f"{n} {word}"
+
+    def date(self, stamp: object) -> str:
+        """The day of an ISO time stamp: ``2021-02-01`` / ``01.02.2021`` ('' if none)."""
+        text = "" if stamp is None else str(stamp)
+        day = text[:10]
+        if len(day) != 10 or day[4] != "-" or day[7] != "-":
+            return text
+        return f"{day[8:10]}.{day[5:7]}.{day[:4]}" if self.ru else day
 
     def join(self, names: list[str]) -> str:
         """``A and B`` / ``A и B``."""

@@ -45,7 +45,14 @@ _BY_COORDINATES: dict[str, tuple[type, ...]] = {
 _PLACE_TABLES: dict[str, dict[str, tuple[type, ...]]] = {
     "region": {"name": (str,), "admin1": (str,)},
     "place": {"name": (str,), **_BY_COORDINATES},
-    "first_tier": {"name": (str,), "geonameid": (int,), "key": (str,), **_BY_COORDINATES},
+    "first_tier": {
+        "name": (str,),
+        "geonameid": (int,),
+        "key": (str,),
+        "short": (str,),
+        "short_ru": (str,),
+        **_BY_COORDINATES,
+    },
     "agglomeration": {
         "name": (str,),
         "name_ru": (str,),
@@ -238,6 +245,16 @@ def check_figures(where: str, figures: dict[str, Any]) -> None:
                 f"{where}: {key} must be a finite number from 0 to {high:g} "
                 f"(a typo or unit?), got {value!r}"
             )
+
+
+def read_short_names(raw: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
+    """(city name, short name, Russian short name) of the ``[[first_tier]]`` cities that give
+    ``short`` or ``short_ru`` (the maps' labels: «Екб 1 ч 16 мин»); '' where not given."""
+    return tuple(
+        (t["name"], t.get("short", ""), t.get("short_ru", ""))
+        for t in raw.get("first_tier", [])
+        if "short" in t or "short_ru" in t
+    )
 
 
 def check_place_tables(ft_tables: list[dict[str, Any]], agg_tables: list[dict[str, Any]]) -> None:

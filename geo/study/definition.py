@@ -36,6 +36,7 @@ from ._file import (
     read_head,
     read_names_ru,
     read_regions,
+    read_short_names,
     read_study_toml,
     read_towns,
     refuse_antimeridian,
@@ -155,6 +156,9 @@ class Study:
     huff: HuffOptions = field(default_factory=HuffOptions, metadata=_NOT_IN_FILE)
     names_ru: tuple[tuple[str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
     """(town name, Russian name) pairs given by the file's ``name_ru`` and ``names_ru`` keys."""
+    short_names: tuple[tuple[str, str, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
+    """(first-tier city, short name, Russian short name) from ``short`` and ``short_ru``:
+    the maps' labels write «Екб 1 ч 16 мин» (the city's name where not given)."""
     source_path: Path | None = field(default=None, metadata=_NOT_IN_FILE)
     first_tier_keys: tuple[tuple[int, str], ...] = field(default=(), metadata=_NOT_IN_FILE)
     """(GeoNames id, key) of the first-tier cities whose key the study gives."""
@@ -388,6 +392,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
         first_tier=first_tier,
         agglomerations=aggs,
         names_ru=read_names_ru(raw),
+        short_names=read_short_names(raw),
         source_path=source_path,
         first_tier_keys=tuple(
             (p.geonameid, t["key"])

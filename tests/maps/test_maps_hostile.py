@@ -49,6 +49,7 @@ def test_search_tips_show_hostile_names_as_text(
     dialogs: list[str] = []
     with browser.open(hostile_maps / "overview.html") as view:
         view.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        view.page.locator(".leaflet-control-search .search-button").click()  # collapsed
         box = view.page.locator(".leaflet-control-search input")
         # Type the name's first characters (the tips list every match), then all of it.
         for typed in (name[:3], name):

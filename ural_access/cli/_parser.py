@@ -25,7 +25,7 @@ EXAMPLES = {
         "ural-access route --study djibouti --source pbf --osm-file ../shared/osm/djibouti-secondary.osm.pbf\n"
         "  ural-access route --study urals --speed-factor 0.85 --bands 30,60,90,120"
     ),
-    "maps": ("ural-access maps --study djibouti --self-contained --png"),
+    "maps": ("ural-access maps --study djibouti --png --lang ru"),
     "scenario": (
         "ural-access scenario --study urals --scenario data/scenarios/upgrade-chelyabinsk-miass.toml --output output/upgrade\n"
         "  ural-access scenario --scenario data/scenarios/close-ekaterinburg-chelyabinsk-section.toml --output output/close"
@@ -318,7 +318,28 @@ def _option_groups() -> dict[str, Options]:
             ),
         ],
         "maps": [
-            (("--self-contained",), _flag("inline scripts and styles: maps open offline")),
+            (
+                ("--self-contained",),
+                {
+                    "dest": "self_contained",
+                    "action": "store_const",
+                    "const": True,
+                    "default": None,
+                    "help": (
+                        "inline scripts and styles, failing (exit 7) if the map assets are "
+                        "not installed (default: inline them whenever they are installed)"
+                    ),
+                },
+            ),
+            (
+                ("--cdn",),
+                {
+                    "dest": "self_contained",
+                    "action": "store_const",
+                    "const": False,
+                    "help": "link scripts and styles from their CDNs: smaller maps that need the internet",
+                },
+            ),
             (("--png",), _flag("also write a PNG picture of each map (headless Chromium)")),
             (
                 ("--lang",),

@@ -177,7 +177,7 @@ def _maps(
         results.maps(
             out / "maps",
             lang=args.lang,
-            self_contained=args.self_contained or None,
+            self_contained=args.self_contained,
             png=args.png,
             data_dir=out / "results",
         )
@@ -216,6 +216,22 @@ def _sensitivity(args: argparse.Namespace, study: Study, out: Path) -> Path:
     return folder
 
 
+def _maps_note(written: list[Path]) -> str:
+    """Whether the maps just written open offline (their scripts inside), or need the net."""
+    if not any(p.suffix == ".html" for p in written):
+        return ""
+    from ..maps.assets import page_is_self_contained
+
+    pages = [p for p in written if p.suffix == ".html" and p.name != "index.html"]
+    if all(page_is_self_contained(p) for p in pages):
+        return "Maps: scripts and styles inside each page; they open offline (base tiles need the internet)."
+    return (
+        "Maps: NOT offline. They load Leaflet from CDNs and show a note instead of the map "
+        "without internet. Run `ural-access setup-assets` once and draw them again "
+        "(`ural-access maps`) for maps that open offline."
+    )
+
+
 def _report(
     study: Study, written: list[Path], road_note: str, results: AccessResults | None
 ) -> None:
@@ -225,6 +241,9 @@ def _report(
         print(f"  wrote {path}", file=sys.stdout)
     if road_note:
         print(f"\n{road_note}", file=sys.stdout)
+    maps_note = _maps_note(written)
+    if maps_note:
+        print(f"\n{maps_note}", file=sys.stdout)
     if results is None or not len(results.summary):
         return
     print("\nDrive time and distance to each agglomeration's central town:", file=sys.stdout)
