@@ -135,6 +135,9 @@ _CLEAR_VIEW_JS = """
     return o;
   };
   var fit = function (bounds) {
+    // The page's first fitBounds may still be zooming (animated): its end would undo
+    // this fit, so fit once it is over.
+    if (map._animatingZoom) { map.once('zoomend', function () { fit(bounds); }); return; }
     var target = bounds ? L.latLngBounds(bounds) : home;
     var g = gutters(), pad = {l: g.l, r: g.r, t: g.t, b: g.b}, size = map.getSize();
     // Never pad away more than all but a third of the map (a tiny window keeps a view).

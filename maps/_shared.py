@@ -17,10 +17,19 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from ..geo.analysis.surface import NEARER
 from ..geo.results.access_results import AccessResults
 from ..geo.study.options import ROAD_CLASSES
 from ._geojson import compact, feature_collection
-from .style import BORDER_STYLE, ROAD_COLOUR, WATER_COLOUR, band_colours, road_weight
+from .style import (
+    BEYOND_LIMIT_COLOUR,
+    BORDER_STYLE,
+    ROAD_COLOUR,
+    WATER_COLOUR,
+    band_colours,
+    class_colours,
+    road_weight,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -51,6 +60,8 @@ class Bands:
     """One city's rings, by the city's name (cities without bands are left out)."""
     nearest: dict[str, Any] | None = None
     """The rings of the drive time from the nearer city; ``None`` with fewer than two cities."""
+    beyond_limit: bool = False
+    """Whether the layers show land beyond the access limit (the surface's grey)."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +117,30 @@ def _context_kept(
     return keep, geoms
 
 
+def _without_points(context: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The context without points: a point would be drawn as Leaflet's default pin, which
+    means nothing on these maps (a lake clipped to the study area left a collection holding
+    a point: a stray pin east of Chelyabinsk). Collections keep their lines and areas."""
+    geoms = context.geometry.to_numpy()
+    kinds = shapely.get_type_id(geoms)
+    collections = kinds == 7
+    if collections.any():
+        geoms = geoms.copy()
+        for i in np.flatnonzero(collections):
+            parts = shapely.get_parts(geoms[i])
+            kept = parts[shapely.get_dimensions(parts) > 0]
+            geoms[i] = shapely.GeometryCollection(list(kept)) if len(kept) else None
+        context = context.set_geometry(geoms, crs=context.crs)
+    points = np.isin(shapely.get_type_id(context.geometry.to_numpy()), [0, 4])
+    return context[~points & context.geometry.notna().to_numpy()]
+
+
 def context_data(context: gpd.GeoDataFrame | None) -> dict[str, Any] | None:
     """The context layer's GeoJSON: grey roads (width by class), water, region borders."""
     if context is None or len(context) == 0:
+        return None
+    context = _without_points(context)
+    if len(context) == 0:
         return None
     keep, geoms = _context_kept(context)
     if not keep.all():
@@ -146,12 +178,49 @@ def _collection(reach: Any, bands: list[float]) -> dict[str, Any]:
     return feature_collection(compact(_rings(reach), BAND_TOLERANCE_DEG, BAND_VERTICES), props)
 
 
+def _surface_collection(rows: Any, beyond: Any, n_bands: int) -> dict[str, Any]:
+    """One origin's surface classes (and the land beyond the access limit), coloured."""
+    colours = class_colours(n_bands + 1)
+    geoms = [*rows.geometry.to_numpy(), *beyond.geometry.to_numpy()]
+    props = [
+        {"colour": colours[min(int(b), n_bands)], "band": str(label)}
+        for b, label in zip(rows["band"], rows["label"], strict=True)
+    ] + [{"colour": BEYOND_LIMIT_COLOUR, "band": "beyond_limit"} for _ in range(len(beyond))]
+    geoms_arr = np.array(geoms, dtype=object)
+    return feature_collection(compact(geoms_arr, BAND_TOLERANCE_DEG, BAND_VERTICES), props)
+
+
+def surface_data(results: AccessResults) -> Bands | None:
+    """The drive-time surface's classes (:attr:`AccessResults.surface`) as band layers:
+    each city's, and the nearer city's; ``None`` when the results have no surface."""
+    surface = getattr(results, "surface", None)
+    if surface is None or surface.empty:
+        return None
+    times = surface[surface["kind"] == "time"].sort_values(["origin_key", "band"])
+    beyond = surface[surface["kind"] == "beyond_limit"]
+    limits = sorted({float(u) for u in times["upper_min"] if np.isfinite(u)})
+    n = len(limits)
+    cities = {
+        origin: _surface_collection(times[times["origin_key"] == key], beyond, n)
+        for origin, key in results.cities
+        if (times["origin_key"] == key).any()
+    }
+    nearest = None
+    if len(results.cities) > 1 and (times["origin_key"] == NEARER).any():
+        nearest = _surface_collection(times[times["origin_key"] == NEARER], beyond, n)
+    return Bands(limits, cities, nearest, beyond_limit=not beyond.empty)
+
+
 def band_data(results: AccessResults) -> Bands:
-    """Every band layer's GeoJSON for ``results`` (each city's, and the nearer city's).
+    """Every band layer's GeoJSON for ``results`` (each city's, and the nearer city's):
+    the drive-time surface when the results have one, else the isochrone bands.
 
     The bands of one city are nested (each holds the ones below it), so the reach of the
     nearer city within a band is the union of the cities' polygons of that band alone.
     """
+    surface = surface_data(results)
+    if surface is not None:
+        return surface
     iso = results.isochrones
     if iso is None or iso.empty or "origin" not in iso:
         return Bands([])

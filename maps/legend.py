@@ -13,6 +13,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from .style import (
+    BEYOND_LIMIT_COLOUR,
     BORDER_STYLE,
     CENTER_COLOUR,
     CITY_COLOUR,
@@ -85,6 +86,7 @@ def key_html(
     water: bool = False,
     borders: bool = False,
     legs: bool = False,
+    beyond_limit: float | None = None,
 ) -> str:
     """The key of symbols: towns by role, the zone circle, each city's routes, context."""
     rows = [
@@ -100,6 +102,14 @@ def key_html(
         style = route_style(i)
         rows.append(
             (_line(str(style["color"]), 4, style["dashArray"]), lang("key_route", city=city))
+        )
+    if beyond_limit is not None:
+        rows.append(
+            (
+                f'<svg width="34" height="12" aria-hidden="true"><rect x="1" y="1" width="32" '
+                f'height="10" fill="{BEYOND_LIMIT_COLOUR}" fill-opacity="0.6"/></svg>',
+                lang("beyond_limit", limit=lang.km(beyond_limit)),
+            )
         )
     if legs:
         rows.append(

@@ -95,7 +95,11 @@ def _legs(fmap: folium.Map, results: AccessResults, places: Any, lang: Lang) -> 
 
 
 def _legend(
-    results: AccessResults, lang: Lang, kinds: frozenset[str], legs: bool = False
+    results: AccessResults,
+    lang: Lang,
+    kinds: frozenset[str],
+    legs: bool = False,
+    beyond: bool = False,
 ) -> MapLegend:
     cities = [lang.place(c) for c, _ in results.cities]
     bands = [float(b) for b in results.study.routing.bands_min]
@@ -111,6 +115,7 @@ def _legend(
         water="water" in kinds,
         borders="border" in kinds,
         legs=legs,
+        beyond_limit=float(results.study.routing.snap_limit_km) if beyond else None,
     )
     return MapLegend(html, lang)
 
@@ -125,7 +130,7 @@ def _finish(
     bounds: tuple[float, float, float, float],
     legs: bool,
 ) -> None:
-    _legend(results, lang, data.context_kinds, legs).add_to(fmap)
+    _legend(results, lang, data.context_kinds, legs, data.bands.beyond_limit).add_to(fmap)
     add_controls(fmap, towns, lang, bounds)
 
 

@@ -44,6 +44,9 @@ TIME_COLOURS = [
     "#081d58",
 ]
 
+#: Colour of the land farther than the access limit from every road (no time there).
+BEYOND_LIMIT_COLOUR = "#bdbdbd"
+
 #: Background shown where no base tiles load (offline): a light land colour.
 NO_TILES_BACKGROUND = "#f2efe9"
 

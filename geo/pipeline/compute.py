@@ -269,6 +269,9 @@ def snap_places(
         router.snap.table, places["place_id"]
     )
     places["leg_over_1km"] = places["join_km"] > FLAG_KM
+    # Where the leg meets the road (the maps draw the leg); GeoPackage only, not the CSV.
+    places["join_lon"] = places["place_id"].map(snap["join_lon"]).round(6)
+    places["join_lat"] = places["place_id"].map(snap["join_lat"]).round(6)
     return router, places
 
 

@@ -156,6 +156,22 @@ class AccessResults:
         return read_results(folder, study)
 
 
+#: Columns of the places' join points (where the access leg meets the road): in the
+#: GeoPackage's ``places`` layer for the maps' dotted legs, not in ``places.csv``.
+JOIN_POINT = ("join_lon", "join_lat")
+
+
+def _with_join_points(places: pd.DataFrame, layer: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``places`` with the join points of the GeoPackage's places layer, when it has them."""
+    if not set(JOIN_POINT) <= set(layer.columns) or "place_id" not in layer:
+        return places
+    points = layer.set_index("place_id")
+    out = places.copy()
+    for column in JOIN_POINT:
+        out[column] = out["place_id"].map(points[column])
+    return out
+
+
 def write_results(
     results: AccessResults,
     folder: str | Path,
@@ -180,7 +196,8 @@ def write_results(
         od = results.od.sort_values(["origin_id", "place_id"])
         summary = results.wide_summary()
         towns = results.wide_towns().sort_values(["agglomeration", "distance_km", "geonameid"])
-        tables = {"agglomerations": summary, "places": places, "zone_towns": towns, "od_matrix": od}
+        listed = places.drop(columns=list(JOIN_POINT), errors="ignore")  # the CSV as before
+        tables = {"agglomerations": summary, "places": listed, "zone_towns": towns, "od_matrix": od}
         for name, table in tables.items():
             write_csv(table, tmp / f"{name}.csv", prov)
         gpkg = tmp / "access.gpkg"
@@ -308,6 +325,7 @@ def read_results(folder: str | Path, study: Study) -> AccessResults:
 
         cities = [(p.geonameid, p.name, key) for p, key in study.city_keys()]
         places, times = narrow(read["places"], "place_id", "place_id", cities)
+        places = _with_join_points(places, layer("places"))
         towns, _ = narrow(read["zone_towns"], "geonameid", "place_id", cities)
         aggs, summary = narrow(read["agglomerations"], "agglomeration", "agglomeration", cities)
         results = AccessResults(

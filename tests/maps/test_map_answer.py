@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 from ural_access.geo import settings
-from ural_access.geo.access import compute_access
-from ural_access.geo.context import network_context, write_context
-from ural_access.geo.results import write_results
+from ural_access.geo.analysis.context import network_context, write_context
+from ural_access.geo.pipeline.compute import compute_access
+from ural_access.geo.results.access_results import write_results
 from ural_access.maps import build_maps
 from ural_access.maps.browser import OfflinePage, offline_browser, open_offline
 from ural_access.maps.build import PNG_SCALE, map_language, picture_bounds, picture_size
 from ural_access.maps.text import Lang
 
-from .helpers.png import png_size
+from ..helpers.png import png_size
 
 #: Screen rectangles of the agglomeration markers, every permanent label and every control.
 _RECTS_JS = """
@@ -128,6 +128,14 @@ def test_maps_open_offline_by_default_and_draw_the_answer(urals: Any) -> None:
         first = table.index("Kamensk-Uralsky")
         assert first < table.index("Greater Miass") < table.index("Greater Serov")
         assert view.page.locator(".ua-legend").is_visible()
+        # A dotted access leg from every town joined more than 1 km from the roads.
+        legs = view.page.evaluate(
+            """(name) => { let n = 0; window[name].eachLayer((l) => {
+                 if (l.feature && l.options && l.options.dashArray === '1 5') n++; });
+                 return n; }""",
+            view.map_name,
+        )
+        assert legs == int((results.places["join_km"] > 1.0).sum()) > 5
         assert view.page.locator(".ua-label.city").all_inner_texts() == [
             "Ekaterinburg",
             "Chelyabinsk",
