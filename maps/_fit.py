@@ -193,7 +193,7 @@ class ClearView(MacroElement):
     _template = Template("{% macro script(this, kwargs) %}" + _CLEAR_VIEW_JS + "{% endmacro %}")
 
     def __init__(self, bounds: tuple[float, float, float, float]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "ClearView"
         west, south, east, north = bounds
         self.bounds: list[Any] = [[south, west], [north, east]]

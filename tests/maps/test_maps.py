@@ -93,6 +93,7 @@ def test_overview_works_offline_with_every_layer_and_control(site) -> None:  # t
             "Agglomeration zones (25 km)",
             "The big cities' shadow (drive time to the nearest)",  # hidden until ticked
             "Fastest routes from Djibouti",
+            "Access legs (modelled)",
             "Towns",
             "Place names",
         ]
