@@ -52,6 +52,7 @@ __all__ = [
     "main",
     "make_self_contained",
     "missing_assets",
+    "page_is_self_contained",
     "pinned_versions",
     "save_self_contained",
 ]

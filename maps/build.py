@@ -30,7 +30,17 @@ from .text import Lang
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["PNG_SIZE", "build_maps", "map_language", "picture_bounds", "stable_ids"]
+__all__ = [
+    "PNG_SCALE",
+    "PNG_SIZE",
+    "PNG_TEXT_COLUMN",
+    "build_maps",
+    "map_language",
+    "offline_maps",
+    "picture_bounds",
+    "picture_size",
+    "stable_ids",
+]
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "agglomeration_popup",
+    "no_route",
     "potential_note",
     "town_popup",
     "town_sources",

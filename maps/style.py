@@ -7,6 +7,7 @@ import math
 import branca.colormap as cm
 
 __all__ = [
+    "BEYOND_LIMIT_COLOUR",
     "BORDER_STYLE",
     "CENTER_COLOUR",
     "CITY_COLOUR",

@@ -27,8 +27,6 @@ LANGUAGES = ("en", "ru")
 #: Non-breaking space: Russian groups thousands with a space that must not wrap.
 NBSP = "\u00a0"
 
-__all__ = ["EN", "LANGUAGES", "NBSP", "TEXTS", "Lang"]
-
 
 def _missing(value: Any) -> bool:
     return value is None or not isinstance(value, int | float) or not math.isfinite(value)
