@@ -213,14 +213,17 @@ def surface_data(results: AccessResults) -> Bands | None:
 
 def band_data(results: AccessResults) -> Bands:
     """Every band layer's GeoJSON for ``results`` (each city's, and the nearer city's):
-    the drive-time surface when the results have one, else the isochrone bands.
+    the drive-time surface when the results have one, else the isochrone bands."""
+    surface = surface_data(results)
+    return surface if surface is not None else isochrone_bands(results)
+
+
+def isochrone_bands(results: AccessResults) -> Bands:
+    """The isochrone bands as band layers (each city's, and the nearer city's).
 
     The bands of one city are nested (each holds the ones below it), so the reach of the
     nearer city within a band is the union of the cities' polygons of that band alone.
     """
-    surface = surface_data(results)
-    if surface is not None:
-        return surface
     iso = results.isochrones
     if iso is None or iso.empty or "origin" not in iso:
         return Bands([])
