@@ -79,3 +79,13 @@ def test_rank_upgrades_with_an_unreachable_scheduler_exits_11(
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_rank_upgrades_closures_writes_the_redundancy_table(tmp_path: Path) -> None:
+    out = tmp_path / "closures"
+    assert main(["rank-upgrades", "--closures", "--output", str(out), "--workers", "1", "-q"]) == 0
+    closures = read_table(out / "closures.csv")
+    assert len(closures) >= 20 and (closures["gain"] <= 0).all()
+    redundancy = read_table(out / "redundancy.csv")
+    assert {"origin", "town", "worst_closure", "no_alternative"} <= set(redundancy.columns)
+    assert not (out / "ranking.csv").exists()
