@@ -107,6 +107,7 @@ ALL_EXTRACTS = [
     ("malta-latest.osm.pbf", "residential"),
     ("monaco.osm.pbf", "residential"),
     ("urals-omt-z7-2021.osm.pbf", "residential"),
+    ("urals-omt-z7-2021-context.osm.pbf", "residential"),
     ("ekaterinburg-z14-2023.osm.pbf", "residential"),
     ("brandenburg-omt-z14-2021.osm.pbf", "secondary"),
 ]
