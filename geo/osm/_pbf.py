@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ..base.arrays import IntArray
+from ._protobuf import CorruptPBF as CorruptPBF
+from ._protobuf import Messages as Messages
+from ._protobuf import UnsupportedPBF as UnsupportedPBF
 from ._protobuf import (
-    CorruptPBF,
-    Messages,
-    UnsupportedPBF,
     Varints,
     message_fields,
     scalar_fields,
