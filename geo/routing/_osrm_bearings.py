@@ -26,7 +26,8 @@ import pandas as pd
 import shapely
 
 from ..base.arrays import BoolArray, FloatArray, IntArray
-from ._osrm_coordinate import LANE_M, Lines, representative
+from ._osrm_coordinate import representative
+from ._osrm_lines import LANE_M, Lines
 
 _LANES = 2.0  # OSRM ASSUMED_LANE_COUNT where a road has no lanes tag
 _EARTH_M = 6372797.560856  # OSRM's haversine radius
