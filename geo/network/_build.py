@@ -22,11 +22,10 @@ from .profile import load_profile, node_obstacle_codes, profile_info
 def network_fields(
     roads: OSMRoads,
     area: Any,
-    *,
     road_classes: str,
-    speed_model: str = "ru",
-    speed_factor: float = 1.0,
-    extra_provenance: dict[str, Any] | None = None,
+    speed_model: str,
+    speed_factor: float,
+    extra_provenance: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The fields of :func:`geo.network.road_network.build_network`'s ``RoadNetwork``."""
     from ._topology import build_edges

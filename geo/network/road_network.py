@@ -389,13 +389,5 @@ def build_network(
     EmptyNetworkError
         No road lies in the area.
     """
-    return RoadNetwork(
-        **network_fields(
-            roads,
-            area,
-            road_classes=road_classes,
-            speed_model=speed_model,
-            speed_factor=speed_factor,
-            extra_provenance=extra_provenance,
-        )
-    )
+    built = network_fields(roads, area, road_classes, speed_model, speed_factor, extra_provenance)
+    return RoadNetwork(**built)
