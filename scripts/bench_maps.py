@@ -62,9 +62,9 @@ def grown_urals_size(rows: int, cols: int, gap: float) -> tuple[Any, Any]:
 
 def djibouti() -> tuple[Any, Any]:
     """The real Djibouti stand-in study on its real extract."""
-    from ural_access.geo.network.road_network.road_network import build_network
-    from ural_access.geo.osm.roads.roads import read_osm_file
-    from ural_access.geo.study.definition.definition import load_study
+    from ural_access.geo.network.road_network import build_network
+    from ural_access.geo.osm.roads import read_osm_file
+    from ural_access.geo.study.definition import load_study
 
     study = load_study(REPO / "data" / "studies" / "djibouti.toml")
     roads = read_osm_file(SHARED_OSM / "djibouti-secondary.osm.pbf", study.network.road_classes)

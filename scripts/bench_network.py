@@ -56,8 +56,8 @@ import json, sys, time, warnings
 sys.path.insert(0, {repo!r}); sys.path.insert(0, {tests!r})
 from pathlib import Path
 from ural_access.geo import settings
-from ural_access.geo.network.road_network.pull import pull_network
-from ural_access.geo.study.definition.definition import load_study
+from ural_access.geo.network.pull import pull_network
+from ural_access.geo.study.definition import load_study
 import osmium, shapely, numpy
 def status_mb(key):
     for line in open("/proc/self/status"):

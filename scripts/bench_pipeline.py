@@ -77,14 +77,14 @@ def imports():
     import ural_access.maps  # noqa
 stage("import", imports)
 from ural_access.geo import settings
-from ural_access.geo.study.definition.definition import load_study
-from ural_access.geo.osm.roads.roads import read_osm_file
-from ural_access.geo.network.road_network.road_network import build_network
+from ural_access.geo.study.definition import load_study
+from ural_access.geo.osm.roads import read_osm_file
+from ural_access.geo.network.road_network import build_network
 from ural_access.geo.pipeline.compute import compute_access
 try:  # where it lives now, and where older trees (--compare) have it
-    from ural_access.geo.results.access_results.access_results import write_results
+    from ural_access.geo.results.access_results import write_results
 except ImportError:
-    from ural_access.geo.results.access_results.files import write_results
+    from ural_access.geo.results.files import write_results
 from ural_access.maps import build_maps
 import shapely
 settings.cache_folder = Path({cache!r})
@@ -107,7 +107,7 @@ print({mark!r} + json.dumps(out))
 #: The reader alone on one file (the OSM read row and the full-extract rates).
 READ = r"""
 import json, time
-from ural_access.geo.osm.roads.roads import read_osm_file
+from ural_access.geo.osm.roads import read_osm_file
 read_osm_file({warm!r}, "residential")  # imports and first-call costs out of the way
 def mb(key):
     for line in open("/proc/self/status"):
@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     if not BRANDENBURG.is_file():
         parser.error(f"missing {BRANDENBURG}")
     sys.path.insert(0, str(REPO))
-    from ural_access.geo.osm.roads.roads import highway_classes
+    from ural_access.geo.osm.roads import highway_classes
 
     classes = highway_classes("residential")
     started = time.perf_counter()

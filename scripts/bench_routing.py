@@ -273,10 +273,10 @@ def worker_measure(spec: GraphSpec, cache: Path, repeat: int) -> dict[str, Any]:
     import networkx as nx
     import pandas as pd
     from ural_access.geo.errors import UralAccessWarning
-    from ural_access.geo.network.road_network.road_network import RoadNetwork
+    from ural_access.geo.network.road_network import RoadNetwork
     from ural_access.geo.pipeline.compute import compute_access
-    from ural_access.geo.routing.router.router import Router
-    from ural_access.geo.study.definition.places import gazetteer
+    from ural_access.geo.routing.router import Router
+    from ural_access.geo.study.places import gazetteer
 
     from tests.helpers.movements import movement_digraph, node_times, start_states
     from tests.helpers.synthetic import spread_places, synthetic_study, tile_network
