@@ -146,7 +146,11 @@ def add_controls(
         TextSearchTips(search_layer).add_to(fmap)
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     if bounds is not None:
-        ClearView(bounds).add_to(fmap)
+        titles = {
+            ".leaflet-control-layers-toggle": lang("layers"),
+            ".leaflet-control-search .search-cancel": lang("search_cancel"),
+        }
+        ClearView(bounds, titles).add_to(fmap)
 
 
 def provenance_line(results: AccessResults, lang: Lang = EN) -> str:

@@ -25,6 +25,11 @@ _CLEAR_VIEW_JS = """
   var map = {{ this._parent.get_name() }};
   var home = L.latLngBounds({{ this.bounds|tojson }});
   var GAP = 8;
+  // Tooltips Leaflet writes in English (the layer list's button), in the map's language.
+  var titles = {{ this.titles|tojson }};
+  Object.keys(titles).forEach(function (sel) {
+    map.getContainer().querySelectorAll(sel).forEach(function (el) { el.title = titles[sel]; });
+  });
   var box = function () { return map.getContainer().getBoundingClientRect(); };
   var shown = function (el) {
     var r = el.getBoundingClientRect();
@@ -192,8 +197,12 @@ class ClearView(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}" + _CLEAR_VIEW_JS + "{% endmacro %}")
 
-    def __init__(self, bounds: tuple[float, float, float, float]) -> None:
+    def __init__(
+        self, bounds: tuple[float, float, float, float], titles: dict[str, str] | None = None
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "ClearView"
         west, south, east, north = bounds
         self.bounds: list[Any] = [[south, west], [north, east]]
+        #: ``{CSS selector: tooltip}`` set on the controls' elements.
+        self.titles = dict(titles or {})

@@ -14,6 +14,7 @@ TEXTS: dict[str, dict[str, str]] = {
             'contributors (ODbL), <a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0)'
         ),
         "zoom_in": "Zoom in",
+        "layers": "Layers",
         "zoom_out": "Zoom out",
         "unit_km": "km",
         "unit_m": "m",
@@ -178,6 +179,7 @@ TEXTS: dict[str, dict[str, str]] = {
             'OpenStreetMap</a> (ODbL), <a href="https://www.geonames.org">GeoNames</a> (CC BY 4.0)'
         ),
         "zoom_in": "Приблизить",
+        "layers": "Слои",
         "zoom_out": "Отдалить",
         "unit_km": "км",
         "unit_m": "м",

@@ -240,6 +240,10 @@ def test_russian_maps_have_no_latin_names_and_say_why_a_town_has_no_time(urals: 
         assert labels and not [t for t in labels if re.search(r"[A-Za-z]", t)], labels
         assert "Каменск-Уральская агломерация\nЕкб 1 ч 16 мин · Члб 2 ч 52 мин" in labels
         assert view.page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Приблизить"
+        assert view.page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "Слои"
+        assert view.page.locator(".leaflet-control-search .search-button").get_attribute(
+            "title"
+        ) in ("Найти город", None)
         attribution = view.page.locator(".leaflet-control-attribution").inner_text()
         assert "участники" in attribution and "contributors" not in attribution
         assert re.fullmatch(
