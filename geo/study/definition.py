@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field, fields, replace
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,10 @@ from shapely.geometry.base import BaseGeometry
 
 from ..base.keys import unique_keys
 from ..errors import ParameterError, StudyError
+from ._agglomeration import Agglomeration, read_agglomeration
 from ._file import OSM_DIR as OSM_DIR
 from ._file import STUDIES_DIR as STUDIES_DIR
 from ._file import (
-    Resolver,
-    check_figures,
     check_place_tables,
     place_tables,
     read_first_tier,
@@ -55,6 +53,7 @@ from .options import (
     check_key,
     check_not_negative,
     check_positive,
+    flat_parameters,
     parameter_fields,
     read_section,
 )
@@ -80,31 +79,6 @@ ZONE_REGIONS = ("all", "study")
 _NOT_IN_FILE: dict[str, Any] = {"table": False, "parameter": False}
 # [study] keys that are not recorded as parameters (the network's provenance has the area).
 _NOT_A_PARAMETER: dict[str, Any] = {"parameter": False}
-
-
-@dataclass(frozen=True)
-class Agglomeration:
-    """A second-tier agglomeration: a central town and the towns around it."""
-
-    name: str
-    center: Place
-    members: tuple[Place, ...]
-    """Member towns named by the source (the paper's membership)."""
-    population_k: float | None = None
-    """Population in thousands, as the source gives it."""
-    net_revenue_mln_rub: float | None = None
-    """Net revenue of the agglomeration's firms, mln RUB, as the source gives it."""
-    name_ru: str | None = None
-    """The agglomeration's name on Russian maps."""
-    key: str = ""
-    """The study's own file-name key, if it gives one (see :meth:`Study.agglomeration_keys`)."""
-
-    def __post_init__(self) -> None:
-        figures = {
-            "population_k": self.population_k,
-            "net_revenue_mln_rub": self.net_revenue_mln_rub,
-        }
-        check_figures(f"agglomeration {self.name!r}", figures)
 
 
 @dataclass(frozen=True)
@@ -317,7 +291,7 @@ class Study:
         """
         own: dict[str, Any] = {}
         sections: dict[str, dict[str, Any]] = {}
-        flat, names = _flat_parameters(), {f.name for f in fields(Study)}
+        flat, names = flat_parameters(), {f.name for f in fields(Study)}
         for name, value in changes.items():
             if value is None:
                 continue
@@ -334,35 +308,7 @@ class Study:
         return replace(self, **own)
 
 
-@cache
-def _flat_parameters() -> dict[str, tuple[str, str]]:
-    """Flat parameter name → (section, field) for every settings section."""
-    return {
-        name: (section, f)
-        for section, cls in SECTIONS.items()
-        for name, f in parameter_fields(cls).items()
-    }
-
-
 # ---------------------------------------------------------------------- loading
-def _read_agglomeration(t: dict[str, Any], resolve: Resolver) -> Agglomeration:
-    ids = t.get("geonameids", {})
-    center = resolve(t["center"], ids.get(t["center"]))
-    # member names are checked to be text by _check_place_tables, before any lookup
-    members = tuple(resolve(m, ids.get(m)) for m in t.get("members", []))
-    if center.geonameid not in {m.geonameid for m in members}:
-        members = (center, *members)
-    return Agglomeration(
-        name=t["name"],
-        center=center,
-        members=members,
-        population_k=t.get("population_k"),
-        net_revenue_mln_rub=t.get("net_revenue_mln_rub"),
-        name_ru=t.get("name_ru"),
-        key=t.get("key", ""),
-    )
-
-
 def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Study:
     """Build a study from the tables of a study file (as :mod:`tomllib` reads them).
 
@@ -384,7 +330,7 @@ def study_from_dict(raw: dict[str, Any], source_path: Path | None = None) -> Stu
     check_place_tables(ft_tables, agg_tables)
     resolve = resolver(raw, head["country"], codes)
     first_tier = tuple(read_first_tier(t, head["country"], resolve) for t in ft_tables)
-    aggs = tuple(_read_agglomeration(t, resolve) for t in agg_tables)
+    aggs = tuple(read_agglomeration(t, resolve) for t in agg_tables)
     study = Study(
         **head,
         towns=read_towns(head, source_path),

@@ -67,6 +67,7 @@ __all__ = [
     "check_positive",
     "check_speed_factor",
     "check_table",
+    "flat_parameters",
     "parameter_fields",
     "read_section",
     "table_schema",
@@ -291,6 +292,16 @@ def parameter_fields(cls: type) -> dict[str, str]:
         if name is not False:
             out[name] = f.name
     return out
+
+
+@cache
+def flat_parameters() -> dict[str, tuple[str, str]]:
+    """Flat parameter name → (section, field) for every settings section."""
+    return {
+        name: (section, f)
+        for section, cls in SECTIONS.items()
+        for name, f in parameter_fields(cls).items()
+    }
 
 
 def _toml_types(hint: Any) -> tuple[type, ...]:
