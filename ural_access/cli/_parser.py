@@ -7,12 +7,12 @@ usage error (exit 2) before anything is read.
 from __future__ import annotations
 
 import argparse
-import itertools
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ..geo import __version__, settings
-from ..geo.study.options import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS, check_increasing
+from ..geo.study.options import FACTOR_MAX, ROAD_CLASSES, UPPER_BOUNDS
+from ._arg_types import bounded, list_of, minutes, names
 
 EXAMPLES = {
     "pull": (
@@ -48,63 +48,6 @@ EXAMPLES = {
 }
 
 
-def _bounded(kind: type, low: float, high: float) -> Any:
-    """An argparse type: a finite number of ``kind`` within ``[low, high]``."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if not (low <= value <= high):  # also refuses NaN
-            raise argparse.ArgumentTypeError(f"{text!r} is outside {low:g}..{high:g}")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse
-
-
-def _minutes(text: str) -> tuple[float, ...]:
-    """An argparse type: comma-separated, increasing, plausible minutes."""
-    try:
-        values = [float(b) for b in text.replace(" ", "").split(",") if b]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--bands must be minutes separated by commas, got {text!r}"
-        ) from None
-    try:
-        return check_increasing("--bands", values)
-    except ValueError as exc:  # a ParameterError
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _list_of(name: str, low: float, high: float) -> Any:
-    """An argparse type: comma-separated numbers within ``[low, high]``, increasing."""
-
-    def parse(text: str) -> tuple[float, ...]:
-        try:
-            values = tuple(float(b) for b in text.replace(" ", "").split(",") if b)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name} must be numbers separated by commas, got {text!r}"
-            ) from None
-        if not values or any(not (low <= v <= high) for v in values):  # also refuses NaN
-            raise argparse.ArgumentTypeError(
-                f"{name}: each value within {low:g}..{high:g}, got {text!r}"
-            )
-        if any(b <= a for a, b in itertools.pairwise(values)):
-            raise argparse.ArgumentTypeError(f"{name} must be increasing, got {text!r}")
-        return values
-
-    parse.__name__ = "list"
-    return parse
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """An argparse type: comma-separated names."""
-    return tuple(t for t in text.replace(" ", "").split(",") if t)
-
-
 class _Parser(argparse.ArgumentParser):
     """Usage errors in two lines (the message, then where to look), exit code 2."""
 
@@ -122,7 +65,7 @@ def _value(text: str, **kwargs: Any) -> dict[str, Any]:
 
 def _number(kind: type, low: float, high: float, metavar: str | None = None) -> dict[str, Any]:
     """``add_argument`` keywords of a number checked to lie in ``[low, high]``."""
-    return {"type": _bounded(kind, low, high), "metavar": metavar}
+    return {"type": bounded(kind, low, high), "metavar": metavar}
 
 
 Options = list[tuple[tuple[str, ...], dict[str, Any]]]
@@ -199,7 +142,7 @@ def _option_groups() -> dict[str, Options]:
                 ("--speed-factor",),
                 _value(
                     "real-world share of the speed limit, e.g. 0.85",
-                    type=_bounded(float, 1e-3, FACTOR_MAX),
+                    type=bounded(float, 1e-3, FACTOR_MAX),
                 ),
             ),
             (
@@ -211,10 +154,10 @@ def _option_groups() -> dict[str, Options]:
             ),
             (
                 ("--bands",),
-                _value("isochrone limits in minutes, comma-separated, increasing", type=_minutes),
+                _value("isochrone limits in minutes, comma-separated, increasing", type=minutes),
             ),
             *(
-                ((flag,), _value(text, type=_bounded(float, 1e-3, UPPER_BOUNDS[bound])))
+                ((flag,), _value(text, type=bounded(float, 1e-3, UPPER_BOUNDS[bound])))
                 for flag, bound, text in (
                     ("--snap-limit-km", "snap_limit_km", "largest place-to-road distance"),
                     ("--radius-km", "radius_km", "agglomeration radius"),
@@ -292,28 +235,28 @@ def _option_groups() -> dict[str, Options]:
             (
                 ("--speed-models",),
                 _value(
-                    "speed models to compare, comma-separated (default: ru,osrm-car)", type=_names
+                    "speed models to compare, comma-separated (default: ru,osrm-car)", type=names
                 ),
             ),
             (
                 ("--speed-factors",),
                 _value(
                     "global speed factors, comma-separated (default: 0.85,1,1.15)",
-                    type=_list_of("--speed-factors", 1e-3, FACTOR_MAX),
+                    type=list_of("--speed-factors", 1e-3, FACTOR_MAX),
                 ),
             ),
             (
                 ("--radii-km",),
                 _value(
                     "radius zones in km, comma-separated (default: 40,50,60)",
-                    type=_list_of("--radii-km", 1e-3, UPPER_BOUNDS["radius_km"]),
+                    type=list_of("--radii-km", 1e-3, UPPER_BOUNDS["radius_km"]),
                 ),
             ),
             (
                 ("--zone-minutes",),
                 _value(
                     "drive-time zones in minutes, comma-separated (default: 30,45,60)",
-                    type=_list_of("--zone-minutes", 1e-3, UPPER_BOUNDS["zone_minutes"]),
+                    type=list_of("--zone-minutes", 1e-3, UPPER_BOUNDS["zone_minutes"]),
                 ),
             ),
         ],
