@@ -152,9 +152,9 @@ def _tag_variants(data: dict[str, Any]) -> list[dict[str, str]]:
 def road_edges(data: list[dict[str, Any]], road_classes: str) -> npt.NDArray[np.str_]:
     """Why each edge is left out (a key of :data:`LEFT_OUT_REASONS`), ``""`` if kept.
 
-    An edge is kept as the ``.osm.pbf`` reader keeps a way (:func:`geo.osm._tags.
-    drivable_mask`): a ``highway`` of the kept classes, open to cars. A merged edge is
-    kept only if every way in it is.
+    An edge is kept as the ``.osm.pbf`` reader keeps a way
+    (:func:`geo.osm.roads.drivable_mask`): a ``highway`` of the kept classes, open to
+    cars. A merged edge is kept only if every way in it is.
     """
     variants = [_tag_variants(d) for d in data]
     owner = np.repeat(np.arange(len(data)), [len(v) for v in variants])
