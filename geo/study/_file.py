@@ -101,13 +101,17 @@ def place_tables(raw: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 def resolve_study_path(name_or_path: str | Path) -> Path:
     """A study key (``urals``) or a path to a TOML file, as an existing path."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
+    candidate = STUDIES_DIR / f"{p.name}.toml"
+    if p.suffix == ".toml" or p.is_file():
         if not p.is_file():
             raise StudyError(f"study file {str(p)!r} does not exist")
         return p
-    candidate = STUDIES_DIR / f"{p.name}.toml"
+    # a folder is never a study file: `urals` names the bundled study even where the
+    # working folder holds an `urals/` (an output folder, say)
     if candidate.is_file():
         return candidate
+    if p.is_dir():
+        raise StudyError(f"{str(p)!r} is a folder, not a study file (a .toml) or study name")
     known = sorted(f.stem for f in STUDIES_DIR.glob("*.toml"))
     raise StudyError(f"no study named {str(name_or_path)!r}; known studies: {', '.join(known)}")
 

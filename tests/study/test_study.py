@@ -267,3 +267,14 @@ def test_settings_tables_are_checked_from_their_declaration(tmp_path: Path) -> N
     negative = text.replace("isochrone_buffer_m = 1000", "isochrone_buffer_m = -1")
     with pytest.raises(StudyError, match="isochrone_buffer_m must be positive"):
         load_study(_write(tmp_path, negative))
+
+
+def test_a_folder_named_like_a_bundled_study_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "urals").mkdir()  # e.g. an output folder
+    (tmp_path / "notes").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_study("urals").key == "urals"
+    with pytest.raises(StudyError, match="is a folder, not a study file"):
+        load_study("notes")
