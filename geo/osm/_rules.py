@@ -24,22 +24,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-#: Node keys read for obstacles.
-NODE_KEYS = (
-    "barrier",
-    "highway",
-    "motorcar",
-    "motor_vehicle",
-    "vehicle",
-    "access",
-    "bollard",
-    "kerb",
-    "maxheight",
-    "traffic_signals:direction",
-    "direction",
-)
-#: Of these, the ones that only qualify another key (a signal's direction).
+#: Node keys that only qualify another key (a signal's or a sign's direction).
 _QUALIFIERS = ("traffic_signals:direction", "direction")
+#: Node keys read for obstacles: what the node is, who may pass (for cars, most specific
+#: first), what lets a car through, and the qualifiers.
+NODE_KEYS = (
+    *("barrier", "highway"),
+    *("motorcar", "motor_vehicle", "vehicle", "access"),
+    *("bollard", "kerb", "maxheight"),
+    *_QUALIFIERS,
+)
 
 #: ``restriction`` keys for cars, most specific first.
 _RESTRICTION_KEYS = ("restriction:motorcar", "restriction:motor_vehicle", "restriction:vehicle")
