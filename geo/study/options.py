@@ -116,6 +116,11 @@ def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
 
 
+def _positive_float(obj: Any, parameter: str, name: str) -> None:
+    """Check field ``name`` (flat name ``parameter``) is positive and keep it as a float."""
+    _set(obj, name, float(check_positive(parameter, getattr(obj, name))))
+
+
 # ---------------------------------------------------------------------- the sections
 @dataclass(frozen=True)
 class DecayOptions:
@@ -130,8 +135,7 @@ class DecayOptions:
 
     def __post_init__(self) -> None:
         check_choice("decay_function", self.function, DECAY_FUNCTIONS, "decay function")
-        check_positive("decay_half_life_min", self.half_life_min)
-        _set(self, "half_life_min", float(self.half_life_min))
+        _positive_float(self, "decay_half_life_min", "half_life_min")
 
 
 @dataclass(frozen=True)
@@ -225,8 +229,7 @@ class ZoneOptions:
 
     def __post_init__(self) -> None:
         check_choice("zone", self.zone, ZONE_KINDS, "zone")
-        check_positive("zone_minutes", self.zone_minutes)
-        _set(self, "zone_minutes", float(self.zone_minutes))
+        _positive_float(self, "zone_minutes", "zone_minutes")
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -260,11 +263,9 @@ class HuffOptions:
             "huff_attractiveness", self.attractiveness, HUFF_ATTRACTIVENESS, "attractiveness"
         )
         check_choice("huff_decay", self.decay, HUFF_DECAYS, "Huff decay")
-        check_positive("huff_exponent", self.exponent)
-        check_positive("huff_decay_exponent", self.decay_exponent)
-        check_positive("huff_trips_per_person", self.trips_per_person)
-        for name in ("exponent", "decay_exponent", "trips_per_person"):
-            _set(self, name, float(getattr(self, name)))
+        _positive_float(self, "huff_exponent", "exponent")
+        _positive_float(self, "huff_decay_exponent", "decay_exponent")
+        _positive_float(self, "huff_trips_per_person", "trips_per_person")
 
 
 #: The study file's option sections, by table name.
