@@ -35,20 +35,11 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
 from ..base.arrays import FloatArray, IntArray
-from ..errors import ScenarioError
 from ..routing.router import Router
-from ..routing.turns import build_turn_graph
 from ._relax import relax
+from ._sweep_build import groups, sweep_fields
 
 _INF = float("inf")
-
-
-def _groups(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """(pointer, members): the indices with key ``k`` are ``members[ptr[k]:ptr[k+1]]``."""
-    order = np.argsort(keys, kind="stable")
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
-    return ptr, order.astype(np.int64)
 
 
 @dataclass
@@ -96,73 +87,7 @@ class SweepGraph:
     def from_router(cls, router: Router, sources: IntArray, targets: IntArray) -> SweepGraph:
         """The graph of ``router`` (built with ``turns=True``) and today's trees from
         ``sources``; arrival times will be given for ``targets`` (graph nodes)."""
-        tg = router.turn_graph
-        if tg is None:
-            raise ScenarioError("the sweep needs a router built with turns=True")
-        if router.weighted:
-            raise ScenarioError(
-                f"profile {router.profile.name!r} weighs roads beyond their time (route "
-                "weights): ranking candidates supports profiles that route by time, as ru"
-            )
-        zero = build_turn_graph(
-            edge_u=router.edge_u,
-            edge_v=router.edge_v,
-            edge_cost=np.zeros(len(router.edge_time)),
-            edge_base=router.edge_base,
-            n_nodes=router.n,
-            n_base_nodes=router.n_base,
-            network=router.network,
-            profile=router.profile,
-            left_hand=router.network.provenance.get("driving_side") == "left",
-        )
-        if not (
-            np.array_equal(zero.matrix.indptr, tg.matrix.indptr)
-            and np.array_equal(zero.matrix.indices, tg.matrix.indices)
-        ):
-            raise AssertionError("the turn graph's movements depend on its edge times")
-        arc_state = np.repeat(np.arange(tg.n_states), np.diff(tg.matrix.indptr))
-        rebuilt = router.edge_time[tg.state_edge[arc_state]] + zero.matrix.data
-        if not np.array_equal(rebuilt, tg.matrix.data):
-            raise AssertionError("edge time + movement cost differs from the turn graph's weight")
-        f0, f1, base = router.edge_f0, router.edge_f1, router.edge_base
-        piece = np.where(base < 0, -1, np.where((f0 == 0) & (f1 == 1), 0, np.where(f0 == 0, 1, 2)))
-        n_edges = router.network.n_edges
-        base_ptr, base_members = _groups(np.where(base < 0, n_edges, base), n_edges + 1)
-        state_ptr, state_members = _groups(tg.state_edge, len(router.edge_time))
-        ends = router.edge_v[tg.state_edge]
-        node_ptr, node_states = _groups(ends, router.n)
-        targets = np.asarray(targets, dtype=np.int64)
-        counts = node_ptr[targets + 1] - node_ptr[targets]
-        arrive_ptr = np.zeros(len(targets) + 1, dtype=np.int64)
-        np.cumsum(counts, out=arrive_ptr[1:])
-        take = np.concatenate(
-            [node_states[node_ptr[t] : node_ptr[t + 1]] for t in targets.tolist()]
-            or [np.zeros(0, np.int64)]
-        ).astype(np.int64)
-        graph = cls(
-            indptr=tg.matrix.indptr.astype(np.int64),
-            indices=tg.matrix.indices.astype(np.int64),
-            weight=np.asarray(tg.matrix.data, dtype=np.float64),
-            cost=np.asarray(zero.matrix.data, dtype=np.float64),
-            state_edge=tg.state_edge.astype(np.int64),
-            edge_time=router.edge_time.astype(np.float64),
-            edge_piece=piece.astype(np.int8),
-            edge_f=np.where(piece == 1, f1, f0),
-            base_ptr=base_ptr,
-            base_members=base_members,
-            state_ptr=state_ptr,
-            state_members=state_members,
-            source_nodes=np.asarray(sources, dtype=np.int64),
-            sources=[
-                tg.out_states[tg.out_start[s] : tg.out_start[s + 1]].astype(np.int64)
-                for s in np.asarray(sources).tolist()
-            ],
-            base_time=[],
-            base_pred=[],
-            targets=targets,
-            arrive_ptr=arrive_ptr,
-            arrive_states=take,
-        )
+        graph = cls(**sweep_fields(router, sources, targets))
         graph.grow_trees()
         return graph
 
@@ -475,7 +400,7 @@ class SweepGraph:
             pred = self.base_pred[source].astype(np.int64)
             n = len(pred)
             has = np.flatnonzero(pred >= 0)
-            ptr, order = _groups(pred[has], n)
+            ptr, order = groups(pred[has], n)
             self._lists[key] = (ptr.tolist(), has[order].tolist())
         out: tuple[list[int], list[int]] = self._lists[key]
         return out
@@ -484,7 +409,7 @@ class SweepGraph:
         if "incoming" not in self._lists:
             n = len(self.indptr) - 1
             src = np.repeat(np.arange(n), np.diff(self.indptr))
-            ptr, order = _groups(self.indices, n)
+            ptr, order = groups(self.indices, n)
             self._lists["incoming"] = (ptr.tolist(), order.tolist(), src[order].tolist())
         out: tuple[list[int], list[int], list[int]] = self._lists["incoming"]
         return out
