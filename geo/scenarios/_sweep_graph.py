@@ -37,13 +37,14 @@ from scipy.sparse.csgraph import dijkstra
 from ..base.arrays import FloatArray, IntArray
 from ..routing.router import Router
 from ._relax import relax
-from ._sweep_build import groups, sweep_fields
+from ._sweep_build import sweep_fields
+from ._sweep_closure import ClosureReset
 
 _INF = float("inf")
 
 
 @dataclass
-class SweepGraph:
+class SweepGraph(ClosureReset):
     """A router's turn graph and today's trees from some source nodes, as arrays only
     (cheap to send to another process or machine)."""
 
@@ -351,68 +352,6 @@ class SweepGraph:
                         touched.append(y)
                         push(heap, (cy, y))
         return {y: cur[y] for y in touched}
-
-    def _reset_subtrees(
-        self,
-        source: int,
-        states: IntArray,
-        changed: dict[int, float],
-        over: dict[int, float],
-        heap: list[tuple[float, int]],
-    ) -> None:
-        """After a closure: the states below the edited ones in today's tree lose their
-        times and are seeded from their in-neighbours outside that subtree."""
-        lists = self._as_lists()
-        indices, weight = lists["indices"], lists["weight"]
-        base: list[float] = lists["base"][source]
-        kids_ptr, kids = self._children(source)
-        in_ptr, in_arc, in_src = self._incoming()
-        todo = [k for s in np.unique(states).tolist() for k in kids[kids_ptr[s] : kids_ptr[s + 1]]]
-        lost: set[int] = set()
-        while todo:
-            y = todo.pop()
-            if y in lost:
-                continue
-            lost.add(y)
-            todo.extend(kids[kids_ptr[y] : kids_ptr[y + 1]])
-        for y in lost:
-            over[y] = _INF
-        for y in lost:
-            best = _INF
-            for k in range(in_ptr[y], in_ptr[y + 1]):
-                p = in_src[k]
-                if p in lost:
-                    continue
-                a = in_arc[k]
-                w = changed.get(a)
-                c = base[p] + (weight[a] if w is None else w)
-                if c < best:
-                    best = c
-            if best < _INF:
-                over[y] = best
-                heap.append((best, y))
-        heapq.heapify(heap)
-        del indices  # (the propagation reads the lists itself)
-
-    def _children(self, source: int) -> tuple[list[int], list[int]]:
-        key = f"kids{source}"
-        if key not in self._lists:
-            pred = self.base_pred[source].astype(np.int64)
-            n = len(pred)
-            has = np.flatnonzero(pred >= 0)
-            ptr, order = groups(pred[has], n)
-            self._lists[key] = (ptr.tolist(), has[order].tolist())
-        out: tuple[list[int], list[int]] = self._lists[key]
-        return out
-
-    def _incoming(self) -> tuple[list[int], list[int], list[int]]:
-        if "incoming" not in self._lists:
-            n = len(self.indptr) - 1
-            src = np.repeat(np.arange(n), np.diff(self.indptr))
-            ptr, order = groups(self.indices, n)
-            self._lists["incoming"] = (ptr.tolist(), order.tolist(), src[order].tolist())
-        out: tuple[list[int], list[int], list[int]] = self._lists["incoming"]
-        return out
 
     # ------------------------------------------------------------------ arrivals
     def arrivals(
