@@ -12,25 +12,24 @@ town.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..analysis.agglomeration import decay
 from ..base.arrays import FloatArray
 from ..errors import ScenarioError
 from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ..study.definition import Study
+from ._objective import Objective, Sweep, centre_minutes, objective_value, today_times
 from ._parallel import Job, evaluate_all
 from ._parallel import default_workers as default_workers
 from ._select import reverse_twins
 from ._sweep_graph import SweepGraph, with_edit
 from .apply import _upgraded_speeds
-from .candidates import Candidate, corridor_candidates
+from .candidates import corridor_candidates
 from .scenario import Selection, Upgrade
 
 __all__ = [
@@ -44,73 +43,6 @@ __all__ = [
     "rank_upgrades",
     "upgrade_jobs",
 ]
-
-
-@dataclass(frozen=True)
-class Objective:
-    """What a candidate gains: ``potential`` (all agglomerations), one agglomeration's
-    potential, or the zone population newly within ``minutes`` of a first-tier city."""
-
-    kind: str = "potential"
-    agglomeration: str | None = None
-    minutes: float | None = None
-
-    @classmethod
-    def parse(cls, text: str, study: Study) -> Objective:
-        """``potential``, ``agglomeration:NAME`` or ``within:MINUTES``.
-
-        Raises
-        ------
-        ScenarioError
-            Another text, an unknown agglomeration or implausible minutes.
-        """
-        kind, _, value = text.partition(":")
-        if kind == "potential" and not value:
-            return cls()
-        if kind == "agglomeration":
-            names = [a.name for a in study.agglomerations]
-            match = [n for n in names if n.casefold() == value.strip().casefold()]
-            if not match:
-                raise ScenarioError(f"no agglomeration {value!r} in the study: {', '.join(names)}")
-            return cls("agglomeration", agglomeration=match[0])
-        if kind == "within":
-            try:
-                minutes = float(value)
-            except ValueError:
-                minutes = float("nan")
-            if not 1 <= minutes <= 600:
-                raise ScenarioError(f"within:{value} needs minutes between 1 and 600")
-            return cls("within", minutes=minutes)
-        raise ScenarioError(
-            f"objective {text!r}: use potential, agglomeration:NAME or within:MINUTES"
-        )
-
-    def describe(self) -> str:
-        if self.kind == "agglomeration":
-            return f"consumer-overflow potential of {self.agglomeration}"
-        if self.kind == "within":
-            return f"zone population newly within {self.minutes:g} min of a first-tier city"
-        return "total consumer-overflow potential of all agglomerations"
-
-
-@dataclass
-class Sweep:
-    """Everything a ranking needs, built once: the graph, the places, the candidates."""
-
-    study: Study
-    network: RoadNetwork
-    graph: SweepGraph
-    candidates: list[Candidate]
-    cities: pd.DataFrame
-    """First-tier cities: ``name``, ``key`` (for column names), ``population``."""
-    centres: pd.DataFrame
-    """Agglomerations: ``agglomeration``, ``target`` (column of the times)."""
-    towns: pd.DataFrame
-    """Zone towns within the radius: ``agglomeration``, ``name``, ``population``, ``target``."""
-    today: FloatArray
-    """Times (s) today from each city (rows) to each target (columns)."""
-    city_roads: frozenset[int]
-    """Network edges a first-tier city is joined to (closing one cuts the city itself off)."""
 
 
 def _places(study: Study) -> pd.DataFrame:
@@ -179,38 +111,9 @@ def prepare_sweep(study: Study, network: RoadNetwork, min_km: float = 5.0) -> Sw
         cities,
         centres,
         towns,
-        _times(graph),
+        today_times(graph),
         frozenset(city_roads.tolist()),
     )
-
-
-def _times(graph: SweepGraph) -> FloatArray:
-    none = (np.zeros(0, np.int64), np.zeros(0))
-    return np.vstack(
-        [graph.arrivals(i, graph.base_time[i], *none) for i in range(len(graph.sources))]
-    )
-
-
-def _centre_minutes(sweep: Sweep, times: FloatArray) -> FloatArray:
-    """Minutes from each city (rows) to each centre (columns); NaN off the network."""
-    cols = sweep.centres["target"].to_numpy()
-    out = np.where(cols >= 0, times[:, cols.clip(0)], np.inf) / 60.0
-    out[~np.isfinite(out)] = np.nan
-    return np.asarray(out)
-
-
-def objective_value(sweep: Sweep, times: FloatArray, objective: Objective) -> float:
-    """The objective's value for a matrix of times (cities × targets, seconds)."""
-    if objective.kind == "within":
-        assert objective.minutes is not None
-        t = times[:, sweep.towns["target"].to_numpy()] / 60.0
-        pop = sweep.towns["population"].to_numpy()
-        return float((np.where(t <= objective.minutes, 1.0, 0.0) * pop).sum())
-    weights = decay(_centre_minutes(sweep, times), sweep.study.routing.decay)
-    pot = sweep.cities["population"].to_numpy()[:, None] * weights
-    if objective.kind == "agglomeration":
-        pot = pot[:, (sweep.centres["agglomeration"] == objective.agglomeration).to_numpy()]
-    return float(pot.sum())
 
 
 def upgrade_jobs(
@@ -267,9 +170,9 @@ def _table(
     saved: bool,
 ) -> pd.DataFrame:
     base_value = objective_value(sweep, sweep.today, objective)
-    base_min = _centre_minutes(sweep, sweep.today)
+    base_min = centre_minutes(sweep, sweep.today)
     new_min = (
-        np.stack([_centre_minutes(sweep, r) for r in results])
+        np.stack([centre_minutes(sweep, r) for r in results])
         if results
         else np.zeros((0, *base_min.shape))
     )
@@ -339,7 +242,7 @@ def choose_package(
         pick = fits[best]
         edges, times = graph.edit(*jobs[pick])
         graph = with_edit(current.graph, edges, times)
-        current = Sweep(**{**current.__dict__, "graph": graph, "today": _times(graph)})
+        current = Sweep(**{**current.__dict__, "graph": graph, "today": today_times(graph)})
         spent_km += sweep.candidates[pick].km
         total += float(gains[best])
         c = sweep.candidates[pick]
