@@ -22,8 +22,8 @@ _OBJECTS = {
     "apply_scenario": ".apply",
     "Candidate": ".candidates",
     "ScenarioComparison": ".compare",
-    "Objective": ".ranking",
-    "Sweep": ".ranking",
+    "Objective": "._objective",
+    "Sweep": "._objective",
     "choose_package": ".ranking",
     "prepare_sweep": ".ranking",
     "rank_closures": ".ranking",
@@ -57,16 +57,10 @@ __all__ = [
 __getattr__, __dir__ = lazy_objects(__name__, _OBJECTS)
 
 if TYPE_CHECKING:
+    from ._objective import Objective, Sweep
     from ._sweep_graph import SweepGraph
     from .apply import AppliedScenario, apply_scenario
     from .candidates import Candidate
     from .compare import ScenarioComparison
-    from .ranking import (
-        Objective,
-        Sweep,
-        choose_package,
-        prepare_sweep,
-        rank_closures,
-        rank_upgrades,
-    )
+    from .ranking import choose_package, prepare_sweep, rank_closures, rank_upgrades
     from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario
