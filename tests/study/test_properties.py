@@ -119,7 +119,9 @@ def test_a_study_number_is_finite_and_plausible_or_refused(
         study = study_from_dict(copy.deepcopy(raw))
     except ParameterError:
         return
-    got = study.parameters()[NUMERIC_FIELDS[where]]
+    flat = NUMERIC_FIELDS[where]
+    got = getattr(study, name) if section == "study" else getattr(getattr(study, section), name)
+    assert study.parameters().get(flat, got) == got
     assert isinstance(got, int | float) and not isinstance(got, bool)
     assert math.isfinite(got) and got >= 0
     assert got <= UPPER_BOUNDS.get(NUMERIC_FIELDS[where], 1.5)
