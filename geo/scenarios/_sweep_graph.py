@@ -310,18 +310,21 @@ class SweepGraph(ClosureReset):
         indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
         base: list[float] = lists["base"][source]
         push, pop = heapq.heappush, heapq.heappop
-        if not increase:
+
+        def relax(x: int, time: float, arc_weight: dict[int, float] | list[float]) -> None:
+            """Lower the states after ``x`` (reached at ``time``) that it now reaches sooner."""
+            for a in range(indptr[x], indptr[x + 1]):
+                y = indices[a]
+                cy = time + arc_weight[a]
+                if cy < cur[y]:
+                    cur[y] = cy
+                    touched.append(y)
+                    push(heap, (cy, y))
+
+        if not increase:  # an upgraded arc leaves its state at today's time, now sooner
             for s in sorted(edited):
-                ds = base[s]
-                if ds == _INF:
-                    continue
-                for a in range(indptr[s], indptr[s + 1]):
-                    y = indices[a]
-                    c = ds + changed[a]
-                    if c < cur[y]:
-                        cur[y] = c
-                        touched.append(y)
-                        push(heap, (c, y))
+                if base[s] != _INF:
+                    relax(s, base[s], changed)
         # After an upgrade, a state reached later than every target's time today cannot
         # make any target sooner (an arrival is its state's time plus a time >= 0): stop.
         bound = _INF if increase else self.bound[source]
@@ -335,22 +338,8 @@ class SweepGraph(ClosureReset):
             budget -= 1
             if budget < 0:
                 return None
-            if x in edited:
-                for a in range(indptr[x], indptr[x + 1]):
-                    y = indices[a]
-                    cy = c + changed[a]
-                    if cy < cur[y]:
-                        cur[y] = cy
-                        touched.append(y)
-                        push(heap, (cy, y))
-            else:
-                for a in range(indptr[x], indptr[x + 1]):
-                    y = indices[a]
-                    cy = c + weight[a]
-                    if cy < cur[y]:
-                        cur[y] = cy
-                        touched.append(y)
-                        push(heap, (cy, y))
+            # an edited state's arcs take their new weights (a dict by arc), others today's
+            relax(x, c, changed if x in edited else weight)
         return {y: cur[y] for y in touched}
 
     # ------------------------------------------------------------------ arrivals
