@@ -72,8 +72,7 @@ def country_gazetteer(country: str) -> pd.DataFrame:
     try:
         return read_table_npz(path)
     except Exception:  # a damaged or missing file is rebuilt, never trusted
-        _write_country_tables(folder)
-        _country_bounds.cache_clear()
+        _write_country_table(path, country.upper())
     try:
         return read_table_npz(path)
     except Exception as exc:
@@ -110,6 +109,15 @@ def _write_country_tables(folder: Path) -> None:
                 float(rows["lat"].max()),
             ]
         (tmp / "bounds.json").write_text(json.dumps(bounds, sort_keys=True), encoding="utf-8")
+
+
+def _write_country_table(path: Path, country: str) -> None:
+    """Rebuild one country's table (as :func:`_write_country_tables` writes it), alone."""
+    table = gazetteer()
+    rows = table[table["country"].to_numpy() == country].reset_index(drop=True)
+    with atomic_file(path) as tmp:
+        with open(tmp, "wb") as handle:
+            write_table_npz(rows, handle)
 
 
 @cache

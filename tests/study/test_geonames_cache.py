@@ -7,6 +7,7 @@ with a JSON error (exit 1) while the other files were rebuilt.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,11 +28,30 @@ def _clear() -> None:
         fn.cache_clear()
 
 
-@pytest.fixture()
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setattr(settings, "geonames_cache_folder", tmp_path / "geonames")
+def _use(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "geonames_cache_folder", folder)
     _clear()
-    yield tmp_path / "geonames"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int, pd.DataFrame]]:
+    """One cache built from nothing, and its answers: the tests damage copies of it."""
+    folder = tmp_path_factory.mktemp("pristine") / "geonames"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _use(folder, monkeypatch)
+        town, near = _lookups()
+        _clear()
+    yield folder, town, near
+
+
+@pytest.fixture()
+def own_cache(
+    built: tuple[Path, int, pd.DataFrame], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, int, pd.DataFrame]]:
+    pristine, town, near = built
+    shutil.copytree(pristine, tmp_path / "geonames")
+    _use(tmp_path / "geonames", monkeypatch)
+    yield tmp_path / "geonames", town, near
     _clear()
 
 
@@ -56,9 +76,12 @@ def _files(folder: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("damage", ["emptied", "wrong shape", "deleted"])
-def test_every_geonames_cache_file_is_rebuilt_when_damaged(own_cache: Path, damage: str) -> None:
-    town, near = _lookups()
-    for label, path in _files(own_cache).items():
+def test_every_geonames_cache_file_is_rebuilt_when_damaged(
+    own_cache: tuple[Path, int, pd.DataFrame], damage: str
+) -> None:
+    folder, town, near = own_cache
+    assert _lookups()[0] == town  # the copied cache answers as the one built from nothing
+    for label, path in _files(folder).items():
         if damage == "emptied":
             path.write_bytes(b"")
         elif damage == "wrong shape":
