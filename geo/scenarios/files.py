@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,14 @@ def write_comparison(
     applied: AppliedScenario,
     folder: str | Path,
     provenance: dict[str, Any],
+    also: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write the comparison tables, ``scenario.gpkg`` (layers ``edited_roads``, one row per
     edited directed edge, and ``changed_routes``, the scenario's routes whose time changed)
-    and ``scenario.json`` (the edits and who is cut off) into ``folder``, atomically."""
+    and ``scenario.json`` (the edits and who is cut off) into ``folder``, atomically.
+
+    ``also`` is called with the folder being written (a temporary one) to add more files
+    (the command line's comparison map) within the same atomic write."""
     scenario = applied.scenario
     header = dict(
         provenance,
@@ -66,4 +71,6 @@ def write_comparison(
         (tmp / "scenario.json").write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
+        if also is not None:
+            also(tmp)
     return Path(folder)

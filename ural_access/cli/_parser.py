@@ -175,6 +175,13 @@ def _option_groups() -> dict[str, Options]:
                 ("--scenario",),
                 _value("scenario TOML file (see data/scenarios/)", type=Path) | {"required": True},
             ),
+            (
+                ("--lang",),
+                _value(
+                    "language of the comparison map (default: the study's, else en)",
+                    choices=("en", "ru"),
+                ),
+            ),
         ],
         "rank": [
             (

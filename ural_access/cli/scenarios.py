@@ -68,7 +68,8 @@ def run_scenario(
     """Apply ``--scenario``, compute baseline and scenario, write both and the comparison.
 
     Writes ``<out>/results/`` (the scenario's results, the same files as ``route``) and
-    ``<out>/comparison/`` (:func:`geo.scenarios.files.write_comparison`). The scenario is
+    ``<out>/comparison/`` (:func:`geo.scenarios.files.write_comparison`, and the map
+    ``scenario.html``, :func:`maps.scenario.write_scenario_map`). The scenario is
     read and applied before anything is computed or written, so a bad edit stops the
     command (exit code 10) with nothing written.
     """
@@ -76,6 +77,7 @@ def run_scenario(
     from ..geo.results.access_results import write_results
     from ..geo.scenarios import ScenarioComparison, apply_scenario, load_scenario
     from ..geo.scenarios.files import write_comparison
+    from ..maps.scenario import SCENARIO_MAP, write_scenario_map
 
     scenario = load_scenario(args.scenario)
     base_net = study_network(study, network)
@@ -92,9 +94,18 @@ def run_scenario(
     messages += [str(w.message) for w in caught]
     results.warnings = list(dict.fromkeys(results.warnings + messages))
     folder = write_results(results, out / "results")
-    compared = write_comparison(comparison, applied, out / "comparison", results.provenance)
+    lang = args.lang or study.lang
+
+    def draw_map(folder: Path) -> Path:
+        log.info("drawing the comparison map")
+        return write_scenario_map(baseline, results, comparison, applied, folder, lang=lang)
+
+    compared = write_comparison(
+        comparison, applied, out / "comparison", results.provenance, also=draw_map
+    )
+    page = compared / SCENARIO_MAP
     print(f"\nDone: scenario {scenario.title!r} on {study.title}", file=sys.stdout)
-    for path in (folder, compared):
+    for path in (folder, compared, page):
         print(f"  wrote {path}", file=sys.stdout)
     print(f"\n{road_note}", file=sys.stdout)
     for row in applied.summary().itertuples():
