@@ -15,6 +15,11 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
             "times before and after."
         ),
         "sc_layer_places": "Change in drive time (places)",
+        "sc_layer_surface": "Change in drive time (surface)",
+        "sc_note_surface": (
+            " The shaded surface: the same change for every point of the study area "
+            "(the road's time plus the access leg); clear where it is within a minute."
+        ),
         "sc_layer_zones": "Agglomerations: before and after",
         "sc_layer_edits": "Edited roads",
         "sc_layer_before": "Changed routes: before",
@@ -52,6 +57,11 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
             "Нажмите на пункт или зону, чтобы увидеть время до и после."
         ),
         "sc_layer_places": "Изменение времени в пути (пункты)",
+        "sc_layer_surface": "Изменение времени в пути (поверхность)",
+        "sc_note_surface": (
+            " Заливка: то же изменение для каждой точки области исследования (время по "
+            "дороге плюс подъезд); без заливки там, где оно в пределах минуты."
+        ),
         "sc_layer_zones": "Агломерации: до и после",
         "sc_layer_edits": "Изменённые дороги",
         "sc_layer_before": "Изменившиеся маршруты: до",

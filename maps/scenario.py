@@ -10,8 +10,8 @@ One page, ``scenario.html`` in the comparison folder of ``ural-access scenario``
 - the edited roads as thick lines, and the routes whose time changed: the baseline's
   dashed, the scenario's solid, in each city's colour.
 
-The drive-time *surface* of the change is not drawn: the command computes the baseline
-without the surface, so the change is shown per place.
+When both results carry the drive-time surface (computed unless ``--no-isochrones``), the
+change is also drawn as a surface (:mod:`maps._scenario_surface`), beneath the circles.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ._scenario_layers import (
     places_layer,
     zones_layer,
 )
+from ._scenario_surface import surface_layer
 from ._shared import context_data
 from .assets import save_self_contained
 from .build import map_language, offline_maps, stable_ids
@@ -113,6 +114,9 @@ def scenario_map(
     ctx = context_layer(context_data(scenario.context), lang)
     if ctx is not None:
         ctx.add_to(fmap)
+    surface = surface_layer(baseline.surface_raster, scenario.surface_raster, lang)
+    if surface is not None:
+        surface.add_to(fmap)
     zones = zones_layer(comparison, scenario.zones, lang)
     if zones is not None:
         zones.add_to(fmap)
@@ -127,7 +131,8 @@ def scenario_map(
     places = places_layer(comparison, scenario.places, lang)
     places.add_to(fmap)
     title = lang("sc_title", title=applied.scenario.title)
-    InfoBox(title, lang("sc_note"), provenance_line(scenario, lang), lang).add_to(fmap)
+    note = lang("sc_note") + (lang("sc_note_surface") if surface is not None else "")
+    InfoBox(title, note, provenance_line(scenario, lang), lang).add_to(fmap)
     kinds = [k for k in EDIT_COLOURS if k in set(applied.edited["kind"].astype(str))]
     HtmlControl(legend_html(lang, kinds), "bottomleft", "ua-legend").add_to(fmap)
     add_controls(fmap, places, lang, bounds)

@@ -18,14 +18,14 @@ EXAMPLE = (
 
 
 def _run(out: Path, scenario: Path, *extra: str) -> Path:
-    args = ["scenario", "--scenario", str(scenario), "--output", str(out), "--no-isochrones"]
+    args = ["scenario", "--scenario", str(scenario), "--output", str(out)]
     assert main([*args, "-q", *extra]) == 0
     return out / "comparison"
 
 
 @pytest.fixture(scope="module")
 def english(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _run(tmp_path_factory.mktemp("en") / "up", EXAMPLE)
+    return _run(tmp_path_factory.mktemp("en") / "up", EXAMPLE)  # with the surface
 
 
 def _texts(path: Path) -> str:
@@ -57,7 +57,8 @@ def _popup(path: Path, name: str) -> str:
 def test_the_page_holds_the_edited_roads_and_the_changed_routes(english: Path) -> None:
     page = _texts(english / "scenario.html")
     assert json.loads((english / ".ural-access-files.json").read_text()).count("scenario.html") == 1
-    for layer in ("Edited roads", "Changed routes: before", "Changed routes: after"):
+    layers = ("Edited roads", "Changed routes: before", "Changed routes: after")
+    for layer in (*layers, "Change in drive time (surface)"):
         assert layer in page.splitlines(), layer
     # the edits by name (from the scenario file), and a changed route with both times
     assert "Chelyabinsk - Miass at 110 km/h (upgraded road)" in page
@@ -94,8 +95,12 @@ def test_the_miass_popup_holds_the_comparison_tables_times(english: Path) -> Non
 
 
 def test_a_russian_run_writes_russian_words(tmp_path: Path) -> None:
-    path = _run(tmp_path / "ru", EXAMPLE, "--lang", "ru") / "scenario.html"
+    path = _run(tmp_path / "ru", EXAMPLE, "--lang", "ru", "--no-isochrones") / "scenario.html"
     page = _texts(path)
+    lines = page.splitlines()
+    # without the drive-time surfaces the change is drawn per place only
+    assert "Изменение времени в пути (пункты)" in lines
+    assert "Изменение времени в пути (поверхность)" not in lines
     for words in ("Изменённые дороги", "Изменившиеся маршруты: до", "улучшенная дорога"):
         assert words in page
     assert "Changed routes: before" not in page and "Edited roads" not in page
@@ -110,7 +115,7 @@ def test_names_from_the_scenario_file_are_escaped(tmp_path: Path) -> None:
         'between = ["Chelyabinsk", "Miass"]\nmaxspeed = 110\n',
         encoding="utf-8",
     )
-    path = _run(tmp_path / "bad", hostile) / "scenario.html"
+    path = _run(tmp_path / "bad", hostile, "--no-isochrones") / "scenario.html"
     raw, page = path.read_text(encoding="utf-8"), _texts(path)
     assert "<img src=x" not in raw and "<script>alert(1)" not in raw
     assert "<img src=x" not in page and "<script>alert(1)" not in page

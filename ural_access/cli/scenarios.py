@@ -83,7 +83,8 @@ def run_scenario(
     base_net = study_network(study, network)
     applied = apply_scenario(base_net, scenario, study)
     log.info("computing today's drive times (the baseline)")
-    baseline, _ = _computed(study, base_net, isochrones=False, context=False)
+    # with the drive-time surface (unless --no-isochrones): the map draws its change
+    baseline, _ = _computed(study, base_net, isochrones=not args.no_isochrones, context=False)
     log.info("computing the drive times of scenario %r", scenario.name)
     results, messages = _computed(
         study, applied.network, isochrones=not args.no_isochrones, context=True
