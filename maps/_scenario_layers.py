@@ -99,7 +99,7 @@ def _rows_html(
         f"<td class='ua-change'>{escape(_change_text(b, a, change))}</td></tr>"
         for label, b, a in rows
     )
-    return f"<table class='ua-compare'>{head}{body}</table>"
+    return f"<table class='ua-compare' style='white-space:nowrap;border-spacing:10px 2px;margin-left:-10px'>{head}{body}</table>"
 
 
 def _value(value: float) -> str:
@@ -122,7 +122,7 @@ def _signed_people(value: float, lang: Lang) -> str:
 def _place_popup(name: str, rows: pd.DataFrame, nearer: Any, lang: Lang) -> str:
     cities = [
         (
-            escape(lang("sc_city") + " " + lang.place(r.origin)),
+            escape(lang("sc_city", city=lang.place(r.origin))),
             float(r.time_min_baseline),
             float(r.time_min_scenario),
         )
@@ -193,7 +193,7 @@ def zones_layer(
         legs = comparison.by_city[comparison.by_city["agglomeration"] == agg]
         rows = [
             (
-                escape(lang("sc_city") + " " + lang.place(r.origin)),
+                escape(lang("sc_city", city=lang.place(r.origin))),
                 float(r.time_to_center_min_baseline),
                 float(r.time_to_center_min_scenario),
             )

@@ -27,7 +27,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
         "sc_before": "before",
         "sc_after": "after",
         "sc_change": "change",
-        "sc_city": "from",
+        "sc_city": "from {city}",
         "sc_nearer": "nearer city",
         "sc_time_to_center": "Drive time to the central town",
         "sc_potential": "Potential (all cities)",
@@ -69,7 +69,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
         "sc_before": "до",
         "sc_after": "после",
         "sc_change": "изменение",
-        "sc_city": "из",
+        "sc_city": "{city}",  # «из» would need the genitive
         "sc_nearer": "ближайший город",
         "sc_time_to_center": "Время в пути до центрального города",
         "sc_potential": "Потенциал (все города)",
