@@ -27,6 +27,7 @@ from .text import Lang
 __all__ = [
     "CHANGE_BREAKS",
     "CHANGE_COLOURS",
+    "CLOSED_DASH",
     "CUT_OFF_COLOUR",
     "EDIT_COLOURS",
     "change_class",
@@ -51,6 +52,9 @@ NO_ROUTE_COLOUR = "#bdbdbd"
 
 #: Edited roads by kind of edit: colours outside RdBu (purple, green, black).
 EDIT_COLOURS = {"upgrade": "#762a83", "new_road": "#1b7837", "close": "#252525"}
+
+#: Dash pattern of a closed road (the others are solid).
+CLOSED_DASH = "2 8"
 
 
 def change_class(change: float) -> int:
@@ -252,7 +256,7 @@ def edited_roads_layer(applied: AppliedScenario, lang: Lang) -> folium.GeoJson |
                     km=lang.km(float(km.loc[(edit, kind)])),
                 ),
                 "colour": EDIT_COLOURS.get(str(kind), "#762a83"),
-                "dash": "2 8" if kind == "close" else None,
+                "dash": CLOSED_DASH if kind == "close" else None,
             }
         )
     return folium.GeoJson(

@@ -33,6 +33,7 @@ from ._render import render_page
 from ._scenario_layers import (
     CHANGE_BREAKS,
     CHANGE_COLOURS,
+    CLOSED_DASH,
     CUT_OFF_COLOUR,
     EDIT_COLOURS,
     changed_routes_layer,
@@ -86,7 +87,13 @@ def legend_html(lang: Lang, kinds: list[str]) -> str:
     ]
     rows = [(_swatch(c), t) for c, t in zip(CHANGE_COLOURS, labels, strict=True)]
     rows.append((_swatch(CUT_OFF_COLOUR), lang("sc_cut_off")))
-    rows += [(_line(EDIT_COLOURS[k], 8, None, 0.55), lang(f"sc_kind_{k}")) for k in kinds]
+    rows += [
+        (
+            _line(EDIT_COLOURS[k], 8, CLOSED_DASH if k == "close" else None, 0.55),
+            lang(f"sc_kind_{k}"),
+        )
+        for k in kinds
+    ]
     colour = route_style(0)["color"] or "#333333"
     rows += [
         (_line(colour, 3, "8 7", 0.8), lang("sc_key_before")),
