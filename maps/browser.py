@@ -261,11 +261,18 @@ def render_pngs(
 
 
 def _offline_page(
-    context: BrowserContext, html_path: str | Path, map_name: str | None, timeout_s: float
+    context: BrowserContext,
+    html_path: str | Path,
+    map_name: str | None,
+    timeout_s: float,
+    size: tuple[int, int] | None = None,
 ) -> OfflinePage:
-    """Open ``html_path`` in a new page of ``context``, every non-local request aborted."""
+    """Open ``html_path`` in a new page of ``context``, every non-local request aborted;
+    the page is ``size`` (width, height) CSS pixels before it loads, if given."""
     url = _chromium.file_url(html_path)
     view = OfflinePage(page=context.new_page(), map_name=map_name or "", timeout_s=timeout_s)
+    if size is not None:
+        view.page.set_viewport_size({"width": size[0], "height": size[1]})
     blocked: set[str] = set()
 
     def _route(route: Route) -> None:
@@ -301,10 +308,16 @@ class OfflineBrowser:
 
     @contextmanager
     def open(
-        self, html_path: str | Path, *, map_name: str | None = None, wait: bool = True
+        self,
+        html_path: str | Path,
+        *,
+        map_name: str | None = None,
+        wait: bool = True,
+        size: tuple[int, int] | None = None,
     ) -> Iterator[OfflinePage]:
-        """Open one map in a new page (closed on exit), as :func:`open_offline` does."""
-        view = _offline_page(self.context, html_path, map_name, self.timeout_s)
+        """Open one map in a new page (closed on exit), as :func:`open_offline` does; the
+        page loads at ``size`` (width, height) if given, else at the browser's size."""
+        view = _offline_page(self.context, html_path, map_name, self.timeout_s, size)
         try:
             if wait:
                 view.wait_for_map()

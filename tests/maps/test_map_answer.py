@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ural_access.geo.analysis.context import network_context, write_context
 from ural_access.geo.pipeline.compute import compute_access
 from ural_access.geo.results.access_results import write_results
 from ural_access.maps import build_maps
-from ural_access.maps.browser import OfflinePage, offline_browser, open_offline
+from ural_access.maps.browser import OfflineBrowser, OfflinePage, offline_browser
 from ural_access.maps.build import PNG_SCALE, map_language, picture_bounds, picture_size
 from ural_access.maps.text import Lang
 
@@ -75,6 +76,15 @@ def urals(built: dict, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return results, out
 
 
+@pytest.fixture(scope="module")
+def browser(urals: Any) -> Iterator[OfflineBrowser]:
+    """One Chromium for the module's checks, each in a fresh page loaded at its own size
+    (started after ``urals``: its PNGs need a Chromium of their own, and Playwright's sync
+    API runs one at a time)."""
+    with offline_browser(width=1366, height=768) as shared:
+        yield shared
+
+
 def _zone_members(results: Any, name: str) -> set[str]:
     towns = results.towns
     return set(towns[towns["agglomeration"] == name]["name"])
@@ -98,7 +108,9 @@ def _check_clear(view: OfflinePage, names: set[str], where: str) -> int:
     return len(labels)
 
 
-def test_maps_open_offline_by_default_and_draw_the_answer(urals: Any) -> None:
+def test_maps_open_offline_by_default_and_draw_the_answer(
+    urals: Any, browser: OfflineBrowser
+) -> None:
     """Plain build_maps, assets installed: no CDN; offline the overview draws its bands,
     a label per agglomeration with each city's time, the ranked table and the legend."""
     results, out = urals
@@ -107,7 +119,7 @@ def test_maps_open_offline_by_default_and_draw_the_answer(urals: Any) -> None:
     index = (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert "These maps open offline" in index
     words = map_language(results, "en")
-    with open_offline(out / "maps" / "overview.html", width=1366, height=768) as view:
+    with browser.open(out / "maps" / "overview.html", size=(1366, 768)) as view:
         assert view.console_errors == [] and view.page_errors == []
         assert all("tile.openstreetmap.org" in u for u in view.blocked_requests)
         bands = view.page.evaluate(
@@ -145,7 +157,7 @@ def test_maps_open_offline_by_default_and_draw_the_answer(urals: Any) -> None:
 
 
 def test_without_the_assets_the_page_says_why_instead_of_a_blank(
-    urals: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    urals: Any, browser: OfflineBrowser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results, _ = urals
     monkeypatch.setattr(settings, "map_assets_folder", tmp_path / "no-assets")
@@ -154,7 +166,7 @@ def test_without_the_assets_the_page_says_why_instead_of_a_blank(
     assert "cdn.jsdelivr.net" in page
     index = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
     assert "need the internet" in index and "ural-access setup-assets" in index
-    with open_offline(tmp_path / "maps" / "overview.html", wait=False) as view:
+    with browser.open(tmp_path / "maps" / "overview.html", wait=False, size=(1200, 800)) as view:
         view.page.wait_for_load_state("load")
         note = view.page.locator("#ua-cdn-note")
         assert note.is_visible()
@@ -163,28 +175,29 @@ def test_without_the_assets_the_page_says_why_instead_of_a_blank(
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
-def test_no_marker_or_label_under_a_control(urals: Any, size: tuple[int, int]) -> None:
+def test_no_marker_or_label_under_a_control(
+    urals: Any, browser: OfflineBrowser, size: tuple[int, int]
+) -> None:
     """The overview's agglomeration markers and every label, and on each agglomeration's
     map its own towns and labels, lie clear of every control and inside the map."""
     results, out = urals
     centres = set(results.places[results.places["role"].isin(["center", "first_tier"])]["name"])
     checked = 0
-    with offline_browser(width=size[0], height=size[1]) as browser:
-        for folder in ("maps", "ru"):
-            with browser.open(out / folder / "overview.html") as view:
-                checked += _check_clear(view, centres, f"{folder} overview {size}")
-            for name in results.zones["agglomeration"]:
-                key = results.study.agglomeration_keys()[name]
-                page = out / folder / f"agglomeration-{key}.html"
-                with browser.open(page) as view:
-                    checked += _check_clear(view, _zone_members(results, name), page.name)
+    for folder in ("maps", "ru"):
+        with browser.open(out / folder / "overview.html", size=size) as view:
+            checked += _check_clear(view, centres, f"{folder} overview {size}")
+        for name in results.zones["agglomeration"]:
+            key = results.study.agglomeration_keys()[name]
+            page = out / folder / f"agglomeration-{key}.html"
+            with browser.open(page, size=size) as view:
+                checked += _check_clear(view, _zone_members(results, name), page.name)
     assert checked > 50
 
 
-def test_popups_open_clear_of_the_controls(urals: Any) -> None:
+def test_popups_open_clear_of_the_controls(urals: Any, browser: OfflineBrowser) -> None:
     """A popup of the westernmost town (next to the left-hand controls) pans clear of them."""
     results, out = urals
-    with open_offline(out / "maps" / "overview.html", width=1366, height=768) as view:
+    with browser.open(out / "maps" / "overview.html", size=(1366, 768)) as view:
         west = results.places.sort_values("lon").iloc[0]["name"]
         point = view.page.evaluate(
             """([name, town]) => { let at = null; window[name].eachLayer((l) => {
@@ -206,7 +219,9 @@ def test_popups_open_clear_of_the_controls(urals: Any) -> None:
             assert not _overlap(rect, control["r"]), control["what"]
 
 
-def test_png_pictures_are_print_layouts_at_twice_the_density(urals: Any) -> None:
+def test_png_pictures_are_print_layouts_at_twice_the_density(
+    urals: Any, browser: OfflineBrowser
+) -> None:
     results, out = urals
     views = picture_bounds(results)
     for page in views:
@@ -214,7 +229,7 @@ def test_png_pictures_are_print_layouts_at_twice_the_density(urals: Any) -> None
         png = out / "ru" / page.replace(".html", ".png")
         assert png_size(png) == (width * PNG_SCALE, height * PNG_SCALE), page
     # The layout the pictures are taken of: title, legend, scale, attribution; no control.
-    with open_offline(out / "ru" / "overview.html", width=900, height=850) as view:
+    with browser.open(out / "ru" / "overview.html", size=(900, 850)) as view:
         view.wait_for_map(None, print_layout=True)
         for gone in (
             ".leaflet-control-zoom",
@@ -232,10 +247,12 @@ def test_png_pictures_are_print_layouts_at_twice_the_density(urals: Any) -> None
         _check_clear(view, set(results.places["name"]), "print layout")
 
 
-def test_russian_maps_have_no_latin_names_and_say_why_a_town_has_no_time(urals: Any) -> None:
+def test_russian_maps_have_no_latin_names_and_say_why_a_town_has_no_time(
+    urals: Any, browser: OfflineBrowser
+) -> None:
     results, out = urals
     ru = Lang("ru")
-    with open_offline(out / "ru" / "overview.html", width=1366, height=768) as view:
+    with browser.open(out / "ru" / "overview.html", size=(1366, 768)) as view:
         labels = view.page.locator(".ua-label").all_inner_texts()
         assert labels and not [t for t in labels if re.search(r"[A-Za-z]", t)], labels
         assert "Каменск-Уральская агломерация\nЕкб 1 ч 16 мин · Члб 2 ч 52 мин" in labels
