@@ -72,10 +72,13 @@ def signed_minutes(change: float, lang: Lang) -> str:
     return ("−" if change < 0 else "+") + text
 
 
-def nearer_change(comparison: ScenarioComparison) -> pd.DataFrame:
+def nearer_change(comparison: ScenarioComparison, origin: str | None = None) -> pd.DataFrame:
     """Per place: the time from the nearer city before and after (each side's own nearer
-    city), and the change (NaN after and finite before: cut off)."""
+    city), or from the city ``origin``, and the change (NaN after and finite before: cut
+    off)."""
     table = comparison.by_place
+    if origin is not None:
+        table = table[table["origin"] == origin]
     out = table.groupby("place_id", sort=True).agg(
         name=("name", "first"),
         role=("role", "first"),
@@ -138,14 +141,16 @@ def _place_popup(name: str, rows: pd.DataFrame, nearer: Any, lang: Lang) -> str:
 
 
 def places_layer(
-    comparison: ScenarioComparison, places: pd.DataFrame, lang: Lang
+    comparison: ScenarioComparison, places: pd.DataFrame, lang: Lang, origin: str | None = None
 ) -> folium.GeoJson:
-    """Each place as a circle coloured by the minutes saved or lost from the nearer city,
-    with a popup of the time from each city before and after (and a search index)."""
-    nearer = nearer_change(comparison).merge(
+    """Each place as a circle coloured by the minutes saved or lost from the nearer city
+    (or from the city ``origin``: a layer hidden at first), with a popup of the time from
+    each city before and after (and a search index)."""
+    nearer = nearer_change(comparison, origin).merge(
         places[["place_id", "lon", "lat", "population"]], on="place_id", how="inner"
     )
     by_place = {k: g for k, g in comparison.by_place.groupby("place_id", sort=False)}
+    overall = nearer_change(comparison).set_index("place_id")  # the popups' last row
     props = []
     for row in nearer.itertuples():
         if math.isfinite(row.change):
@@ -161,7 +166,9 @@ def places_layer(
         props.append(
             {
                 "name": name,
-                "popup": _place_popup(name, by_place[row.place_id], row, lang),
+                "popup": _place_popup(
+                    name, by_place[row.place_id], overall.loc[row.place_id], lang
+                ),
                 "tooltip": lang("sc_place_tooltip", name=escape(name), change=escape(change)),
                 "radius": marker_radius(float(row.population or 0)) + 1.0,
                 "colour": colour,
@@ -170,7 +177,12 @@ def places_layer(
     points = compact(shapely.points(nearer["lon"].to_numpy(), nearer["lat"].to_numpy()))
     return folium.GeoJson(
         feature_collection(points, props),
-        name=lang("sc_layer_places"),
+        name=(
+            lang("sc_layer_places")
+            if origin is None
+            else lang("sc_layer_places_city", city=escape(lang.place(origin)))
+        ),
+        show=origin is None,
         marker=folium.CircleMarker(radius=5, weight=1.2, fill=True, fill_opacity=0.95),
         style_function=lambda f: {
             "radius": f["properties"]["radius"],

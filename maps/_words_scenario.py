@@ -15,6 +15,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
             "times before and after."
         ),
         "sc_layer_places": "Change in drive time (places)",
+        "sc_layer_places_city": "Change in drive time from {city} (places)",
         "sc_layer_surface": "Change in drive time (surface)",
         "sc_note_surface": (
             " The shaded surface: the same change for every point of the study area "
@@ -31,7 +32,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
         "sc_nearer": "nearer city",
         "sc_time_to_center": "Drive time to the central town",
         "sc_potential": "Potential (all cities)",
-        "sc_legend_title": "Change in drive time from the nearer city",
+        "sc_legend_title": "Change in drive time from the nearer city (or the city of the layer shown)",
         "sc_saved_more": "{m} or more saved",
         "sc_saved": "{lo}–{hi} saved",
         "sc_same": "about the same (within {m})",
@@ -57,6 +58,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
             "Нажмите на пункт или зону, чтобы увидеть время до и после."
         ),
         "sc_layer_places": "Изменение времени в пути (пункты)",
+        "sc_layer_places_city": "Изменение времени в пути, город {city} (пункты)",
         "sc_layer_surface": "Изменение времени в пути (поверхность)",
         "sc_note_surface": (
             " Заливка: то же изменение для каждой точки области исследования (время по "
@@ -73,7 +75,7 @@ SCENARIO_TEXTS: dict[str, dict[str, str]] = {
         "sc_nearer": "ближайший город",
         "sc_time_to_center": "Время в пути до центрального города",
         "sc_potential": "Потенциал (все города)",
-        "sc_legend_title": "Изменение времени в пути от ближайшего города",
+        "sc_legend_title": "Изменение времени в пути от ближайшего города (или от города показанного слоя)",
         "sc_saved_more": "экономия {m} и более",
         "sc_saved": "экономия {lo}–{hi}",
         "sc_same": "почти без изменений (в пределах {m})",

@@ -137,6 +137,9 @@ def scenario_map(
             layer.add_to(fmap)
     places = places_layer(comparison, scenario.places, lang)
     places.add_to(fmap)
+    if len(cities) > 1:  # the change from each city, one layer each (hidden at first)
+        for city in cities:
+            places_layer(comparison, scenario.places, lang, origin=city).add_to(fmap)
     title = lang("sc_title", title=applied.scenario.title)
     note = lang("sc_note") + (lang("sc_note_surface") if surface is not None else "")
     InfoBox(title, note, provenance_line(scenario, lang), lang).add_to(fmap)

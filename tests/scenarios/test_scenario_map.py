@@ -43,14 +43,15 @@ def _texts(path: Path) -> str:
 
 
 def _popup(path: Path, name: str) -> str:
-    """The popup HTML of the place called ``name`` in the places layer of the page."""
+    """The popup HTML of the place called ``name`` in the places layers of the page."""
     page = path.read_text(encoding="utf-8")
     found = [
         hit
         for key in {json.dumps(name), json.dumps(name, ensure_ascii=False)}
         for hit in re.findall(re.escape(f'"name": {key}, "popup": ') + r'("(?:[^"\\]|\\.)*")', page)
     ]
-    assert len(found) == 1, f"{len(found)} popups of {name}"
+    # one in the nearer city's layer and one in each city's: the same popup
+    assert len(found) == 3 and len(set(found)) == 1, f"{len(found)} popups of {name}"
     return str(json.loads(found[0]))
 
 
@@ -58,7 +59,8 @@ def test_the_page_holds_the_edited_roads_and_the_changed_routes(english: Path) -
     page = _texts(english / "scenario.html")
     assert json.loads((english / ".ural-access-files.json").read_text()).count("scenario.html") == 1
     layers = ("Edited roads", "Changed routes: before", "Changed routes: after")
-    for layer in (*layers, "Change in drive time (surface)"):
+    per_city = [f"Change in drive time from {c} (places)" for c in ("Ekaterinburg", "Chelyabinsk")]
+    for layer in (*layers, *per_city, "Change in drive time (surface)"):
         assert layer in page.splitlines(), layer
     # the edits by name (from the scenario file), and a changed route with both times
     assert "Chelyabinsk - Miass at 110 km/h (upgraded road)" in page
