@@ -23,14 +23,18 @@ from ..conftest import extract
 def andorra_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert shutil.which("osmium"), "osmium-tool is needed (apt install osmium-tool)"
     folder = tmp_path_factory.mktemp("andorra-formats")
+    pbf = str(extract("andorra-latest.osm.pbf"))
     out = {}
     for name in ("andorra-mine.osm", "andorra-mine.osm.bz2", "andorra-mine.osm.gz"):
         out[name] = folder / name
-        subprocess.run(
-            ["osmium", "cat", str(extract("andorra-latest.osm.pbf")), "-o", str(out[name])],
-            check=True,
-            capture_output=True,
+        # The whole extract as XML; compressed, only its ways with a highway tag (and
+        # their nodes): the same roads in 2.4 times fewer bytes to pack and unpack.
+        command = (
+            ["osmium", "cat", pbf]
+            if name.endswith(".osm")
+            else ["osmium", "tags-filter", pbf, "w/highway"]
         )
+        subprocess.run([*command, "-o", str(out[name])], check=True, capture_output=True)
     return out
 
 
