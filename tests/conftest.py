@@ -37,6 +37,7 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "pipeline/test_ekaterinburg.py": ("slow",),
     "pipeline/test_one_path.py": ("slow",),
     "routing/test_osrm_rules.py": ("slow",),
+    "scenarios/test_baseline.py": ("slow",),
     "scenarios/test_scenario_map.py": ("slow",),
     "study/test_geonames_cache.py": ("slow",),
 }

@@ -76,15 +76,16 @@ def run_scenario(
     from ..geo.pipeline.compute import study_network
     from ..geo.results.access_results import write_results
     from ..geo.scenarios import ScenarioComparison, apply_scenario, load_scenario
+    from ..geo.scenarios.baseline import baseline_results
     from ..geo.scenarios.files import write_comparison
     from ..maps.scenario import SCENARIO_MAP, write_scenario_map
 
     scenario = load_scenario(args.scenario)
     base_net = study_network(study, network)
     applied = apply_scenario(base_net, scenario, study)
-    log.info("computing today's drive times (the baseline)")
     # with the drive-time surface (unless --no-isochrones): the map draws its change
-    baseline, _ = _computed(study, base_net, isochrones=not args.no_isochrones, context=False)
+    baseline, _, cached = baseline_results(study, base_net, isochrones=not args.no_isochrones)
+    log.info("today's drive times (the baseline): %s", "from the cache" if cached else "computed")
     log.info("computing the drive times of scenario %r", scenario.name)
     results, messages = _computed(
         study, applied.network, isochrones=not args.no_isochrones, context=True
