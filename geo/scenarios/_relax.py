@@ -1,10 +1,9 @@
 """The incremental update's inner loop, compiled with numba when it is installed.
 
 :func:`relax` settles states in Dijkstra order from a heap of (time, state) seeds over
-``cur`` (today's times, lowered in place), with the same floating-point operations as
-:meth:`~geo.scenarios._sweep_graph.SweepGraph._propagate`'s Python loop (``c + w``,
-compared with ``<``), so both give the same numbers; compiled, a settled state costs
-about what one of scipy's does, in Python about fifteen.
+``cur`` (today's times, lowered in place), (``c + w``, compared with ``<``). The same function runs compiled by numba
+(:data:`relax`) or by Python (:func:`relax_loop`, where numba is missing or the graph asks
+for it); compiled, a settled state costs about what one of scipy's does, in Python far more.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ except ImportError:  # pragma: no cover - numba is a dependency; kept for odd pl
     njit = None  # type: ignore[assignment]
 
 
-def _relax(
+def relax_loop(
     indptr: IntArray,
     indices: IntArray,
     weight: FloatArray,
@@ -69,4 +68,4 @@ def _relax(
 
 #: The compiled loop (``None`` without numba: callers use their Python loop). Compiled on
 #: first use (about 2 s), cached on disk by numba for the next process.
-relax = njit(cache=True, nogil=True)(_relax) if njit is not None else None
+relax = njit(cache=True, nogil=True)(relax_loop) if njit is not None else None

@@ -24,7 +24,6 @@ and at the end no movement can lower any value, which is what Dijkstra's result 
 
 from __future__ import annotations
 
-import heapq
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from scipy.sparse.csgraph import dijkstra
 from ..base.arrays import FloatArray, IntArray
 from ..routing.router import Router
 from ._relax import relax
+from ._relax import relax_loop as relax_in_python
 from ._sweep_build import sweep_fields
 from ._sweep_closure import ClosureReset
 
@@ -200,40 +200,10 @@ class SweepGraph(ClosureReset):
         ``increase``: every edited weight went up (a closure), else every one went down
         (an upgrade); mixing both is not supported. ``max_steps``: give up (return
         ``None``) after settling that many states, when a full search is the faster way.
-        """
-        if relax is not None and self.compiled:
-            return self._compiled(source, states, arcs, new, increase, max_steps)
-        lists = self._as_lists()
-        base: list[float] = lists["base"][source]
-        changed = dict(zip(arcs.tolist(), new.tolist(), strict=True))
-        edited = set(states.tolist())  # every movement out of these is in `changed`
-        over: dict[int, float] = {}
-        heap: list[tuple[float, int]] = []
-        if increase:
-            self._reset_subtrees(source, states, changed, over, heap)
-        # Today's times as a list (indexing it beats a dict look-up with a default), kept
-        # per source and put back after each call: only what changed is touched.
-        mine = lists.setdefault(("scratch", threading.get_ident()), {})  # threads share graphs
-        cur: list[float] = mine.setdefault(source, base.copy())
-        for y, value in over.items():
-            cur[y] = value
-        touched = list(over)
-        try:
-            return self._propagate(source, cur, touched, heap, edited, changed, increase, max_steps)
-        finally:
-            for y in touched:
-                cur[y] = base[y]
 
-    def _compiled(
-        self,
-        source: int,
-        states: IntArray,
-        arcs: IntArray,
-        new: FloatArray,
-        increase: bool,
-        max_steps: int | None,
-    ) -> dict[int, float] | None:
-        """:meth:`incremental` with the relaxation compiled (:mod:`._relax`)."""
+        Runs :mod:`._relax`'s loop, compiled (numba) where it can be, else the same function
+        by Python (``compiled=False``, or no numba).
+        """
         base = self.base_time[source]
         # Per thread: workers of a threaded Dask cluster share one graph.
         scratch = self._lists.setdefault(("compiled", threading.get_ident()), {})
@@ -271,8 +241,8 @@ class SweepGraph(ClosureReset):
                 cur[seed_s] = seed_t
                 bound = self.bound[source]
             budget = max_steps if max_steps is not None else len(base)
-            assert relax is not None
-            touched, done = relax(
+            loop = relax if relax is not None and self.compiled else relax_in_python
+            touched, done = loop(
                 self.indptr,
                 self.indices,
                 self.weight,
@@ -293,54 +263,6 @@ class SweepGraph(ClosureReset):
         finally:
             edited[states] = False
             arc_new[arcs] = 0.0
-
-    def _propagate(
-        self,
-        source: int,
-        cur: list[float],
-        touched: list[int],
-        heap: list[tuple[float, int]],
-        edited: set[int],
-        changed: dict[int, float],
-        increase: bool,
-        max_steps: int | None,
-    ) -> dict[int, float] | None:
-        """Dijkstra-ordered relaxation from ``heap`` over ``cur`` (see :meth:`incremental`)."""
-        lists = self._as_lists()
-        indptr, indices, weight = lists["indptr"], lists["indices"], lists["weight"]
-        base: list[float] = lists["base"][source]
-        push, pop = heapq.heappush, heapq.heappop
-
-        def relax(x: int, time: float, arc_weight: dict[int, float] | list[float]) -> None:
-            """Lower the states after ``x`` (reached at ``time``) that it now reaches sooner."""
-            for a in range(indptr[x], indptr[x + 1]):
-                y = indices[a]
-                cy = time + arc_weight[a]
-                if cy < cur[y]:
-                    cur[y] = cy
-                    touched.append(y)
-                    push(heap, (cy, y))
-
-        if not increase:  # an upgraded arc leaves its state at today's time, now sooner
-            for s in sorted(edited):
-                if base[s] != _INF:
-                    relax(s, base[s], changed)
-        # After an upgrade, a state reached later than every target's time today cannot
-        # make any target sooner (an arrival is its state's time plus a time >= 0): stop.
-        bound = _INF if increase else self.bound[source]
-        budget = max_steps if max_steps is not None else len(base)
-        while heap:
-            c, x = pop(heap)
-            if c > bound:
-                break
-            if c > cur[x]:
-                continue
-            budget -= 1
-            if budget < 0:
-                return None
-            # an edited state's arcs take their new weights (a dict by arc), others today's
-            relax(x, c, changed if x in edited else weight)
-        return {y: cur[y] for y in touched}
 
     # ------------------------------------------------------------------ arrivals
     def arrivals(
