@@ -286,15 +286,17 @@ class RoadNetwork:
         road = road_source(study, source, osm_file)
         if road.is_default:
             log.info("road data: the study's default %s", road.path)
-        target = (
-            Path(folder)
-            if folder is not None
-            else default_network_path(study, road.kind, road.path)
-        )
-        cached = cache and (target / "network.npz").is_file()
-        if geopackage and not (target / "network.gpkg").is_file():
-            cached = False  # the GeoPackage asked for is not in the cache
-        if cached and not (rebuild or refresh):
+        reuse = cache and not (rebuild or refresh)
+        # Finding the cache by content hashes the whole file: only when it may be read.
+        target: Path | None = Path(folder) if folder is not None else None
+        if target is None and reuse:
+            target = default_network_path(study, road.kind, road.path)
+        if (
+            reuse
+            and target is not None
+            and (target / "network.npz").is_file()
+            and not (geopackage and not (target / "network.gpkg").is_file())
+        ):
             log.info("using the cached network %s", target)
             network = cls.load(target)
         else:
@@ -303,6 +305,7 @@ class RoadNetwork:
                 sha256 = network.provenance.get("osm_file", {}).get("sha256")
                 target = default_network_path(study, road.kind, road.path, sha256=sha256)
             if cache:
+                assert target is not None  # a folder given, or the one named just above
                 log.info(
                     "saving %s nodes and %s edges to %s",
                     f"{network.n_nodes:,}",

@@ -299,8 +299,9 @@ def city_travel_times(study: Study, places: pd.DataFrame, trees: Trees) -> pd.Da
     table.insert(1, "origin", table["origin_id"].map(names))
     place_name = dict(zip(places["place_id"], places["name"], strict=True))
     # a city off the network has had its one warning from the join
-    lost = table["time_min"].isna() & np.tile(nodes >= 0, len(cities))
-    lost &= table["origin_id"].map(lambda c: cities[c] is not None).to_numpy(dtype=bool)
+    has_tree = np.array([tree is not None for tree in cities.values()], dtype=bool)
+    lost = table["time_min"].isna().to_numpy() & np.tile(nodes >= 0, len(cities))
+    lost &= np.repeat(has_tree, len(nodes))  # the table's rows: each city's places in turn
     for origin, place in zip(table.loc[lost, "origin"], table.loc[lost, "place_id"], strict=True):
         warnings.warn(
             f"{place_name[place]!r} cannot be reached from {origin} by road: its time is NaN",
