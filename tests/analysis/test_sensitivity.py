@@ -12,27 +12,19 @@ from PIL import Image
 from ural_access.geo.results.files import read_header, read_table
 
 
-def test_sensitivity_writes_its_table_and_chart_on_the_bundled_urals(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ural_access.cli.commands",
-            "sensitivity",
-            "--study",
-            "urals",
-            "--output",
-            str(tmp_path / "out"),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
+def _sensitivity(folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``ural-access sensitivity --study urals`` with ``options``, in its own process, writing
+    into ``folder/out`` with its own cache."""
+    command = [sys.executable, "-m", "ural_access.cli.commands", "sensitivity"]
+    command += ["--study", "urals", *options, "--output", str(folder / "out")]
+    command += ["--cache-dir", str(folder / "cache")]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=folder
     )
+
+
+def test_sensitivity_writes_its_table_and_chart_on_the_bundled_urals(tmp_path: Path) -> None:
+    proc = _sensitivity(tmp_path, "--quiet")
     assert proc.returncode == 0, proc.stderr
     folder = tmp_path / "out" / "sensitivity"
     runs = read_table(folder / "sensitivity_runs.csv")
@@ -82,27 +74,7 @@ def test_sensitivity_writes_its_table_and_chart_on_the_bundled_urals(tmp_path: P
 
 
 def test_sensitivity_refuses_an_unknown_speed_model(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ural_access.cli.commands",
-            "sensitivity",
-            "--study",
-            "urals",
-            "--speed-models",
-            "ru,warp",
-            "--output",
-            str(tmp_path / "out"),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
+    proc = _sensitivity(tmp_path, "--speed-models", "ru,warp")
     assert proc.returncode == 2
     assert "warp" in proc.stderr and not (tmp_path / "out" / "sensitivity").exists()
 
