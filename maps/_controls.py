@@ -86,9 +86,13 @@ class _Frame(MacroElement):
 class InfoBox(HtmlControl):
     """A title and a short "how to read this map" note, as a Leaflet control (top left)."""
 
-    def __init__(self, title: str, note: str, provenance: str, lang: Lang = EN) -> None:
+    def __init__(
+        self, title: str, note: str, provenance: str, lang: Lang = EN, lead: str = ""
+    ) -> None:
+        # ``lead``: a paragraph under the title (a scenario's description), shown always
+        lead_html = f"<p class='ua-lead'>{escape(lead)}</p>" if lead else ""
         html = (
-            f"<h3>{escape(title)}</h3><details class='ua-how'><summary>"
+            f"<h3>{escape(title)}</h3>{lead_html}<details class='ua-how'><summary>"
             f"{escape(lang('how_to_read'))}</summary><p>{escape(note)}</p></details>"
             f"<p class='ua-prov'>{escape(provenance)}</p>"
         )
@@ -174,6 +178,7 @@ _CSS = f"""
 .ua-info p {{ margin: 3px 0; }}
 .ua-info summary, .ua-rank summary {{ cursor: pointer; color: #333; font-weight: bold; }}
 .ua-note {{ color: #555; font-size: 11px; margin-top: 4px; }}
+.ua-lead {{ color: #333; font-size: 11px; }}
 .ua-prov {{ color: #555; font-size: 10px; }}
 .ua-popup h4 {{ margin: 0 0 4px 0; }}
 .ua-table {{ border-collapse: collapse; margin-top: 4px; }}

@@ -255,6 +255,7 @@ def edited_roads_layer(applied: AppliedScenario, lang: Lang) -> folium.GeoJson |
     if edited.empty:
         return None
     km = applied.summary().set_index(["edit", "kind"])["road_km"]
+    names = applied.scenario.edit_names(lang.code)  # name_ru on Russian maps
     geoms, props = [], []
     for (edit, kind), rows in edited.groupby(["edit", "kind"], sort=False):
         geoms.append(shapely.line_merge(shapely.union_all(rows.geometry.to_numpy())))
@@ -263,7 +264,7 @@ def edited_roads_layer(applied: AppliedScenario, lang: Lang) -> folium.GeoJson |
             {
                 "tooltip": lang(
                     "sc_edit_tooltip",
-                    name=escape(str(edit)),
+                    name=escape(names.get(str(edit), str(edit))),
                     kind=escape(words),
                     km=lang.km(float(km.loc[(edit, kind)])),
                 ),

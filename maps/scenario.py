@@ -12,6 +12,9 @@ One page, ``scenario.html`` in the comparison folder of ``ural-access scenario``
 
 When both results carry the drive-time surface (computed unless ``--no-isochrones``), the
 change is also drawn as a surface (:mod:`maps._scenario_surface`), beneath the circles.
+
+The page opens on the edits (:func:`scenario_bounds`: the edited roads and the routes
+whose time changed by a minute or more); zooming out shows the whole study.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from html import escape
 from pathlib import Path
 
 import folium
+import geopandas as gpd
+import numpy as np
+import shapely
 
 from ..geo.base.atomic import write_text_atomic
 from ..geo.results.access_results import AccessResults
@@ -50,7 +56,7 @@ from .overview import study_bounds
 from .style import route_style
 from .text import EN, Lang
 
-__all__ = ["SCENARIO_MAP", "scenario_map", "write_scenario_map"]
+__all__ = ["SCENARIO_MAP", "scenario_bounds", "scenario_map", "write_scenario_map"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +110,38 @@ def legend_html(lang: Lang, kinds: list[str]) -> str:
     return f"<div class='ua-legend-head'>{title}</div><table class='ua-key'>{body}</table>"
 
 
+#: Padding of the first view around the edits: a share of their extent, and at least
+#: this many degrees (a short bridge still opens with its surroundings).
+EDIT_PAD, EDIT_MIN_PAD_DEG = 0.08, 0.05
+
+
+def scenario_bounds(
+    applied: AppliedScenario,
+    comparison: ScenarioComparison,
+    routes: list[gpd.GeoDataFrame],
+    fallback: tuple[float, float, float, float],
+) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the first view: the edited roads and the ``routes``
+    (baseline's and scenario's) whose time changed by a minute or more, padded;
+    ``fallback`` (the study) when there is neither."""
+    keys = ["origin", "agglomeration"]
+    routes_now = comparison.changed_routes
+    # Only routes that changed more than "about the same" (the legend's middle class):
+    # an upgrade at a city's edge shaves seconds off its routes to every centre.
+    big = routes_now["time_to_center_min_change"].abs() >= CHANGE_BREAKS[3]
+    changed = routes_now.loc[big, keys].drop_duplicates()
+    geoms = [applied.edited.geometry.to_numpy()]
+    geoms += [r.merge(changed, on=keys).geometry.to_numpy() for r in routes if len(r)]
+    found = np.concatenate(geoms)
+    found = found[~shapely.is_empty(found) & ~shapely.is_missing(found)]
+    if not len(found):
+        return fallback
+    west, south, east, north = (float(v) for v in shapely.total_bounds(found))
+    dx = max((east - west) * EDIT_PAD, EDIT_MIN_PAD_DEG)
+    dy = max((north - south) * EDIT_PAD, EDIT_MIN_PAD_DEG)
+    return (west - dx, south - dy, east + dx, north + dy)
+
+
 def scenario_map(
     baseline: AccessResults,
     scenario: AccessResults,
@@ -116,8 +154,10 @@ def scenario_map(
     ``baseline`` and ``scenario`` are the results of one study before and after the
     edits, ``comparison`` is :meth:`ScenarioComparison.of` of the two.
     """
-    bounds = study_bounds(scenario)
-    fmap = base_map(bounds, lang)
+    bounds = scenario_bounds(
+        applied, comparison, [baseline.routes, scenario.routes], study_bounds(scenario)
+    )
+    fmap = base_map(bounds, lang)  # opens on the edits; the whole study is a zoom out
     ctx = context_layer(context_data(scenario.context), lang)
     if ctx is not None:
         ctx.add_to(fmap)
@@ -140,9 +180,15 @@ def scenario_map(
     if len(cities) > 1:  # the change from each city, one layer each (hidden at first)
         for city in cities:
             places_layer(comparison, scenario.places, lang, origin=city).add_to(fmap)
-    title = lang("sc_title", title=applied.scenario.title)
+    title, description = applied.scenario.titled(lang.code)
     note = lang("sc_note") + (lang("sc_note_surface") if surface is not None else "")
-    InfoBox(title, note, provenance_line(scenario, lang), lang).add_to(fmap)
+    InfoBox(
+        lang("sc_title", title=title),
+        note,
+        provenance_line(scenario, lang),
+        lang,
+        " ".join(description.split()),  # the file's line breaks are not the map's
+    ).add_to(fmap)
     kinds = [k for k in EDIT_COLOURS if k in set(applied.edited["kind"].astype(str))]
     HtmlControl(legend_html(lang, kinds), "bottomleft", "ua-legend").add_to(fmap)
     add_controls(fmap, places, lang, bounds)

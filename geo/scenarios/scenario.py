@@ -5,9 +5,11 @@ A scenario is a list of edits to the study's road network, in the spirit of r5r'
 ``ModifyStreets`` (a drawn road joined at its ends; new speeds inside polygons)::
 
     title = "Chelyabinsk - Miass at 110 km/h"
+    title_ru = "Челябинск — Миасс: 110 км/ч"   # optional: Russian maps use it
 
     [[upgrade]]
     name = "M-5 Chelyabinsk - Miass"
+    name_ru = "М-5 Челябинск — Миасс"    # optional, as title_ru
     between = ["Chelyabinsk", "Miass"]   # the current fastest route, both directions
     maxspeed = 110                       # a new limit; the speed model gives the speed
 
@@ -28,6 +30,10 @@ two study places, both directions); ``classes`` keeps only roads of those OSM cl
 An upgrade sets one of ``maxspeed`` (a limit, turned into a speed by the study's speed
 model as if OSM said so), ``speed_kph`` (the drive speed itself), ``factor`` (times the
 current speed) or ``class`` (the road class, whose default speed then applies).
+
+``title``, ``description`` and each edit's ``name`` may have a Russian twin
+(``title_ru``, ``description_ru``, ``name_ru``): the maps drawn in Russian use it, and
+the English text where it is missing.
 """
 
 from __future__ import annotations
@@ -103,6 +109,8 @@ class Upgrade:
     speed_kph: float | None = None
     factor: float | None = None
     road_class: str | None = None
+    name_ru: str | None = None
+    """The name on Russian maps (``name_ru`` in the file); ``None``: the name."""
     kind: str = field(default="upgrade", init=False)
 
 
@@ -112,6 +120,8 @@ class Close:
 
     name: str
     selection: Selection
+    name_ru: str | None = None
+    """The name on Russian maps (``name_ru`` in the file); ``None``: the name."""
     kind: str = field(default="close", init=False)
 
 
@@ -126,6 +136,8 @@ class NewRoad:
     speed_kph: float | None = None
     oneway: bool = False
     join_limit_km: float = 3.0
+    name_ru: str | None = None
+    """The name on Russian maps (``name_ru`` in the file); ``None``: the name."""
     kind: str = field(default="new_road", init=False)
 
 
@@ -141,11 +153,27 @@ class Scenario:
     edits: tuple[Edit, ...]
     sha256: str = ""
     """Of the file read ("" if built in code)."""
+    description: str = ""
+    """What the scenario is and why ("" if none)."""
+    title_ru: str | None = None
+    """The title on Russian maps; ``None``: :attr:`title`."""
+    description_ru: str | None = None
+    """The description on Russian maps; ``None``: :attr:`description`."""
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         """Read a scenario file (see the module doc); same as :func:`load_scenario`."""
         return load_scenario(path)
+
+    def titled(self, lang: str) -> tuple[str, str]:
+        """(title, description) in ``lang`` (``"ru"``: the Russian ones where given)."""
+        if lang == "ru":
+            return self.title_ru or self.title, self.description_ru or self.description
+        return self.title, self.description
+
+    def edit_names(self, lang: str) -> dict[str, str]:
+        """Each edit's name in ``lang``, by its name (``"ru"``: ``name_ru`` where given)."""
+        return {e.name: (e.name_ru or e.name) if lang == "ru" else e.name for e in self.edits}
 
     def kinds(self) -> list[str]:
         """The kinds of edit in the scenario, in order, once each."""
@@ -180,13 +208,15 @@ def scenario_from_dict(
     data: dict[str, Any], *, name: str, folder: Path | None = None, sha256: str = ""
 ) -> Scenario:
     """A scenario from the parsed TOML (``folder``: where relative files are)."""
-    known = {"title", "description", "source", "upgrade", "new_road", "close"}
+    texts = ("title", "title_ru", "description", "description_ru")
+    known = {*texts, "source", "upgrade", "new_road", "close"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ScenarioError(
             f"scenario {name!r}: unknown key(s) {unknown}; use [[upgrade]], [[new_road]], "
-            "[[close]] and title/description/source"
+            "[[close]] and title/title_ru/description/description_ru/source"
         )
+    text = {k: _text(data, k, f"scenario {name!r}") for k in texts}
     edits: list[Edit] = []
     for i, table in enumerate(_tables(data, "upgrade", name)):
         edits.append(_upgrade(table, _label(table, "upgrade", i), folder))
@@ -194,15 +224,37 @@ def scenario_from_dict(
         edits.append(_new_road(table, _label(table, "new_road", i), folder))
     for i, table in enumerate(_tables(data, "close", name)):
         label = _label(table, "close", i)
-        _check_keys(table, {"name", "classes", "tolerance_m", *_SELECTORS}, label)
-        edits.append(Close(label, _selection(table, label, folder)))
+        _check_keys(table, {"name", "name_ru", "classes", "tolerance_m", *_SELECTORS}, label)
+        edits.append(
+            Close(
+                label, _selection(table, label, folder), _text(table, "name_ru", f"edit {label!r}")
+            )
+        )
     if not edits:
         raise ScenarioError(f"scenario {name!r} has no edit ([[upgrade]], [[new_road]], [[close]])")
     names = [e.name for e in edits]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise ScenarioError(f"scenario {name!r}: edit names repeat: {repeated}")
-    return Scenario(name, str(data.get("title", name)), tuple(edits), sha256)
+    return Scenario(
+        name,
+        text["title"] or name,
+        tuple(edits),
+        sha256,
+        description=(text["description"] or "").strip(),
+        title_ru=text["title_ru"],
+        description_ru=text["description_ru"].strip() if text["description_ru"] else None,
+    )
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str | None:
+    """An optional text key: a non-blank string, or ``None`` when absent."""
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(f"{where}: {key} must be a non-empty text, got {value!r}")
+    return value
 
 
 def _tables(data: dict[str, Any], key: str, name: str) -> list[dict[str, Any]]:
@@ -242,7 +294,7 @@ def _road_class(value: Any, label: str) -> str:
 
 def _upgrade(table: dict[str, Any], label: str, folder: Path | None) -> Upgrade:
     setters = ("maxspeed", "speed_kph", "factor", "class")
-    _check_keys(table, {"name", "classes", "tolerance_m", *_SELECTORS, *setters}, label)
+    _check_keys(table, {"name", "name_ru", "classes", "tolerance_m", *_SELECTORS, *setters}, label)
     given = [k for k in setters if k in table]
     if len(given) != 1:
         raise ScenarioError(
@@ -255,11 +307,12 @@ def _upgrade(table: dict[str, Any], label: str, folder: Path | None) -> Upgrade:
         speed_kph=_speed(table, "speed_kph", label),
         factor=_speed(table, "factor", label),
         road_class=_road_class(table["class"], label) if "class" in table else None,
+        name_ru=_text(table, "name_ru", f"edit {label!r}"),
     )
 
 
 def _new_road(table: dict[str, Any], label: str, folder: Path | None) -> NewRoad:
-    allowed = {"name", "coordinates", "file", "maxspeed", "speed_kph", "class", "oneway"}
+    allowed = {"name", "name_ru", "coordinates", "file", "maxspeed", "speed_kph", "class", "oneway"}
     _check_keys(table, allowed | {"join_limit_km"}, label)
     if ("coordinates" in table) == ("file" in table):
         raise ScenarioError(f"edit {label!r}: a new road needs coordinates or file (one)")
@@ -281,6 +334,7 @@ def _new_road(table: dict[str, Any], label: str, folder: Path | None) -> NewRoad
         speed_kph=_speed(table, "speed_kph", label),
         oneway=bool(table.get("oneway", False)),
         join_limit_km=float(limit),
+        name_ru=_text(table, "name_ru", f"edit {label!r}"),
     )
 
 

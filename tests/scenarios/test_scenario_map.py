@@ -65,6 +65,9 @@ def test_the_page_holds_the_edited_roads_and_the_changed_routes(english: Path) -
     # the edits by name (from the scenario file), and a changed route with both times
     assert "Chelyabinsk - Miass at 110 km/h (upgraded road)" in page
     assert "Miass - Zlatoust at 110 km/h (upgraded road)" in page
+    assert "Scenario: Chelyabinsk - Miass - Zlatoust upgraded to 110 km/h" in page
+    assert "a faster road from Chelyabinsk to Greater Miass" in page  # the description
+    assert "Челябинск" not in page  # no Russian name on the English map
     routes = read_table(english / "comparison_cities.csv")
     leg = routes[(routes["origin"] == "Chelyabinsk") & (routes["agglomeration"] == "Greater Miass")]
     lang = Lang("en")
@@ -106,6 +109,12 @@ def test_a_russian_run_writes_russian_words(tmp_path: Path) -> None:
     for words in ("Изменённые дороги", "Изменившиеся маршруты: до", "улучшенная дорога"):
         assert words in page
     assert "Changed routes: before" not in page and "Edited roads" not in page
+    # the scenario file's Russian title, description and edit names (title_ru, name_ru)
+    assert "Сценарий: Челябинск — Миасс — Златоуст: 110 км/ч" in page
+    assert "Челябинск — Миасс: 110 км/ч (улучшенная дорога)" in page
+    assert "Миасс — Златоуст: 110 км/ч (улучшенная дорога)" in page
+    assert "более быстрая дорога из Челябинска в Большой Миасс" in page  # line breaks joined
+    assert "upgraded to 110 km/h" not in page and "Miass at 110 km/h" not in page
     popup = _popup(path, "Миасс")
     assert "ближайший город" in popup and " мин" in popup
 
@@ -122,3 +131,30 @@ def test_names_from_the_scenario_file_are_escaped(tmp_path: Path) -> None:
     assert "<img src=x" not in raw and "<script>alert(1)" not in raw
     assert "<img src=x" not in page and "<script>alert(1)" not in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
+
+
+def _first_view(path: Path) -> tuple[float, float, float, float]:
+    """(west, south, east, north) the page opens on (what ClearView fits)."""
+    page = path.read_text(encoding="utf-8")
+    found = re.findall(r"var home = L\.latLngBounds\((\[\[[^\]]+\], \[[^\]]+\]\])\);", page)
+    assert len(found) == 1
+    (south, west), (north, east) = json.loads(found[0])
+    return west, south, east, north
+
+
+def test_the_map_opens_on_the_edits_and_the_changed_routes(english: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    west, south, east, north = _first_view(english / "scenario.html")
+    view = shapely.box(west, south, east, north)
+    roads = gpd.read_file(english / "scenario.gpkg", layer="edited_roads")
+    routes = gpd.read_file(english / "scenario.gpkg", layer="changed_routes")
+    big = routes[routes["time_to_center_min_change"].abs() >= 1.0]  # Miass, Magnitogorsk
+    assert len(roads) and len(big) and len(big) < len(routes)
+    for lines in (roads, big):
+        assert view.contains(shapely.union_all(lines.geometry.to_numpy()))
+    # the Chelyabinsk - Miass - Zlatoust edits and the routes they change by a minute or
+    # more, not the whole study: Ekaterinburg (56.8 N) and Serov (59.6 N) lie outside
+    assert north < 56.5 and south > 52.5
+    assert "Serov" in _texts(english / "scenario.html")  # the rest of the study still drawn

@@ -184,3 +184,37 @@ def test_selection_by_ref_by_line_and_by_polygon_with_a_class_filter(
     assert set(network.highway[trunk]) == {"trunk"}
     with pytest.raises(ScenarioError, match="selects no road"):
         select_edges(network, Selection(polygon=box, classes=("motorway",)), study, "none")
+
+
+def test_russian_titles_and_names_are_read_and_checked() -> None:
+    for path in sorted(EXAMPLES.glob("*.toml")):  # every example has its Russian texts
+        scenario = load_scenario(path)
+        title, description = scenario.titled("ru")
+        assert scenario.title_ru and title == scenario.title_ru and "—" in title, path.name
+        assert description and any("а" <= ch <= "я" for ch in description), path.name
+        assert all(e.name_ru for e in scenario.edits), path.name
+    data = {
+        "title": "Miass at 110",
+        "title_ru": "Миасс: 110 км/ч",
+        "upgrade": [
+            {"name": "a", "name_ru": "участок А", "ref": "M-5", "factor": 1.2},
+            {"name": "b", "ref": "M-5", "factor": 1.2},  # no Russian name: the English one
+        ],
+    }
+    scenario = scenario_from_dict(data, name="x")
+    assert scenario.titled("ru") == ("Миасс: 110 км/ч", "")
+    assert scenario.titled("en") == ("Miass at 110", "")
+    assert scenario.edit_names("ru") == {"a": "участок А", "b": "b"}
+    assert scenario.edit_names("en") == {"a": "a", "b": "b"}
+    for bad in ({"title_ru": ""}, {"description_ru": 5}, {"title_ru": ["x"]}):
+        with pytest.raises(ScenarioError, match="must be a non-empty text"):
+            scenario_from_dict({**data, **bad}, name="x")
+    for kind, edit in (
+        ("close", {"name": "c", "ref": "M-5", "name_ru": "  "}),
+        ("new_road", {"name": "n", "coordinates": [[61, 55], [62, 56]], "name_ru": 1}),
+        ("upgrade", {"name": "u", "ref": "M-5", "factor": 1.2, "name_ru": None}),
+    ):
+        with pytest.raises(ScenarioError, match=r"edit '.': name_ru must be a non-empty text"):
+            scenario_from_dict({kind: [edit]}, name="x")
+    with pytest.raises(ScenarioError, match="unknown key"):
+        scenario_from_dict({**data, "title_de": "x"}, name="x")
