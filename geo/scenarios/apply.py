@@ -23,6 +23,7 @@ from ..base.distance import geodesic_m
 from ..errors import ScenarioError
 from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork, edge_speeds
+from ._crossings import NODE_FIELDS, join_crossings, piece_shares, split_line
 from ._select import select_edges
 from .scenario import Close, NewRoad, Scenario, Upgrade
 
@@ -100,12 +101,12 @@ def _upgraded_speeds(
     return np.maximum(old, speed), new_highway, new_max.astype(str)
 
 
-def _new_road_edges(network: RoadNetwork, edit: NewRoad, way_id: int) -> dict[str, Any]:
-    """The directed edges of a new road, its ends joined to the nearest network nodes."""
+def _join_ends(nodes: dict[str, Any], edit: NewRoad) -> tuple[int, int, FloatArray]:
+    """The nodes a new road's ends join (the nearest) and its line from one to the other."""
     xy = shapely.get_coordinates(edit.line)
     ends = []
     for lon, lat in (xy[0], xy[-1]):
-        dist = geodesic_m(network.node_lon, network.node_lat, lon, lat)
+        dist = geodesic_m(nodes["node_lon"], nodes["node_lat"], lon, lat)
         node = int(np.argmin(dist))
         if dist[node] > edit.join_limit_km * 1000.0:
             raise ScenarioError(
@@ -117,14 +118,32 @@ def _new_road_edges(network: RoadNetwork, edit: NewRoad, way_id: int) -> dict[st
     a, b = ends
     if a == b:
         raise ScenarioError(f"edit {edit.name!r}: both ends join the same network node")
-    coords = np.vstack(
-        [[network.node_lon[a], network.node_lat[a]], xy, [network.node_lon[b], network.node_lat[b]]]
-    )
+    lon, lat = nodes["node_lon"], nodes["node_lat"]
+    coords = np.vstack([[lon[a], lat[a]], xy, [lon[b], lat[b]]])
     keep = np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)]
-    coords = coords[keep]
+    return a, b, coords[keep]
+
+
+def _new_road_edges(
+    network: RoadNetwork,
+    edit: NewRoad,
+    way_id: int,
+    coords: FloatArray,
+    joins: tuple[IntArray, list[FloatArray]],
+) -> dict[str, Any]:
+    """The directed edges of a new road along ``coords``, cut into pieces between a chain
+    of nodes (``joins``: its end joins, and its crossings if it meets the roads it
+    crosses): all forward pieces, then (two-way) the backward ones. The road's geodesic
+    length is shared by the pieces in proportion to their own."""
+    chain, pieces = joins
     length = float(geodesic_m(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1]).sum())
-    forward = shapely.LineString(coords)
-    lines = [forward] if edit.oneway else [forward, shapely.LineString(coords[::-1])]
+    piece_m = length * piece_shares(pieces)
+    lines = [shapely.LineString(p) for p in pieces]
+    u, v = chain[:-1], chain[1:]
+    if not edit.oneway:
+        lines += [shapely.LineString(p[::-1]) for p in pieces[::-1]]
+        u, v = np.r_[u, chain[::-1][:-1]], np.r_[v, chain[::-1][1:]]
+        piece_m = np.r_[piece_m, piece_m[::-1]]
     n = len(lines)
     model, factor = _speed_model(network)
     if edit.speed_kph is not None:
@@ -134,11 +153,10 @@ def _new_road_edges(network: RoadNetwork, edit: NewRoad, way_id: int) -> dict[st
         maxspeed = np.full(n, f"{edit.maxspeed_kph:g}" if edit.maxspeed_kph else "", dtype=object)
         rules = {k: np.full(n, "", dtype=str) for k in network.rules}
         speed = edge_speeds(np.full(n, edit.road_class), maxspeed.astype(str), rules, model, factor)
-    lengths = np.full(n, length)
     return {
-        "u": np.array([a, b][:n], dtype=np.int64),
-        "v": np.array([b, a][:n], dtype=np.int64),
-        "length_m": lengths,
+        "u": np.asarray(u, dtype=np.int64),
+        "v": np.asarray(v, dtype=np.int64),
+        "length_m": piece_m,
         "highway": np.full(n, edit.road_class),
         "maxspeed": maxspeed.astype(str),
         "name": np.full(n, edit.name),
@@ -147,7 +165,7 @@ def _new_road_edges(network: RoadNetwork, edit: NewRoad, way_id: int) -> dict[st
         "osm_way_id": np.full(n, way_id, dtype=np.int64),
         "geometry": np.array(lines, dtype=object),
         "speed_kph": speed,
-        "travel_time_s": travel_times_s(lengths, speed),
+        "travel_time_s": travel_times_s(piece_m, speed),
     }
 
 
@@ -169,7 +187,8 @@ def apply_scenario(network: RoadNetwork, scenario: Scenario, study: Study) -> Ap
     current fastest route); then upgrades (in file order; a road is never made slower),
     closures (their edges' car access set to ``no``: the turn graph leaves them out, while
     every junction keeps its roads and turn costs) and new roads (joined to the nearest
-    node at each end) are applied.
+    node at each end; with ``join = "crossings"`` also at a new level junction on every
+    road they cross, which is cut there: :mod:`._crossings`) are applied, in file order.
 
     Raises
     ------
@@ -233,9 +252,19 @@ def apply_scenario(network: RoadNetwork, scenario: Scenario, study: Study) -> Ap
             access = rules["access"].astype(object)
             access[edges] = "no"
             rules["access"] = access.astype(str)
+    nodes: dict[str, Any] = {k: getattr(network, k) for k in NODE_FIELDS}
     new_roads = [e for e in scenario.edits if isinstance(e, NewRoad)]
     for i, edit in enumerate(new_roads):
-        extra = _new_road_edges(network, edit, way_id=-(i + 1))
+        a, b, coords = _join_ends(nodes, edit)
+        chain, pieces = np.array([a, b], dtype=np.int64), [coords]
+        if edit.join == "crossings":
+            arrays, rules, nodes, meets = join_crossings(
+                arrays, rules, nodes, edit.line, edit.cross_classes
+            )
+            inner = (meets.nodes != a) & (meets.nodes != b)  # at an end: its join
+            chain = np.r_[a, meets.nodes[inner], b].astype(np.int64)
+            pieces = split_line(coords, meets.points[inner])
+        extra = _new_road_edges(network, edit, -(i + 1), coords, (chain, pieces))
         start = len(arrays["u"])
         arrays = _concat(arrays, extra)
         rules = {
@@ -249,7 +278,7 @@ def apply_scenario(network: RoadNetwork, scenario: Scenario, study: Study) -> Ap
         network.provenance,
         scenario={"name": scenario.name, "title": scenario.title, "sha256": scenario.sha256},
     )
-    edited = replace(network, **arrays, rules=rules, provenance=provenance)
+    edited = replace(network, **nodes, **arrays, rules=rules, provenance=provenance)
     table = gpd.GeoDataFrame(
         pd.concat(rows, ignore_index=True), geometry="geometry", crs="EPSG:4326"
     )

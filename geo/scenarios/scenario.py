@@ -18,6 +18,7 @@ A scenario is a list of edits to the study's road network, in the spirit of r5r'
     coordinates = [[61.45, 55.25], [61.93, 56.38]]   # or file = "road.geojson"
     maxspeed = 90
     class = "primary"
+    join = "ends"      # or "crossings": also a level junction where it crosses a road
 
     [[close]]
     name = "A bridge under repair"
@@ -34,6 +35,11 @@ current speed) or ``class`` (the road class, whose default speed then applies).
 ``title``, ``description`` and each edit's ``name`` may have a Russian twin
 (``title_ru``, ``description_ru``, ``name_ru``): the maps drawn in Russian use it, and
 the English text where it is missing.
+
+A new road is joined to the network's nearest node at each end (``join = "ends"``, the
+default: right for a bridge, a tunnel or an interchange, which pass over or under the
+roads they cross); ``join = "crossings"`` also makes a level junction wherever it crosses
+a road, optionally only roads of ``cross_classes`` (and their ``_link`` roads).
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from ..study.options import ROAD_CLASSES as _STUDY_ROAD_CLASSES
 
 __all__ = [
     "FACTOR_RANGE",
+    "JOINS",
     "ROAD_CLASSES",
     "SPEED_RANGE_KPH",
     "Close",
@@ -69,6 +76,8 @@ SPEED_RANGE_KPH = (5.0, 150.0)
 FACTOR_RANGE = (1.0, 3.0)
 #: Road classes an edit may name: the study's, from motorway down to residential.
 ROAD_CLASSES = _STUDY_ROAD_CLASSES[: _STUDY_ROAD_CLASSES.index("residential") + 1]
+#: How a new road meets the network: at its ends only, or also where it crosses a road.
+JOINS = ("ends", "crossings")
 _SELECTORS = ("way_ids", "ref", "polygon", "polygon_file", "line", "line_file", "between")
 
 
@@ -127,7 +136,12 @@ class Close:
 
 @dataclass(frozen=True)
 class NewRoad:
-    """A new road along a line, joined to the network's nearest node at each end."""
+    """A new road along a line, joined to the network's nearest node at each end.
+
+    With ``join = "crossings"`` it also meets every road it crosses (of ``cross_classes``
+    only, if given) at a level junction; ``"ends"`` (the default) suits a bridge or an
+    interchange over the roads it crosses.
+    """
 
     name: str
     line: shapely.LineString
@@ -138,6 +152,8 @@ class NewRoad:
     join_limit_km: float = 3.0
     name_ru: str | None = None
     """The name on Russian maps (``name_ru`` in the file); ``None``: the name."""
+    join: str = "ends"
+    cross_classes: tuple[str, ...] = ()
     kind: str = field(default="new_road", init=False)
 
 
@@ -313,7 +329,7 @@ def _upgrade(table: dict[str, Any], label: str, folder: Path | None) -> Upgrade:
 
 def _new_road(table: dict[str, Any], label: str, folder: Path | None) -> NewRoad:
     allowed = {"name", "name_ru", "coordinates", "file", "maxspeed", "speed_kph", "class", "oneway"}
-    _check_keys(table, allowed | {"join_limit_km"}, label)
+    _check_keys(table, allowed | {"join_limit_km", "join", "cross_classes"}, label)
     if ("coordinates" in table) == ("file" in table):
         raise ScenarioError(f"edit {label!r}: a new road needs coordinates or file (one)")
     if "coordinates" in table:
@@ -326,6 +342,7 @@ def _new_road(table: dict[str, Any], label: str, folder: Path | None) -> NewRoad
     if not isinstance(limit, int | float) or not 0 < limit <= 50:
         raise ScenarioError(f"edit {label!r}: join_limit_km = {limit!r} is not in (0, 50]")
     road_class = _road_class(table.get("class", "primary"), label)
+    join, cross_classes = _join(table, label)
     return NewRoad(
         label,
         line,
@@ -335,7 +352,33 @@ def _new_road(table: dict[str, Any], label: str, folder: Path | None) -> NewRoad
         oneway=bool(table.get("oneway", False)),
         join_limit_km=float(limit),
         name_ru=_text(table, "name_ru", f"edit {label!r}"),
+        join=join,
+        cross_classes=cross_classes,
     )
+
+
+def _join(table: dict[str, Any], label: str) -> tuple[str, tuple[str, ...]]:
+    """A new road's ``join`` and ``cross_classes``, checked."""
+    join = table.get("join", "ends")
+    if join not in JOINS:
+        raise ScenarioError(
+            f"edit {label!r}: join = {join!r} is not one of {list(JOINS)} "
+            '("ends": at its ends only; "crossings": also where it crosses a road)'
+        )
+    if "cross_classes" not in table:
+        return str(join), ()
+    value = table["cross_classes"]
+    if join != "crossings":
+        raise ScenarioError(
+            f'edit {label!r}: cross_classes = {value!r} needs join = "crossings" '
+            "(a road joined at its ends only meets no road it crosses)"
+        )
+    if not isinstance(value, list) or not value or any(c not in ROAD_CLASSES for c in value):
+        raise ScenarioError(
+            f"edit {label!r}: cross_classes = {value!r} is not a list of road classes "
+            f"of {list(ROAD_CLASSES)}"
+        )
+    return str(join), tuple(dict.fromkeys(str(c) for c in value))
 
 
 def _selection(table: dict[str, Any], label: str, folder: Path | None) -> Selection:
