@@ -8,17 +8,21 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 from ural_access.geo.errors import ScenarioError
 from ural_access.geo.network.road_network import RoadNetwork
 from ural_access.geo.pipeline.compute import study_network
+from ural_access.geo.results.files import read_table
 from ural_access.geo.routing.router import Router
 from ural_access.geo.scenarios import AppliedScenario, apply_scenario
 from ural_access.geo.scenarios.apply import EDGE_FIELDS
 from ural_access.geo.scenarios.scenario import scenario_from_dict
 from ural_access.geo.study.definition import Study
+
+from ural_access.cli import main
 
 #: Around Chelyabinsk: from the trunk road west of the city (60.84 E, 54.95 N) to a primary
 #: road north-east of it (61.33 E, 55.15 N), crossing one trunk road south of the city, 10.5
@@ -143,3 +147,27 @@ def test_bad_join_values_name_the_edit_and_the_value(join: dict[str, Any], messa
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict({"new_road": [road]}, name="bad")
     assert "edit 'cut-through'" in str(info.value) and message in str(info.value)
+
+
+def test_scenario_command_with_crossings_writes_the_new_roads_pieces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ural-access scenario`` end to end: the new road in two pieces each way in
+    ``edited_roads``, and Chebarkul, which the road joined at its ends only does not bring
+    nearer to Ekaterinburg, nearer through the junction on the trunk road."""
+    scenario = tmp_path / "cut-through.toml"
+    scenario.write_text(
+        f'[[new_road]]\nname = "cut-through"\ncoordinates = {LINE}\nclass = "primary"\n'
+        'maxspeed = 90\njoin = "crossings"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["scenario", "--scenario", str(scenario), "--output", str(out), "--no-isochrones"]
+    assert main([*args, "-q"]) == 0
+    roads = gpd.read_file(out / "comparison" / "scenario.gpkg", layer="edited_roads")
+    assert len(roads) == 4 and set(roads["edit"]) == {"cut-through"}
+    assert roads["length_km"].sum() / 2 == pytest.approx(38.516, abs=1e-3)
+    places = read_table(out / "comparison" / "comparison_places.csv")
+    row = places[(places["origin"] == "Ekaterinburg") & (places["name"] == "Chebarkul")]
+    assert float(row["time_min_change"].iloc[0]) < -4.0
+    assert (out / "comparison" / "scenario.html").is_file()

@@ -41,6 +41,11 @@ def test_scenario_command_writes_results_and_comparison(
             '[[new_road]]\nname = "far"\ncoordinates = [[61.43, 55.27], [75.0, 65.0]]\n',
             "beyond join_limit_km",
         ),
+        (
+            '[[new_road]]\nname = "cut"\ncoordinates = [[61.43, 55.27], [61.62, 55.75]]\n'
+            'join = "everywhere"\n',
+            "edit 'cut': join = 'everywhere' is not one of",
+        ),
     ],
 )
 def test_a_bad_scenario_stops_with_exit_10_and_writes_nothing(
