@@ -120,6 +120,24 @@ def test_a_crossing_gives_a_shortcut_and_splits_the_crossed_road(
     assert (before - after).max() > 10 * 60 and (after - before).max() < 1.0
 
 
+def test_a_road_through_a_junction_meets_the_network_there(
+    urals: tuple[Study, RoadNetwork],
+) -> None:
+    """Drawn through the trunk road's junction south of Chelyabinsk (61.1403 E, 55.0312 N),
+    or 3 m beside it: it meets the network at that node (no new node, no road split)."""
+    study, network = urals
+    junction = np.array([61.1402893, 55.0311705])
+    node = int(np.argmin(np.hypot(network.node_lon - junction[0], network.node_lat - junction[1])))
+    for shift in (0.0, 5e-5):  # 5e-5 degrees of longitude there: 3.2 m
+        line = [LINE[0], [junction[0] + shift, junction[1]], LINE[1]]
+        road = {"name": "through", "coordinates": line, "speed_kph": 90.0, "join": "crossings"}
+        applied = apply_scenario(network, scenario_from_dict({"new_road": [road]}, name="x"), study)
+        edited = applied.network
+        assert edited.n_nodes == network.n_nodes and edited.n_edges == network.n_edges + 4
+        assert edited.u[-3] == node and edited.v[-4] == node  # a -> node -> b
+        assert edited.u[-1] == node and edited.v[-2] == node  # b -> node -> a
+
+
 def test_cross_classes_limits_the_roads_it_meets(urals: tuple[Study, RoadNetwork]) -> None:
     _, network = urals
     trunk = _apply(urals, join="crossings", cross_classes=["trunk"])
