@@ -145,11 +145,28 @@ def join_crossings(
     """The edge, rule and node arrays with every road ``line`` crosses split at a new
     node there, and the junctions in order along ``line``.
 
-    ``line`` is the road as drawn: it crosses an edge where they meet other than at its
-    ends; within :data:`SNAP_M` of the edge's end, the junction is that end's node (the
-    edge is not split). The links from the drawn ends to the nodes they join, and the
-    junctions at those nodes, are the end joins, not crossings. Edges keep their
-    indices: an edge becomes its first piece, the others are added after the last edge.
+    ``line`` crosses an edge where they meet other than at its ends; within
+    :data:`SNAP_M` of the edge's end, the junction is that end's node (the edge is not
+    split). Edges keep their indices: an edge becomes its first piece, the others are
+    added after the last edge; new nodes are added after the last node.
+
+    Parameters
+    ----------
+    arrays, rules
+        The per-edge arrays (:data:`.apply.EDGE_FIELDS`) and rule columns, as edited so far.
+    nodes
+        The per-node arrays (:data:`NODE_FIELDS`).
+    line
+        The new road as drawn (lon/lat): the links from its ends to the nodes they join
+        are the end joins, not crossings.
+    classes
+        Only roads of these classes (and their ``_link`` roads) are met; all if empty.
+
+    Returns
+    -------
+    tuple
+        The edge arrays, rule columns and node arrays, and the :class:`Junctions`
+        (possibly none) between the new road's ends.
     """
     edges, xy = _crossed(arrays, line, classes)
     new_xy: list[FloatArray] = []

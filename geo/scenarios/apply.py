@@ -60,7 +60,9 @@ class AppliedScenario:
     """The edited network (a copy; the baseline is not touched)."""
     edited: gpd.GeoDataFrame
     """One row per edited or added directed edge: ``edit``, ``kind``, ``osm_way_id``,
-    ``highway_before``/``_after``, ``speed_kph_before``/``_after``, ``length_km``."""
+    ``highway_before``/``_after``, ``speed_kph_before``/``_after``, ``length_km`` (a new
+    road met where it crosses roads is in pieces; the roads it cuts keep their attributes
+    and are not listed)."""
 
     def summary(self) -> pd.DataFrame:
         """Kilometres of road per edit (each road counted once, not per direction)."""
