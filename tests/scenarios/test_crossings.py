@@ -138,6 +138,33 @@ def test_a_road_through_a_junction_meets_the_network_there(
         assert edited.u[-1] == node and edited.v[-2] == node  # b -> node -> a
 
 
+def test_a_second_new_road_meets_the_first_and_a_one_way_road_runs_one_way(
+    urals: tuple[Study, RoadNetwork],
+) -> None:
+    """A one-way road drawn after the first, across it and the trunk road: it cuts both."""
+    study, network = urals
+    second = [[61.0703, 55.1326], [61.1252, 54.9949]]
+    join = {"join": "crossings"}
+    roads = [
+        {"name": "first", "coordinates": LINE, "speed_kph": 90.0, **join},
+        {"name": "second", "coordinates": second, "speed_kph": 60.0, "oneway": True, **join},
+    ]
+    applied = apply_scenario(network, scenario_from_dict({"new_road": roads}, name="x"), study)
+    edited = applied.network
+    new = np.arange(network.n_nodes, edited.n_nodes)
+    ways = [set(edited.osm_way_id[(edited.u == x) | (edited.v == x)].tolist()) for x in new]
+    assert len(new) == 3 and {-1, -2} in ways  # the second road meets the first
+    second_edges = edited.osm_way_id == -2
+    assert second_edges.sum() == 3 and edited.oneway[second_edges].all()
+    assert np.array_equal(edited.v[second_edges][:-1], edited.u[second_edges][1:])  # a chain
+    km = applied.summary().set_index("edit")["road_km"]
+    first_m = edited.length_m[edited.osm_way_id == -1].sum() / 2
+    assert first_m / 1000 == pytest.approx(km["first"], rel=1e-12)
+    assert edited.km_by_class().sum() == pytest.approx(
+        network.km_by_class().sum() + km.sum(), rel=1e-12
+    )
+
+
 def test_cross_classes_limits_the_roads_it_meets(urals: tuple[Study, RoadNetwork]) -> None:
     _, network = urals
     trunk = _apply(urals, join="crossings", cross_classes=["trunk"])
