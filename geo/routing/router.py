@@ -34,7 +34,7 @@ from ._route import Route
 from ._snap import cut_off_places, join_places
 from ._tree import NO_PRED, SNAP_COLUMNS, ShortestPathTree, Snap
 from .last_mile import AccessLeg
-from .turns import TurnGraph, build_turn_graph
+from .turns import TurnGraph, build_turn_graph, closed_edges
 
 if TYPE_CHECKING:
     from ..study.definition import Study
@@ -100,6 +100,8 @@ class Router(MovementSearch, TreePaths):
         base = np.arange(network.n_edges)
         f0 = np.zeros(network.n_edges)
         f1 = np.ones(network.n_edges)
+        name = profile or str(network.provenance.get("speed_model", {}).get("name", "ru"))
+        self.profile = load_profile(name)
         self.snap = Snap(pd.DataFrame(columns=list(SNAP_COLUMNS)))
         if places is not None and len(places):
             table, pieces = self._snap_places(places)
@@ -114,8 +116,6 @@ class Router(MovementSearch, TreePaths):
                 f1 = np.concatenate([f1, pieces["f1"].to_numpy()])
         self.n = self.n_base + 2 * len(self.snap.table)
         # Route weights (profiles that weigh roads, geo._way_rules): time / factor.
-        name = profile or str(network.provenance.get("speed_model", {}).get("name", "ru"))
-        self.profile = load_profile(name)
         factor = weight_factors(network.rules, network.oneway, self.profile.way)
         self.weighted = bool(turns and np.any(factor < 1.0))
         weight = time / np.where(base >= 0, factor[base.clip(0)], 1.0) if self.weighted else time
@@ -195,7 +195,14 @@ class Router(MovementSearch, TreePaths):
         n_places = len(places)
         lon = places["lon"].to_numpy(dtype=float)
         lat = places["lat"].to_numpy(dtype=float)
-        joins = join_places(net.geometry, lon, lat, leg.limit_m)
+        # A place joins the nearest road a car may drive: not a closed one (a road
+        # closed by a scenario, or by its access), whose movements the turn graph leaves out.
+        closed = closed_edges(net, self.profile)
+        open_roads = net.geometry.copy()
+        open_roads[closed] = None
+        joins = join_places(open_roads, lon, lat, leg.limit_m)
+        if closed.any():
+            self._warn_closed_nearest(places, net.geometry[closed], joins.nearest_m)
         cut_off = cut_off_places(net.dropped_geometry, lon, lat, joins.nearest_m, leg.limit_m)
         keep = ~cut_off[joins.place]
         place, edge_j, frac_j = joins.place[keep], joins.edge[keep], joins.fraction[keep]
@@ -271,6 +278,29 @@ class Router(MovementSearch, TreePaths):
                 message = f"{where}: the network has no roads, so its drive times are NaN"
             warnings.warn(message, UralAccessWarning, stacklevel=3)
         return table, pieces
+
+    def _warn_closed_nearest(
+        self, places: pd.DataFrame, closed: npt.NDArray[np.object_], open_m: npt.NDArray[np.float64]
+    ) -> None:
+        """Warn where a place's nearest road is closed to cars, so that it joins a farther
+        open one: its times may then differ either way from those with that road open."""
+        lon = places["lon"].to_numpy(dtype=float)
+        lat = places["lat"].to_numpy(dtype=float)
+        closed_m = join_places(closed, lon, lat, self.access.limit_m).nearest_m
+        with np.errstate(invalid="ignore"):
+            moved = (closed_m < np.nan_to_num(open_m, nan=np.inf) - 1.0) & (
+                closed_m <= self.access.limit_m
+            )
+        names = places["name"] if "name" in places else places["place_id"].map(repr)
+        for i in np.flatnonzero(moved):
+            far = f"{open_m[i] / 1000:.1f} km away" if np.isfinite(open_m[i]) else "none in reach"
+            warnings.warn(
+                f"{names.iloc[i]}: its nearest road ({closed_m[i] / 1000:.1f} km away) is closed "
+                f"to cars, so it joins the nearest open road ({far}); its drive times may "
+                "differ either way from those with that road open",
+                UralAccessWarning,
+                stacklevel=4,
+            )
 
     def place_nodes(self, place_ids: Sequence[object] | npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Graph node of each place (-1 for places not joined to the network)."""

@@ -118,6 +118,17 @@ def _movement_bearings(
     return perceived_bearings(ends)
 
 
+def closed_edges(network: RoadNetwork, profile: Profile) -> npt.NDArray[np.bool_]:
+    """Whether no car of ``profile`` may drive each network edge (its access, its size
+    limits, or a rule that blocks the way): such an edge has no movement, and no place
+    is joined to it."""
+    rules = network.rules
+    closed = edge_access(rules["access"], profile) == CLOSED
+    return np.asarray(
+        closed | closed_by_size(rules, profile.way) | blocked_ways(rules, profile.way), dtype=bool
+    )
+
+
 def build_turn_graph(
     *,
     edge_u: IntArray,

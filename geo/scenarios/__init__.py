@@ -5,9 +5,10 @@
 - :func:`apply_scenario` — the network with the edits (an :class:`AppliedScenario`);
 - :class:`ScenarioComparison` — baseline against scenario, per agglomeration, city, place;
 - :func:`prepare_sweep`, :func:`rank_upgrades`, :func:`choose_package`,
-  :func:`rank_closures` — which road first: candidate sections of today's main routes
-  (:class:`Candidate`), each evaluated exactly from today's trees (:class:`SweepGraph`),
-  on local processes or a Dask cluster, ranked by an :class:`Objective`.
+  :func:`rank_closures` — which road first: candidate sections of today's main routes or
+  the user's list (:class:`Candidate`), each evaluated exactly from today's trees
+  (:class:`SweepGraph`) or rebuilt, on local processes or a Dask cluster, ranked by an
+  :class:`Objective`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ _OBJECTS = {
     "ScenarioComparison": ".compare",
     "Objective": "._objective",
     "Sweep": "._objective",
-    "choose_package": ".ranking",
+    "choose_package": ".package",
     "prepare_sweep": ".ranking",
-    "rank_closures": ".ranking",
+    "rank_closures": ".closures",
     "rank_upgrades": ".ranking",
     "Close": ".scenario",
     "NewRoad": ".scenario",
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
     from ._sweep_graph import SweepGraph
     from .apply import AppliedScenario, apply_scenario
     from .candidates import Candidate
+    from .closures import rank_closures
     from .compare import ScenarioComparison
-    from .ranking import choose_package, prepare_sweep, rank_closures, rank_upgrades
+    from .package import choose_package
+    from .ranking import prepare_sweep, rank_upgrades
     from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario

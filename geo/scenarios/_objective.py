@@ -14,6 +14,7 @@ from ..base.arrays import FloatArray
 from ..errors import ScenarioError
 from ..network.road_network import RoadNetwork
 from ..study.definition import Study
+from ._rebuild import Rebuild
 from ._sweep_graph import SweepGraph
 from .candidates import Candidate
 
@@ -71,7 +72,11 @@ class Sweep:
 
     study: Study
     network: RoadNetwork
-    graph: SweepGraph
+    graph: SweepGraph | None
+    """Today's turn graph and trees for the incremental update (``None`` where the
+    profile weighs roads beyond their time: every candidate is then rebuilt)."""
+    rebuild: Rebuild
+    """Routes an edited network from scratch (new roads, closures at places, classes)."""
     candidates: list[Candidate]
     cities: pd.DataFrame
     """First-tier cities: ``name``, ``key`` (for column names), ``population``."""
@@ -81,11 +86,13 @@ class Sweep:
     """Zone towns within the radius: ``agglomeration``, ``name``, ``population``, ``target``."""
     today: FloatArray
     """Times (s) today from each city (rows) to each target (columns)."""
-    city_roads: frozenset[int]
-    """Network edges a first-tier city is joined to (closing one cuts the city itself off)."""
+    place_roads: dict[int, tuple[str, ...]]
+    """Network edges a place is joined to, and the places (closing one joins the place to
+    another road: such a closure is rebuilt)."""
 
 
 def today_times(graph: SweepGraph) -> FloatArray:
+    """Today's times (s) from the graph's trees, cities × targets."""
     none = (np.zeros(0, np.int64), np.zeros(0))
     return np.vstack(
         [graph.arrivals(i, graph.base_time[i], *none) for i in range(len(graph.sources))]

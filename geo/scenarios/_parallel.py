@@ -1,6 +1,8 @@
 """Evaluating many candidates: in this process, on local processes, or on a Dask cluster.
 
-Each worker gets the :class:`SweepGraph` once (a process pool's initializer; on Dask,
+An evaluator is a :class:`SweepGraph` (edge times changed, today's trees updated) or a
+:class:`~._rebuild.Rebuild` (the edited network routed from scratch). Each worker gets the
+evaluator once (a process pool's initializer; on Dask,
 ``Client.scatter(..., broadcast=True)``), then only the candidates' edited edges travel.
 Every way runs the same code on the same arrays, so the results are the same numbers.
 """
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..base.arrays import FloatArray, IntArray
 from ..errors import ClusterError
+from ._rebuild import Rebuild, RebuildJob
 from ._relax import relax
 from ._sweep_graph import SweepGraph
 
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 
 #: One candidate: network edges and their times after the edit.
 Job = tuple[IntArray, FloatArray]
+#: What evaluates candidates, and a candidate it evaluates.
+Evaluator = SweepGraph | Rebuild
+AnyJob = Job | RebuildJob
 
 
 #: The incremental update gives way to a full search once it has settled this share of
@@ -58,24 +64,32 @@ def evaluate(graph: SweepGraph, job: Job, increase: bool, incremental: bool = Tr
 
 
 def evaluate_chunk(
-    graph: SweepGraph, jobs: Sequence[Job], increase: bool, incremental: bool = True
+    evaluator: Evaluator, jobs: Sequence[AnyJob], increase: bool, incremental: bool = True
 ) -> list[FloatArray]:
-    """:func:`evaluate` over several candidates."""
-    return [evaluate(graph, job, increase, incremental) for job in jobs]
+    """:func:`evaluate` (or :meth:`Rebuild.evaluate`) over several candidates."""
+    out = []
+    for job in jobs:
+        if isinstance(evaluator, Rebuild) and isinstance(job, RebuildJob):
+            out.append(evaluator.evaluate(job))
+        elif isinstance(evaluator, SweepGraph) and isinstance(job, tuple):
+            out.append(evaluate(evaluator, job, increase, incremental))
+        else:
+            raise TypeError(f"{type(evaluator).__name__} cannot evaluate a {type(job).__name__}")
+    return out
 
 
-_WORKER_GRAPH: list[SweepGraph] = []
+_WORKER_GRAPH: list[Evaluator] = []
 
 
-def _init_worker(graph: SweepGraph) -> None:
-    _WORKER_GRAPH[:] = [graph]
+def _init_worker(evaluator: Evaluator) -> None:
+    _WORKER_GRAPH[:] = [evaluator]
 
 
-def _chunk_in_worker(jobs: Sequence[Job], increase: bool, incremental: bool) -> list[FloatArray]:
+def _chunk_in_worker(jobs: Sequence[AnyJob], increase: bool, incremental: bool) -> list[FloatArray]:
     return evaluate_chunk(_WORKER_GRAPH[0], jobs, increase, incremental)
 
 
-def _chunks(jobs: Sequence[Job], n: int) -> list[list[Job]]:
+def _chunks(jobs: Sequence[AnyJob], n: int) -> list[list[AnyJob]]:
     size = max(1, -(-len(jobs) // n))
     return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
 
@@ -86,8 +100,8 @@ def default_workers() -> int:
 
 
 def evaluate_all(
-    graph: SweepGraph,
-    jobs: Sequence[Job],
+    graph: Evaluator,
+    jobs: Sequence[AnyJob],
     *,
     increase: bool,
     incremental: bool = True,
@@ -121,8 +135,8 @@ def evaluate_all(
 
 
 def _on_dask(
-    graph: SweepGraph,
-    jobs: Sequence[Job],
+    graph: Evaluator,
+    jobs: Sequence[AnyJob],
     increase: bool,
     incremental: bool,
     scheduler: str,

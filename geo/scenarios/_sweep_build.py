@@ -84,6 +84,8 @@ def sweep_fields(router: Router, sources: IntArray, targets: IntArray) -> dict[s
         source_nodes=np.asarray(sources, dtype=np.int64),
         sources=[
             tg.out_states[tg.out_start[s] : tg.out_start[s + 1]].astype(np.int64)
+            if s >= 0
+            else np.zeros(0, np.int64)  # a city not joined to the network: no start
             for s in np.asarray(sources).tolist()
         ],
         base_time=[],

@@ -12,16 +12,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..base.arrays import IntArray
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ._select import reverse_twins
+from .scenario import Edit
 
-__all__ = ["MAJOR_CLASSES", "Candidate", "corridor_candidates", "major_junctions", "road_km"]
+__all__ = [
+    "MAJOR_CLASSES",
+    "Candidate",
+    "candidate_lines",
+    "corridor_candidates",
+    "major_junctions",
+    "road_km",
+]
 
 #: Road classes whose crossings cut a corridor into sections.
 MAJOR_CLASSES = ("motorway", "trunk", "primary", "secondary")
@@ -29,16 +39,35 @@ MAJOR_CLASSES = ("motorway", "trunk", "primary", "secondary")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A section of road to upgrade (or close), both directions."""
+    """A section of road to upgrade (or close), both directions; or an edit of the
+    user's list (:mod:`.candidate_list`)."""
 
     key: str
-    """``S01``, ``S02``, ... in the order the corridors are walked."""
+    """``S001``, ``S002``, ... in the order the corridors are walked; ``U01``, ``U02``, ...
+    for the user's list, in its order."""
     label: str
-    """Where it is: the corridor, the kilometres along it, and the roads' ref if known."""
+    """Where it is: the corridor, the kilometres along it, and the roads' ref if known;
+    the edit's name for the user's list."""
     edges: IntArray
-    """Network edges, both directions, sorted."""
+    """Network edges, both directions, sorted (none for a new road)."""
     km: float
     """Road length (each road counted once, not per direction)."""
+    edit: Edit | None = None
+    """The user's edit (a candidate section of today's routes has none)."""
+    line: Any = None
+    """What to draw (a shapely geometry); ``None``: the edges' own geometry."""
+
+
+def candidate_lines(network: RoadNetwork, candidates: Sequence[Candidate]) -> list[Any]:
+    """Each candidate's geometry (lon/lat): its drawn line, or its edges merged."""
+    return [
+        c.line
+        if c.line is not None
+        else shapely.set_precision(
+            shapely.line_merge(shapely.union_all(network.geometry[c.edges])), 1e-6
+        )
+        for c in candidates
+    ]
 
 
 def major_junctions(network: RoadNetwork) -> np.ndarray:

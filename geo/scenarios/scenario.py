@@ -196,10 +196,13 @@ class Scenario:
         return list(dict.fromkeys(e.kind for e in self.edits))
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, standard: dict[str, float] | None = None) -> Scenario:
     """Read and check a scenario TOML file.
 
     Relative ``polygon_file``, ``line_file`` and ``file`` paths are read beside it.
+    ``standard`` (e.g. ``{"maxspeed": 110}``): what an ``[[upgrade]]`` that sets no speed,
+    factor or class gets (a list of candidates to rank); without it such an upgrade is
+    an error.
 
     Raises
     ------
@@ -216,14 +219,24 @@ def load_scenario(path: str | Path) -> Scenario:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: not a readable TOML file: {exc}") from None
     return scenario_from_dict(
-        data, name=path.stem, folder=path.parent, sha256=hashlib.sha256(raw).hexdigest()
+        data,
+        name=path.stem,
+        folder=path.parent,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        standard=standard,
     )
 
 
 def scenario_from_dict(
-    data: dict[str, Any], *, name: str, folder: Path | None = None, sha256: str = ""
+    data: dict[str, Any],
+    *,
+    name: str,
+    folder: Path | None = None,
+    sha256: str = "",
+    standard: dict[str, float] | None = None,
 ) -> Scenario:
-    """A scenario from the parsed TOML (``folder``: where relative files are)."""
+    """A scenario from the parsed TOML (``folder``: where relative files are;
+    ``standard``: see :func:`load_scenario`)."""
     texts = ("title", "title_ru", "description", "description_ru")
     known = {*texts, "source", "upgrade", "new_road", "close"}
     unknown = sorted(set(data) - known)
@@ -235,7 +248,7 @@ def scenario_from_dict(
     text = {k: _text(data, k, f"scenario {name!r}") for k in texts}
     edits: list[Edit] = []
     for i, table in enumerate(_tables(data, "upgrade", name)):
-        edits.append(_upgrade(table, _label(table, "upgrade", i), folder))
+        edits.append(_upgrade(table, _label(table, "upgrade", i), folder, standard))
     for i, table in enumerate(_tables(data, "new_road", name)):
         edits.append(_new_road(table, _label(table, "new_road", i), folder))
     for i, table in enumerate(_tables(data, "close", name)):
@@ -308,9 +321,16 @@ def _road_class(value: Any, label: str) -> str:
     return str(value)
 
 
-def _upgrade(table: dict[str, Any], label: str, folder: Path | None) -> Upgrade:
+def _upgrade(
+    table: dict[str, Any],
+    label: str,
+    folder: Path | None,
+    standard: dict[str, float] | None = None,
+) -> Upgrade:
     setters = ("maxspeed", "speed_kph", "factor", "class")
     _check_keys(table, {"name", "name_ru", "classes", "tolerance_m", *_SELECTORS, *setters}, label)
+    if standard and not any(k in table for k in setters):
+        table = {**table, **standard}
     given = [k for k in setters if k in table]
     if len(given) != 1:
         raise ScenarioError(

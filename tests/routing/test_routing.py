@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from ural_access.geo.errors import UralAccessWarning
 from ural_access.geo.routing.router import Router
+from ural_access.geo.routing.turns import closed_edges
 
 
 def _nx_graph(router: Router) -> nx.DiGraph:
@@ -163,7 +164,9 @@ def test_places_join_the_nearest_road_point(built: dict, key: str) -> None:
     limit = 1500.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UralAccessWarning)
-        table = Router(net, places, snap_limit_km=limit / 1000).snap.table
+        router = Router(net, places, snap_limit_km=limit / 1000)
+    table = router.snap.table
+    closed = closed_edges(net, router.profile)
     origin = shapely.Point(0.0, 0.0)
     for row in places.itertuples():
         aeqd = Transformer.from_crs(
@@ -174,7 +177,8 @@ def test_places_join_the_nearest_road_point(built: dict, key: str) -> None:
         local = shapely.transform(
             net.geometry, lambda c, t=aeqd: np.column_stack(t.transform(c[:, 0], c[:, 1]))
         )
-        dist = shapely.distance(local, origin)
+        # Roads no car may drive (access=no, too narrow) are no place's join.
+        dist = np.where(closed, np.inf, shapely.distance(local, origin))
         best = float(dist.min())
         got = table.iloc[row.Index]
         if best > limit:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from ural_access.geo.errors import ScenarioError, UralAccessWarning
@@ -152,7 +153,9 @@ def test_a_closure_cutting_a_town_off_gives_nan_and_names_it(
     urals: tuple[Study, RoadNetwork], baseline: object
 ) -> None:
     study, network = urals
-    ring = [[58.85, 53.30], [59.15, 53.30], [59.15, 53.50], [58.85, 53.50], [58.85, 53.30]]
+    # Every road within about 25 km of the town: no open road is left within the 15 km
+    # access limit (a smaller closure would only move the town's join to an open road).
+    ring = [[58.6, 53.1], [59.4, 53.1], [59.4, 53.7], [58.6, 53.7], [58.6, 53.1]]
     data = {"close": [{"name": "Magnitogorsk shut", "polygon": ring}]}
     applied = apply_scenario(network, scenario_from_dict(data, name="cut"), study)
     with warnings.catch_warnings():
@@ -218,3 +221,20 @@ def test_russian_titles_and_names_are_read_and_checked() -> None:
             scenario_from_dict({kind: [edit]}, name="x")
     with pytest.raises(ScenarioError, match="unknown key"):
         scenario_from_dict({**data, "title_de": "x"}, name="x")
+
+
+def test_closing_the_road_a_city_joins_moves_its_join_with_a_warning(
+    urals: tuple[Study, RoadNetwork],
+) -> None:
+    """The town's streets still reach another road: it joins the nearest open one."""
+    study, network = urals
+    city = study.first_tier[0]
+    places = pd.DataFrame(
+        {"place_id": [city.geonameid], "name": [city.name], "lon": [city.lon], "lat": [city.lat]}
+    )
+    joined = Router.for_study(network, places, study).snap.table["edge"].iloc[0]
+    data = {"close": [{"name": "the city's road", "way_ids": [int(network.osm_way_id[joined])]}]}
+    applied = apply_scenario(network, scenario_from_dict(data, name="join"), study)
+    with pytest.warns(UralAccessWarning, match=f"{city.name}: its nearest road .* is closed"):
+        moved = Router.for_study(applied.network, places, study).snap.table.iloc[0]
+    assert moved["edge"] >= 0 and moved["edge"] != joined and moved["snap_m"] > 0

@@ -34,6 +34,7 @@ EXAMPLES = {
         "ural-access rank-upgrades --study urals --output output/rank\n"
         "  ural-access rank-upgrades --standard-maxspeed 110 --objective 'agglomeration:Greater Miass' --budget-km 150\n"
         "  ural-access rank-upgrades --closures --output output/closures\n"
+        "  ural-access rank-upgrades --candidates data/candidates/urals.toml --output output/mine\n"
         "  ural-access rank-upgrades --dask-scheduler tcp://10.0.0.5:8786 --output output/rank"
     ),
     "sensitivity": (
@@ -217,6 +218,15 @@ def _option_groups() -> dict[str, Options]:
                 ("--budget",),
                 _number(float, 0.0, 1e15, "COST")
                 | _value("choose a package greedily within this cost (needs --cost-per-km)"),
+            ),
+            (
+                ("--candidates",),
+                _value(
+                    "rank your own candidates instead: a scenario TOML file whose every "
+                    "[[upgrade]] and [[new_road]] edit (with --closures: [[close]] edit) is "
+                    "one candidate; an upgrade without a speed takes the standard",
+                    type=Path,
+                ),
             ),
             (("--closures",), _flag("rank what closing each section costs instead")),
             (

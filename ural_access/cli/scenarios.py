@@ -25,6 +25,8 @@ log = logging.getLogger("ural_access.cli.scenarios")
 #: Without --workers, candidates are evaluated on every core from this many on (starting
 #: the processes costs a few seconds, more than the Urals' 98 candidates take in one).
 AUTO_PARALLEL = 200
+#: The same where every candidate is rebuilt (a profile weighing roads): 0.1 s or more each.
+AUTO_PARALLEL_REBUILT = 40
 
 
 def _computed(
@@ -126,18 +128,14 @@ def _rank_files(
 ) -> None:
     """The tables as CSVs and ``candidates.gpkg``: every candidate section with its rank."""
     import geopandas as gpd
-    import shapely
 
     from ..geo.base.atomic import write_layer
     from ..geo.results.files import write_csv
+    from ..geo.scenarios.candidates import candidate_lines
 
     for name, table in tables.items():
         write_csv(table, tmp / name, provenance)
-    net = sweep.network
-    lines = [
-        shapely.set_precision(shapely.line_merge(shapely.union_all(net.geometry[c.edges])), 1e-6)
-        for c in sweep.candidates
-    ]
+    lines = candidate_lines(sweep.network, sweep.candidates)
     layer = gpd.GeoDataFrame(
         {
             "candidate": [c.key for c in sweep.candidates],
@@ -160,14 +158,10 @@ def run_rank_upgrades(
     from ..geo.base.atomic import atomic_dir
     from ..geo.errors import ScenarioError
     from ..geo.pipeline.compute import results_provenance, study_network
-    from ..geo.scenarios.ranking import (
-        Objective,
-        choose_package,
-        default_workers,
-        prepare_sweep,
-        rank_closures,
-        rank_upgrades,
-    )
+    from ..geo.scenarios.closures import rank_closures
+    from ..geo.scenarios.package import choose_package
+    from ..geo.scenarios.ranking import Objective, default_workers, prepare_sweep, rank_upgrades
+    from ..geo.scenarios.scenario import load_scenario
 
     objective = Objective.parse(args.objective, study)
     if args.budget is not None and args.cost_per_km is None:
@@ -176,6 +170,10 @@ def run_rank_upgrades(
         raise ScenarioError("give --budget-km or --budget, not both")
     factor = args.standard_factor
     maxspeed = None if factor else (args.standard_maxspeed or 110.0)
+    listed = None
+    if args.candidates is not None:  # read and checked before any work
+        setting = {"factor": float(factor)} if factor else {"maxspeed": maxspeed or 110.0}
+        listed = load_scenario(args.candidates, standard=setting)
     run = {
         "workers": args.workers or 0,  # 0: decided below, once the candidates are known
         "scheduler": args.dask_scheduler,
@@ -194,10 +192,13 @@ def run_rank_upgrades(
                 f"{run['timeout_s']:g} s ({exc})"
             ) from None
     net = study_network(study, network)
-    log.info("finding the candidate sections of today's main routes")
-    sweep = prepare_sweep(study, net)
+    log.info(
+        "reading your candidates" if listed else "finding the candidate sections of today's routes"
+    )
+    sweep = prepare_sweep(study, net, candidates=listed, closures=args.closures)
     if not run["workers"]:  # starting processes costs seconds: worth it for long sweeps
-        run["workers"] = default_workers() if len(sweep.candidates) >= AUTO_PARALLEL else 1
+        many = AUTO_PARALLEL if sweep.graph is not None else AUTO_PARALLEL_REBUILT
+        run["workers"] = default_workers() if len(sweep.candidates) >= many else 1
     log.info(
         "%d candidate sections; evaluating them (%s)",
         len(sweep.candidates),
@@ -210,6 +211,8 @@ def run_rank_upgrades(
         objective=objective.describe(),
         candidates=len(sweep.candidates),
     )
+    if listed is not None:
+        provenance["candidate_list"] = {"name": listed.name, "sha256": listed.sha256}
     tables: dict[str, Any] = {}
     if args.closures:
         ranked, redundancy = rank_closures(sweep, **run)
