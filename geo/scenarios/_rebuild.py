@@ -69,13 +69,19 @@ class Rebuild:
         network = self.network
         if job.edges:
             travel = network.travel_time_s.copy()
+            speed = network.speed_kph.copy()
             access = network.rules["access"].astype(object)
             for edges, times in job.edges:
                 closed = ~np.isfinite(times)
                 travel[edges[~closed]] = times[~closed]
+                # The speed goes with the time (a road a later new road crosses is split
+                # into pieces timed from their speed).
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    kph = 3.6 * network.length_m[edges] / times
+                speed[edges[~closed]] = np.where(times > 0, kph, speed[edges])[~closed]
                 access[edges[closed]] = "no"
             rules = dict(network.rules, access=access.astype(str))
-            network = replace(network, travel_time_s=travel, rules=rules)
+            network = replace(network, travel_time_s=travel, speed_kph=speed, rules=rules)
         for scenario in job.scenarios:
             network = apply_scenario(network, scenario, self.study).network
         return network
