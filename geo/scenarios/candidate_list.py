@@ -4,9 +4,16 @@
 ``[[new_road]]`` edits (a drawn road included) instead of the sections of today's
 routes; with ``--closures``, its ``[[close]]`` edits. An upgrade that sets no speed,
 factor or class takes the ranking's standard (``load_scenario(path, standard)``).
+``--candidates roads.gpkg`` (or GeoJSON): every line drawn in QGIS is a new road
+(:func:`load_candidate_lines`).
 """
 
 from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -17,9 +24,64 @@ from ..study.definition import Study
 from ._select import select_edges
 from .apply import apply_scenario
 from .candidates import Candidate, road_km
-from .scenario import Close, NewRoad, Scenario, Upgrade
+from .scenario import Close, NewRoad, Scenario, Upgrade, scenario_from_dict
 
-__all__ = ["listed_candidates"]
+__all__ = ["LINE_COLUMNS", "listed_candidates", "load_candidate_lines"]
+
+#: Columns of a file of drawn roads read as the keys of a ``[[new_road]]`` (any may be
+#: missing or empty: a road's name is then ``road N``, its class ``primary``).
+LINE_COLUMNS = ("name", "name_ru", "class", "maxspeed", "speed_kph", "oneway", "join")
+
+
+def _plain(value: Any) -> Any:
+    """A cell as TOML would give it: Python numbers and text, ``None`` when empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def load_candidate_lines(path: str | Path) -> Scenario:
+    """Every line of a GeoPackage or GeoJSON file as a new-road candidate.
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing or unreadable, holds no line, a feature is not a line, or a
+        cell is not a valid value for its ``[[new_road]]`` key.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"no candidates file at {str(path)!r}")
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several kinds for unreadable files
+        raise ScenarioError(f"{path}: cannot read it as a GeoPackage or GeoJSON: {exc}") from None
+    if frame.crs is not None:
+        frame = frame.to_crs(4326)
+    tables = []
+    for i, (geom, row) in enumerate(zip(frame.geometry, frame.itertuples(), strict=True)):
+        cells = {k: _plain(getattr(row, k, None)) for k in LINE_COLUMNS}
+        table = {k: v for k, v in cells.items() if v is not None}
+        table.setdefault("name", f"road {i + 1}")
+        if geom is not None and geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:
+            geom = geom.geoms[0]
+        if geom is None or geom.geom_type != "LineString":
+            kind = "no geometry" if geom is None else f"a {geom.geom_type}"
+            raise ScenarioError(
+                f"{path}: feature {i + 1} ({table['name']!r}) has {kind}, not a line"
+            )
+        table["coordinates"] = shapely.get_coordinates(geom).tolist()
+        tables.append(table)
+    if not tables:
+        raise ScenarioError(f"{path}: holds no line to rank")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return scenario_from_dict({"new_road": tables}, name=path.stem, sha256=digest)
 
 
 def listed_candidates(

@@ -145,3 +145,31 @@ def test_a_list_of_the_wrong_kind_is_a_clear_error(built: Built, tmp_path: Path)
         _quiet_sweep(study, network, candidates=listed, closures=True)
     with pytest.raises(ScenarioError, match="sets exactly one of"):
         load_scenario(CANDIDATES)  # without a standard, an upgrade needs its own speed
+
+
+def test_drawn_lines_in_a_geopackage_are_new_road_candidates(built: Built, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+    from ural_access.geo.scenarios.candidate_list import load_candidate_lines
+
+    study, network, _ = built["urals"]
+    lines = [
+        [[61.43, 55.27], [61.62, 55.75], [61.90, 56.37]],  # Chelyabinsk - Kamensk-Uralsky
+        [[61.43, 55.27], [60.10, 55.05]],  # Chelyabinsk - Miass, straight
+    ]
+    frame = gpd.GeoDataFrame(
+        {"name": ["<b>direct</b>", None], "maxspeed": [90.0, None], "class": ["primary", None]},
+        geometry=[shapely.LineString(c) for c in lines],
+        crs="EPSG:4326",
+    ).to_crs(32641)  # drawn in a metric CRS: read back in lon/lat
+    path = tmp_path / "drawn.gpkg"
+    frame.to_file(path)
+    listed = load_candidate_lines(path)
+    assert [e.name for e in listed.edits] == ["<b>direct</b>", "road 2"]
+    sweep = _quiet_sweep(study, network, candidates=listed)
+    table = rank_upgrades(sweep).set_index("candidate")
+    assert table.loc["U01", "minutes_saved_Kamensk-Uralsky_from_chelyabinsk"] > 30
+    bad = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(61, 55)], crs="EPSG:4326").to_file(bad)
+    with pytest.raises(ScenarioError, match=r"feature 1 .* has a Point, not a line"):
+        load_candidate_lines(bad)

@@ -224,7 +224,9 @@ def _option_groups() -> dict[str, Options]:
                 _value(
                     "rank your own candidates instead: a scenario TOML file whose every "
                     "[[upgrade]] and [[new_road]] edit (with --closures: [[close]] edit) is "
-                    "one candidate; an upgrade without a speed takes the standard",
+                    "one candidate; an upgrade without a speed takes the standard; or a "
+                    "GeoPackage/GeoJSON of drawn lines, each a new road (columns name, "
+                    "class, maxspeed, speed_kph, oneway, join)",
                     type=Path,
                 ),
             ),

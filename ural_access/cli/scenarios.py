@@ -158,6 +158,7 @@ def run_rank_upgrades(
     from ..geo.base.atomic import atomic_dir
     from ..geo.errors import ScenarioError
     from ..geo.pipeline.compute import results_provenance, study_network
+    from ..geo.scenarios.candidate_list import load_candidate_lines
     from ..geo.scenarios.closures import rank_closures
     from ..geo.scenarios.package import choose_package
     from ..geo.scenarios.ranking import Objective, default_workers, prepare_sweep, rank_upgrades
@@ -173,7 +174,10 @@ def run_rank_upgrades(
     listed = None
     if args.candidates is not None:  # read and checked before any work
         setting = {"factor": float(factor)} if factor else {"maxspeed": maxspeed or 110.0}
-        listed = load_scenario(args.candidates, standard=setting)
+        if args.candidates.suffix.lower() in (".gpkg", ".geojson", ".json"):
+            listed = load_candidate_lines(args.candidates)  # drawn roads, one per line
+        else:
+            listed = load_scenario(args.candidates, standard=setting)
     run = {
         "workers": args.workers or 0,  # 0: decided below, once the candidates are known
         "scheduler": args.dask_scheduler,
