@@ -104,6 +104,8 @@ SLOW_TESTS: frozenset[str] = frozenset(
         "routing/test_turns.py::test_real_turn_restriction_is_obeyed",
         "routing/test_turns.py::test_route_line_follows_the_movement_tree",
         "routing/test_turns.py::test_untagged_roads_in_built_up_areas_take_the_urban_limit",
+        "scenarios/test_candidate_list.py::test_a_profile_weighing_roads_is_ranked_by_rebuilding",
+        "scenarios/test_candidate_list.py::test_rebuilt_candidates_on_processes_and_dask_equal_the_serial_ranking",
         "scenarios/test_crossings.py::test_scenario_command_with_crossings_writes_the_new_roads_pieces",
         "scenarios/test_ranking.py::test_an_evaluation_equals_a_router_rebuilt_on_the_edited_network",
         "scenarios/test_ranking.py::test_an_unreachable_scheduler_is_a_clear_error",

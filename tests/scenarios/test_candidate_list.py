@@ -173,3 +173,19 @@ def test_drawn_lines_in_a_geopackage_are_new_road_candidates(built: Built, tmp_p
     gpd.GeoDataFrame(geometry=[shapely.Point(61, 55)], crs="EPSG:4326").to_file(bad)
     with pytest.raises(ScenarioError, match=r"feature 1 .* has a Point, not a line"):
         load_candidate_lines(bad)
+
+
+def test_rebuilt_candidates_on_processes_and_dask_equal_the_serial_ranking(
+    built: Built,
+) -> None:
+    from distributed import LocalCluster
+
+    study, network, _ = built["urals"]
+    listed = load_scenario(CANDIDATES, standard={"maxspeed": 110.0})
+    sweep = _quiet_sweep(study, network, candidates=listed)
+    serial = rank_upgrades(sweep)
+    assert serial.equals(rank_upgrades(sweep, workers=2))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert serial.equals(rank_upgrades(sweep, scheduler=cluster.scheduler_address))
