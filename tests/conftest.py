@@ -25,6 +25,8 @@ MODULE_MARKS: dict[str, tuple[str, ...]] = {
     "maps/test_map_layers.py": ("slow", "browser"),
     "maps/test_maps.py": ("slow", "browser"),
     "maps/test_maps_hostile.py": ("slow", "browser"),
+    "maps/test_ranking_map.py": ("slow",),
+    "maps/test_ranking_map_browser.py": ("slow", "browser"),
     "network/test_osmnx.py": ("slow",),
     "osm/test_overpass.py": ("server",),
     "osm/test_overpass_answers.py": ("server",),

@@ -232,6 +232,13 @@ def _option_groups() -> dict[str, Options]:
             ),
             (("--closures",), _flag("rank what closing each section costs instead")),
             (
+                ("--lang",),
+                _value(
+                    "language of the map of the top candidates (default: the study's, else en)",
+                    choices=("en", "ru"),
+                ),
+            ),
+            (
                 ("--workers",),
                 _number(int, 1, 512, "N")
                 | _value(

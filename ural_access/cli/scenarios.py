@@ -153,7 +153,9 @@ def run_rank_upgrades(
     """Rank the candidate sections (or their closures) and write the tables into ``out``.
 
     Files: ``ranking.csv`` (or ``closures.csv`` and ``redundancy.csv`` with
-    ``--closures``), ``package.csv`` with a budget, and ``candidates.gpkg``.
+    ``--closures``), ``package.csv`` with a budget, ``candidates.gpkg``, and the map of
+    the top candidates ``ranking.html`` (``closures.html``;
+    :func:`maps.ranking.write_ranking_map`).
     """
     from ..geo.base.atomic import atomic_dir
     from ..geo.errors import ScenarioError
@@ -244,6 +246,20 @@ def run_rank_upgrades(
             )
     with atomic_dir(out) as tmp:
         _rank_files(tmp, sweep, tables, provenance, ranked)
+        from ..maps.ranking import write_ranking_map
+
+        log.info("drawing the map of the top candidates")
+        write_ranking_map(
+            sweep,
+            ranked,
+            tmp,
+            lang=args.lang or study.lang,
+            package=tables.get("package.csv"),
+            closures=args.closures,
+            objective=objective,
+            standard=("factor", factor) if factor else ("limit", maxspeed or 110.0),
+            provenance=provenance,
+        )
     what = "closures" if args.closures else f"upgrades to the {standard}"
     print(
         f"\nDone: {len(ranked)} candidate {what} ranked ({objective.describe()})", file=sys.stdout
