@@ -28,6 +28,7 @@ import shapely
 
 from ..geo.analysis.context import study_context
 from ..geo.base.atomic import write_text_atomic
+from ..geo.scenarios.candidates import candidate_lines
 from ..geo.scenarios.ranking import Objective, Sweep
 from ..geo.study.definition import Study
 from ._controls import InfoBox, add_controls, base_map
@@ -91,16 +92,6 @@ def study_language(study: Study, lang: str, context: Any = None) -> Lang:
     names = russian_names(_places(study), dict(study.names_ru), osm, str(study.country))
     aggs = {a.name: a.name_ru for a in study.agglomerations if a.name_ru}
     return Lang("ru", names=names, agglomerations=aggs, shorts=shorts, regions=regions)
-
-
-def candidate_lines(sweep: Sweep) -> dict[str, Any]:
-    """Each candidate's roads as one (multi)line, by its key."""
-    geometry = sweep.network.geometry
-    return {
-        c.key: shapely.line_merge(shapely.union_all(geometry[c.edges]))
-        for c in sweep.candidates
-        if len(c.edges)
-    }
 
 
 def _minutes(sweep: Sweep, table: pd.DataFrame, closures: bool) -> list[tuple[str, str, str]]:
@@ -214,7 +205,12 @@ def ranking_map(
     """
     if top < 1:
         raise ValueError(f"top must be 1 or more, got {top}")
-    lines = candidate_lines(sweep)
+    drawn = candidate_lines(sweep.network, sweep.candidates)
+    lines = {
+        c.key: line
+        for c, line in zip(sweep.candidates, drawn, strict=True)
+        if line is not None and not line.is_empty
+    }
     table = table[table["candidate"].isin(lines)].sort_values("rank", kind="stable")
     steps = {} if package is None else dict(zip(package["candidate"], package["step"], strict=True))
     ranked = Ranked(

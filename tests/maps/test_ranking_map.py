@@ -14,13 +14,9 @@ from ural_access.geo.errors import UralAccessWarning
 from ural_access.geo.network.road_network import RoadNetwork
 from ural_access.geo.pipeline.compute import study_network
 from ural_access.geo.results.files import read_table
-from ural_access.geo.scenarios.ranking import (
-    Sweep,
-    choose_package,
-    prepare_sweep,
-    rank_closures,
-    rank_upgrades,
-)
+from ural_access.geo.scenarios.closures import rank_closures
+from ural_access.geo.scenarios.package import choose_package
+from ural_access.geo.scenarios.ranking import Sweep, prepare_sweep, rank_upgrades
 from ural_access.geo.study.definition import Study
 from ural_access.maps import _inline
 from ural_access.maps.assets import is_installed
