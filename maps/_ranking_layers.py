@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
@@ -107,6 +107,15 @@ class Ranked:
     steps: dict[str, int]
     """Package step of each chosen candidate (empty without a package)."""
     top: int
+    names_ru: dict[str, str] = field(default_factory=dict)
+    """Russian labels by candidate key (the ``name_ru`` of a user's edit)."""
+
+    def section(self, candidate: object, label: object, lang: Lang) -> str:
+        """A candidate's label in ``lang`` (not escaped): its edit's ``name_ru`` on a
+        Russian map, else :func:`section_text`."""
+        if lang.ru and str(candidate) in self.names_ru:
+            return self.names_ru[str(candidate)]
+        return section_text(str(label), lang)
 
     def cut(self, row: Any) -> list[tuple[str, str]]:
         """(agglomeration, city) that closing the row's section cuts off (NaN minutes)."""
@@ -154,7 +163,7 @@ def popup_html(row: Any, ranked: Ranked, lang: Lang) -> str:
             lang("rk_to", agglomeration=lang.agglomeration(a), city=lang.place(c)) for a, c in cut
         )
         extra += f"<p><b>{escape(lang('rk_cuts_off', pairs=pairs))}</b></p>"
-    title = escape(section_text(str(row["section"]), lang))
+    title = escape(ranked.section(row["candidate"], row["section"], lang))
     return (
         f"<div class='ua-popup'><h4>{escape(str(row['rank']))}. {title}</h4>"
         f"<div class='ua-prov'>{escape(lang('rk_rank', rank=row['rank'], total=total))} · "
@@ -164,7 +173,7 @@ def popup_html(row: Any, ranked: Ranked, lang: Lang) -> str:
 
 
 def _tooltip(row: Any, ranked: Ranked, lang: Lang, top: bool) -> str:
-    section = escape(section_text(str(row["section"]), lang))
+    section = escape(ranked.section(row["candidate"], row["section"], lang))
     if not top:
         return lang("rk_tooltip_other", rank=row["rank"], section=section)
     gain = lang.people(-float(row["gain"]) if ranked.closures else float(row["gain"]))
@@ -252,14 +261,35 @@ def cut_layer(ranked: Ranked, lang: Lang) -> folium.GeoJson | None:
     return _outline(ranked, keys, lang("rk_layer_cut"), style)
 
 
+#: Where along a section its number may go (share of its length), in order of preference,
+#: and how far (degrees) from another number it should stay (two candidates on one road).
+BADGE_SPOTS = (0.5, 0.3, 0.7, 0.15, 0.85)
+BADGE_CLEARANCE_DEG = 0.08
+
+
+def _badge_spot(line: Any, taken: list[Any]) -> Any:
+    """The point of ``line`` for its number: the middle, unless another number lies
+    within :data:`BADGE_CLEARANCE_DEG`; then the spot farthest from the others."""
+    best, far = None, -1.0
+    for share in BADGE_SPOTS:
+        point = shapely.line_interpolate_point(line, share, normalized=True)
+        gap = min((point.distance(t) for t in taken), default=math.inf)
+        if gap >= BADGE_CLEARANCE_DEG:
+            return point
+        if gap > far:
+            best, far = point, gap
+    return best
+
+
 def rank_badges(ranked: Ranked, lang: Lang, group: folium.FeatureGroup) -> None:
     """A numbered disc at the middle of each top section, in its colour, with its popup."""
     colours = rank_colours(ranked.top)
-    rows = ranked.table[ranked.table["rank"] <= ranked.top].iloc[::-1]
-    for _, row in rows.iterrows():
+    rows = ranked.table[ranked.table["rank"] <= ranked.top]
+    spots: list[Any] = []
+    for candidate in rows["candidate"]:  # rank 1 takes its line's middle first
+        spots.append(_badge_spot(ranked.lines[str(candidate)], spots))
+    for (_, row), point in list(zip(rows.iterrows(), spots, strict=True))[::-1]:
         rank = int(row["rank"])
-        line = ranked.lines[str(row["candidate"])]
-        point = shapely.line_interpolate_point(line, 0.5, normalized=True)
         colour = colours[rank - 1]
         html = (
             f'<div class="ua-rk" style="background:{colour};color:{_text_colour(colour)}">'

@@ -14,7 +14,6 @@ from ._ranking_layers import (
     PACKAGE_DASH,
     Ranked,
     rank_colours,
-    section_text,
 )
 from .style import CENTER_COLOUR, CITY_COLOUR
 from .text import Lang
@@ -43,7 +42,7 @@ def table_html(ranked: Ranked, lang: Lang, package: pd.DataFrame | None) -> str:
         rows.append(
             f"<tr data-candidate='{escape(str(row['candidate']))}'>"
             f"<td><span class='sw' style='background:{colour}'></span>{rank}</td>"
-            f"<td class='sec'>{escape(section_text(str(row['section']), lang))}{cut}</td>"
+            f"<td class='sec'>{escape(ranked.section(row['candidate'], row['section'], lang))}{cut}</td>"
             f"<td class='n'>{escape(lang.decimal(float(row['km']), 1))}</td>"
             f"<td class='n'>{escape(lang.people(gain))}</td>"
             + (f"<td>{escape(lang('rk_step', n=step)) if step else ''}</td>" if steps else "")
@@ -77,7 +76,7 @@ def _package_html(ranked: Ranked, lang: Lang, package: pd.DataFrame | None) -> s
     )
     rows = "".join(
         f"<tr data-candidate='{escape(str(r.candidate))}'><td>{int(r.step)}</td>"
-        f"<td class='sec'>{escape(section_text(str(r.section), lang))}"
+        f"<td class='sec'>{escape(ranked.section(r.candidate, r.section, lang))}"
         f"{escape(lang('rk_rank_short', rank=rank[r.candidate])) if r.candidate in rank else ''}</td>"
         f"<td class='n'>{escape(lang.decimal(float(r.km), 1))}</td>"
         f"<td class='n'>{escape(lang.people(float(r.marginal_gain)))}</td></tr>"

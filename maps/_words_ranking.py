@@ -10,6 +10,10 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
         "rk_title": "Which road first: the top {n} of {total} sections",
         "rk_title_closures": "What a closure costs: the top {n} of {total} sections",
         "rk_standard": "Each section on its own upgraded to the {standard}; gain: {objective}.",
+        "rk_standard_list": (
+            "Each candidate on its own, as its edit says (an upgrade that sets no speed: the "
+            "{standard}); gain: {objective}."
+        ),
         "rk_standard_closures": (
             "Each section closed on its own; loss: the total consumer-overflow potential."
         ),
@@ -80,6 +84,10 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
         "rk_title": "Какую дорогу первой: {n} лучших участков из {total}",
         "rk_title_closures": "Чего стоит закрытие: {n} самых важных участков из {total}",
         "rk_standard": "Каждый участок улучшен по отдельности: {standard}; выигрыш: {objective}.",
+        "rk_standard_list": (
+            "Каждый кандидат по отдельности, как задано в его правке (улучшение без "
+            "скорости: {standard}); выигрыш: {objective}."
+        ),
         "rk_standard_closures": (
             "Каждый участок закрыт по отдельности; потеря: суммарный потенциал "
             "потребительского перетока."

@@ -220,6 +220,7 @@ def ranking_map(
         closures,
         {str(k): int(v) for k, v in steps.items() if k in lines},
         min(top, max(len(table), 1)),
+        {c.key: c.edit.name_ru for c in sweep.candidates if c.edit and c.edit.name_ru},
     )
     places = _places(sweep.study)
     bounds = _bounds(ranked, places) if ranked.lines else (-180.0, -85.0, 180.0, 85.0)
@@ -249,8 +250,11 @@ def ranking_map(
         note = lang("rk_note_closures")
     else:
         title = lang("rk_title", n=ranked.top, total=total)
+        listed = any(c.edit is not None for c in sweep.candidates)  # the user's list
         lead = lang(
-            "rk_standard", standard=_standard(standard, lang), objective=_objective(objective, lang)
+            "rk_standard_list" if listed else "rk_standard",
+            standard=_standard(standard, lang),
+            objective=_objective(objective, lang),
         )
         note = lang("rk_note") + (lang("rk_note_package") if ranked.steps else "")
     InfoBox(title, note, _provenance(provenance or {}, lang), lang, lead).add_to(fmap)

@@ -214,3 +214,22 @@ def test_rank_upgrades_writes_the_map_in_the_studys_output(tmp_path: Path) -> No
     assert "Участки по рейтингу" in texts
     rows = re.findall(r"<tr data-candidate='(S\d+)'>", _table(texts))
     assert rows == [*ranking["candidate"][:10], *package["candidate"]]
+
+
+def test_the_users_candidates_keep_their_russian_names(tmp_path: Path) -> None:
+    listed = Path(__file__).resolve().parents[2] / "data" / "candidates" / "urals.toml"
+    out = tmp_path / "mine"
+    args = ["rank-upgrades", "--candidates", str(listed), "--output", str(out), "--workers", "1"]
+    assert main([*args, "--lang", "ru", "-q"]) == 0
+    texts = _texts(out / "ranking.html")
+    table = _table(texts)
+    ranking = read_table(out / "ranking.csv")
+    assert len(ranking) == 5
+    for name in (  # name_ru of each edit of the file, none of the English names
+        "Челябинск — Каменск-Уральский, нынешний маршрут",
+        "Челябинск — Каменск-Уральский напрямую (90 км/ч)",
+        "Челябинск — Магнитогорск: 100 км/ч",
+    ):
+        assert name in table, name
+    assert not any(str(s) in table for s in ranking["section"])
+    assert "как задано в его правке" in texts  # each candidate's own edit, not one standard
