@@ -33,6 +33,7 @@ from ..geo.results.access_results import AccessResults
 from ..geo.scenarios.apply import AppliedScenario
 from ..geo.scenarios.compare import ScenarioComparison
 from ._controls import InfoBox, add_controls, base_map, provenance_line
+from ._labels import town_labels
 from ._layers import context_layer
 from ._offline import with_cdn_note
 from ._render import render_page
@@ -177,6 +178,8 @@ def scenario_map(
             layer.add_to(fmap)
     places = places_layer(comparison, scenario.places, lang)
     places.add_to(fmap)
+    # the cities and the centres named (the towns in their popups and the search)
+    town_labels(scenario.places, ("first_tier", "center"), lang).add_to(fmap)
     if len(cities) > 1:  # the change from each city, one layer each (hidden at first)
         for city in cities:
             places_layer(comparison, scenario.places, lang, origin=city).add_to(fmap)

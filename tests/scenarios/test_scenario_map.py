@@ -158,3 +158,7 @@ def test_the_map_opens_on_the_edits_and_the_changed_routes(english: Path) -> Non
     # more, not the whole study: Ekaterinburg (56.8 N) and Serov (59.6 N) lie outside
     assert north < 56.5 and south > 52.5
     assert "Serov" in _texts(english / "scenario.html")  # the rest of the study still drawn
+    # the cities and centres are named on the map (labels placed by the page)
+    texts = _texts(english / "scenario.html")
+    for name in ("Chelyabinsk", "Ekaterinburg", "Miass", "Magnitogorsk"):
+        assert re.search(rf'<div class="ua-label[^>]*>{name}</div>', texts), name
