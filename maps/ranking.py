@@ -223,7 +223,7 @@ def ranking_map(
         {c.key: c.edit.name_ru for c in sweep.candidates if c.edit and c.edit.name_ru},
     )
     places = _places(sweep.study)
-    bounds = _bounds(ranked, places) if ranked.lines else (-180.0, -85.0, 180.0, 85.0)
+    bounds = _bounds(ranked, places)  # no candidate: the cities
     fmap = base_map(bounds, lang)
     fmap.get_root().header.add_child(folium.Element(_CSS))  # type: ignore[attr-defined]
     ctx = context_layer(context_data(context), lang) if context is not None else None

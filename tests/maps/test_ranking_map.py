@@ -233,3 +233,18 @@ def test_the_users_candidates_keep_their_russian_names(tmp_path: Path) -> None:
         assert name in table, name
     assert not any(str(s) in table for s in ranking["section"])
     assert "как задано в его правке" in texts  # each candidate's own edit, not one standard
+
+
+def test_no_candidate_or_a_gain_that_cannot_be_computed_still_draws(
+    ranking: dict[str, Any], tmp_path: Path
+) -> None:
+    sweep, ranked = ranking["sweep"], ranking["ranked"]
+    empty = write_ranking_map(sweep, ranked.iloc[:0], tmp_path / "empty")
+    assert "<tr data-candidate=" not in _texts(empty)
+    assert "Chelyabinsk" in _texts(empty)  # the cities, where the map opens
+    unknown = ranked.copy()
+    unknown.loc[0, ["gain", "gain_per_km"]] = float("nan")
+    table = _table(_texts(write_ranking_map(sweep, unknown, tmp_path / "nan", lang="ru", top=3)))
+    assert len(re.findall(r"<tr data-candidate=", table)) == 3
+    assert "<td class='n'>–</td>" in table  # a dash, not "nan"
+    assert "nan" not in table.lower()
