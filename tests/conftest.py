@@ -109,6 +109,7 @@ SLOW_TESTS: frozenset[str] = frozenset(
         "scenarios/test_candidate_list.py::test_a_profile_weighing_roads_is_ranked_by_rebuilding",
         "scenarios/test_candidate_list.py::test_rebuilt_candidates_on_processes_and_dask_equal_the_serial_ranking",
         "scenarios/test_crossings.py::test_scenario_command_with_crossings_writes_the_new_roads_pieces",
+        "scenarios/test_scenario_cli.py::test_the_notebook_writes_what_the_command_writes",
         "scenarios/test_ranking.py::test_an_evaluation_equals_a_router_rebuilt_on_the_edited_network",
         "scenarios/test_ranking.py::test_an_unreachable_scheduler_is_a_clear_error",
         "scenarios/test_ranking.py::test_incremental_equals_full_recomputation_on_every_candidate",

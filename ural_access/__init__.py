@@ -52,6 +52,9 @@ _LAZY = {
     "ScenarioComparison": "ural_access.geo.scenarios",
     "apply_scenario": "ural_access.geo.scenarios",
     "rank_upgrades": "ural_access.geo.scenarios",
+    "run_scenario": "ural_access.api",
+    "run_ranking": "ural_access.api",
+    "load_scenario": "ural_access.geo.scenarios",
 }
 
 __all__ = [
@@ -67,19 +70,28 @@ __all__ = [
     "apply_scenario",
     "compute_access",
     "errors",
+    "load_scenario",
     "load_study",
     "rank_upgrades",
     "read_results",
+    "run_ranking",
+    "run_scenario",
     "settings",
     "travel_times",
 ]
 
 if TYPE_CHECKING:
-    from .api import AccessResults, compute_access, read_results
+    from .api import AccessResults, compute_access, read_results, run_ranking, run_scenario
     from .geo import errors, settings
     from .geo.network.road_network import RoadNetwork
     from .geo.routing.travel_times import travel_times
-    from .geo.scenarios import Scenario, ScenarioComparison, apply_scenario, rank_upgrades
+    from .geo.scenarios import (
+        Scenario,
+        ScenarioComparison,
+        apply_scenario,
+        load_scenario,
+        rank_upgrades,
+    )
     from .geo.study.definition import Study, load_study
     from .geo.study.options import NetworkOptions, RoutingOptions, SpeedOptions
 

@@ -1,4 +1,5 @@
-"""A scenario's comparison folder: the change tables and a GeoPackage of what changed."""
+"""A scenario's comparison folder (the change tables and a GeoPackage of what changed),
+and a ranking's folder (its tables and a GeoPackage of the candidates)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import shapely
 
 from ..base.atomic import atomic_dir, write_layer
+from ..results.files import write_csv
 from .apply import AppliedScenario
+from .candidates import candidate_lines
 from .compare import ScenarioComparison
+from .runs import Ranking
 
-__all__ = ["COMPARISON_FILES", "write_comparison"]
+__all__ = ["COMPARISON_FILES", "write_comparison", "write_ranking"]
 
 #: The files :func:`write_comparison` writes.
 COMPARISON_FILES = (
@@ -71,6 +76,31 @@ def write_comparison(
         (tmp / "scenario.json").write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
+        if also is not None:
+            also(tmp)
+    return Path(folder)
+
+
+def write_ranking(
+    ranking: Ranking, folder: str | Path, also: Callable[[Path], object] | None = None
+) -> Path:
+    """Write the ranking's tables (``ranking.csv``, or ``closures.csv`` and
+    ``redundancy.csv``; ``package.csv`` with a budget), each with its provenance header,
+    and ``candidates.gpkg`` (every candidate's line with its rank and gain) into
+    ``folder``, atomically; ``also`` as for :func:`write_comparison` (the map)."""
+    sweep = ranking.sweep
+    layer = gpd.GeoDataFrame(
+        {
+            "candidate": [c.key for c in sweep.candidates],
+            "section": [c.label for c in sweep.candidates],
+        },
+        geometry=candidate_lines(sweep.network, sweep.candidates),
+        crs="EPSG:4326",
+    ).merge(ranking.table[["candidate", "rank", "gain"]], on="candidate", how="left")
+    with atomic_dir(folder) as tmp:
+        for name, table in ranking.tables.items():
+            write_csv(table, tmp / name, ranking.provenance)
+        write_layer(layer.sort_values("candidate"), tmp / "candidates.gpkg", "candidates")
         if also is not None:
             also(tmp)
     return Path(folder)

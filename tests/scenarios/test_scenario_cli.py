@@ -112,3 +112,29 @@ def test_rank_upgrades_ranks_the_users_candidates(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     assert main([*args[:-3], "--closures", "--output", str(bad), "-q"]) == 10
     assert not bad.exists()
+
+
+def test_the_notebook_writes_what_the_command_writes(tmp_path: Path) -> None:
+    """ua.run_scenario(...).write and ua.run_ranking(...).write give the command's files,
+    byte for byte (the same functions compute them)."""
+    import ural_access as ua
+
+    scenario = EXAMPLES / "new-road-chelyabinsk-kamensk.toml"
+    cli = tmp_path / "cli"
+    assert main(["scenario", "--scenario", str(scenario), "--output", str(cli), "-q"]) == 0
+    assert main(["rank-upgrades", "--output", str(cli / "rank"), "--budget-km", "100", "-q"]) == 0
+    study = ua.load_study("urals")
+    network = ua.RoadNetwork.from_osm(study)
+    notebook = tmp_path / "notebook"
+    ua.run_scenario(study, network, scenario).write(notebook)
+    ua.run_ranking(study, network, budget_km=100).write(notebook / "rank")
+    names = [
+        "comparison/comparison_cities.csv",
+        "comparison/comparison_places.csv",
+        "comparison/scenario.json",
+        "results/agglomerations.csv",
+        "rank/ranking.csv",
+        "rank/package.csv",
+    ]
+    for name in names:
+        assert (cli / name).read_bytes() == (notebook / name).read_bytes(), name

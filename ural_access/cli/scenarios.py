@@ -5,41 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from ..geo.errors import UralAccessWarning
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..geo.network.road_network import RoadNetwork
-    from ..geo.results.access_results import AccessResults
     from ..geo.scenarios.compare import ScenarioComparison
-    from ..geo.scenarios.ranking import Sweep
     from ..geo.study.definition import Study
 
 __all__ = ["run_rank_upgrades", "run_scenario"]
 
 log = logging.getLogger("ural_access.cli.scenarios")
-
-#: Without --workers, candidates are evaluated on every core from this many on (starting
-#: the processes costs a few seconds, more than the Urals' 98 candidates take in one).
-AUTO_PARALLEL = 200
-#: The same where every candidate is rebuilt (a profile weighing roads): 0.1 s or more each.
-AUTO_PARALLEL_REBUILT = 40
-
-
-def _computed(
-    study: Study, network: RoadNetwork, isochrones: bool, context: bool = True
-) -> tuple[AccessResults, list[str]]:
-    """compute_access (``context``: with the map context), its warnings gathered (the
-    summary lists them)."""
-    from ..geo.pipeline.compute import compute_access
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UralAccessWarning)
-        results = compute_access(study, network, with_isochrones=isochrones, with_context=context)
-    return results, [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
 
 
 def _headline(comparison: ScenarioComparison) -> str:
@@ -75,38 +51,15 @@ def run_scenario(
     read and applied before anything is computed or written, so a bad edit stops the
     command (exit code 10) with nothing written.
     """
-    from ..geo.pipeline.compute import study_network
-    from ..geo.results.access_results import write_results
-    from ..geo.scenarios import ScenarioComparison, apply_scenario, load_scenario
-    from ..geo.scenarios.baseline import baseline_results
-    from ..geo.scenarios.files import write_comparison
-    from ..maps.scenario import SCENARIO_MAP, write_scenario_map
+    from ..geo.scenarios import load_scenario
+    from ..geo.scenarios.runs import run_scenario as compute_scenario
+    from ..maps.scenario import SCENARIO_MAP
+    from ..maps.scenario_files import write_scenario_files
 
     scenario = load_scenario(args.scenario)
-    base_net = study_network(study, network)
-    applied = apply_scenario(base_net, scenario, study)
-    # with the drive-time surface (unless --no-isochrones): the map draws its change
-    baseline, _, cached = baseline_results(study, base_net, isochrones=not args.no_isochrones)
-    log.info("today's drive times (the baseline): %s", "from the cache" if cached else "computed")
-    log.info("computing the drive times of scenario %r", scenario.name)
-    results, messages = _computed(
-        study, applied.network, isochrones=not args.no_isochrones, context=True
-    )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UralAccessWarning)
-        comparison = ScenarioComparison.of(baseline, results)
-    messages += [str(w.message) for w in caught]
-    results.warnings = list(dict.fromkeys(results.warnings + messages))
-    folder = write_results(results, out / "results")
-    lang = args.lang or study.lang
-
-    def draw_map(folder: Path) -> Path:
-        log.info("drawing the comparison map")
-        return write_scenario_map(baseline, results, comparison, applied, folder, lang=lang)
-
-    compared = write_comparison(
-        comparison, applied, out / "comparison", results.provenance, also=draw_map
-    )
+    done = compute_scenario(study, network, scenario, isochrones=not args.no_isochrones)
+    results, comparison, applied = done.results, done.comparison, done.applied
+    folder, compared = write_scenario_files(done, out, args.lang or study.lang)
     page = compared / SCENARIO_MAP
     print(f"\nDone: scenario {scenario.title!r} on {study.title}", file=sys.stdout)
     for path in (folder, compared, page):
@@ -123,30 +76,6 @@ def run_scenario(
     return 0
 
 
-def _rank_files(
-    tmp: Path, sweep: Sweep, tables: dict[str, Any], provenance: dict[str, Any], ranked: Any
-) -> None:
-    """The tables as CSVs and ``candidates.gpkg``: every candidate section with its rank."""
-    import geopandas as gpd
-
-    from ..geo.base.atomic import write_layer
-    from ..geo.results.files import write_csv
-    from ..geo.scenarios.candidates import candidate_lines
-
-    for name, table in tables.items():
-        write_csv(table, tmp / name, provenance)
-    lines = candidate_lines(sweep.network, sweep.candidates)
-    layer = gpd.GeoDataFrame(
-        {
-            "candidate": [c.key for c in sweep.candidates],
-            "section": [c.label for c in sweep.candidates],
-        },
-        geometry=lines,
-        crs="EPSG:4326",
-    ).merge(ranked[["candidate", "rank", "gain"]], on="candidate", how="left")
-    write_layer(layer.sort_values("candidate"), tmp / "candidates.gpkg", "candidates")
-
-
 def run_rank_upgrades(
     args: argparse.Namespace, study: Study, network: RoadNetwork, out: Path, road_note: str
 ) -> int:
@@ -157,112 +86,41 @@ def run_rank_upgrades(
     the top candidates ``ranking.html`` (``closures.html``;
     :func:`maps.ranking.write_ranking_map`).
     """
-    from ..geo.base.atomic import atomic_dir
-    from ..geo.errors import ScenarioError
-    from ..geo.pipeline.compute import results_provenance, study_network
     from ..geo.scenarios.candidate_list import load_candidate_lines
-    from ..geo.scenarios.closures import rank_closures
-    from ..geo.scenarios.package import choose_package
-    from ..geo.scenarios.ranking import Objective, default_workers, prepare_sweep, rank_upgrades
+    from ..geo.scenarios.runs import run_ranking
     from ..geo.scenarios.scenario import load_scenario
+    from ..maps.scenario_files import write_ranking_files
 
-    objective = Objective.parse(args.objective, study)
-    if args.budget is not None and args.cost_per_km is None:
-        raise ScenarioError("--budget needs --cost-per-km")
-    if args.budget is not None and args.budget_km is not None:
-        raise ScenarioError("give --budget-km or --budget, not both")
     factor = args.standard_factor
     maxspeed = None if factor else (args.standard_maxspeed or 110.0)
     listed = None
     if args.candidates is not None:  # read and checked before any work
-        setting = {"factor": float(factor)} if factor else {"maxspeed": maxspeed or 110.0}
         if args.candidates.suffix.lower() in (".gpkg", ".geojson", ".json"):
             listed = load_candidate_lines(args.candidates)  # drawn roads, one per line
         else:
+            setting = {"factor": float(factor)} if factor else {"maxspeed": maxspeed or 110.0}
             listed = load_scenario(args.candidates, standard=setting)
-    run = {
-        "workers": args.workers or 0,  # 0: decided below, once the candidates are known
-        "scheduler": args.dask_scheduler,
-        "timeout_s": args.dask_timeout,
-    }
-    if run["scheduler"] is not None:
-        from distributed import Client
-
-        try:  # reach the scheduler before minutes of work, not after
-            Client(run["scheduler"], timeout=run["timeout_s"], set_as_default=False).close()
-        except (OSError, TimeoutError) as exc:
-            from ..geo.errors import ClusterError
-
-            raise ClusterError(
-                f"cannot reach the Dask scheduler at {run['scheduler']!r} within "
-                f"{run['timeout_s']:g} s ({exc})"
-            ) from None
-    net = study_network(study, network)
-    log.info(
-        "reading your candidates" if listed else "finding the candidate sections of today's routes"
+    ranking = run_ranking(
+        study,
+        network,
+        candidates=listed,
+        closures=args.closures,
+        maxspeed_kph=maxspeed,
+        factor=factor,
+        objective=args.objective,
+        cost_per_km=args.cost_per_km,
+        budget_km=args.budget_km,
+        budget=args.budget,
+        workers=args.workers,
+        scheduler=args.dask_scheduler,
+        timeout_s=args.dask_timeout,
     )
-    sweep = prepare_sweep(study, net, candidates=listed, closures=args.closures)
-    if not run["workers"]:  # starting processes costs seconds: worth it for long sweeps
-        many = AUTO_PARALLEL if sweep.graph is not None else AUTO_PARALLEL_REBUILT
-        run["workers"] = default_workers() if len(sweep.candidates) >= many else 1
-    log.info(
-        "%d candidate sections; evaluating them (%s)",
-        len(sweep.candidates),
-        f"Dask at {run['scheduler']}" if run["scheduler"] else f"{run['workers']} process(es)",
-    )
-    standard = f"speed factor {factor:g}" if factor else f"limit {maxspeed:g} km/h"
-    provenance = dict(
-        results_provenance(study, net),
-        standard=standard,
-        objective=objective.describe(),
-        candidates=len(sweep.candidates),
-    )
-    if listed is not None:
-        provenance["candidate_list"] = {"name": listed.name, "sha256": listed.sha256}
-    tables: dict[str, Any] = {}
-    if args.closures:
-        ranked, redundancy = rank_closures(sweep, **run)
-        tables = {"closures.csv": ranked, "redundancy.csv": redundancy}
-    else:
-        ranked = rank_upgrades(
-            sweep,
-            maxspeed_kph=maxspeed,
-            factor=factor,
-            objective=objective,
-            cost_per_km=args.cost_per_km,
-            **run,
-        )
-        tables = {"ranking.csv": ranked}
-        if args.budget_km is not None or args.budget is not None:
-            tables["package.csv"] = choose_package(
-                sweep,
-                budget_km=args.budget_km,
-                budget=args.budget,
-                cost_per_km=args.cost_per_km,
-                maxspeed_kph=maxspeed,
-                factor=factor,
-                objective=objective,
-                **run,
-            )
-    with atomic_dir(out) as tmp:
-        _rank_files(tmp, sweep, tables, provenance, ranked)
-        from ..maps.ranking import write_ranking_map
-
-        log.info("drawing the map of the top candidates")
-        write_ranking_map(
-            sweep,
-            ranked,
-            tmp,
-            lang=args.lang or study.lang,
-            package=tables.get("package.csv"),
-            closures=args.closures,
-            objective=objective,
-            standard=("factor", factor) if factor else ("limit", maxspeed or 110.0),
-            provenance=provenance,
-        )
-    what = "closures" if args.closures else f"upgrades to the {standard}"
+    ranked = ranking.table
+    write_ranking_files(ranking, out, args.lang or study.lang)
+    what = "closures" if args.closures else f"upgrades to the {ranking.standard}"
     print(
-        f"\nDone: {len(ranked)} candidate {what} ranked ({objective.describe()})", file=sys.stdout
+        f"\nDone: {len(ranked)} candidate {what} ranked ({ranking.objective.describe()})",
+        file=sys.stdout,
     )
     print(f"  wrote {out}\n\n{road_note}\n", file=sys.stdout)
     for row in ranked.head(10).itertuples():

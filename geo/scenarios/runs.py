@@ -1,0 +1,192 @@
+"""A scenario or a ranking from a study and its network, in one call: what the
+``scenario`` and ``rank-upgrades`` commands compute and the notebook API returns (both
+call these, so they cannot disagree)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ClusterError, ScenarioError, UralAccessWarning
+from ..network.road_network import RoadNetwork
+from ..pipeline.compute import compute_access, results_provenance, study_network
+from ..results.access_results import AccessResults
+from ..study.definition import Study
+from ._objective import Objective, Sweep
+from .apply import AppliedScenario, apply_scenario
+from .baseline import baseline_results
+from .closures import rank_closures
+from .compare import ScenarioComparison
+from .package import choose_package
+from .ranking import default_workers, prepare_sweep, rank_upgrades
+from .scenario import Scenario
+
+__all__ = ["AUTO_PARALLEL", "Ranking", "ScenarioRun", "run_ranking", "run_scenario"]
+
+log = logging.getLogger(__name__)
+
+#: Without ``workers``, candidates are evaluated on every core from this many on
+#: (starting the processes costs a few seconds, more than the Urals' 98 candidates take
+#: in one); where every candidate is rebuilt (0.05 s or more each), from the second number.
+AUTO_PARALLEL = (200, 40)
+
+
+@dataclass
+class ScenarioRun:
+    """A scenario applied to a study's network, today's results and the scenario's."""
+
+    applied: AppliedScenario
+    baseline: AccessResults
+    """Today's results (without the map context; from the cache when it holds them)."""
+    results: AccessResults
+    """The scenario's results (with the map context), its warnings included."""
+    comparison: ScenarioComparison
+    baseline_cached: bool = False
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.applied.scenario
+
+
+def run_scenario(
+    study: Study, network: RoadNetwork, scenario: Scenario, *, isochrones: bool = True
+) -> ScenarioRun:
+    """Apply ``scenario`` to the study's network, compute today's results (cached) and the
+    scenario's, and compare them.
+
+    Raises
+    ------
+    ScenarioError
+        An edit selects no road, names an unknown place, or a new road's end is far from
+        the network: raised before anything is computed.
+    """
+    base = study_network(study, network)
+    applied = apply_scenario(base, scenario, study)
+    baseline, _, cached = baseline_results(study, base, isochrones=isochrones)
+    log.info("today's drive times (the baseline): %s", "from the cache" if cached else "computed")
+    log.info("computing the drive times of scenario %r", scenario.name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UralAccessWarning)
+        results = compute_access(
+            study, applied.network, with_isochrones=isochrones, with_context=True
+        )
+        comparison = ScenarioComparison.of(baseline, results)
+    messages = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
+    results.warnings = list(dict.fromkeys(results.warnings + messages))
+    return ScenarioRun(applied, baseline, results, comparison, cached)
+
+
+@dataclass
+class Ranking:
+    """Candidates ranked by what upgrading (or closing) each changes."""
+
+    sweep: Sweep
+    table: pd.DataFrame
+    """``ranking`` (upgrades) or ``closures``, best (or worst) first."""
+    closures: bool
+    standard: str
+    """The standard in words (``limit 110 km/h``, ``speed factor 1.2``)."""
+    setting: tuple[str, float]
+    """The standard as ``("limit", km/h)`` or ``("factor", x)``."""
+    objective: Objective
+    provenance: dict[str, Any]
+    package: pd.DataFrame | None = None
+    """The greedy package within the budget, and its marginal-gain curve."""
+    redundancy: pd.DataFrame | None = None
+    """With ``closures``: per city and zone town, the worst closure."""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """File name → table, as the command writes them."""
+
+
+def _check_scheduler(scheduler: str, timeout_s: float) -> None:
+    from distributed import Client
+
+    try:  # reach the scheduler before minutes of work, not after
+        Client(scheduler, timeout=timeout_s, set_as_default=False).close()
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"
+        ) from None
+
+
+def run_ranking(
+    study: Study,
+    network: RoadNetwork,
+    *,
+    candidates: Scenario | None = None,
+    closures: bool = False,
+    maxspeed_kph: float | None = None,
+    factor: float | None = None,
+    objective: Objective | str = "potential",
+    cost_per_km: float | None = None,
+    budget_km: float | None = None,
+    budget: float | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout_s: float = 10.0,
+) -> Ranking:
+    """Rank the sections of today's routes (or ``candidates``, the user's list) upgraded to
+    the standard (``maxspeed_kph``, default 110, or ``factor``), or closed (``closures``);
+    with a budget (``budget_km``, or ``budget`` with ``cost_per_km``) also the package.
+
+    Raises
+    ------
+    ScenarioError
+        A bad objective, budget or candidate.
+    ClusterError
+        The scheduler cannot be reached within ``timeout_s``.
+    """
+    if not isinstance(objective, Objective):
+        objective = Objective.parse(objective, study)
+    if budget is not None and cost_per_km is None:
+        raise ScenarioError("a budget in money needs a cost per km (--cost-per-km)")
+    if budget is not None and budget_km is not None:
+        raise ScenarioError("give a budget in km or in money, not both")
+    maxspeed = None if factor else (maxspeed_kph or 110.0)
+    if scheduler is not None:
+        _check_scheduler(scheduler, timeout_s)
+    net = study_network(study, network)
+    log.info("reading your candidates" if candidates else "finding the sections of today's routes")
+    sweep = prepare_sweep(study, net, candidates=candidates, closures=closures)
+    if not workers:  # starting processes costs seconds: worth it for long sweeps
+        many = AUTO_PARALLEL[0] if sweep.graph is not None else AUTO_PARALLEL[1]
+        workers = default_workers() if len(sweep.candidates) >= many else 1
+    run: dict[str, Any] = {"workers": workers, "scheduler": scheduler, "timeout_s": timeout_s}
+    log.info(
+        "%d candidates; evaluating them (%s)",
+        len(sweep.candidates),
+        f"Dask at {scheduler}" if scheduler else f"{workers} process(es)",
+    )
+    standard = f"speed factor {factor:g}" if factor else f"limit {maxspeed:g} km/h"
+    setting = ("factor", float(factor)) if factor else ("limit", float(maxspeed or 110.0))
+    provenance = dict(
+        results_provenance(study, net),
+        standard=standard,
+        objective=objective.describe(),
+        candidates=len(sweep.candidates),
+    )
+    if candidates is not None:
+        provenance["candidate_list"] = {"name": candidates.name, "sha256": candidates.sha256}
+    if closures:
+        table, redundancy = rank_closures(sweep, **run)
+        tables = {"closures.csv": table, "redundancy.csv": redundancy}
+        return Ranking(
+            sweep, table, True, standard, objective, provenance, None, redundancy, tables
+        )
+    options: dict[str, Any] = {"maxspeed_kph": maxspeed, "factor": factor, "objective": objective}
+    table = rank_upgrades(sweep, cost_per_km=cost_per_km, **options, **run)
+    package = None
+    if budget_km is not None or budget is not None:
+        package = choose_package(
+            sweep, budget_km=budget_km, budget=budget, cost_per_km=cost_per_km, **options, **run
+        )
+    tables = {"ranking.csv": table}
+    if package is not None:
+        tables["package.csv"] = package
+    return Ranking(
+        sweep, table, False, standard, setting, objective, provenance, package, None, tables
+    )
