@@ -175,7 +175,7 @@ def run_ranking(
         table, redundancy = rank_closures(sweep, **run)
         tables = {"closures.csv": table, "redundancy.csv": redundancy}
         return Ranking(
-            sweep, table, True, standard, objective, provenance, None, redundancy, tables
+            sweep, table, True, standard, setting, objective, provenance, None, redundancy, tables
         )
     options: dict[str, Any] = {"maxspeed_kph": maxspeed, "factor": factor, "objective": objective}
     table = rank_upgrades(sweep, cost_per_km=cost_per_km, **options, **run)
