@@ -5,8 +5,11 @@ Not a test: it measures and prints. For each network (the bundled Urals extract,
 Ekaterinburg and Brandenburg extracts in ``../shared/osm/``) it prepares the sweep once
 (places joined, candidate sections, today's trees from the first-tier cities), then
 evaluates the same candidates (upgraded to 110 km/h; spread evenly over the candidate
-list, which runs along each route from its start) four ways in one run:
+list, which runs along each route from its start) five ways in one run:
 
+- **rebuild**: the edited network routed from scratch (a new Router and turn graph, then
+  the trees), as the ranking does for drawn roads and weighted profiles (at most
+  ``--rebuilds`` candidates: on Brandenburg each takes about a second);
 - **full**: scipy's Dijkstra on the whole edited turn graph, one per city and candidate;
 - **incremental**: today's trees updated from the edited movements only;
 - **2 processes**: incremental on a local pool of two spawned processes (graph sent once);
@@ -56,7 +59,7 @@ def _rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
-def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
+def bench(name: str, n_candidates: int, cache: Path, n_rebuilds: int = 10) -> dict[str, object]:
     """Measure one network; returns the row of the report."""
     from distributed import LocalCluster
     from ural_access.geo import settings
@@ -64,6 +67,7 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
     from ural_access.geo.network.road_network import RoadNetwork
     from ural_access.geo.pipeline.compute import study_network
     from ural_access.geo.scenarios._parallel import evaluate, evaluate_all
+    from ural_access.geo.scenarios._rebuild import RebuildJob
     from ural_access.geo.scenarios.ranking import prepare_sweep, upgrade_jobs
     from ural_access.geo.study.definition import load_study
 
@@ -96,6 +100,12 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
         inc.append(evaluate(graph, job, increase=False, incremental=True))
         per_inc.append(time.perf_counter() - t)
     assert all(np.array_equal(a, b) for a, b in zip(full, inc, strict=True))
+    per_rebuild = []
+    for job, expect in list(zip(jobs, full, strict=True))[:: max(1, len(jobs) // n_rebuilds)]:
+        t = time.perf_counter()
+        rebuilt = sweep.rebuild.evaluate(RebuildJob(edges=(job,)))
+        per_rebuild.append(time.perf_counter() - t)
+        assert np.array_equal(rebuilt, expect)
 
     t = time.perf_counter()
     pool = evaluate_all(graph, jobs, increase=False, workers=2)
@@ -111,6 +121,7 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
 
     n = len(jobs)
     rate_full, rate_inc = _rate(n, sum(per_full)), _rate(n, sum(per_inc))
+    rate_rebuild = _rate(len(per_rebuild), sum(per_rebuild))
     return {
         "network": name,
         "edges": network.n_edges,
@@ -119,10 +130,12 @@ def bench(name: str, n_candidates: int, cache: Path) -> dict[str, object]:
         "candidates": f"{n} of {len(sweep.candidates)}",
         "network s": t_net,
         "prepare s": t_prep,
+        "rebuild /s": rate_rebuild,
         "full /s": rate_full,
         "incremental /s": rate_inc,
         "2 processes /s": _rate(n, t_pool),
         "LocalCluster(2) /s": _rate(n, t_dask),
+        "full/rebuild": rate_full / rate_rebuild,
         "incr/full": rate_inc / rate_full,
         "2 proc/full": _rate(n, t_pool) / rate_full,
         "dask/full": _rate(n, t_dask) / rate_full,
@@ -136,11 +149,13 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=sorted(NETWORKS), action="append")
     parser.add_argument("--candidates", type=int, default=60)
+    parser.add_argument("--rebuilds", type=int, default=10)
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level="WARNING")
     cache = args.cache_dir or Path(tempfile.gettempdir()) / "ural-access-bench-cache"
-    rows = [bench(name, args.candidates, cache) for name in (args.only or list(NETWORKS))]
+    names = args.only or list(NETWORKS)
+    rows = [bench(name, args.candidates, cache, args.rebuilds) for name in names]
     keys = list(rows[0])
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
