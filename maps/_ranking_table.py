@@ -84,7 +84,7 @@ def _package_html(ranked: Ranked, lang: Lang, package: pd.DataFrame | None) -> s
     )
     return (
         f"<details class='ua-package'><summary>{escape(lang(key, **values))}</summary>"
-        f"<table><tr>{head}</tr>{rows}</table></details>"
+        f"<div class='ua-scroll'><table><tr>{head}</tr>{rows}</table></div></details>"
     )
 
 

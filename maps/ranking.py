@@ -176,6 +176,7 @@ _CSS = """<style>
   box-shadow: 0 0 3px rgba(0,0,0,0.6); }
 .ua-rank td.sec { white-space: normal; min-width: 170px; max-width: 230px; }
 .ua-rank th.n { text-align: right; }
+.ua-rank .ua-scroll { max-height: 25vh; overflow-y: auto; }
 .ua-popup { font-size: 12.5px; line-height: 1.35; }
 .ua-popup h4 { font-size: 14.5px; margin: 0 0 2px 0; }
 .ua-popup p { margin: 5px 0 3px 0; }
@@ -259,7 +260,9 @@ def ranking_map(
         note = lang("rk_note") + (lang("rk_note_package") if ranked.steps else "")
     InfoBox(title, note, _provenance(provenance or {}, lang), lang, lead).add_to(fmap)
     HtmlControl(table_html(ranked, lang, package), "topleft", "ua-rank").add_to(fmap)
-    HtmlControl(legend_html(ranked, lang), "bottomleft", "ua-legend").add_to(fmap)
+    # The key bottom right: bottom left, under the table, the two overlapped on a laptop's
+    # screen (1366 x 768) once the package or the note was opened.
+    HtmlControl(legend_html(ranked, lang), "bottomright", "ua-legend").add_to(fmap)
     add_controls(fmap, dots, lang, bounds)
     return fmap
 
