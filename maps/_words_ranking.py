@@ -79,6 +79,8 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
         "rk_obj_within": "zone population newly within {minutes} of a first-tier city",
         "rk_std_limit": "limit {kph} km/h",
         "rk_std_factor": "speed factor {factor}",
+        "rk_std_speed": "drive speed {kph} km/h",
+        "rk_std_class": "road class {road_class} (OSM)",
     },
     "ru": {
         "rk_title": "Какую дорогу первой: {n} лучших участков из {total}",
@@ -155,5 +157,7 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
         "rk_obj_within": "население зон, впервые оказавшееся в пределах {minutes} от города первого уровня",
         "rk_std_limit": "ограничение {kph} км/ч",
         "rk_std_factor": "скорости × {factor}",
+        "rk_std_speed": "скорость движения {kph} км/ч",
+        "rk_std_class": "класс дороги {road_class} (OSM)",
     },
 }

@@ -142,11 +142,16 @@ def _objective(objective: Objective | None, lang: Lang) -> str:
     return lang("rk_obj_potential")
 
 
-def _standard(standard: tuple[str, float] | None, lang: Lang) -> str:
+def _standard(standard: tuple[str, float | str] | None, lang: Lang) -> str:
     kind, value = standard or ("limit", 110.0)
+    if kind == "class":
+        return lang("rk_std_class", road_class=escape(str(value)))
+    number = float(value)
     if kind == "factor":
-        return lang("rk_std_factor", factor=lang.decimal(value, 2).rstrip("0").rstrip(",."))
-    return lang("rk_std_limit", kph=f"{value:g}")
+        return lang("rk_std_factor", factor=lang.decimal(number, 2).rstrip("0").rstrip(",."))
+    if kind == "speed":
+        return lang("rk_std_speed", kph=f"{number:g}")
+    return lang("rk_std_limit", kph=f"{number:g}")
 
 
 def _bounds(ranked: Ranked, places: pd.DataFrame) -> tuple[float, float, float, float]:
@@ -192,7 +197,7 @@ def ranking_map(
     package: pd.DataFrame | None = None,
     closures: bool = False,
     objective: Objective | None = None,
-    standard: tuple[str, float] | None = None,
+    standard: tuple[str, float | str] | None = None,
     top: int = 10,
     provenance: dict[str, Any] | None = None,
     context: Any = None,
@@ -276,7 +281,7 @@ def write_ranking_map(
     package: pd.DataFrame | None = None,
     closures: bool = False,
     objective: Objective | None = None,
-    standard: tuple[str, float] | None = None,
+    standard: tuple[str, float | str] | None = None,
     top: int = 10,
     provenance: dict[str, Any] | None = None,
     self_contained: bool | None = None,

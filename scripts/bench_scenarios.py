@@ -68,7 +68,7 @@ def bench(name: str, n_candidates: int, cache: Path, n_rebuilds: int = 10) -> di
     from ural_access.geo.pipeline.compute import study_network
     from ural_access.geo.scenarios._parallel import evaluate, evaluate_all
     from ural_access.geo.scenarios._rebuild import RebuildJob
-    from ural_access.geo.scenarios.ranking import prepare_sweep, upgrade_jobs
+    from ural_access.geo.scenarios.ranking import prepare_sweep, standard_upgrade, upgrade_jobs
     from ural_access.geo.study.definition import load_study
 
     settings.cache_folder = cache
@@ -86,7 +86,7 @@ def bench(name: str, n_candidates: int, cache: Path, n_rebuilds: int = 10) -> di
         t = time.perf_counter()
         sweep = prepare_sweep(study, network)
         t_prep = time.perf_counter() - t
-    every = upgrade_jobs(sweep, maxspeed_kph=110.0)
+    every = upgrade_jobs(sweep, standard_upgrade(110.0))
     jobs = every[:: max(1, len(every) // n_candidates)][:n_candidates]  # spread over the routes
     graph = sweep.graph
     evaluate(graph, jobs[0], increase=False)  # lists, scratch and compiled loop: once per process

@@ -18,7 +18,6 @@ from .geo.network.road_network import RoadNetwork
 from .geo.pipeline.compute import compute_access as _compute_access
 from .geo.results.access_results import AccessResults as _AccessResults
 from .geo.results.access_results import read_results as _read_results
-from .geo.scenarios.candidate_list import load_candidate_lines
 from .geo.scenarios.runs import Ranking as _Ranking
 from .geo.scenarios.runs import ScenarioRun as _ScenarioRun
 from .geo.scenarios.runs import run_ranking as _run_ranking
@@ -145,17 +144,5 @@ def run_ranking(
     or a GeoPackage/GeoJSON of drawn roads), as ``ural-access rank-upgrades`` does;
     ``options`` as :func:`ural_access.geo.scenarios.runs.run_ranking` takes them
     (``closures``, ``maxspeed_kph``, ``factor``, ``objective``, ``budget_km``, ...)."""
-    listed: Scenario | None = None
-    if isinstance(candidates, Scenario):
-        listed = candidates
-    elif candidates is not None:
-        path = Path(candidates)
-        if path.suffix.lower() in (".gpkg", ".geojson", ".json"):
-            listed = load_candidate_lines(path)
-        else:
-            factor = options.get("factor")
-            maxspeed = options.get("maxspeed_kph") or 110.0
-            standard = {"factor": float(factor)} if factor else {"maxspeed": float(maxspeed)}
-            listed = load_scenario(path, standard=standard)
-    done = _run_ranking(study, network, candidates=listed, **options)
+    done = _run_ranking(study, network, candidates=candidates, **options)
     return Ranking(**{f.name: getattr(done, f.name) for f in fields(done)})

@@ -86,7 +86,9 @@ def select_edges(network: RoadNetwork, selection: Selection, study: Study, label
     ScenarioError
         The selection picks no road, or names an unknown place.
     """
-    if selection.way_ids:
+    if selection.edges:
+        picked = np.unique(np.asarray(selection.edges, dtype=np.int64))
+    elif selection.way_ids:
         picked = np.flatnonzero(np.isin(network.osm_way_id, np.asarray(selection.way_ids)))
     elif selection.ref is not None:
         wanted = selection.ref.casefold()

@@ -86,7 +86,9 @@ def _upgraded_speeds(
     """(speed, highway, maxspeed) of ``edges`` after the upgrade (never slower)."""
     model, factor = _speed_model(network)
     old = network.speed_kph[edges]
-    new_highway = highway[edges].copy()
+    # As objects: a fixed-width text array would cut a longer class ("primary" is 7
+    # characters, "motorway" 8) and the cut name would get the fallback speed.
+    new_highway = highway[edges].astype(object)
     new_max = network.maxspeed[edges].astype(object)
     if edit.speed_kph is not None:
         speed = np.full(len(edges), edit.speed_kph)
@@ -99,8 +101,8 @@ def _upgraded_speeds(
         else:
             new_max[:] = f"{edit.maxspeed_kph:g}"
         rules = {k: col[edges] for k, col in network.rules.items()}
-        speed = edge_speeds(new_highway, new_max.astype(str), rules, model, factor)
-    return np.maximum(old, speed), new_highway, new_max.astype(str)
+        speed = edge_speeds(new_highway.astype(str), new_max.astype(str), rules, model, factor)
+    return np.maximum(old, speed), new_highway.astype(str), new_max.astype(str)
 
 
 def _join_ends(nodes: dict[str, Any], edit: NewRoad) -> tuple[int, int, FloatArray]:

@@ -18,6 +18,7 @@ from ._parallel import AnyJob
 from ._rebuild import RebuildJob
 from ._sweep_graph import with_edit
 from .ranking import evaluate_candidates, upgrade_jobs
+from .scenario import Upgrade
 
 __all__ = ["choose_package"]
 
@@ -32,12 +33,12 @@ def choose_package(
     budget_km: float | None = None,
     budget: float | None = None,
     cost_per_km: float | None = None,
-    maxspeed_kph: float | None = 110.0,
-    factor: float | None = None,
+    standard: Upgrade | None = None,
     objective: Objective | None = None,
     **run: Any,
 ) -> pd.DataFrame:
-    """Greedy package: repeatedly the candidate with the best gain per km (per cost with
+    """Greedy package (every candidate upgraded to ``standard``,
+    :func:`~.ranking.standard_upgrade`): repeatedly the candidate with the best gain per km (per cost with
     ``budget``) that still fits, each round evaluated on the network with the earlier
     choices made (once a rebuilt candidate, e.g. a new road, is chosen, every later round
     is rebuilt too). Returns the marginal-gain curve: ``step``, ``candidate``, ``section``,
@@ -57,7 +58,7 @@ def choose_package(
     else:
         raise ScenarioError("give a budget in km or in money (with a cost per km), one of them")
     objective = objective or Objective()
-    jobs = upgrade_jobs(sweep, maxspeed_kph, factor)
+    jobs = upgrade_jobs(sweep, standard)
     left = list(range(len(sweep.candidates)))
     spent_km, total = 0.0, 0.0
     rows: list[tuple[int, str, str, float, float, float, float]] = []

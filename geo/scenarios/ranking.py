@@ -16,13 +16,15 @@ in parallel (:mod:`._parallel`), and ranks them by an :class:`Objective`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..base.arrays import FloatArray
-from ..network.profile import travel_times_s
+from ..errors import ScenarioError
+from ..network.profile import load_profile, travel_times_s
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ..study.definition import Study
@@ -34,7 +36,16 @@ from ._sweep_graph import SweepGraph
 from .apply import _upgraded_speeds
 from .candidate_list import listed_candidates
 from .candidates import Candidate, corridor_candidates
-from .scenario import Close, NewRoad, Scenario, Selection, Upgrade
+from .scenario import (
+    FACTOR_RANGE,
+    ROAD_CLASSES,
+    SPEED_RANGE_KPH,
+    Close,
+    NewRoad,
+    Scenario,
+    Selection,
+    Upgrade,
+)
 
 __all__ = [
     "Objective",
@@ -45,6 +56,7 @@ __all__ = [
     "objective_value",
     "prepare_sweep",
     "rank_upgrades",
+    "standard_upgrade",
     "upgrade_jobs",
 ]
 
@@ -148,37 +160,81 @@ def prepare_sweep(
     )
 
 
-def _standard(maxspeed_kph: float | None, factor: float | None) -> Upgrade:
+def standard_upgrade(
+    maxspeed_kph: float | None = 110.0,
+    factor: float | None = None,
+    speed_kph: float | None = None,
+    road_class: str | None = None,
+) -> Upgrade:
+    """The standard each candidate is upgraded to: a limit (default 110 km/h), a speed
+    factor, a drive speed or a road class (the first of the last three given wins over
+    the limit).
+
+    Raises
+    ------
+    ScenarioError
+        More than one of ``factor``, ``speed_kph`` and ``road_class``, or an unknown class.
+    """
+    given = [k for k, v in (("factor", factor), ("speed", speed_kph), ("class", road_class)) if v]
+    if len(given) > 1:
+        raise ScenarioError(f"give one standard, not {' and '.join(given)}")
+    if road_class is not None and road_class not in ROAD_CLASSES:
+        raise ScenarioError(f"standard class {road_class!r} is not one of {list(ROAD_CLASSES)}")
+    for what, value, (low, high) in (
+        ("limit", maxspeed_kph, SPEED_RANGE_KPH),
+        ("drive speed", speed_kph, SPEED_RANGE_KPH),
+        ("speed factor", factor, FACTOR_RANGE),
+    ):
+        if value is not None and not low <= value <= high:
+            raise ScenarioError(
+                f"standard {what} {value:g} is implausible (allowed {low:g} to {high:g})"
+            )
     return Upgrade(
-        "standard", Selection(), maxspeed_kph=None if factor else maxspeed_kph, factor=factor
+        "standard",
+        Selection(),
+        maxspeed_kph=None if given else (maxspeed_kph or 110.0),
+        factor=factor or None,
+        speed_kph=speed_kph or None,
+        road_class=road_class,
     )
+
+
+def _class_sets_turn_costs(network: RoadNetwork) -> bool:
+    """Whether the network's profile reads road classes at junctions (OSRM's perceived
+    bearings): then a class upgrade changes turn costs too, and is rebuilt."""
+    name = str(network.provenance.get("speed_model", {}).get("name", "ru"))
+    return load_profile(name).turns.bearings == "osrm"
 
 
 def candidate_jobs(
     sweep: Sweep,
     candidates: Sequence[Candidate],
-    maxspeed_kph: float | None = 110.0,
-    factor: float | None = None,
+    standard: Upgrade | None = None,
     closures: bool = False,
 ) -> list[AnyJob]:
     """What evaluates each candidate: edge times for the incremental update, or a
     :class:`~._rebuild.RebuildJob` where the edit needs a rebuild (see the module doc).
 
-    A section of today's routes takes the standard (``closures``: is closed); an edit of
-    the user's list its own setting (the standard where it sets none).
+    A section of today's routes takes the ``standard`` (:func:`standard_upgrade`;
+    ``closures``: is closed); an edit of the user's list its own setting (the standard
+    where it sets none).
     """
     net = sweep.network
-    standard = _standard(maxspeed_kph, factor)
+    standard = standard or standard_upgrade()
+    class_turns = _class_sets_turn_costs(net)
     jobs: list[AnyJob] = []
     for c in candidates:
         edit = c.edit
-        if isinstance(edit, NewRoad) or (isinstance(edit, Upgrade) and edit.road_class):
-            jobs.append(RebuildJob(scenarios=(Scenario(c.key, c.label, (edit,)),)))
+        rule = edit if isinstance(edit, Upgrade) else standard
+        if isinstance(edit, NewRoad) or (
+            not closures and rule.road_class is not None and class_turns
+        ):
+            change = edit if edit is not None else _on(rule, c)
+            jobs.append(RebuildJob(scenarios=(Scenario(c.key, c.label, (change,)),)))
             continue
         if closures or isinstance(edit, Close):
             times = np.full(len(c.edges), np.inf)
         else:
-            rule = edit if isinstance(edit, Upgrade) else standard
             speed, _, _ = _upgraded_speeds(net, rule, c.edges, net.highway)
             times = travel_times_s(net.length_m[c.edges], speed)
         moves_a_place = closures and not sweep.place_roads.keys().isdisjoint(c.edges.tolist())
@@ -189,11 +245,16 @@ def candidate_jobs(
     return jobs
 
 
-def upgrade_jobs(
-    sweep: Sweep, maxspeed_kph: float | None = 110.0, factor: float | None = None
-) -> list[AnyJob]:
+def _on(rule: Upgrade, candidate: Candidate) -> Upgrade:
+    """The standard on a section's own edges, as a scenario edit."""
+    return replace(
+        rule, name=candidate.key, selection=Selection(edges=tuple(candidate.edges.tolist()))
+    )
+
+
+def upgrade_jobs(sweep: Sweep, standard: Upgrade | None = None) -> list[AnyJob]:
     """Each candidate's job under the standard (:func:`candidate_jobs`)."""
-    return candidate_jobs(sweep, sweep.candidates, maxspeed_kph, factor)
+    return candidate_jobs(sweep, sweep.candidates, standard)
 
 
 def evaluate_candidates(
@@ -227,13 +288,13 @@ def _minutes_columns(sweep: Sweep, minutes: FloatArray, prefix: str) -> dict[str
 def rank_upgrades(
     sweep: Sweep,
     *,
-    maxspeed_kph: float | None = 110.0,
-    factor: float | None = None,
+    standard: Upgrade | None = None,
     objective: Objective | None = None,
     cost_per_km: float | None = None,
     **run: Any,
 ) -> pd.DataFrame:
-    """Every candidate upgraded on its own to the standard, ranked by the objective.
+    """Every candidate upgraded on its own to the standard (:func:`standard_upgrade`,
+    default: a 110 km/h limit), ranked by the objective.
 
     ``run`` goes to :func:`._parallel.evaluate_all` (``workers``, ``scheduler``,
     ``timeout_s``, ``incremental``). Columns: ``rank``, ``candidate``, ``section``,
@@ -241,7 +302,7 @@ def rank_upgrades(
     and, with ``cost_per_km``, ``cost``. Ties keep the candidates' order.
     """
     objective = objective or Objective()
-    jobs = upgrade_jobs(sweep, maxspeed_kph, factor)
+    jobs = upgrade_jobs(sweep, standard)
     results = evaluate_candidates(sweep, jobs, increase=False, **run)
     return ranked_table(sweep, results, objective, cost_per_km, saved=True)
 

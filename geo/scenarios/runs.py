@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,13 +20,22 @@ from ..study.definition import Study
 from ._objective import Objective, Sweep
 from .apply import AppliedScenario, apply_scenario
 from .baseline import baseline_results
+from .candidate_list import load_candidate_lines
 from .closures import rank_closures
 from .compare import ScenarioComparison
 from .package import choose_package
-from .ranking import default_workers, prepare_sweep, rank_upgrades
-from .scenario import Scenario
+from .ranking import default_workers, prepare_sweep, rank_upgrades, standard_upgrade
+from .scenario import Scenario, Upgrade, load_scenario
 
-__all__ = ["AUTO_PARALLEL", "Ranking", "ScenarioRun", "run_ranking", "run_scenario"]
+__all__ = [
+    "AUTO_PARALLEL",
+    "Ranking",
+    "ScenarioRun",
+    "load_candidates",
+    "run_ranking",
+    "run_scenario",
+    "standard_setting",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +100,9 @@ class Ranking:
     closures: bool
     standard: str
     """The standard in words (``limit 110 km/h``, ``speed factor 1.2``)."""
-    setting: tuple[str, float]
-    """The standard as ``("limit", km/h)`` or ``("factor", x)``."""
+    setting: tuple[str, float | str]
+    """The standard as ``("limit", km/h)``, ``("factor", x)``, ``("speed", km/h)`` or
+    ``("class", name)``."""
     objective: Objective
     provenance: dict[str, Any]
     package: pd.DataFrame | None = None
@@ -100,6 +111,37 @@ class Ranking:
     """With ``closures``: per city and zone town, the worst closure."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """File name → table, as the command writes them."""
+
+
+#: The key of a ``[[upgrade]]`` that sets each kind of standard.
+_STANDARD_KEYS = {"limit": "maxspeed", "factor": "factor", "speed": "speed_kph", "class": "class"}
+
+
+def load_candidates(path: str | Path, standard: Upgrade) -> Scenario:
+    """The user's candidates: a scenario file (an upgrade without a speed takes
+    ``standard``) or a GeoPackage/GeoJSON of drawn roads (:mod:`.candidate_list`).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, unreadable, or an edit in it is bad.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".gpkg", ".geojson", ".json"):
+        return load_candidate_lines(path)
+    kind, value = standard_setting(standard)
+    return load_scenario(path, standard={_STANDARD_KEYS[kind]: value})
+
+
+def standard_setting(rule: Upgrade) -> tuple[str, float | str]:
+    """``rule`` (:func:`~.ranking.standard_upgrade`) as (kind, value)."""
+    if rule.factor is not None:
+        return ("factor", rule.factor)
+    if rule.speed_kph is not None:
+        return ("speed", rule.speed_kph)
+    if rule.road_class is not None:
+        return ("class", rule.road_class)
+    return ("limit", rule.maxspeed_kph or 110.0)
 
 
 def _check_scheduler(scheduler: str, timeout_s: float) -> None:
@@ -117,10 +159,12 @@ def run_ranking(
     study: Study,
     network: RoadNetwork,
     *,
-    candidates: Scenario | None = None,
+    candidates: Scenario | str | Path | None = None,
     closures: bool = False,
     maxspeed_kph: float | None = None,
     factor: float | None = None,
+    speed_kph: float | None = None,
+    road_class: str | None = None,
     objective: Objective | str = "potential",
     cost_per_km: float | None = None,
     budget_km: float | None = None,
@@ -129,8 +173,10 @@ def run_ranking(
     scheduler: str | None = None,
     timeout_s: float = 10.0,
 ) -> Ranking:
-    """Rank the sections of today's routes (or ``candidates``, the user's list) upgraded to
-    the standard (``maxspeed_kph``, default 110, or ``factor``), or closed (``closures``);
+    """Rank the sections of today's routes (or ``candidates``, the user's list: a scenario,
+    or a path for :func:`load_candidates`) upgraded to
+    the standard (a limit ``maxspeed_kph``, default 110; or one of ``factor``, a drive speed
+    ``speed_kph`` or a ``road_class``), or closed (``closures``);
     with a budget (``budget_km``, or ``budget`` with ``cost_per_km``) also the package.
 
     Raises
@@ -146,7 +192,9 @@ def run_ranking(
         raise ScenarioError("a budget in money needs a cost per km (--cost-per-km)")
     if budget is not None and budget_km is not None:
         raise ScenarioError("give a budget in km or in money, not both")
-    maxspeed = None if factor else (maxspeed_kph or 110.0)
+    rule = standard_upgrade(maxspeed_kph, factor, speed_kph, road_class)
+    if candidates is not None and not isinstance(candidates, Scenario):
+        candidates = load_candidates(candidates, rule)
     if scheduler is not None:
         _check_scheduler(scheduler, timeout_s)
     net = study_network(study, network)
@@ -161,8 +209,13 @@ def run_ranking(
         len(sweep.candidates),
         f"Dask at {scheduler}" if scheduler else f"{workers} process(es)",
     )
-    standard = f"speed factor {factor:g}" if factor else f"limit {maxspeed:g} km/h"
-    setting = ("factor", float(factor)) if factor else ("limit", float(maxspeed or 110.0))
+    setting = standard_setting(rule)
+    standard = {
+        "factor": "speed factor {:g}",
+        "speed": "drive speed {:g} km/h",
+        "class": "road class {}",
+        "limit": "limit {:g} km/h",
+    }[setting[0]].format(setting[1])
     provenance = dict(
         results_provenance(study, net),
         standard=standard,
@@ -177,7 +230,7 @@ def run_ranking(
         return Ranking(
             sweep, table, True, standard, setting, objective, provenance, None, redundancy, tables
         )
-    options: dict[str, Any] = {"maxspeed_kph": maxspeed, "factor": factor, "objective": objective}
+    options: dict[str, Any] = {"standard": rule, "objective": objective}
     table = rank_upgrades(sweep, cost_per_km=cost_per_km, **options, **run)
     package = None
     if budget_km is not None or budget is not None:

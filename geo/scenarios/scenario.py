@@ -92,9 +92,13 @@ class Selection:
     tolerance_m: float = 50.0
     between: tuple[str, str] | None = None
     classes: tuple[str, ...] = ()
+    edges: tuple[int, ...] = ()
+    """Network edge indices (set in code, e.g. a ranking's candidate section; no file key)."""
 
     def describe(self) -> str:
         """A short phrase for messages: what the selection asks for."""
+        if self.edges:
+            return f"{len(self.edges)} network edges"
         if self.way_ids:
             return f"OSM ways {list(self.way_ids)[:5]}"
         if self.ref is not None:
@@ -196,7 +200,7 @@ class Scenario:
         return list(dict.fromkeys(e.kind for e in self.edits))
 
 
-def load_scenario(path: str | Path, standard: dict[str, float] | None = None) -> Scenario:
+def load_scenario(path: str | Path, standard: dict[str, float | str] | None = None) -> Scenario:
     """Read and check a scenario TOML file.
 
     Relative ``polygon_file``, ``line_file`` and ``file`` paths are read beside it.
@@ -233,7 +237,7 @@ def scenario_from_dict(
     name: str,
     folder: Path | None = None,
     sha256: str = "",
-    standard: dict[str, float] | None = None,
+    standard: dict[str, float | str] | None = None,
 ) -> Scenario:
     """A scenario from the parsed TOML (``folder``: where relative files are;
     ``standard``: see :func:`load_scenario`)."""
@@ -325,7 +329,7 @@ def _upgrade(
     table: dict[str, Any],
     label: str,
     folder: Path | None,
-    standard: dict[str, float] | None = None,
+    standard: dict[str, float | str] | None = None,
 ) -> Upgrade:
     setters = ("maxspeed", "speed_kph", "factor", "class")
     _check_keys(table, {"name", "name_ru", "classes", "tolerance_m", *_SELECTORS, *setters}, label)

@@ -189,3 +189,40 @@ def test_rebuilt_candidates_on_processes_and_dask_equal_the_serial_ranking(
         n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
         assert serial.equals(rank_upgrades(sweep, scheduler=cluster.scheduler_address))
+
+
+def test_a_class_standard_equals_the_class_upgrade_applied_and_rebuilt(built: Built) -> None:
+    """ru reads no class at junctions: the class's speed reaches the incremental update;
+    the same upgrade applied as a scenario edit and routed from scratch gives the same."""
+    from ural_access.geo.scenarios.ranking import standard_upgrade
+
+    study, network, _ = built["urals"]
+    sweep = _quiet_sweep(study, network)
+    motorway = standard_upgrade(road_class="motorway")
+    jobs = upgrade_jobs(sweep, motorway)
+    assert all(isinstance(j, tuple) for j in jobs)  # incremental
+    picks = list(range(0, len(jobs), 12))
+    fast = evaluate_candidates(sweep, [jobs[i] for i in picks], increase=False)
+    for i, got in zip(picks, fast, strict=True):
+        section = sweep.candidates[i]
+        edit = replace(motorway, name=section.key)
+        edit = replace(edit, selection=replace(edit.selection, edges=tuple(section.edges.tolist())))
+        rebuilt = sweep.rebuild.evaluate(RebuildJob(scenarios=(Scenario("c", "c", (edit,)),)))
+        assert np.array_equal(got, rebuilt)
+    table = rank_upgrades(sweep, standard=motorway)
+    assert table["gain"].iloc[0] > 0 and (table["gain"] >= 0).all()
+
+
+def test_a_standard_is_one_plausible_setting() -> None:
+    from ural_access.geo.scenarios.ranking import standard_upgrade
+
+    assert standard_upgrade().maxspeed_kph == 110.0
+    assert standard_upgrade(speed_kph=90.0).speed_kph == 90.0
+    for bad, message in (
+        ({"factor": 1.2, "road_class": "trunk"}, "give one standard, not factor and class"),
+        ({"road_class": "autobahn"}, "standard class 'autobahn' is not one of"),
+        ({"speed_kph": 400.0}, "standard drive speed 400 is implausible"),
+        ({"factor": 9.0}, "standard speed factor 9 is implausible"),
+    ):
+        with pytest.raises(ScenarioError, match=message):
+            standard_upgrade(**bad)  # type: ignore[arg-type]

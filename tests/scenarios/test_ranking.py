@@ -22,6 +22,7 @@ from ural_access.geo.scenarios.ranking import (
     Sweep,
     prepare_sweep,
     rank_upgrades,
+    standard_upgrade,
     upgrade_jobs,
 )
 from ural_access.geo.study.definition import Study
@@ -61,7 +62,7 @@ def test_incremental_equals_full_recomputation_on_every_candidate(
 ) -> None:
     sweep = _sweep(built, key)
     assert len(sweep.candidates) >= 5
-    upgrades = upgrade_jobs(sweep, maxspeed_kph=130.0)
+    upgrades = upgrade_jobs(sweep, standard_upgrade(130.0))
     closures = [(c.edges, np.full(len(c.edges), np.inf)) for c in sweep.candidates]
     for jobs, increase in ((upgrades, False), (closures, True)):
         fast = [_incremental_only(sweep.graph, job, increase) for job in jobs]
@@ -81,7 +82,7 @@ def test_incremental_equals_full_recomputation_on_every_candidate(
 def test_an_evaluation_equals_a_router_rebuilt_on_the_edited_network(urals: Sweep) -> None:
     """The edit reaches the weights the turn-aware search uses: a new Router built from
     a network whose edges carry the new times finds the same times to every target."""
-    jobs = upgrade_jobs(urals, maxspeed_kph=110.0)
+    jobs = upgrade_jobs(urals, standard_upgrade(110.0))
     graph = urals.graph
     for job in jobs[:: max(1, len(jobs) // 6)]:
         edges, times = job
@@ -96,7 +97,7 @@ def test_an_evaluation_equals_a_router_rebuilt_on_the_edited_network(urals: Swee
 
 
 def test_rank_upgrades_ranks_20_candidates_and_a_package_fits_its_budget(urals: Sweep) -> None:
-    table = rank_upgrades(urals, maxspeed_kph=110.0, cost_per_km=2.0)
+    table = rank_upgrades(urals, standard=standard_upgrade(110.0), cost_per_km=2.0)
     assert len(table) >= 20 and list(table["rank"]) == list(range(1, len(table) + 1))
     assert table["gain"].is_monotonic_decreasing and table["gain"].iloc[0] > 0
     assert (table["cost"] == 2.0 * table["km"]).all()

@@ -238,3 +238,16 @@ def test_closing_the_road_a_city_joins_moves_its_join_with_a_warning(
     with pytest.warns(UralAccessWarning, match=f"{city.name}: its nearest road .* is closed"):
         moved = Router.for_study(applied.network, places, study).snap.table.iloc[0]
     assert moved["edge"] >= 0 and moved["edge"] != joined and moved["snap_m"] > 0
+
+
+def test_a_class_upgrade_to_a_longer_class_name_gets_that_class_speed(
+    urals: tuple[Study, RoadNetwork],
+) -> None:
+    """ "primary" to "motorway": the new class is not cut to the old name's width
+    ("motorwa", an unknown class at the fallback speed, so no change at all)."""
+    study, network = urals
+    data = {"upgrade": [{"name": "m", "between": ["Chelyabinsk", "Miass"], "class": "motorway"}]}
+    applied = apply_scenario(network, scenario_from_dict(data, name="m"), study)
+    rows = applied.edited[applied.edited["highway_before"] == "primary"]
+    assert len(rows) > 0 and set(rows["highway_after"]) == {"motorway"}
+    assert (rows["speed_kph_after"] > rows["speed_kph_before"]).any()

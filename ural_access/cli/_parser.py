@@ -196,6 +196,19 @@ def _option_groups() -> dict[str, Options]:
                 | _value("the standard: each candidate's speeds times X (instead of a limit)"),
             ),
             (
+                ("--standard-speed",),
+                _number(float, 5.0, 150.0, "KMH")
+                | _value("the standard: each candidate driven at this speed (not a limit)"),
+            ),
+            (
+                ("--standard-class",),
+                _value(
+                    "the standard: each candidate becomes a road of this OSM class "
+                    "(motorway, trunk, primary, ...), whose speed the speed model gives",
+                    metavar="CLASS",
+                ),
+            ),
+            (
                 ("--objective",),
                 _value(
                     "what a candidate gains: potential (the total consumer-overflow potential, "

@@ -86,27 +86,18 @@ def run_rank_upgrades(
     the top candidates ``ranking.html`` (``closures.html``;
     :func:`maps.ranking.write_ranking_map`).
     """
-    from ..geo.scenarios.candidate_list import load_candidate_lines
     from ..geo.scenarios.runs import run_ranking
-    from ..geo.scenarios.scenario import load_scenario
     from ..maps.scenario_files import write_ranking_files
 
-    factor = args.standard_factor
-    maxspeed = None if factor else (args.standard_maxspeed or 110.0)
-    listed = None
-    if args.candidates is not None:  # read and checked before any work
-        if args.candidates.suffix.lower() in (".gpkg", ".geojson", ".json"):
-            listed = load_candidate_lines(args.candidates)  # drawn roads, one per line
-        else:
-            setting = {"factor": float(factor)} if factor else {"maxspeed": maxspeed or 110.0}
-            listed = load_scenario(args.candidates, standard=setting)
     ranking = run_ranking(
         study,
         network,
-        candidates=listed,
+        candidates=args.candidates,  # read and checked before any work
         closures=args.closures,
-        maxspeed_kph=maxspeed,
-        factor=factor,
+        maxspeed_kph=args.standard_maxspeed,
+        factor=args.standard_factor,
+        speed_kph=args.standard_speed,
+        road_class=args.standard_class,
         objective=args.objective,
         cost_per_km=args.cost_per_km,
         budget_km=args.budget_km,
