@@ -29,6 +29,11 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
             "over a section: closing it cuts a centre off from a first-tier city. Click a "
             "section for the minutes lost from each city to each centre."
         ),
+        "rk_note_list": (
+            "Thick lines: the top candidates of your list, numbered and coloured by rank "
+            "(dark: first); thin grey lines: the others. Click a candidate for the minutes it "
+            "saves from each city to each centre."
+        ),
         "rk_note_package": (
             " Wide green dashed outline: the sections of the package chosen within the budget "
             "(step n: the n-th choice)."
@@ -106,6 +111,11 @@ RANKING_TEXTS: dict[str, dict[str, str]] = {
             "цветом по месту в рейтинге (тёмный: первый). Тонкие серые линии: остальные "
             "участки. Чёрный пунктир поверх участка: его закрытие отрезает центр от города "
             "первого уровня. Нажмите на участок, чтобы увидеть потерю времени."
+        ),
+        "rk_note_list": (
+            "Толстые линии: лучшие кандидаты из вашего списка, с номером и цветом по месту в "
+            "рейтинге (тёмный: первый); тонкие серые линии: остальные. Нажмите на кандидата, "
+            "чтобы увидеть, сколько минут он экономит от каждого города до каждого центра."
         ),
         "rk_note_package": (
             " Широкий зелёный пунктирный контур: участки пакета, выбранного в пределах бюджета "

@@ -250,19 +250,21 @@ def ranking_map(
     rank_badges(ranked, lang, badges)
     badges.add_to(fmap)
     total = len(ranked.table)
+    listed = any(c.edit is not None for c in sweep.candidates)  # the user's list
     if closures:
         title = lang("rk_title_closures", n=ranked.top, total=total)
         lead = lang("rk_standard_closures")
         note = lang("rk_note_closures")
     else:
         title = lang("rk_title", n=ranked.top, total=total)
-        listed = any(c.edit is not None for c in sweep.candidates)  # the user's list
         lead = lang(
             "rk_standard_list" if listed else "rk_standard",
             standard=_standard(standard, lang),
             objective=_objective(objective, lang),
         )
-        note = lang("rk_note") + (lang("rk_note_package") if ranked.steps else "")
+        note = lang("rk_note_list" if listed else "rk_note") + (
+            lang("rk_note_package") if ranked.steps else ""
+        )
     InfoBox(title, note, _provenance(provenance or {}, lang), lang, lead).add_to(fmap)
     HtmlControl(table_html(ranked, lang, package), "topleft", "ua-rank").add_to(fmap)
     # The key bottom right: bottom left, under the table, the two overlapped on a laptop's
