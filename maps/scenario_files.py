@@ -12,7 +12,8 @@ from pathlib import Path
 from ..geo.results.access_results import write_results
 from ..geo.scenarios.files import write_comparison, write_ranking
 from ..geo.scenarios.runs import Ranking, ScenarioRun
-from .ranking import write_ranking_map
+from .package_chart import PACKAGE_CHART, write_package_chart
+from .ranking import study_language, write_ranking_map
 from .scenario import write_scenario_map
 
 __all__ = ["write_ranking_files", "write_scenario_files"]
@@ -38,8 +39,9 @@ def write_scenario_files(run: ScenarioRun, out: str | Path, lang: str) -> tuple[
 
 
 def write_ranking_files(ranking: Ranking, out: str | Path, lang: str) -> Path:
-    """Write the ranking's tables, ``candidates.gpkg`` and its map (``ranking.html``, or
-    ``closures.html``) into ``out``, atomically."""
+    """Write the ranking's tables, ``candidates.gpkg``, its map (``ranking.html``, or
+    ``closures.html``) and with a package its curve (``package.png``) into ``out``,
+    atomically."""
 
     def draw_map(folder: Path) -> None:
         log.info("drawing the map of the top candidates")
@@ -54,5 +56,8 @@ def write_ranking_files(ranking: Ranking, out: str | Path, lang: str) -> Path:
             standard=ranking.setting,
             provenance=ranking.provenance,
         )
+        if ranking.package is not None:  # the marginal-gain curve, for a report
+            words = study_language(ranking.sweep.study, lang)
+            write_package_chart(ranking.package, folder / PACKAGE_CHART, words)
 
     return write_ranking(ranking, out, also=draw_map)

@@ -72,6 +72,13 @@ def test_rank_upgrades_command_writes_the_ranking_and_package(
     assert package["cumulative_km"].max() <= 60
     assert (out / "candidates.gpkg").is_file()
     assert "1. S" in capsys.readouterr().out
+    # The marginal-gain curve as a chart for a report: a PNG, the same bytes again.
+    chart = (out / "package.png").read_bytes()
+    assert chart[:8] == b"\x89PNG\r\n\x1a\n" and len(chart) > 10_000
+    again = tmp_path / "again"
+    assert main([*args[:2], str(again), *args[3:]]) == 0
+    assert (again / "package.png").read_bytes() == chart
+    assert (again / "ranking.csv").read_bytes() == (out / "ranking.csv").read_bytes()
 
 
 def test_rank_upgrades_with_an_unreachable_scheduler_exits_11(
