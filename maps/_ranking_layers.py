@@ -29,6 +29,7 @@ __all__ = [
     "RANK_COLOURS",
     "Ranked",
     "cut_layer",
+    "escape_text",
     "others_layer",
     "package_layer",
     "rank_badges",
@@ -73,6 +74,18 @@ def _text_colour(colour: str) -> str:
     """Black or white, whichever reads better on ``colour`` (``#rrggbb``)."""
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+#: Characters that are plain text in HTML but code in a JavaScript template literal,
+#: which folium puts a marker's tooltip and popup in: written as character references.
+_LITERAL_SAFE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def escape_text(text: str) -> str:
+    """``text`` (a name of the user's or OSM's) for any HTML of the map: escaped, and
+    with backticks, dollars and backslashes as character references (see
+    :data:`_LITERAL_SAFE`), so no name can end or run code in a template literal."""
+    return escape(text).translate(_LITERAL_SAFE)
 
 
 def section_text(label: str, lang: Lang) -> str:
@@ -163,7 +176,7 @@ def popup_html(row: Any, ranked: Ranked, lang: Lang) -> str:
             lang("rk_to", agglomeration=lang.agglomeration(a), city=lang.place(c)) for a, c in cut
         )
         extra += f"<p><b>{escape(lang('rk_cuts_off', pairs=pairs))}</b></p>"
-    title = escape(ranked.section(row["candidate"], row["section"], lang))
+    title = escape_text(ranked.section(row["candidate"], row["section"], lang))
     return (
         f"<div class='ua-popup'><h4>{escape(str(row['rank']))}. {title}</h4>"
         f"<div class='ua-prov'>{escape(lang('rk_rank', rank=row['rank'], total=total))} · "
@@ -173,7 +186,7 @@ def popup_html(row: Any, ranked: Ranked, lang: Lang) -> str:
 
 
 def _tooltip(row: Any, ranked: Ranked, lang: Lang, top: bool) -> str:
-    section = escape(ranked.section(row["candidate"], row["section"], lang))
+    section = escape_text(ranked.section(row["candidate"], row["section"], lang))
     if not top:
         return lang("rk_tooltip_other", rank=row["rank"], section=section)
     gain = lang.people(-float(row["gain"]) if ranked.closures else float(row["gain"]))
@@ -300,6 +313,8 @@ def rank_badges(ranked: Ranked, lang: Lang, group: folium.FeatureGroup) -> None:
             icon=folium.DivIcon(
                 html=html, icon_size=(22, 22), icon_anchor=(11, 11), class_name="ua-rk-icon"
             ),
-            tooltip=_tooltip(row, ranked, lang, True),
-            popup=folium.Popup(popup_html(row, ranked, lang), max_width=460),
+            tooltip=_tooltip(row, ranked, lang, True).translate(_LITERAL_SAFE),
+            popup=folium.Popup(
+                popup_html(row, ranked, lang).translate(_LITERAL_SAFE), max_width=460
+            ),
         ).add_to(group)

@@ -13,6 +13,7 @@ from ._ranking_layers import (
     PACKAGE_COLOUR,
     PACKAGE_DASH,
     Ranked,
+    escape_text,
     rank_colours,
 )
 from .style import CENTER_COLOUR, CITY_COLOUR
@@ -42,7 +43,7 @@ def table_html(ranked: Ranked, lang: Lang, package: pd.DataFrame | None) -> str:
         rows.append(
             f"<tr data-candidate='{escape(str(row['candidate']))}'>"
             f"<td><span class='sw' style='background:{colour}'></span>{rank}</td>"
-            f"<td class='sec'>{escape(ranked.section(row['candidate'], row['section'], lang))}{cut}</td>"
+            f"<td class='sec'>{escape_text(ranked.section(row['candidate'], row['section'], lang))}{cut}</td>"
             f"<td class='n'>{escape(lang.decimal(float(row['km']), 1))}</td>"
             f"<td class='n'>{escape(lang.people(gain))}</td>"
             + (f"<td>{escape(lang('rk_step', n=step)) if step else ''}</td>" if steps else "")
@@ -76,7 +77,7 @@ def _package_html(ranked: Ranked, lang: Lang, package: pd.DataFrame | None) -> s
     )
     rows = "".join(
         f"<tr data-candidate='{escape(str(r.candidate))}'><td>{int(r.step)}</td>"
-        f"<td class='sec'>{escape(ranked.section(r.candidate, r.section, lang))}"
+        f"<td class='sec'>{escape_text(ranked.section(r.candidate, r.section, lang))}"
         f"{escape(lang('rk_rank_short', rank=rank[r.candidate])) if r.candidate in rank else ''}</td>"
         f"<td class='n'>{escape(lang.decimal(float(r.km), 1))}</td>"
         f"<td class='n'>{escape(lang.people(float(r.marginal_gain)))}</td></tr>"

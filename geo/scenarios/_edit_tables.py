@@ -3,9 +3,11 @@ edit and the bad value (:func:`.scenario.scenario_from_dict` calls these)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 
 from ..errors import ScenarioError
@@ -41,7 +43,7 @@ def edit_tables(data: dict[str, Any], key: str, name: str) -> list[dict[str, Any
 
 
 def edit_label(table: dict[str, Any], kind: str, i: int) -> str:
-    return str(table.get("name", f"{kind} {i + 1}"))
+    return text_value(table, "name", f"{kind} {i + 1}") or f"{kind} {i + 1}"
 
 
 def check_keys(table: dict[str, Any], allowed: set[str], label: str) -> None:
@@ -116,7 +118,7 @@ def new_road_edit(table: dict[str, Any], label: str, folder: Path | None) -> New
         road_class=road_class,
         maxspeed_kph=_speed(table, "maxspeed", label),
         speed_kph=_speed(table, "speed_kph", label),
-        oneway=bool(table.get("oneway", False)),
+        oneway=_oneway(table.get("oneway", False), label),
         join_limit_km=float(limit),
         name_ru=text_value(table, "name_ru", f"edit {label!r}"),
         join=join,
@@ -156,7 +158,13 @@ def road_selection(table: dict[str, Any], label: str, folder: Path | None) -> Se
             f"got {given or 'none'}"
         )
     key, value = given[0], table[given[0]]
-    classes = tuple(_road_class(c, label) for c in table.get("classes", []))
+    listed = table.get("classes", [])
+    if not isinstance(listed, list):
+        raise ScenarioError(
+            f"edit {label!r}: classes = {listed!r} is not a list of road classes "
+            '(e.g. classes = ["trunk", "primary"])'
+        )
+    classes = tuple(_road_class(c, label) for c in listed)
     tolerance = table.get("tolerance_m", 50.0)
     if not isinstance(tolerance, int | float) or not 0 < tolerance <= 5000:
         raise ScenarioError(f"edit {label!r}: tolerance_m = {tolerance!r} is not in (0, 5000]")
@@ -192,15 +200,34 @@ def road_selection(table: dict[str, Any], label: str, folder: Path | None) -> Se
     return Selection(**sel)
 
 
+def _oneway(value: Any, label: str) -> bool:
+    """``oneway``: true or false (1 or 0, as a GeoPackage may store it); text such as
+    ``"no"`` is refused, not read as true."""
+    if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    raise ScenarioError(f"edit {label!r}: oneway = {value!r} is not true or false")
+
+
 def _line(coords: Any, label: str) -> shapely.LineString:
     try:
-        line = shapely.LineString(coords)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NaN: refused below
+            line = shapely.LineString(coords)
     except (TypeError, ValueError, shapely.errors.GEOSException):
         raise ScenarioError(
             f"edit {label!r}: a line must be [[lon, lat], [lon, lat], ...]"
         ) from None
     lon, lat = shapely.get_coordinates(line).T
-    if line.is_empty or line.length == 0 or abs(lon).max() > 180 or abs(lat).max() > 90:
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        raise ScenarioError(f"edit {label!r}: a coordinate of the line is not finite (NaN, inf)")
+    outside = (np.abs(lon) > 180) | (np.abs(lat) > 90)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ScenarioError(
+            f"edit {label!r}: point {i + 1} of the line, longitude {lon[i]:g} or latitude "
+            f"{lat[i]:g}, is off the globe (give [lon, lat] in degrees, WGS 84)"
+        )
+    if line.is_empty or line.length == 0:
         raise ScenarioError(f"edit {label!r}: the line needs two distinct lon/lat points")
     return line
 

@@ -146,6 +146,10 @@ def _on_dask(
 
     try:
         client: Any = Client(scheduler, timeout=timeout_s, set_as_default=False)
+    except ValueError as exc:  # distributed's words for a malformed address
+        raise ClusterError(
+            f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://host:8786"
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"

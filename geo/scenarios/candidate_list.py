@@ -65,8 +65,10 @@ def load_candidate_lines(path: str | Path) -> Scenario:
     if frame.crs is not None:
         frame = frame.to_crs(4326)
     tables = []
-    for i, (geom, row) in enumerate(zip(frame.geometry, frame.itertuples(), strict=True)):
-        cells = {k: _plain(getattr(row, k, None)) for k in LINE_COLUMNS}
+    columns = [k for k in LINE_COLUMNS if k in frame.columns]
+    rows = frame[columns].to_dict("records")  # not itertuples: it renames "class"
+    for i, (geom, row) in enumerate(zip(frame.geometry, rows, strict=True)):
+        cells = {k: _plain(row.get(k)) for k in LINE_COLUMNS}
         table = {k: v for k, v in cells.items() if v is not None}
         table.setdefault("name", f"road {i + 1}")
         if geom is not None and geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:

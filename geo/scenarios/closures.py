@@ -84,6 +84,14 @@ def rank_closures(
     return table, _redundancy(sweep, results, limit)
 
 
+def _no_alternative(today: float, worst: float, limit: float) -> bool:
+    """Reached today, and the worst single closure cuts it off, or pushes it from within
+    ``limit`` minutes to beyond (a town beyond the limit today counts once cut off)."""
+    if not np.isfinite(today):
+        return False
+    return bool(not np.isfinite(worst) or (today <= limit < worst))
+
+
 def _redundancy(sweep: Sweep, results: list[FloatArray], limit: float) -> pd.DataFrame:
     keys = [c.key for c in sweep.candidates]
     stack = np.stack(results) if results else np.zeros((0, *sweep.today.shape))
@@ -105,7 +113,7 @@ def _redundancy(sweep: Sweep, results: list[FloatArray], limit: float) -> pd.Dat
                     keys[worst] if worst >= 0 and lost[worst] > 0 else "",
                     float(lost[worst]) if worst >= 0 and np.isfinite(lost[worst]) else np.nan,
                     beyond,
-                    bool(today <= limit and worst >= 0 and after[worst] > limit),
+                    _no_alternative(today, after[worst] if worst >= 0 else today, limit),
                 )
             )
     return pd.DataFrame(

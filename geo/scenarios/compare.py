@@ -109,8 +109,12 @@ class ScenarioComparison:
 
     def headline(self) -> pd.DataFrame:
         """Per agglomeration: minutes to the centre from each city (change) and the potential."""
-        wide = self.by_city.pivot_table(
-            index="agglomeration", columns="origin", values="time_to_center_min_change", sort=False
+        wide = self.by_city.pivot_table(  # dropna=False: a city cut off keeps its column
+            index="agglomeration",
+            columns="origin",
+            values="time_to_center_min_change",
+            sort=False,
+            dropna=False,
         )
         wide.columns = [f"minutes_from_{c}_change" for c in wide.columns]
         agg = self.by_agglomeration.set_index("agglomeration")

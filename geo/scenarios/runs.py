@@ -149,6 +149,10 @@ def _check_scheduler(scheduler: str, timeout_s: float) -> None:
 
     try:  # reach the scheduler before minutes of work, not after
         Client(scheduler, timeout=timeout_s, set_as_default=False).close()
+    except ValueError as exc:  # distributed's words for a malformed address
+        raise ClusterError(
+            f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://host:8786"
+        ) from None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"

@@ -1,0 +1,126 @@
+"""Hostile and unusual scenario and candidate inputs (issue 19's review): each one is a
+clear error, or NaN and a warning, or escaped text; never a silently wrong result."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from ural_access.geo.errors import ClusterError, ScenarioError, UralAccessWarning
+from ural_access.geo.network.road_network import RoadNetwork
+from ural_access.geo.pipeline.compute import study_network
+from ural_access.geo.scenarios.candidate_list import load_candidate_lines
+from ural_access.geo.scenarios.closures import rank_closures
+from ural_access.geo.scenarios.ranking import prepare_sweep, rank_upgrades
+from ural_access.geo.scenarios.runs import run_ranking, run_scenario
+from ural_access.geo.scenarios.scenario import scenario_from_dict
+from ural_access.geo.study.definition import Study
+from ural_access.maps.ranking import write_ranking_map
+
+Built = Mapping[str, tuple[Study, RoadNetwork, Path]]
+DIRECT = [[61.43, 55.27], [61.62, 55.75], [61.90, 56.37]]  # Chelyabinsk - Kamensk-Uralsky
+EVERYTHING = [[50.0, 45.0], [75.0, 45.0], [75.0, 65.0], [50.0, 65.0], [50.0, 45.0]]
+
+
+def _road(**keys: Any) -> dict[str, Any]:
+    return {"new_road": [{"name": "r", "coordinates": DIRECT, "maxspeed": 90, **keys}]}
+
+
+def test_drawn_lines_keep_their_class_and_a_oneway_cell_must_say_yes_or_no(
+    tmp_path: Path,
+) -> None:
+    line = shapely.LineString(DIRECT)
+    path = tmp_path / "drawn.gpkg"
+    frame = gpd.GeoDataFrame(
+        {"name": ["a", "b"], "class": ["motorway", "secondary"], "oneway": [1, 0]},
+        geometry=[line, line],
+        crs="EPSG:4326",
+    )
+    frame.to_file(path)
+    roads = load_candidate_lines(path).edits
+    assert [e.road_class for e in roads] == ["motorway", "secondary"]  # type: ignore[union-attr]
+    assert [e.oneway for e in roads] == [True, False]  # type: ignore[union-attr]
+    frame.assign(oneway=["no", "yes"]).to_file(path)
+    with pytest.raises(ScenarioError, match=r"edit 'a': oneway = 'no' is not true or false"):
+        load_candidate_lines(path)
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"oneway": "no"}, "oneway = 'no' is not true or false"),
+        ({"coordinates": [[float("nan"), 55.27], [61.62, 55.75]]}, "not finite"),
+        ({"coordinates": [[61.43, 55.27], [float("inf"), 55.75]]}, "not finite"),
+        ({"coordinates": [[400.0, 95.0], [61.62, 55.75]]}, "longitude 400 or latitude 95"),
+        ({"name": 5}, "name must be a non-empty text, got 5"),
+    ],
+)
+def test_a_bad_new_road_is_named_in_one_clear_error(keys: dict[str, Any], message: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no shapely RuntimeWarning on NaN either
+        with pytest.raises(ScenarioError, match=message):
+            scenario_from_dict(_road(**keys), name="bad")
+
+
+def test_classes_given_as_one_text_is_a_clear_error() -> None:
+    edit = {"name": "c", "polygon": EVERYTHING, "classes": "trunk", "maxspeed": 110}
+    with pytest.raises(ScenarioError, match=r"classes = 'trunk' is not a list of road classes"):
+        scenario_from_dict({"upgrade": [edit]}, name="bad")
+
+
+def test_a_malformed_scheduler_address_is_a_cluster_error(built: Built) -> None:
+    study, network, _ = built["urals"]
+    for address in ("notaurl", "tcp://127.0.0.1:notaport"):
+        with pytest.raises(ClusterError, match=f"{address!r} is not a Dask scheduler address"):
+            run_ranking(study, network, scheduler=address, timeout_s=1.0)
+
+
+def test_template_literal_characters_in_names_cannot_run_in_the_ranking_map(
+    built: Built, tmp_path: Path
+) -> None:
+    """The numbered badges' tooltip and popup are JavaScript template literals in folium's
+    page: a backtick or ``${`` in a user's candidate name must not reach them raw."""
+    study, network, _ = built["urals"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        sweep = prepare_sweep(study, study_network(study, network))
+    table = rank_upgrades(sweep, workers=1)
+    table.loc[table["rank"] == 1, "section"] = "a ${alert(1)} `+alert(2)+` \\u0060 b"
+    raw = write_ranking_map(sweep, table, tmp_path).read_text(encoding="utf-8")
+    assert "alert(1)" in raw and "${alert" not in raw and "`+alert" not in raw
+    assert "\\u0060 b" not in raw.replace("\\\\u0060 b", "")  # a backslash stays text too
+    assert "a &#36;{alert(1)} &#96;+alert(2)+&#96; &#92;u0060 b" in raw
+
+
+def test_a_city_cut_off_everywhere_keeps_its_columns_in_the_comparison(built: Built) -> None:
+    study, network, _ = built["urals"]
+    close = scenario_from_dict({"close": [{"name": "all", "polygon": EVERYTHING}]}, name="all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        done = run_scenario(study, network, close, isochrones=False)
+    head = done.comparison.headline()
+    cities = [f"minutes_from_{c}_change" for c in ("Ekaterinburg", "Chelyabinsk")]
+    assert set(cities) <= set(head.columns), list(head.columns)
+    assert head[cities].isna().all().all()
+    assert any("Ekaterinburg" in w for w in done.results.warnings)
+
+
+def test_a_closure_cutting_a_town_off_leaves_it_no_alternative(built: Built) -> None:
+    study, network, _ = built["urals"]
+    listed = scenario_from_dict({"close": [{"name": "all", "polygon": EVERYTHING}]}, name="c")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        sweep = prepare_sweep(
+            study, study_network(study, network), candidates=listed, closures=True
+        )
+        _, redundancy = rank_closures(sweep, workers=1)
+    today = redundancy["minutes_today"]
+    assert (today > 180).any() and np.isfinite(today).any()
+    # Reached today (within the largest band or beyond it), unreachable after: no alternative.
+    assert redundancy.loc[np.isfinite(today), "no_alternative"].all()
