@@ -265,7 +265,8 @@ class Router(MovementSearch, TreePaths):
             if cut_off[i]:
                 message = (
                     f"{where} is cut off from the road network: its nearest roads are not "
-                    "connected to it by road (an island, or a part reached by ferry only), "
+                    "connected to it by road (an island, a part reached by ferry only, or a gap in "
+                    "the road data), "
                     "so its drive times are NaN"
                 )
             elif np.isfinite(joins.nearest_m[i]):
