@@ -159,6 +159,34 @@ def _check_scheduler(scheduler: str, timeout_s: float) -> None:
         ) from None
 
 
+def _check_options(
+    closures: bool,
+    objective: Objective,
+    asked: str,
+    cost_per_km: float | None,
+    budget_km: float | None,
+    budget: float | None,
+) -> None:
+    """Refuse, before any work, options that would be ignored or choose nothing."""
+    if closures and (budget is not None or budget_km is not None):
+        raise ScenarioError(
+            "a budget chooses a package of upgrades; there is no package of closures "
+            "(leave out --budget-km/--budget with --closures)"
+        )
+    if closures and objective.kind != "potential":
+        raise ScenarioError(
+            f"closures are ranked by the total potential they cost: --objective {asked} "
+            "does not apply with --closures"
+        )
+    if budget is not None and budget_km is not None:
+        raise ScenarioError("give a budget in km or in money, not both")
+    for value, unit in ((budget_km, " km"), (budget, "")):
+        if value is not None and not value > 0:
+            raise ScenarioError(f"a budget of {value:g}{unit} chooses nothing: give more than 0")
+    if budget is not None and not (cost_per_km or 0) > 0:
+        raise ScenarioError("a budget in money needs a cost per km above 0 (--cost-per-km)")
+
+
 def run_ranking(
     study: Study,
     network: RoadNetwork,
@@ -190,12 +218,10 @@ def run_ranking(
     ClusterError
         The scheduler cannot be reached within ``timeout_s``.
     """
+    asked = objective if isinstance(objective, str) else objective.describe()
     if not isinstance(objective, Objective):
         objective = Objective.parse(objective, study)
-    if budget is not None and cost_per_km is None:
-        raise ScenarioError("a budget in money needs a cost per km (--cost-per-km)")
-    if budget is not None and budget_km is not None:
-        raise ScenarioError("give a budget in km or in money, not both")
+    _check_options(closures, objective, asked, cost_per_km, budget_km, budget)
     rule = standard_upgrade(maxspeed_kph, factor, speed_kph, road_class)
     if candidates is not None and not isinstance(candidates, Scenario):
         candidates = load_candidates(candidates, rule)

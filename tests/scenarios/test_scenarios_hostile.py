@@ -124,3 +124,21 @@ def test_a_closure_cutting_a_town_off_leaves_it_no_alternative(built: Built) -> 
     assert (today > 180).any() and np.isfinite(today).any()
     # Reached today (within the largest band or beyond it), unreachable after: no alternative.
     assert redundancy.loc[np.isfinite(today), "no_alternative"].all()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"closures": True, "budget_km": 100.0}, "no package of closures"),
+        ({"closures": True, "objective": "within:90"}, "--objective within:90 does not apply"),
+        ({"budget_km": 0.0}, "a budget of 0 km chooses nothing"),
+        ({"budget": 0.0, "cost_per_km": 5.0}, "a budget of 0 chooses nothing"),
+        ({"budget": 100.0, "cost_per_km": 0.0}, "needs a cost per km above 0"),
+    ],
+)
+def test_options_that_would_be_ignored_or_choose_nothing_are_refused_before_any_work(
+    built: Built, options: dict[str, Any], message: str
+) -> None:
+    study, network, _ = built["urals"]
+    with pytest.raises(ScenarioError, match=message):
+        run_ranking(study, network, workers=1, **options)
