@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ..geo.base.atomic import check_output_dir
 from ..geo.results.access_results import write_results
 from ..geo.scenarios.files import write_comparison, write_ranking
 from ..geo.scenarios.runs import Ranking, ScenarioRun
@@ -22,8 +23,14 @@ log = logging.getLogger(__name__)
 
 
 def write_scenario_files(run: ScenarioRun, out: str | Path, lang: str) -> tuple[Path, Path]:
-    """Write ``out/results/`` and ``out/comparison/`` (each atomically); returns both."""
+    """Write ``out/results/`` and ``out/comparison/`` (each atomically); returns both.
+
+    Both folders are checked before either is written (a file in the way, or a file of
+    the user's in one of them): a refused ``comparison/`` leaves no new ``results/``.
+    """
     out = Path(out)
+    for part in ("results", "comparison"):
+        check_output_dir(out / part)
     folder = write_results(run.results, out / "results")
 
     def draw_map(folder: Path) -> Path:

@@ -42,6 +42,7 @@ __all__ = [
     "Terminated",
     "atomic_dir",
     "atomic_file",
+    "check_output_dir",
     "fixed_gpkg_date",
     "foreign_files",
     "replace_dir",
@@ -245,6 +246,25 @@ def replace_dir(new: Path, target: Path) -> None:
     raise WriteError(f"cannot replace {str(target)!r}: other writers keep replacing it")
 
 
+def check_output_dir(path: str | Path, *, guard: bool = True) -> None:
+    """Whether :func:`atomic_dir` may replace ``path``: call it for each folder of an
+    output written in several folders, before writing the first.
+
+    Raises
+    ------
+    WriteError
+        ``path`` is a file, or (``guard``) holds files ural-access did not write.
+    """
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise WriteError(
+            f"cannot write the folder {str(path)!r}: a file of that name exists; "
+            "remove it or choose another output folder"
+        )
+    if guard:
+        refuse_foreign(path)
+
+
 @contextmanager
 def atomic_dir(path: str | Path, *, guard: bool = True) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it replaces ``path``.
@@ -262,13 +282,7 @@ def atomic_dir(path: str | Path, *, guard: bool = True) -> Iterator[Path]:
     """
     path = Path(path)
     _prepare(path)
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise WriteError(
-            f"cannot write the folder {str(path)!r}: a file of that name exists; "
-            "remove it or choose another output folder"
-        )
-    if guard:
-        refuse_foreign(path)
+    check_output_dir(path, guard=guard)
     tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent))
     _publish_mode(tmp, 0o777)
     try:

@@ -142,3 +142,25 @@ def test_options_that_would_be_ignored_or_choose_nothing_are_refused_before_any_
     study, network, _ = built["urals"]
     with pytest.raises(ScenarioError, match=message):
         run_ranking(study, network, workers=1, **options)
+
+
+def test_a_users_file_in_the_comparison_folder_stops_the_scenario_before_any_file(
+    built: Built, tmp_path: Path
+) -> None:
+    from ural_access.geo.errors import WriteError
+    from ural_access.maps.scenario_files import write_scenario_files
+
+    study, network, _ = built["urals"]
+    edit = {"name": "u", "between": ["Chelyabinsk", "Miass"], "maxspeed": 110}
+    scenario = scenario_from_dict({"upgrade": [edit]}, name="u")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        done = run_scenario(study, network, scenario, isochrones=False)
+    notes = tmp_path / "out" / "comparison" / "my-notes.md"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("mine", encoding="utf-8")
+    with pytest.raises(WriteError, match=r"my-notes\.md"):
+        write_scenario_files(done, tmp_path / "out", "en")
+    # Nothing half-written: no results/ beside the refused comparison/, the notes kept.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["comparison"]
+    assert notes.read_text(encoding="utf-8") == "mine"
