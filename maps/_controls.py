@@ -9,6 +9,7 @@ box, the layer control, fullscreen, measuring, town search (tips built as text) 
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
@@ -159,7 +160,11 @@ def add_controls(
 
 def provenance_line(results: AccessResults, lang: Lang = EN) -> str:
     """ "OSM data as of …, speed model …" for the info box."""
-    prov = results.provenance
+    return provenance_text(results.provenance, lang)
+
+
+def provenance_text(prov: dict[str, Any], lang: Lang = EN) -> str:
+    """:func:`provenance_line` of a provenance record (a ranking's, say)."""
     return lang(
         "provenance",
         date=lang.date(prov.get("osm_timestamp")) or lang("unknown"),

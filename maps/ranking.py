@@ -31,7 +31,7 @@ from ..geo.base.atomic import write_text_atomic
 from ..geo.scenarios.candidates import candidate_lines
 from ..geo.scenarios.ranking import Objective, Sweep
 from ..geo.study.definition import Study
-from ._controls import InfoBox, add_controls, base_map
+from ._controls import InfoBox, add_controls, base_map, provenance_text
 from ._geojson import feature_collection
 from ._labels import town_labels
 from ._layers import context_layer
@@ -165,16 +165,6 @@ def _bounds(ranked: Ranked, places: pd.DataFrame) -> tuple[float, float, float, 
     return (west - dx, south - dy, east + dx, north + dy)
 
 
-def _provenance(prov: dict[str, Any], lang: Lang) -> str:
-    return lang(
-        "provenance",
-        date=lang.date(prov.get("osm_timestamp")) or lang("unknown"),
-        source=str(prov.get("osm_source") or "").removeprefix("file:"),
-        model=str(prov.get("speed_model", "")).split(" (")[0],
-        version=prov.get("ural_access_version"),
-    )
-
-
 _CSS = """<style>
 .ua-rk { width: 18px; height: 18px; border-radius: 50%; border: 2px solid #fff;
   font: bold 11px/18px "DejaVu Sans", Arial, sans-serif; text-align: center;
@@ -265,7 +255,7 @@ def ranking_map(
         note = lang("rk_note_list" if listed else "rk_note") + (
             lang("rk_note_package") if ranked.steps else ""
         )
-    InfoBox(title, note, _provenance(provenance or {}, lang), lang, lead).add_to(fmap)
+    InfoBox(title, note, provenance_text(provenance or {}, lang), lang, lead).add_to(fmap)
     HtmlControl(table_html(ranked, lang, package), "topleft", "ua-rank").add_to(fmap)
     # The key bottom right: bottom left, under the table, the two overlapped on a laptop's
     # screen (1366 x 768) once the package or the note was opened.

@@ -232,23 +232,33 @@ def _line(coords: Any, label: str) -> shapely.LineString:
     return line
 
 
-def _read_geometry(name: Any, folder: Path | None, label: str, kind: str) -> Any:
-    """The first geometry of a GeoJSON/GeoPackage file (in EPSG:4326)."""
+def read_frame(path: Path, where: str) -> Any:
+    """A GeoJSON/GeoPackage file as a GeoDataFrame in EPSG:4326 (as it is without a CRS).
+
+    Raises
+    ------
+    ScenarioError
+        No such file, or not one GeoPandas reads (``where`` starts the message).
+    """
     import geopandas as gpd
 
-    path = Path(str(name))
-    if not path.is_absolute() and folder is not None:
-        path = folder / path
     if not path.is_file():
-        raise ScenarioError(f"edit {label!r}: no file at {str(path)!r}")
+        raise ScenarioError(f"{where}: no file at {str(path)!r}")
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several kinds for unreadable files
-        raise ScenarioError(f"edit {label!r}: cannot read {str(path)!r}: {exc}") from None
+        raise ScenarioError(f"{where}: cannot read {str(path)!r}: {exc}") from None
+    return frame.to_crs(4326) if frame.crs is not None else frame
+
+
+def _read_geometry(name: Any, folder: Path | None, label: str, kind: str) -> Any:
+    """The first geometry of a GeoJSON/GeoPackage file (in EPSG:4326)."""
+    path = Path(str(name))
+    if not path.is_absolute() and folder is not None:
+        path = folder / path
+    frame = read_frame(path, f"edit {label!r}")
     if frame.empty:
         raise ScenarioError(f"edit {label!r}: {str(path)!r} holds no geometry")
-    if frame.crs is not None:
-        frame = frame.to_crs(4326)
     geom = frame.geometry.iloc[0]
     if geom.geom_type == f"Multi{kind}" and len(geom.geoms) == 1:
         geom = geom.geoms[0]

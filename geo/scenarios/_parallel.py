@@ -134,18 +134,18 @@ def evaluate_all(
         return [r for part in parts for r in part]
 
 
-def _on_dask(
-    graph: Evaluator,
-    jobs: Sequence[AnyJob],
-    increase: bool,
-    incremental: bool,
-    scheduler: str,
-    timeout_s: float,
-) -> list[FloatArray]:
+def connect(scheduler: str, timeout_s: float) -> Any:
+    """A Dask client of the scheduler at ``scheduler`` (the caller closes it).
+
+    Raises
+    ------
+    ClusterError
+        ``scheduler`` is no scheduler address, or cannot be reached within ``timeout_s``.
+    """
     from distributed import Client
 
     try:
-        client: Any = Client(scheduler, timeout=timeout_s, set_as_default=False)
+        return Client(scheduler, timeout=timeout_s, set_as_default=False)
     except ValueError as exc:  # distributed's words for a malformed address
         raise ClusterError(
             f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://host:8786"
@@ -154,6 +154,17 @@ def _on_dask(
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"
         ) from None
+
+
+def _on_dask(
+    graph: Evaluator,
+    jobs: Sequence[AnyJob],
+    increase: bool,
+    incremental: bool,
+    scheduler: str,
+    timeout_s: float,
+) -> list[FloatArray]:
+    client = connect(scheduler, timeout_s)
     try:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         log.info("Dask: %d workers at %s; sending the graph once to each", n_workers, scheduler)

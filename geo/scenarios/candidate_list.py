@@ -21,6 +21,7 @@ import shapely
 from ..errors import ScenarioError
 from ..network.road_network import RoadNetwork
 from ..study.definition import Study
+from ._edit_tables import read_frame
 from ._select import select_edges
 from .apply import apply_scenario
 from .candidates import Candidate, road_km
@@ -53,17 +54,8 @@ def load_candidate_lines(path: str | Path) -> Scenario:
         The file is missing or unreadable, holds no line, a feature is not a line, or a
         cell is not a valid value for its ``[[new_road]]`` key.
     """
-    import geopandas as gpd
-
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"no candidates file at {str(path)!r}")
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several kinds for unreadable files
-        raise ScenarioError(f"{path}: cannot read it as a GeoPackage or GeoJSON: {exc}") from None
-    if frame.crs is not None:
-        frame = frame.to_crs(4326)
+    frame = read_frame(path, "candidates")
     tables = []
     columns = [k for k in LINE_COLUMNS if k in frame.columns]
     rows = frame[columns].to_dict("records")  # not itertuples: it renames "class"

@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ClusterError, ScenarioError, UralAccessWarning
+from ..errors import ScenarioError, UralAccessWarning
 from ..network.road_network import RoadNetwork
 from ..pipeline.compute import compute_access, results_provenance, study_network
 from ..results.access_results import AccessResults
 from ..study.definition import Study
 from ._objective import Objective, Sweep
+from ._parallel import connect
 from .apply import AppliedScenario, apply_scenario
 from .baseline import baseline_results
 from .candidate_list import load_candidate_lines
@@ -144,21 +145,6 @@ def standard_setting(rule: Upgrade) -> tuple[str, float | str]:
     return ("limit", rule.maxspeed_kph or 110.0)
 
 
-def _check_scheduler(scheduler: str, timeout_s: float) -> None:
-    from distributed import Client
-
-    try:  # reach the scheduler before minutes of work, not after
-        Client(scheduler, timeout=timeout_s, set_as_default=False).close()
-    except ValueError as exc:  # distributed's words for a malformed address
-        raise ClusterError(
-            f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://host:8786"
-        ) from None
-    except (OSError, TimeoutError) as exc:
-        raise ClusterError(
-            f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s ({exc})"
-        ) from None
-
-
 def _check_options(
     closures: bool,
     objective: Objective,
@@ -226,7 +212,7 @@ def run_ranking(
     if candidates is not None and not isinstance(candidates, Scenario):
         candidates = load_candidates(candidates, rule)
     if scheduler is not None:
-        _check_scheduler(scheduler, timeout_s)
+        connect(scheduler, timeout_s).close()  # reach it before minutes of work
     net = study_network(study, network)
     log.info("reading your candidates" if candidates else "finding the sections of today's routes")
     sweep = prepare_sweep(study, net, candidates=candidates, closures=closures)
