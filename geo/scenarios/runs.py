@@ -33,6 +33,7 @@ __all__ = [
     "Ranking",
     "ScenarioRun",
     "load_candidates",
+    "ranking_inputs",
     "run_ranking",
     "run_scenario",
     "standard_setting",
@@ -173,6 +174,35 @@ def _check_options(
         raise ScenarioError("a budget in money needs a cost per km above 0 (--cost-per-km)")
 
 
+def ranking_inputs(
+    study: Study,
+    *,
+    candidates: Scenario | str | Path | None,
+    closures: bool,
+    standard: tuple[float | None, float | None, float | None, str | None],
+    objective: Objective | str,
+    budgets: tuple[float | None, float | None, float | None],
+) -> tuple[Scenario | None, Objective, Upgrade]:
+    """:func:`run_ranking`'s inputs read and checked, before any work (the command calls
+    it before reading the roads): the candidates (read from their file), the objective
+    and the standard (``standard``: limit, factor, drive speed, class; ``budgets``: cost
+    per km, budget in km, budget in money).
+
+    Raises
+    ------
+    ScenarioError
+        A bad candidates file, objective, standard or budget.
+    """
+    asked = objective if isinstance(objective, str) else objective.describe()
+    if not isinstance(objective, Objective):
+        objective = Objective.parse(objective, study)
+    _check_options(closures, objective, asked, *budgets)
+    rule = standard_upgrade(*standard)
+    if candidates is not None and not isinstance(candidates, Scenario):
+        candidates = load_candidates(candidates, rule)
+    return candidates, objective, rule
+
+
 def run_ranking(
     study: Study,
     network: RoadNetwork,
@@ -204,13 +234,14 @@ def run_ranking(
     ClusterError
         The scheduler cannot be reached within ``timeout_s``.
     """
-    asked = objective if isinstance(objective, str) else objective.describe()
-    if not isinstance(objective, Objective):
-        objective = Objective.parse(objective, study)
-    _check_options(closures, objective, asked, cost_per_km, budget_km, budget)
-    rule = standard_upgrade(maxspeed_kph, factor, speed_kph, road_class)
-    if candidates is not None and not isinstance(candidates, Scenario):
-        candidates = load_candidates(candidates, rule)
+    candidates, objective, rule = ranking_inputs(
+        study,
+        candidates=candidates,
+        closures=closures,
+        standard=(maxspeed_kph, factor, speed_kph, road_class),
+        objective=objective,
+        budgets=(cost_per_km, budget_km, budget),
+    )
     if scheduler is not None:
         connect(scheduler, timeout_s).close()  # reach it before minutes of work
     net = study_network(study, network)

@@ -164,3 +164,32 @@ def test_a_users_file_in_the_comparison_folder_stops_the_scenario_before_any_fil
     # Nothing half-written: no results/ beside the refused comparison/, the notes kept.
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["comparison"]
     assert notes.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["scenario", "--scenario", "{bad}"], "has no edit"),
+        (["scenario", "--scenario", "{missing}"], "no scenario file at"),
+        (["rank-upgrades", "--candidates", "{bad}"], "has no edit"),
+        (["rank-upgrades", "--objective", "bogus"], "objective 'bogus'"),
+        (["rank-upgrades", "--closures", "--budget-km", "50"], "no package of closures"),
+    ],
+)
+def test_bad_scenario_input_stops_before_the_roads_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], message: str
+) -> None:
+    """A broken file or option is told at once (exit 10), not after the road network is
+    read or pulled (minutes from Overpass): here the roads are a missing file (exit 3)."""
+    from ural_access.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "nothing"\n', encoding="utf-8")
+    paths = {"{bad}": str(bad), "{missing}": str(tmp_path / "missing.toml")}
+    args = [paths.get(a, a) for a in command]
+    out = tmp_path / "out"
+    roads = ["--osm-file", str(tmp_path / "absent.osm.pbf"), "--output", str(out), "-q"]
+    assert main([*args, *roads]) == 10
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -281,8 +281,9 @@ def _run(args: argparse.Namespace) -> int:
     results = None
     road_note = ""
     if args.command in {"scenario", "rank-upgrades"}:
-        from .scenarios import run_rank_upgrades, run_scenario
+        from .scenarios import check_inputs, run_rank_upgrades, run_scenario
 
+        check_inputs(args, study)  # a bad file or option: told before the roads are read
         network = _network(args, study, force_pull=False)
         command = run_scenario if args.command == "scenario" else run_rank_upgrades
         return command(args, study, network, out, _road_data_note(network))

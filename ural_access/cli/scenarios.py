@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..geo.scenarios.compare import ScenarioComparison
     from ..geo.study.definition import Study
 
-__all__ = ["run_rank_upgrades", "run_scenario"]
+__all__ = ["check_inputs", "run_rank_upgrades", "run_scenario"]
 
 log = logging.getLogger("ural_access.cli.scenarios")
 
@@ -38,6 +38,30 @@ def _signed(minutes: float) -> str:
     if minutes != minutes:  # NaN
         return "cut off"
     return f"{minutes:+.1f} min"
+
+
+def check_inputs(args: argparse.Namespace, study: Study) -> None:
+    """Read the scenario (or candidates) file and check the ranking's options before the
+    roads are read or pulled: a bad input stops at once (exit code 10)."""
+    from ..geo.scenarios import load_scenario
+    from ..geo.scenarios.runs import ranking_inputs
+
+    if args.command == "scenario":
+        load_scenario(args.scenario)
+        return
+    ranking_inputs(
+        study,
+        candidates=args.candidates,
+        closures=args.closures,
+        standard=(
+            args.standard_maxspeed,
+            args.standard_factor,
+            args.standard_speed,
+            args.standard_class,
+        ),
+        objective=args.objective,
+        budgets=(args.cost_per_km, args.budget_km, args.budget),
+    )
 
 
 def run_scenario(
