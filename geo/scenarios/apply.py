@@ -9,6 +9,7 @@ included), so every drive time of the study follows from the edited weights.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ import shapely
 
 from ..base.arrays import FloatArray, IntArray
 from ..base.distance import geodesic_m
-from ..errors import ScenarioError
+from ..errors import ScenarioError, UralAccessWarning
 from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork, edge_speeds
 from ._crossings import NODE_FIELDS, join_crossings, piece_shares, split_line
@@ -184,6 +185,17 @@ def _concat(arrays: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _warn_no_faster(edit: Upgrade, km: float) -> None:
+    """Tell that ``edit`` changes nothing: its speed is not above today's on any road."""
+    warnings.warn(
+        f"upgrade {edit.name!r} makes none of its {km:.1f} km of road faster: they are "
+        "already as fast or faster (an upgrade never slows a road; to close roads use "
+        "[[close]])",
+        UralAccessWarning,
+        stacklevel=3,
+    )
+
+
 def apply_scenario(network: RoadNetwork, scenario: Scenario, study: Study) -> AppliedScenario:
     """The network with the scenario's edits applied (the baseline is left as it is).
 
@@ -243,6 +255,8 @@ def apply_scenario(network: RoadNetwork, scenario: Scenario, study: Study) -> Ap
                 arrays["length_m"][edges], arrays["speed_kph"][edges]
             )
             record(edit.name, edit.kind, edges, before)
+            if not (arrays["speed_kph"][edges] > before["speed_kph"]).any():
+                _warn_no_faster(edit, float(arrays["length_m"][edges].sum()) / 1000.0)
     for edit in scenario.edits:
         if isinstance(edit, Close):
             edges = picks[edit.name]

@@ -77,7 +77,9 @@ def run_scenario(
         the network: raised before anything is computed.
     """
     base = study_network(study, network)
-    applied = apply_scenario(base, scenario, study)
+    with warnings.catch_warnings(record=True) as told:  # an upgrade that changes nothing
+        warnings.simplefilter("always", UralAccessWarning)
+        applied = apply_scenario(base, scenario, study)
     baseline, _, cached = baseline_results(study, base, isochrones=isochrones)
     log.info("today's drive times (the baseline): %s", "from the cache" if cached else "computed")
     log.info("computing the drive times of scenario %r", scenario.name)
@@ -87,7 +89,9 @@ def run_scenario(
             study, applied.network, with_isochrones=isochrones, with_context=True
         )
         comparison = ScenarioComparison.of(baseline, results)
-    messages = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
+    messages = [
+        str(w.message) for w in [*told, *caught] if issubclass(w.category, UralAccessWarning)
+    ]
     results.warnings = list(dict.fromkeys(results.warnings + messages))
     return ScenarioRun(applied, baseline, results, comparison, cached)
 

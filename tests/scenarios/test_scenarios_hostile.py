@@ -193,3 +193,20 @@ def test_bad_scenario_input_stops_before_the_roads_are_read(
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("setting", [{"maxspeed": 5}, {"class": "residential"}, {"speed_kph": 20}])
+def test_an_upgrade_that_makes_no_road_faster_is_named_in_a_warning(
+    built: Built, setting: dict[str, Any]
+) -> None:
+    """An upgrade never slows a road: one whose speed is below today's changes nothing,
+    which the user is told (it was a silent no-op, reported as km of road upgraded)."""
+    study, network, _ = built["urals"]
+    edit = {"name": "slower", "between": ["Chelyabinsk", "Miass"], **setting}
+    scenario = scenario_from_dict({"upgrade": [edit]}, name="slower")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UralAccessWarning)
+        done = run_scenario(study, network, scenario, isochrones=False)
+    said = [w for w in done.results.warnings if "'slower'" in w]
+    assert len(said) == 1 and "makes none of its" in said[0], done.results.warnings[:3]
+    assert (done.comparison.by_city["time_to_center_min_change"].fillna(0) == 0).all()
