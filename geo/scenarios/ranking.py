@@ -161,21 +161,27 @@ def prepare_sweep(
 
 
 def standard_upgrade(
-    maxspeed_kph: float | None = 110.0,
+    maxspeed_kph: float | None = None,
     factor: float | None = None,
     speed_kph: float | None = None,
     road_class: str | None = None,
 ) -> Upgrade:
-    """The standard each candidate is upgraded to: a limit (default 110 km/h), a speed
-    factor, a drive speed or a road class (the first of the last three given wins over
-    the limit).
+    """The standard each candidate is upgraded to: one of a limit ``maxspeed_kph``, a
+    speed ``factor``, a drive speed ``speed_kph`` or a ``road_class``; none given: a limit
+    of 110 km/h.
 
     Raises
     ------
     ScenarioError
-        More than one of ``factor``, ``speed_kph`` and ``road_class``, or an unknown class.
+        More than one setting, an implausible value, or an unknown class.
     """
-    given = [k for k, v in (("factor", factor), ("speed", speed_kph), ("class", road_class)) if v]
+    settings = (
+        ("limit", maxspeed_kph),
+        ("factor", factor),
+        ("speed", speed_kph),
+        ("class", road_class),
+    )
+    given = [k for k, v in settings if v is not None]
     if len(given) > 1:
         raise ScenarioError(f"give one standard, not {' and '.join(given)}")
     if road_class is not None and road_class not in ROAD_CLASSES:
@@ -192,9 +198,9 @@ def standard_upgrade(
     return Upgrade(
         "standard",
         Selection(),
-        maxspeed_kph=None if given else (maxspeed_kph or 110.0),
-        factor=factor or None,
-        speed_kph=speed_kph or None,
+        maxspeed_kph=110.0 if not given else maxspeed_kph,
+        factor=factor,
+        speed_kph=speed_kph,
         road_class=road_class,
     )
 

@@ -220,6 +220,7 @@ def test_a_standard_is_one_plausible_setting() -> None:
     assert standard_upgrade(speed_kph=90.0).speed_kph == 90.0
     for bad, message in (
         ({"factor": 1.2, "road_class": "trunk"}, "give one standard, not factor and class"),
+        ({"maxspeed_kph": 100.0, "factor": 1.2}, "give one standard, not limit and factor"),
         ({"road_class": "autobahn"}, "standard class 'autobahn' is not one of"),
         ({"speed_kph": 400.0}, "standard drive speed 400 is implausible"),
         ({"factor": 9.0}, "standard speed factor 9 is implausible"),
