@@ -182,6 +182,10 @@ def road_selection(table: dict[str, Any], label: str, folder: Path | None) -> Se
             or not all(isinstance(v, str) for v in value)
         ):
             raise ScenarioError(f"edit {label!r}: between must name two study places")
+        if value[0].strip().casefold() == value[1].strip().casefold():
+            raise ScenarioError(
+                f"edit {label!r}: between names {value[0]!r} twice: give two different places"
+            )
         sel["between"] = (value[0], value[1])
     elif key == "polygon":
         try:

@@ -210,3 +210,9 @@ def test_an_upgrade_that_makes_no_road_faster_is_named_in_a_warning(
     said = [w for w in done.results.warnings if "'slower'" in w]
     assert len(said) == 1 and "makes none of its" in said[0], done.results.warnings[:3]
     assert (done.comparison.by_city["time_to_center_min_change"].fillna(0) == 0).all()
+
+
+def test_between_one_place_and_itself_is_named_in_the_error() -> None:
+    edit = {"name": "same", "between": ["Miass", "miass "], "maxspeed": 110}
+    with pytest.raises(ScenarioError, match=r"edit 'same': between names 'Miass' twice"):
+        scenario_from_dict({"upgrade": [edit]}, name="bad")
