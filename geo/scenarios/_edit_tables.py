@@ -256,14 +256,21 @@ def read_frame(path: Path, where: str) -> Any:
 
 
 def _read_geometry(name: Any, folder: Path | None, label: str, kind: str) -> Any:
-    """The first geometry of a GeoJSON/GeoPackage file (in EPSG:4326)."""
+    """The one geometry of a GeoJSON/GeoPackage file (in EPSG:4326)."""
     path = Path(str(name))
     if not path.is_absolute() and folder is not None:
         path = folder / path
     frame = read_frame(path, f"edit {label!r}")
     if frame.empty:
         raise ScenarioError(f"edit {label!r}: {str(path)!r} holds no geometry")
+    if len(frame) > 1:  # not silently its first: one edit is one line or one area
+        raise ScenarioError(
+            f"edit {label!r}: {str(path)!r} holds {len(frame)} features; give one {kind} "
+            "per edit (one edit per feature, or --candidates FILE to rank drawn lines)"
+        )
     geom = frame.geometry.iloc[0]
+    if geom is None or geom.is_empty:
+        raise ScenarioError(f"edit {label!r}: {str(path)!r}: feature 1 has no geometry")
     if geom.geom_type == f"Multi{kind}" and len(geom.geoms) == 1:
         geom = geom.geoms[0]
     if geom.geom_type != kind:

@@ -216,3 +216,27 @@ def test_between_one_place_and_itself_is_named_in_the_error() -> None:
     edit = {"name": "same", "between": ["Miass", "miass "], "maxspeed": 110}
     with pytest.raises(ScenarioError, match=r"edit 'same': between names 'Miass' twice"):
         scenario_from_dict({"upgrade": [edit]}, name="bad")
+
+
+@pytest.mark.parametrize(
+    ("geometries", "key", "message"),
+    [
+        ([None], "file", "feature 1 has no geometry"),
+        ([shapely.LineString(DIRECT)] * 2, "file", "holds 2 features; give one LineString"),
+        ([None], "polygon_file", "feature 1 has no geometry"),
+        ([shapely.Polygon(EVERYTHING)] * 3, "polygon_file", "holds 3 features; give one Polygon"),
+    ],
+)
+def test_an_edits_file_must_hold_exactly_one_geometry(
+    tmp_path: Path, geometries: list[Any], key: str, message: str
+) -> None:
+    """A file of several lines or areas is not silently cut to its first one, and a
+    feature without geometry is an error, not a crash."""
+    path = tmp_path / "drawn.geojson"
+    gpd.GeoDataFrame({"n": range(len(geometries))}, geometry=geometries, crs=4326).to_file(path)
+    if key == "file":
+        table = {"new_road": [{"name": "e", "file": path.name, "maxspeed": 90}]}
+    else:
+        table = {"close": [{"name": "e", key: path.name}]}
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict(table, name="bad", folder=tmp_path)
