@@ -245,11 +245,20 @@ def read_frame(path: Path, where: str) -> Any:
         No such file, or not one GeoPandas reads (``where`` starts the message).
     """
     import geopandas as gpd
+    import pyogrio
 
     if not path.is_file():
         raise ScenarioError(f"{where}: no file at {str(path)!r}")
     try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        if len(layers) > 1:  # not silently the first one
+            raise ScenarioError(
+                f"{where}: {str(path)!r} holds {len(layers)} layers ({', '.join(map(repr, layers))}); "
+                "keep the lines or areas of the edit in one layer of a file of its own"
+            )
         frame = gpd.read_file(path)
+    except ScenarioError:
+        raise
     except Exception as exc:  # pyogrio raises several kinds for unreadable files
         raise ScenarioError(f"{where}: cannot read {str(path)!r}: {exc}") from None
     return frame.to_crs(4326) if frame.crs is not None else frame

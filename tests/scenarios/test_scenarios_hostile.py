@@ -240,3 +240,14 @@ def test_an_edits_file_must_hold_exactly_one_geometry(
         table = {"close": [{"name": "e", key: path.name}]}
     with pytest.raises(ScenarioError, match=message):
         scenario_from_dict(table, name="bad", folder=tmp_path)
+
+
+def test_a_geopackage_of_several_layers_is_refused_not_cut_to_its_first(tmp_path: Path) -> None:
+    path = tmp_path / "drawn.gpkg"
+    for layer in ("roads", "more roads"):
+        frame = gpd.GeoDataFrame({"name": [layer]}, geometry=[shapely.LineString(DIRECT)], crs=4326)
+        frame.to_file(path, layer=layer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyogrio's "more than one layer" is not the answer
+        with pytest.raises(ScenarioError, match=r"holds 2 layers \('roads', 'more roads'\)"):
+            load_candidate_lines(path)
