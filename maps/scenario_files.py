@@ -16,6 +16,7 @@ from ..geo.scenarios.runs import Ranking, ScenarioRun
 from .package_chart import PACKAGE_CHART, write_package_chart
 from .ranking import study_language, write_ranking_map
 from .scenario import write_scenario_map
+from .text import Lang
 
 __all__ = ["write_ranking_files", "write_scenario_files"]
 
@@ -29,6 +30,7 @@ def write_scenario_files(run: ScenarioRun, out: str | Path, lang: str) -> tuple[
     the user's in one of them): a refused ``comparison/`` leaves no new ``results/``.
     """
     out = Path(out)
+    Lang(lang)  # an unknown language: refused before any file is written
     for part in ("results", "comparison"):
         check_output_dir(out / part)
     folder = write_results(run.results, out / "results")

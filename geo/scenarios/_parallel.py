@@ -144,6 +144,8 @@ def connect(scheduler: str, timeout_s: float) -> Any:
     """
     from distributed import Client
 
+    if not timeout_s > 0:  # distributed would call it a malformed address
+        raise ClusterError(f"a Dask timeout of {timeout_s:g} s: give more than 0 seconds")
     try:
         return Client(scheduler, timeout=timeout_s, set_as_default=False)
     except ValueError as exc:  # distributed's words for a malformed address

@@ -79,6 +79,8 @@ def test_a_malformed_scheduler_address_is_a_cluster_error(built: Built) -> None:
     for address in ("notaurl", "tcp://127.0.0.1:notaport"):
         with pytest.raises(ClusterError, match=f"{address!r} is not a Dask scheduler address"):
             run_ranking(study, network, scheduler=address, timeout_s=1.0)
+    with pytest.raises(ClusterError, match="a Dask timeout of -1 s: give more than 0"):
+        run_ranking(study, network, scheduler="tcp://127.0.0.1:9", timeout_s=-1.0)
 
 
 def test_template_literal_characters_in_names_cannot_run_in_the_ranking_map(
@@ -164,6 +166,10 @@ def test_a_users_file_in_the_comparison_folder_stops_the_scenario_before_any_fil
     # Nothing half-written: no results/ beside the refused comparison/, the notes kept.
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["comparison"]
     assert notes.read_text(encoding="utf-8") == "mine"
+    # A map language the maps do not speak is told before any file, too.
+    with pytest.raises(ValueError, match="unknown map language 'de'"):
+        write_scenario_files(done, tmp_path / "de", "de")
+    assert not (tmp_path / "de").exists()
 
 
 @pytest.mark.parametrize(
