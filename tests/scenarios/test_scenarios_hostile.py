@@ -136,6 +136,8 @@ def test_a_closure_cutting_a_town_off_leaves_it_no_alternative(built: Built) -> 
         ({"budget_km": 0.0}, "a budget of 0 km chooses nothing"),
         ({"budget": 0.0, "cost_per_km": 5.0}, "a budget of 0 chooses nothing"),
         ({"budget": 100.0, "cost_per_km": 0.0}, "needs a cost per km above 0"),
+        ({"maxspeed_kph": 90.0, "factor": 1.2}, "give one standard, not limit and factor"),
+        ({"maxspeed_kph": 90.0, "road_class": "motorway"}, "not limit and class"),
     ],
 )
 def test_options_that_would_be_ignored_or_choose_nothing_are_refused_before_any_work(
