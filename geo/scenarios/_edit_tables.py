@@ -108,7 +108,7 @@ def new_road_edit(table: dict[str, Any], label: str, folder: Path | None) -> New
     if "maxspeed" in table and "speed_kph" in table:
         raise ScenarioError(f"edit {label!r}: give maxspeed or speed_kph, not both")
     limit = table.get("join_limit_km", 3.0)
-    if not isinstance(limit, int | float) or not 0 < limit <= 50:
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= 50:
         raise ScenarioError(f"edit {label!r}: join_limit_km = {limit!r} is not in (0, 50]")
     road_class = _road_class(table.get("class", "primary"), label)
     join, cross_classes = _join(table, label)
@@ -166,12 +166,17 @@ def road_selection(table: dict[str, Any], label: str, folder: Path | None) -> Se
         )
     classes = tuple(_road_class(c, label) for c in listed)
     tolerance = table.get("tolerance_m", 50.0)
-    if not isinstance(tolerance, int | float) or not 0 < tolerance <= 5000:
+    number = not isinstance(tolerance, bool) and isinstance(tolerance, int | float)
+    if not number or not 0 < tolerance <= 5000:  # true is not 1 m
         raise ScenarioError(f"edit {label!r}: tolerance_m = {tolerance!r} is not in (0, 5000]")
     sel: dict[str, Any] = {"classes": classes, "tolerance_m": float(tolerance)}
     if key == "way_ids":
-        if not isinstance(value, list) or not value or not all(isinstance(w, int) for w in value):
-            raise ScenarioError(f"edit {label!r}: way_ids must be a list of OSM way ids")
+        ids = isinstance(value, list) and all(type(w) is int and w > 0 for w in value)
+        if not ids or not value:  # true is not way 1, nor -5 a way
+            raise ScenarioError(
+                f"edit {label!r}: way_ids must be a list of OSM way ids (positive whole "
+                f"numbers), got {value!r}"
+            )
         sel["way_ids"] = tuple(value)
     elif key == "ref":
         sel["ref"] = str(value)

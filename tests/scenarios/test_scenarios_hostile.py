@@ -259,3 +259,21 @@ def test_a_geopackage_of_several_layers_is_refused_not_cut_to_its_first(tmp_path
         warnings.simplefilter("error")  # pyogrio's "more than one layer" is not the answer
         with pytest.raises(ScenarioError, match=r"holds 2 layers \('roads', 'more roads'\)"):
             load_candidate_lines(path)
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ({"way_ids": [True]}, r"way_ids must be a list of OSM way ids \(positive"),
+        ({"way_ids": [-5, 0]}, "got \\[-5, 0\\]"),
+        ({"way_ids": ["123"]}, "way_ids must be a list of OSM way ids"),
+        ({"line": DIRECT, "tolerance_m": True}, "tolerance_m = True is not in"),
+    ],
+)
+def test_true_or_a_negative_number_is_no_way_id_nor_a_tolerance(
+    keys: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        scenario_from_dict({"close": [{"name": "c", **keys}]}, name="bad")
+    with pytest.raises(ScenarioError, match=r"join_limit_km = True is not in"):
+        scenario_from_dict(_road(join_limit_km=True), name="bad")
