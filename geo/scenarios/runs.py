@@ -201,11 +201,7 @@ def ranking_inputs(
     if not isinstance(objective, Objective):
         objective = Objective.parse(objective, study)
     _check_options(closures, objective, asked, *budgets)
-    names = ("limit", "factor", "speed", "class")
-    given = [name for name, value in zip(names, standard, strict=True) if value is not None]
-    if len(given) > 1:  # the limit was silently dropped for the other one
-        raise ScenarioError(f"give one standard, not {' and '.join(given)}")
-    rule = standard_upgrade(*standard)
+    rule = standard_upgrade(*standard)  # one setting, plausible
     if candidates is not None and not isinstance(candidates, Scenario):
         candidates = load_candidates(candidates, rule)
     return candidates, objective, rule
