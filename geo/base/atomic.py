@@ -261,6 +261,12 @@ def check_output_dir(path: str | Path, *, guard: bool = True) -> None:
             f"cannot write the folder {str(path)!r}: a file of that name exists; "
             "remove it or choose another output folder"
         )
+    above = next((p for p in path.parents if p.exists() or p.is_symlink()), None)
+    if above is not None and not above.is_dir():
+        raise WriteError(
+            f"cannot write the folder {str(path)!r}: {str(above)!r} is a file; "
+            "remove it or choose another output folder"
+        )
     if guard:
         refuse_foreign(path)
 

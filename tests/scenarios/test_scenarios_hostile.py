@@ -277,3 +277,35 @@ def test_true_or_a_negative_number_is_no_way_id_nor_a_tolerance(
         scenario_from_dict({"close": [{"name": "c", **keys}]}, name="bad")
     with pytest.raises(ScenarioError, match=r"join_limit_km = True is not in"):
         scenario_from_dict(_road(join_limit_km=True), name="bad")
+
+
+@pytest.mark.parametrize("command", [["rank-upgrades"], ["scenario", "--scenario", "{good}"]])
+def test_an_output_that_cannot_be_written_is_told_before_the_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A file where the output folder should be, or a folder of the user's files, is
+    refused (exit 9) before the roads are read and the candidates ranked (hours, on a
+    big sweep), not after: here the roads are a missing file (exit 3)."""
+    from ural_access.cli import main
+
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[[upgrade]]\nname = "u"\nbetween = ["Chelyabinsk", "Miass"]\nmaxspeed = 110\n',
+        encoding="utf-8",
+    )
+    notes = tmp_path / "out" / "notes.txt"
+    if command[0] == "scenario":
+        notes = tmp_path / "out" / "results" / "notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("mine", encoding="utf-8")
+    args = [str(good) if a == "{good}" else a for a in command]
+    roads = ["--osm-file", str(tmp_path / "absent.osm.pbf"), "-q"]
+    assert main([*args, "--output", str(tmp_path / "out"), *roads]) == 9
+    assert "notes.txt" in capsys.readouterr().err
+    assert notes.read_text(encoding="utf-8") == "mine"
+    # The output is a file of the user's (DIR/results/ would be inside it): 9 at once.
+    mine = tmp_path / "report.txt"
+    mine.write_text("mine", encoding="utf-8")
+    assert main([*args, "--output", str(mine), *roads]) == 9
+    assert "report.txt" in capsys.readouterr().err
+    assert mine.read_text(encoding="utf-8") == "mine"

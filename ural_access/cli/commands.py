@@ -283,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in {"scenario", "rank-upgrades"}:
         from .scenarios import check_inputs, run_rank_upgrades, run_scenario
 
-        check_inputs(args, study)  # a bad file or option: told before the roads are read
+        check_inputs(args, study, out)  # a bad file, option or output: told at once
         network = _network(args, study, force_pull=False)
         command = run_scenario if args.command == "scenario" else run_rank_upgrades
         return command(args, study, network, out, _road_data_note(network))

@@ -40,15 +40,20 @@ def _signed(minutes: float) -> str:
     return f"{minutes:+.1f} min"
 
 
-def check_inputs(args: argparse.Namespace, study: Study) -> None:
-    """Read the scenario (or candidates) file and check the ranking's options before the
-    roads are read or pulled: a bad input stops at once (exit code 10)."""
+def check_inputs(args: argparse.Namespace, study: Study, out: Path) -> None:
+    """Read the scenario (or candidates) file and check the ranking's options and the
+    output folder before the roads are read or pulled: a bad input stops at once (exit
+    code 10; an output that cannot be replaced, 9)."""
+    from ..geo.base.atomic import check_output_dir
     from ..geo.scenarios import load_scenario
     from ..geo.scenarios.runs import ranking_inputs
 
     if args.command == "scenario":
         load_scenario(args.scenario)
+        for part in ("results", "comparison"):
+            check_output_dir(out / part)
         return
+    check_output_dir(out)
     ranking_inputs(
         study,
         candidates=args.candidates,
