@@ -144,7 +144,7 @@ def load_scenario(path: str | Path, standard: dict[str, float | str] | None = No
         raise ScenarioError(f"no scenario file at {str(path)!r}")
     raw = path.read_bytes()
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: not a readable TOML file: {exc}") from None
     return scenario_from_dict(

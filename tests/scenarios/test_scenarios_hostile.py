@@ -309,3 +309,13 @@ def test_an_output_that_cannot_be_written_is_told_before_the_work(
     assert main([*args, "--output", str(mine), *roads]) == 9
     assert "report.txt" in capsys.readouterr().err
     assert mine.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_scenario_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a BOM: TOML itself said 'Invalid statement'."""
+    from ural_access.geo.scenarios.scenario import load_scenario
+
+    path = tmp_path / "bom.toml"
+    text = 'title = "Челябинск"\n[[close]]\nname = "c"\nway_ids = [1]\n'
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_scenario(path).title == "Челябинск"
