@@ -57,7 +57,9 @@ def _speed(table: dict[str, Any], key: str, label: str) -> float | None:
         return None
     value = table[key]
     low, high = SPEED_RANGE_KPH if key != "factor" else FACTOR_RANGE
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"edit {label!r}: {key} = {value!r} is not a number")
+    if not low <= value <= high:
         raise ScenarioError(
             f"edit {label!r}: {key} = {value!r} is implausible (allowed {low:g} to {high:g})"
         )

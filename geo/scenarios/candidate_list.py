@@ -34,12 +34,22 @@ __all__ = ["LINE_COLUMNS", "listed_candidates", "load_candidate_lines"]
 LINE_COLUMNS = ("name", "name_ru", "class", "maxspeed", "speed_kph", "oneway", "join")
 
 
-def _plain(value: Any) -> Any:
+#: Columns whose text cells holding a number are read as that number (a text field in
+#: QGIS holding "90").
+_NUMBERS = frozenset({"maxspeed", "speed_kph"})
+
+
+def _plain(value: Any, key: str = "") -> Any:
     """A cell as TOML would give it: Python numbers and text, ``None`` when empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, np.generic):
         value = value.item()
+    if key in _NUMBERS and isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return value  # refused with its key: "is not a number"
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -60,7 +70,7 @@ def load_candidate_lines(path: str | Path) -> Scenario:
     columns = [k for k in LINE_COLUMNS if k in frame.columns]
     rows = frame[columns].to_dict("records")  # not itertuples: it renames "class"
     for i, (geom, row) in enumerate(zip(frame.geometry, rows, strict=True)):
-        cells = {k: _plain(row.get(k)) for k in LINE_COLUMNS}
+        cells = {k: _plain(row.get(k), k) for k in LINE_COLUMNS}
         table = {k: v for k, v in cells.items() if v is not None}
         table.setdefault("name", f"road {i + 1}")
         if geom is not None and geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:

@@ -319,3 +319,16 @@ def test_a_scenario_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None
     text = 'title = "Челябинск"\n[[close]]\nname = "c"\nway_ids = [1]\n'
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert load_scenario(path).title == "Челябинск"
+
+
+def test_a_speed_written_as_text_in_a_drawn_roads_file(tmp_path: Path) -> None:
+    """A QGIS text field: "90" is 90 km/h; "fast" is named as not a number, not as an
+    implausible speed."""
+    path = tmp_path / "drawn.geojson"
+    line = shapely.LineString(DIRECT)
+    frame = gpd.GeoDataFrame({"name": ["a"], "maxspeed": [" 90 "]}, geometry=[line], crs=4326)
+    frame.to_file(path)
+    assert load_candidate_lines(path).edits[0].maxspeed_kph == 90.0  # type: ignore[union-attr]
+    frame.assign(maxspeed=["fast"]).to_file(path)
+    with pytest.raises(ScenarioError, match=r"edit 'a': maxspeed = 'fast' is not a number"):
+        load_candidate_lines(path)
