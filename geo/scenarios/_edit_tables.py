@@ -271,6 +271,21 @@ def read_frame(path: Path, where: str) -> Any:
     return frame.to_crs(4326) if frame.crs is not None else frame
 
 
+def single_part(geom: Any) -> Any:
+    """``geom`` in one part if it can be: a multi-part geometry of one part, or lines whose
+    parts join end to end in the drawn direction (as QGIS saves a line digitised in
+    several parts), merged; otherwise ``geom`` as it is."""
+    if geom is None or not geom.geom_type.startswith("Multi"):
+        return geom
+    if len(geom.geoms) == 1:
+        return geom.geoms[0]
+    if geom.geom_type == "MultiLineString":
+        merged = shapely.line_merge(geom, directed=True)
+        if merged.geom_type == "LineString":
+            return merged
+    return geom
+
+
 def _read_geometry(name: Any, folder: Path | None, label: str, kind: str) -> Any:
     """The one geometry of a GeoJSON/GeoPackage file (in EPSG:4326)."""
     path = Path(str(name))
@@ -287,8 +302,7 @@ def _read_geometry(name: Any, folder: Path | None, label: str, kind: str) -> Any
     geom = frame.geometry.iloc[0]
     if geom is None or geom.is_empty:
         raise ScenarioError(f"edit {label!r}: {str(path)!r}: feature 1 has no geometry")
-    if geom.geom_type == f"Multi{kind}" and len(geom.geoms) == 1:
-        geom = geom.geoms[0]
+    geom = single_part(geom)
     if geom.geom_type != kind:
         raise ScenarioError(f"edit {label!r}: {str(path)!r} holds a {geom.geom_type}, not a {kind}")
     return geom

@@ -21,7 +21,7 @@ import shapely
 from ..errors import ScenarioError
 from ..network.road_network import RoadNetwork
 from ..study.definition import Study
-from ._edit_tables import read_frame
+from ._edit_tables import read_frame, single_part
 from ._select import select_edges
 from .apply import apply_scenario
 from .candidates import Candidate, road_km
@@ -73,8 +73,7 @@ def load_candidate_lines(path: str | Path) -> Scenario:
         cells = {k: _plain(row.get(k), k) for k in LINE_COLUMNS}
         table = {k: v for k, v in cells.items() if v is not None}
         table.setdefault("name", f"road {i + 1}")
-        if geom is not None and geom.geom_type == "MultiLineString" and len(geom.geoms) == 1:
-            geom = geom.geoms[0]
+        geom = single_part(geom)
         if geom is None or geom.geom_type != "LineString":
             kind = "no geometry" if geom is None else f"a {geom.geom_type}"
             raise ScenarioError(

@@ -332,3 +332,22 @@ def test_a_speed_written_as_text_in_a_drawn_roads_file(tmp_path: Path) -> None:
     frame.assign(maxspeed=["fast"]).to_file(path)
     with pytest.raises(ScenarioError, match=r"edit 'a': maxspeed = 'fast' is not a number"):
         load_candidate_lines(path)
+
+
+def test_a_line_drawn_in_parts_that_join_is_one_road_and_parts_apart_are_refused(
+    tmp_path: Path,
+) -> None:
+    """QGIS saves lines as MultiLineString: parts joining end to end are the one road
+    drawn; parts apart (or drawn against each other) are not silently joined."""
+    joined = shapely.MultiLineString([DIRECT[:2], DIRECT[1:]])
+    apart = shapely.MultiLineString([DIRECT[:2], [[61.0, 55.0], [61.1, 55.1]]])
+    path = tmp_path / "drawn.gpkg"
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[joined], crs=4326).to_file(path)
+    road = load_candidate_lines(path).edits[0]
+    assert shapely.get_coordinates(road.line).tolist() == DIRECT  # type: ignore[union-attr]
+    gpd.GeoDataFrame({"name": ["a"]}, geometry=[apart], crs=4326).to_file(path)
+    with pytest.raises(ScenarioError, match="has a MultiLineString, not a line"):
+        load_candidate_lines(path)
+    table = {"new_road": [{"name": "e", "file": path.name, "maxspeed": 90}]}
+    with pytest.raises(ScenarioError, match="holds a MultiLineString, not a LineString"):
+        scenario_from_dict(table, name="bad", folder=tmp_path)
