@@ -122,9 +122,7 @@ def test_a_profile_weighing_roads_is_ranked_by_rebuilding(built: Built, key: str
     travel[edges] = times
     expect = sweep.rebuild.times(replace(sweep.network, travel_time_s=travel))
     assert np.array_equal(evaluate_candidates(sweep, [job], increase=False)[0], expect)
-    if key == "djibouti":  # a package of rebuilt rounds (a minute on Andorra's 47)
-        curve = choose_package(sweep, budget_km=40.0)
-        assert 0 < curve["cumulative_km"].iloc[-1] <= 40.0
+    # (A package of rebuilt rounds: test_a_package_with_a_drawn_road_is_rebuilt_after_it.)
 
 
 def test_a_package_with_a_drawn_road_is_rebuilt_after_it(built: Built) -> None:

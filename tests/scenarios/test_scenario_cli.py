@@ -128,13 +128,14 @@ def test_the_notebook_writes_what_the_command_writes(tmp_path: Path) -> None:
 
     scenario = EXAMPLES / "new-road-chelyabinsk-kamensk.toml"
     cli = tmp_path / "cli"
-    assert main(["scenario", "--scenario", str(scenario), "--output", str(cli), "-q"]) == 0
-    assert main(["rank-upgrades", "--output", str(cli / "rank"), "--budget-km", "100", "-q"]) == 0
+    args = ["scenario", "--scenario", str(scenario), "--output", str(cli), "--no-isochrones"]
+    assert main([*args, "-q"]) == 0
+    assert main(["rank-upgrades", "--output", str(cli / "rank"), "--budget-km", "40", "-q"]) == 0
     study = ua.load_study("urals")
     network = ua.RoadNetwork.from_osm(study)
     notebook = tmp_path / "notebook"
-    ua.run_scenario(study, network, scenario).write(notebook)
-    ua.run_ranking(study, network, budget_km=100).write(notebook / "rank")
+    ua.run_scenario(study, network, scenario, isochrones=False).write(notebook)
+    ua.run_ranking(study, network, budget_km=40).write(notebook / "rank")
     names = [
         "comparison/comparison_cities.csv",
         "comparison/comparison_places.csv",
