@@ -114,5 +114,23 @@ def select_edges(network: RoadNetwork, selection: Selection, study: Study, label
     if len(picked) == 0:
         what = selection.describe()
         classes = f" of class {', '.join(selection.classes)}" if selection.classes else ""
-        raise ScenarioError(f"edit {label!r} selects no road: {what}{classes} matches nothing")
+        hint = swapped_hint(network, selection.polygon or selection.line)
+        raise ScenarioError(
+            f"edit {label!r} selects no road: {what}{classes} matches nothing{hint}"
+        )
     return picked
+
+
+#: Said when a geometry lies off the network but would lie on it with lon and lat swapped.
+SWAPPED = " (longitude and latitude swapped? give [lon, lat])"
+
+
+def swapped_hint(network: RoadNetwork, geom: shapely.Geometry | None) -> str:
+    """:data:`SWAPPED` if ``geom`` misses the network's extent and its mirror (latitude
+    for longitude) meets it; else ``""``."""
+    if geom is None:
+        return ""
+    lon, lat = network.node_lon, network.node_lat
+    extent = shapely.box(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    mirror = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    return SWAPPED if not geom.intersects(extent) and mirror.intersects(extent) else ""

@@ -25,7 +25,7 @@ from ..errors import ScenarioError, UralAccessWarning
 from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork, edge_speeds
 from ._crossings import NODE_FIELDS, join_crossings, piece_shares, split_line
-from ._select import select_edges
+from ._select import SWAPPED, select_edges
 from .scenario import Close, NewRoad, Scenario, Upgrade
 
 if TYPE_CHECKING:
@@ -114,10 +114,12 @@ def _join_ends(nodes: dict[str, Any], edit: NewRoad) -> tuple[int, int, FloatArr
         dist = geodesic_m(nodes["node_lon"], nodes["node_lat"], lon, lat)
         node = int(np.argmin(dist))
         if dist[node] > edit.join_limit_km * 1000.0:
+            mirror = geodesic_m(nodes["node_lon"], nodes["node_lat"], lat, lon).min()
             raise ScenarioError(
                 f"edit {edit.name!r}: its end ({lat:.4f} N, {lon:.4f} E) is "
                 f"{dist[node] / 1000:.1f} km from the nearest road of the network, beyond "
                 f"join_limit_km = {edit.join_limit_km:g}"
+                + (SWAPPED if mirror <= edit.join_limit_km * 1000.0 else "")
             )
         ends.append(node)
     a, b = ends

@@ -26,6 +26,7 @@ from ural_access.maps.ranking import write_ranking_map
 Built = Mapping[str, tuple[Study, RoadNetwork, Path]]
 DIRECT = [[61.43, 55.27], [61.62, 55.75], [61.90, 56.37]]  # Chelyabinsk - Kamensk-Uralsky
 EVERYTHING = [[50.0, 45.0], [75.0, 45.0], [75.0, 65.0], [50.0, 65.0], [50.0, 45.0]]
+SECTION = [[60.96, 55.985], [61.03, 55.985], [61.03, 56.025], [60.96, 56.025], [60.96, 55.985]]
 
 
 def _road(**keys: Any) -> dict[str, Any]:
@@ -351,3 +352,20 @@ def test_a_line_drawn_in_parts_that_join_is_one_road_and_parts_apart_are_refused
     table = {"new_road": [{"name": "e", "file": path.name, "maxspeed": 90}]}
     with pytest.raises(ScenarioError, match="holds a MultiLineString, not a LineString"):
         scenario_from_dict(table, name="bad", folder=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {"close": [{"name": "s", "polygon": [[y, x] for x, y in SECTION]}]},
+        {"upgrade": [{"name": "s", "line": [[55.27, 61.43], [55.75, 61.62]], "maxspeed": 110}]},
+        {"new_road": [{"name": "s", "coordinates": [[55.27, 61.43], [56.37, 61.90]]}]},
+    ],
+)
+def test_latitude_and_longitude_swapped_are_suspected_in_the_error(
+    built: Built, table: dict[str, Any]
+) -> None:
+    study, network, _ = built["urals"]
+    scenario = scenario_from_dict(table, name="swapped")
+    with pytest.raises(ScenarioError, match=r"longitude and latitude swapped\? give \[lon, lat\]"):
+        run_scenario(study, network, scenario, isochrones=False)
