@@ -117,6 +117,9 @@ class Ranking:
     """With ``closures``: per city and zone town, the worst closure."""
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """File name → table, as the command writes them."""
+    warnings: list[str] = field(default_factory=list)
+    """What could not be computed or was changed (a closure cutting a centre off, a
+    place joining another road), as the scenario's results gather them."""
 
 
 #: The key of a ``[[upgrade]]`` that sets each kind of standard.
@@ -248,13 +251,44 @@ def run_ranking(
     )
     if scheduler is not None:
         connect(scheduler, timeout_s).close()  # reach it before minutes of work
+    with warnings.catch_warnings(record=True) as caught:  # gathered, as run_scenario's
+        warnings.simplefilter("always", UralAccessWarning)
+        ranking = _ranked(
+            study,
+            network,
+            candidates,
+            closures,
+            objective,
+            rule,
+            (cost_per_km, budget_km, budget),
+            {"workers": workers, "scheduler": scheduler, "timeout_s": timeout_s},
+        )
+    told = [str(w.message) for w in caught if issubclass(w.category, UralAccessWarning)]
+    ranking.warnings = list(dict.fromkeys(told))
+    return ranking
+
+
+def _ranked(
+    study: Study,
+    network: RoadNetwork,
+    candidates: Scenario | None,
+    closures: bool,
+    objective: Objective,
+    rule: Upgrade,
+    budgets: tuple[float | None, float | None, float | None],
+    run: dict[str, Any],
+) -> Ranking:
+    """:func:`run_ranking` once its inputs are checked (``run``: workers, scheduler and
+    timeout for :func:`.ranking.evaluate_candidates`)."""
+    cost_per_km, budget_km, budget = budgets
+    workers, scheduler = run["workers"], run["scheduler"]
     net = study_network(study, network)
     log.info("reading your candidates" if candidates else "finding the sections of today's routes")
     sweep = prepare_sweep(study, net, candidates=candidates, closures=closures)
     if not workers:  # starting processes costs seconds: worth it for long sweeps
         many = AUTO_PARALLEL[0] if sweep.graph is not None else AUTO_PARALLEL[1]
         workers = default_workers() if len(sweep.candidates) >= many else 1
-    run: dict[str, Any] = {"workers": workers, "scheduler": scheduler, "timeout_s": timeout_s}
+    run = dict(run, workers=workers)
     log.info(
         "%d candidates; evaluating them (%s)",
         len(sweep.candidates),

@@ -369,3 +369,20 @@ def test_latitude_and_longitude_swapped_are_suspected_in_the_error(
     scenario = scenario_from_dict(table, name="swapped")
     with pytest.raises(ScenarioError, match=r"longitude and latitude swapped\? give \[lon, lat\]"):
         run_scenario(study, network, scenario, isochrones=False)
+
+
+def test_the_closures_that_cut_a_centre_off_are_warned_by_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warnings of a ranking (a closure cutting a centre off) reached no one: the
+    command ignores Python warnings, and the ranking did not gather them."""
+    from ural_access.cli import main
+
+    listed = tmp_path / "closures.toml"
+    listed.write_text(f'[[close]]\nname = "all"\npolygon = {EVERYTHING}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["rank-upgrades", "--closures", "--candidates", str(listed), "--output", str(out)]
+    assert main([*args, "--workers", "1", "-q"]) == 0
+    said = capsys.readouterr().out
+    assert "warning(s):" in said
+    assert "closing U01 (all) cuts off Greater Serov from Ekaterinburg" in said

@@ -149,4 +149,8 @@ def run_rank_upgrades(
             f"  {row.rank:>3}. {row.candidate} {row.section} ({row.km:.1f} km): {change}",
             file=sys.stdout,
         )
+    if ranking.warnings:
+        print(f"\n{len(ranking.warnings)} warning(s):", file=sys.stdout)
+        for text in ranking.warnings:
+            print(f"  - {text}", file=sys.stdout)
     return 0
