@@ -143,10 +143,16 @@ def connect(scheduler: str, timeout_s: float) -> Any:
         ``scheduler`` is no scheduler address, or cannot be reached within ``timeout_s``.
     """
     from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
 
     if not timeout_s > 0:  # distributed would call it a malformed address
         raise ClusterError(f"a Dask timeout of {timeout_s:g} s: give more than 0 seconds")
-    try:
+    try:  # checked before a Client starts its event loop
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location)
         return Client(scheduler, timeout=timeout_s, set_as_default=False)
     except ValueError as exc:  # distributed's words for a malformed address
         raise ClusterError(
