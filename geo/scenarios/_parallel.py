@@ -121,6 +121,10 @@ def evaluate_all(
         return _on_dask(graph, jobs, increase, incremental, scheduler, timeout_s)
     if workers <= 1 or len(jobs) <= 1:
         return evaluate_chunk(graph, jobs, increase, incremental)
+    # No more processes than the cores (each would only wait for one) or the candidates.
+    if workers > min(default_workers(), len(jobs)):
+        workers = min(default_workers(), len(jobs))
+        log.info("%d processes: as many as this machine's cores or the candidates", workers)
     chunks = _chunks(jobs, 4 * workers)
     with ProcessPoolExecutor(
         max_workers=workers,

@@ -118,7 +118,8 @@ def resolve_study_path(name_or_path: str | Path) -> Path:
 
 def read_study_toml(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows Notepad writes one) is not TOML
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
         raise StudyError(f"{path.name} is not valid TOML: {exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:

@@ -271,3 +271,11 @@ def test_rows_far_away_reach_the_results_warnings(built: dict, tmp_path: Path) -
         results = compute_access(study, net, with_isochrones=False)
     (far,) = [w for w in results.warnings if "outside the study area" in w]
     assert f"row {len(lines)} 'Swapped Town'" in far and "swapped" in far
+
+
+def test_a_study_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a BOM; TOML itself refuses it ('Invalid statement')."""
+    bundled = Path(__file__).resolve().parents[2] / "data" / "studies" / "urals.toml"
+    path = tmp_path / "urals-bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + bundled.read_bytes())
+    assert load_study(path).title == load_study("urals").title
