@@ -47,10 +47,10 @@ def write_scenario_files(run: ScenarioRun, out: str | Path, lang: str) -> tuple[
     return folder, compared
 
 
-def write_ranking_files(ranking: Ranking, out: str | Path, lang: str) -> Path:
+def write_ranking_files(ranking: Ranking, out: str | Path, lang: str, top: int = 10) -> Path:
     """Write the ranking's tables, ``candidates.gpkg``, its map (``ranking.html``, or
-    ``closures.html``) and with a package its curve (``package.png``) into ``out``,
-    atomically."""
+    ``closures.html``; the ``top`` candidates drawn thick and numbered) and with a
+    package its curve (``package.png``) into ``out``, atomically."""
 
     def draw_map(folder: Path) -> None:
         log.info("drawing the map of the top candidates")
@@ -64,6 +64,7 @@ def write_ranking_files(ranking: Ranking, out: str | Path, lang: str) -> Path:
             objective=ranking.objective,
             standard=ranking.setting,
             provenance=ranking.provenance,
+            top=top,
         )
         if ranking.package is not None:  # the marginal-gain curve, for a report
             words = study_language(ranking.sweep.study, lang)

@@ -125,12 +125,12 @@ class Ranking(_Ranking):
     """A ranking (:class:`ural_access.geo.scenarios.runs.Ranking`: ``table``, ``package``,
     ``redundancy``, ``sweep``), plus :meth:`write`."""
 
-    def write(self, folder: str | Path, *, lang: str | None = None) -> Path:
-        """Write the tables, ``candidates.gpkg`` and the map of the top candidates as
+    def write(self, folder: str | Path, *, lang: str | None = None, top: int = 10) -> Path:
+        """Write the tables, ``candidates.gpkg`` and the map of the ``top`` candidates as
         ``ural-access rank-upgrades --output folder`` does."""
         from .maps.scenario_files import write_ranking_files
 
-        return write_ranking_files(self, folder, lang or self.sweep.study.lang)
+        return write_ranking_files(self, folder, lang or self.sweep.study.lang, top=top)
 
 
 def run_ranking(

@@ -205,7 +205,7 @@ def test_the_page_loads_nothing_from_the_internet(ranking: dict[str, Any], tmp_p
 def test_rank_upgrades_writes_the_map_in_the_studys_output(tmp_path: Path) -> None:
     out = tmp_path / "rank"
     args = ["rank-upgrades", "--output", str(out), "--workers", "1", "--budget-km", "60"]
-    assert main([*args, "--lang", "ru", "-q"]) == 0
+    assert main([*args, "--lang", "ru", "--top", "4", "-q"]) == 0
     owned = json.loads((out / ".ural-access-files.json").read_text())
     assert "ranking.html" in owned
     texts = _texts(out / "ranking.html")
@@ -213,7 +213,8 @@ def test_rank_upgrades_writes_the_map_in_the_studys_output(tmp_path: Path) -> No
     package = read_table(out / "package.csv")
     assert "Участки по рейтингу" in texts
     rows = re.findall(r"<tr data-candidate='(S\d+)'>", _table(texts))
-    assert rows == [*ranking["candidate"][:10], *package["candidate"]]
+    assert rows == [*ranking["candidate"][:4], *package["candidate"]]  # --top 4
+    assert "4 лучших участков из 98" in texts
 
 
 def test_the_users_candidates_keep_their_russian_names(tmp_path: Path) -> None:

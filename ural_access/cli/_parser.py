@@ -252,6 +252,11 @@ def _option_groups() -> dict[str, Options]:
                 ),
             ),
             (
+                ("--top",),
+                _number(int, 1, 100, "N")
+                | _value("candidates the map draws thick and numbered (default 10)"),
+            ),
+            (
                 ("--workers",),
                 _number(int, 1, 512, "N")
                 | _value(

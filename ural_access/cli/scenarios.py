@@ -136,7 +136,7 @@ def run_rank_upgrades(
         timeout_s=args.dask_timeout,
     )
     ranked = ranking.table
-    write_ranking_files(ranking, out, args.lang or study.lang)
+    write_ranking_files(ranking, out, args.lang or study.lang, top=args.top or 10)
     what = "closures" if args.closures else f"upgrades to the {ranking.standard}"
     print(
         f"\nDone: {len(ranked)} candidate {what} ranked ({ranking.objective.describe()})",
