@@ -130,10 +130,16 @@ def test_maps_open_offline_by_default_and_draw_the_answer(
         assert bands >= 6
         labels = view.page.locator(".ua-label.agg")
         assert labels.count() == len(results.zones)
+        # On a loaded machine the labels may not be laid out yet (innerText ""): wait.
+        view.page.wait_for_function(
+            """() => [...document.querySelectorAll('.ua-label.agg')]
+                 .every((e) => e.innerText.trim().length > 0)"""
+        )
         texts = labels.all_inner_texts()
         summary = results.wide_summary().set_index("agglomeration")
         for name in results.zones["agglomeration"]:
-            text = next(t for t in texts if t.startswith(name))
+            text = next((t for t in texts if t.startswith(name)), None)
+            assert text is not None, (name, texts)  # names what was drawn instead
             for city, key in results.cities:
                 minutes = words.minutes(summary.loc[name, f"time_to_center_min_from_{key}"])
                 assert f"{words.short(city)} " in text and minutes in text, (name, text)
