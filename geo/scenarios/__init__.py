@@ -29,11 +29,11 @@ _OBJECTS = {
     "prepare_sweep": ".ranking",
     "rank_closures": ".closures",
     "rank_upgrades": ".ranking",
-    "Close": ".scenario",
-    "NewRoad": ".scenario",
+    "Close": ".edits",
+    "NewRoad": ".edits",
     "Scenario": ".scenario",
-    "Selection": ".scenario",
-    "Upgrade": ".scenario",
+    "Selection": ".edits",
+    "Upgrade": ".edits",
     "load_scenario": ".scenario",
 }
 __all__ = [
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from .candidates import Candidate
     from .closures import rank_closures
     from .compare import ScenarioComparison
+    from .edits import Close, NewRoad, Selection, Upgrade
     from .package import choose_package
     from .ranking import prepare_sweep, rank_upgrades
-    from .scenario import Close, NewRoad, Scenario, Selection, Upgrade, load_scenario
+    from .scenario import Scenario, load_scenario

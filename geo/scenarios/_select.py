@@ -13,7 +13,7 @@ from ..base.arrays import IntArray
 from ..errors import ScenarioError
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
-from .scenario import Selection
+from .edits import Selection
 
 if TYPE_CHECKING:
     from ..study.definition import Study

@@ -26,7 +26,8 @@ from ..network.profile import travel_times_s
 from ..network.road_network import RoadNetwork, edge_speeds
 from ._crossings import NODE_FIELDS, join_crossings, piece_shares, split_line
 from ._select import SWAPPED, select_edges
-from .scenario import Close, NewRoad, Scenario, Upgrade
+from .edits import Close, NewRoad, Upgrade
+from .scenario import Scenario
 
 if TYPE_CHECKING:
     from ..study.definition import Study

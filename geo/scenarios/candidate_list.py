@@ -25,7 +25,8 @@ from ._edit_tables import read_frame, single_part
 from ._select import select_edges
 from .apply import apply_scenario
 from .candidates import Candidate, road_km
-from .scenario import Close, NewRoad, Scenario, Upgrade, scenario_from_dict
+from .edits import Close, NewRoad, Upgrade
+from .scenario import Scenario, scenario_from_dict
 
 __all__ = ["LINE_COLUMNS", "listed_candidates", "load_candidate_lines"]
 

@@ -22,7 +22,7 @@ from ..base.arrays import IntArray
 from ..network.road_network import RoadNetwork
 from ..routing.router import Router
 from ._select import reverse_twins
-from .scenario import Edit
+from .edits import Edit
 
 __all__ = [
     "MAJOR_CLASSES",

@@ -17,8 +17,8 @@ from ._objective import Objective, Sweep, objective_value, today_times
 from ._parallel import AnyJob
 from ._rebuild import RebuildJob
 from ._sweep_graph import with_edit
+from .edits import Upgrade
 from .ranking import evaluate_candidates, upgrade_jobs
-from .scenario import Upgrade
 
 __all__ = ["choose_package"]
 

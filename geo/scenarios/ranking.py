@@ -36,16 +36,8 @@ from ._sweep_graph import SweepGraph
 from .apply import _upgraded_speeds
 from .candidate_list import listed_candidates
 from .candidates import Candidate, corridor_candidates
-from .scenario import (
-    FACTOR_RANGE,
-    ROAD_CLASSES,
-    SPEED_RANGE_KPH,
-    Close,
-    NewRoad,
-    Scenario,
-    Selection,
-    Upgrade,
-)
+from .edits import FACTOR_RANGE, ROAD_CLASSES, SPEED_RANGE_KPH, Close, NewRoad, Selection, Upgrade
+from .scenario import Scenario
 
 __all__ = [
     "Objective",

@@ -24,9 +24,10 @@ from .baseline import baseline_results
 from .candidate_list import load_candidate_lines
 from .closures import rank_closures
 from .compare import ScenarioComparison
+from .edits import Upgrade
 from .package import choose_package
 from .ranking import default_workers, prepare_sweep, rank_upgrades, standard_upgrade
-from .scenario import Scenario, Upgrade, load_scenario
+from .scenario import Scenario, load_scenario
 
 __all__ = [
     "AUTO_PARALLEL",

@@ -61,32 +61,9 @@ from ._edit_tables import (
     text_value,
     upgrade_edit,
 )
-from .edits import (
-    FACTOR_RANGE,
-    JOINS,
-    ROAD_CLASSES,
-    SPEED_RANGE_KPH,
-    Close,
-    Edit,
-    NewRoad,
-    Selection,
-    Upgrade,
-)
+from .edits import Close, Edit
 
-__all__ = [
-    "FACTOR_RANGE",
-    "JOINS",
-    "ROAD_CLASSES",
-    "SPEED_RANGE_KPH",
-    "Close",
-    "Edit",
-    "NewRoad",
-    "Scenario",
-    "Selection",
-    "Upgrade",
-    "load_scenario",
-    "scenario_from_dict",
-]
+__all__ = ["Scenario", "load_scenario", "scenario_from_dict"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from ural_access.geo.pipeline.compute import compute_access, study_network
 from ural_access.geo.routing.router import Router
 from ural_access.geo.scenarios import ScenarioComparison, apply_scenario, load_scenario
 from ural_access.geo.scenarios._select import reverse_twins, route_edges, select_edges
-from ural_access.geo.scenarios.scenario import Selection, scenario_from_dict
+from ural_access.geo.scenarios.edits import Selection
+from ural_access.geo.scenarios.scenario import scenario_from_dict
 from ural_access.geo.study.definition import Study
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
