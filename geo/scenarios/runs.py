@@ -105,8 +105,6 @@ class Ranking:
     table: pd.DataFrame
     """``ranking`` (upgrades) or ``closures``, best (or worst) first."""
     closures: bool
-    standard: str
-    """The standard in words (``limit 110 km/h``, ``speed factor 1.2``)."""
     setting: tuple[str, float | str]
     """The standard as ``("limit", km/h)``, ``("factor", x)``, ``("speed", km/h)`` or
     ``("class", name)``."""
@@ -116,11 +114,34 @@ class Ranking:
     """The greedy package within the budget, and its marginal-gain curve."""
     redundancy: pd.DataFrame | None = None
     """With ``closures``: per city and zone town, the worst closure."""
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """File name → table, as the command writes them."""
     warnings: list[str] = field(default_factory=list)
     """What could not be computed or was changed (a closure cutting a centre off, a
     place joining another road), as the scenario's results gather them."""
+
+    @property
+    def standard(self) -> str:
+        """The standard in words (``limit 110 km/h``, ``speed factor 1.2``)."""
+        kind, value = self.setting
+        return _STANDARD_WORDS[kind].format(value)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """File name → table, as the command writes them."""
+        if self.closures:
+            assert self.redundancy is not None
+            return {"closures.csv": self.table, "redundancy.csv": self.redundancy}
+        if self.package is None:
+            return {"ranking.csv": self.table}
+        return {"ranking.csv": self.table, "package.csv": self.package}
+
+
+#: The standard of each kind in words (the tables' provenance, the command's summary).
+_STANDARD_WORDS = {
+    "factor": "speed factor {:g}",
+    "speed": "drive speed {:g} km/h",
+    "class": "road class {}",
+    "limit": "limit {:g} km/h",
+}
 
 
 #: The key of a ``[[upgrade]]`` that sets each kind of standard.
@@ -296,12 +317,7 @@ def _ranked(
         f"Dask at {scheduler}" if scheduler else f"{workers} process(es)",
     )
     setting = standard_setting(rule)
-    standard = {
-        "factor": "speed factor {:g}",
-        "speed": "drive speed {:g} km/h",
-        "class": "road class {}",
-        "limit": "limit {:g} km/h",
-    }[setting[0]].format(setting[1])
+    standard = _STANDARD_WORDS[setting[0]].format(setting[1])
     provenance = dict(
         results_provenance(study, net),
         standard=standard,
@@ -312,10 +328,7 @@ def _ranked(
         provenance["candidate_list"] = {"name": candidates.name, "sha256": candidates.sha256}
     if closures:
         table, redundancy = rank_closures(sweep, **run)
-        tables = {"closures.csv": table, "redundancy.csv": redundancy}
-        return Ranking(
-            sweep, table, True, standard, setting, objective, provenance, None, redundancy, tables
-        )
+        return Ranking(sweep, table, True, setting, objective, provenance, None, redundancy)
     options: dict[str, Any] = {"standard": rule, "objective": objective}
     table = rank_upgrades(sweep, cost_per_km=cost_per_km, **options, **run)
     package = None
@@ -323,9 +336,4 @@ def _ranked(
         package = choose_package(
             sweep, budget_km=budget_km, budget=budget, cost_per_km=cost_per_km, **options, **run
         )
-    tables = {"ranking.csv": table}
-    if package is not None:
-        tables["package.csv"] = package
-    return Ranking(
-        sweep, table, False, standard, setting, objective, provenance, package, None, tables
-    )
+    return Ranking(sweep, table, False, setting, objective, provenance, package)
