@@ -303,6 +303,18 @@ class Router(MovementSearch, TreePaths):
                 stacklevel=4,
             )
 
+    def place_joins(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(network edge, place row) of every join: each road a place is joined to (both
+        pieces of a split edge give one pair), sorted by edge, then place."""
+        n_places = len(self.snap.table)
+        piece = (self.edge_base >= 0) & (
+            (self.edge_u >= self.n_base) | (self.edge_v >= self.n_base)
+        )
+        # A piece runs from or to its place's join point, node n_base + n_places + row.
+        row = np.maximum(self.edge_u[piece], self.edge_v[piece]) - self.n_base - n_places
+        pairs = np.unique(np.column_stack([self.edge_base[piece], row]).astype(np.int64), axis=0)
+        return pairs[:, 0], pairs[:, 1]
+
     def place_nodes(self, place_ids: Sequence[object] | npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Graph node of each place (-1 for places not joined to the network)."""
         lookup = dict(zip(self.snap.table["place_id"], self.snap.table["node"], strict=True))

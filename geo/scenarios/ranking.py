@@ -128,15 +128,10 @@ def prepare_sweep(
             [(a.center.name, node[a.center.geonameid]) for a in study.agglomerations],
             min_km=min_km,
         )
-    # Every road a place is joined to (the pieces from a join point, node n_base +
-    # n_places + i for place i): closing one moves the place's join.
-    piece = (router.edge_base >= 0) & (
-        (router.edge_u >= router.n_base) | (router.edge_v >= router.n_base)
-    )
-    at = np.maximum(router.edge_u[piece], router.edge_v[piece]) - router.n_base - len(places)
+    # Every road a place is joined to: closing one moves the place's join.
     place_roads: dict[int, list[str]] = {}
-    for edge, i in sorted(set(zip(router.edge_base[piece].tolist(), at.tolist(), strict=True))):
-        place_roads.setdefault(edge, []).append(str(places["name"].iloc[i]))
+    for edge, row in zip(*(a.tolist() for a in router.place_joins()), strict=True):
+        place_roads.setdefault(edge, []).append(str(places["name"].iloc[row]))
     today = today_times(graph) if graph is not None else rebuild.times(network)
     return Sweep(
         study,
