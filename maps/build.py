@@ -39,6 +39,7 @@ __all__ = [
     "offline_maps",
     "picture_bounds",
     "picture_size",
+    "save_map",
     "stable_ids",
 ]
 
@@ -141,7 +142,9 @@ def stable_ids(page: str) -> Iterator[None]:
         Element._generate_id = original  # type: ignore[method-assign]  # put back
 
 
-def _save(fmap: folium.Map, path: Path, self_contained: bool, words: Lang) -> Path:
+def save_map(fmap: folium.Map, path: Path, self_contained: bool, words: Lang) -> Path:
+    """Write a map page atomically: its scripts inlined (``self_contained``), or linked
+    with a note shown where they cannot load (offline, no assets installed)."""
     if self_contained:
         return save_self_contained(fmap, path)
     return write_text_atomic(path, with_cdn_note(render_page(fmap), words))
@@ -248,7 +251,7 @@ def _write_pages(
     log.info("drawing the overview map")
     with stable_ids("overview.html"):
         written = [
-            _save(
+            save_map(
                 overview_map(results, words, data=data),
                 out / "overview.html",
                 self_contained,
@@ -261,7 +264,7 @@ def _write_pages(
         log.info("drawing the map of %s", name)
         page = f"agglomeration-{keys[str(name)]}.html"
         with stable_ids(page):
-            path = _save(
+            path = save_map(
                 agglomeration_map(results, str(name), words, data=data),
                 out / page,
                 self_contained,

@@ -27,7 +27,6 @@ import pandas as pd
 import shapely
 
 from ..geo.analysis.context import study_context
-from ..geo.base.atomic import write_text_atomic
 from ..geo.scenarios.candidates import candidate_lines
 from ..geo.scenarios.ranking import Objective, Sweep
 from ..geo.study.definition import Study
@@ -36,7 +35,6 @@ from ._geojson import feature_collection
 from ._labels import town_labels
 from ._layers import context_layer
 from ._names import region_names, russian_names
-from ._offline import with_cdn_note
 from ._ranking_layers import (
     Ranked,
     cut_layer,
@@ -46,10 +44,8 @@ from ._ranking_layers import (
     top_layer,
 )
 from ._ranking_table import legend_html, table_html
-from ._render import render_page
 from ._shared import context_data
-from .assets import save_self_contained
-from .build import offline_maps, stable_ids
+from .build import offline_maps, save_map, stable_ids
 from .legend import HtmlControl
 from .style import CENTER_COLOUR, CITY_COLOUR, marker_radius
 from .text import EN, Lang
@@ -303,6 +299,4 @@ def write_ranking_map(
             provenance=provenance,
             context=context,
         )
-        if self_contained:
-            return save_self_contained(fmap, path)
-        return write_text_atomic(path, with_cdn_note(render_page(fmap), words))
+        return save_map(fmap, path, self_contained, words)

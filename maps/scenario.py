@@ -28,15 +28,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..geo.base.atomic import write_text_atomic
 from ..geo.results.access_results import AccessResults
 from ..geo.scenarios.apply import AppliedScenario
 from ..geo.scenarios.compare import ScenarioComparison
 from ._controls import InfoBox, add_controls, base_map, provenance_line
 from ._labels import town_labels
 from ._layers import context_layer
-from ._offline import with_cdn_note
-from ._render import render_page
 from ._scenario_layers import (
     CHANGE_BREAKS,
     CHANGE_COLOURS,
@@ -50,8 +47,7 @@ from ._scenario_layers import (
 )
 from ._scenario_surface import surface_layer
 from ._shared import context_data
-from .assets import save_self_contained
-from .build import map_language, offline_maps, stable_ids
+from .build import map_language, offline_maps, save_map, stable_ids
 from .legend import HtmlControl
 from .overview import study_bounds
 from .style import route_style
@@ -218,6 +214,4 @@ def write_scenario_map(
     path = Path(folder) / SCENARIO_MAP
     with stable_ids(SCENARIO_MAP):
         fmap = scenario_map(baseline, scenario, comparison, applied, words)
-        if self_contained:
-            return save_self_contained(fmap, path)
-        return write_text_atomic(path, with_cdn_note(render_page(fmap), words))
+        return save_map(fmap, path, self_contained, words)
